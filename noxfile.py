@@ -1,0 +1,85 @@
+"""Sessions for the asng monorepo: tests, lint, demo (the main job), benchmarks and figures.
+
+Every session builds a fresh virtualenv and installs the packages from their folders, so what
+passes here passes on a clean machine. torch is pinned to 2.13.0 in the sessions that need it
+(the packages themselves accept a range); nox's default pip/venv backend finds the local wheel.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import nox
+
+nox.options.default_venv_backend = "venv"
+nox.options.reuse_existing_virtualenvs = False
+nox.options.sessions = ["tests", "lint"]
+
+ROOT = Path(__file__).parent
+OPT = "./packages/asng-opt"
+NAS = "./packages/asng-nas"
+BENCH = "./packages/asng-bench"
+TORCH = "torch==2.13.0"
+BASE_PACKAGES = {"pip", "setuptools", "wheel"}
+
+
+def _installed(session: nox.Session) -> set[str]:
+    out = session.run("python", "-m", "pip", "list", "--format=json", silent=True)
+    return {p["name"].lower().replace("_", "-") for p in json.loads(out)}
+
+
+def _pytest(session: nox.Session, *paths: str) -> None:
+    session.run("python", "-m", "pytest", "-q", "-p", "no:cacheprovider", *paths, *session.posargs)
+
+
+@nox.session(venv_backend="none")
+def tests(session: nox.Session) -> None:
+    """The whole test suite: each package in its own fresh virtualenv."""
+    for name in ("tests_opt", "tests_bench"):
+        session.notify(name)
+
+
+@nox.session
+def tests_opt(session: nox.Session) -> None:
+    """asng-opt alone: its only runtime dependency must be numpy."""
+    session.install(OPT)
+    extra = _installed(session) - BASE_PACKAGES - {"asng-opt", "numpy"}
+    if extra:
+        session.error(f"asng-opt pulled in runtime dependencies besides numpy: {sorted(extra)}")
+    session.install("pytest", "hypothesis")
+    _pytest(session, "packages/asng-opt/tests")
+
+
+@nox.session
+def tests_bench(session: nox.Session) -> None:
+    session.install(OPT, f"{BENCH}[test]")
+    _pytest(session, "packages/asng-bench/tests")
+
+
+@nox.session
+def tests_nas(session: nox.Session) -> None:
+    session.install(TORCH)
+    session.install(OPT, f"{NAS}[test]")
+    _pytest(session, "packages/asng-nas/tests")
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    session.install("ruff")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session
+def demo(session: nox.Session) -> None:
+    """The main job on embedded data: a black-box ASNG run (more steps join as packages land)."""
+    session.install(OPT)
+    session.run("python", "packages/asng-opt/examples/blackbox.py")
+
+
+@nox.session
+def bench_opt(session: nox.Session) -> None:
+    """Overhead of one ask()+tell() pair -> results/opt/."""
+    session.install(OPT, BENCH)
+    session.run("asng-bench", "overhead", "--out", "results/opt", *session.posargs)

@@ -1,0 +1,110 @@
+"""The interface every exponential-family distribution of asng_opt implements.
+
+A distribution object holds the *structure* of a search space (category counts, bounds) and its
+current parameter ``theta``. All numerical methods are pure functions of the arrays they are
+given: ``theta`` may carry any leading batch shape ``B``, so that many independent states advance
+in one numpy call. Vectors in the paper's coordinates -- the expectation parameters that are free
+to move, ``n_theta`` of them -- are called *flat* here and have shape ``B + (n_theta,)``.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Any
+
+import numpy as np
+
+__all__ = ["Distribution"]
+
+
+class Distribution(ABC):
+    """Base class: an exponential family in expectation parameters theta = E[T(c)]."""
+
+    #: number of free expectation parameters (the paper's n_theta)
+    n_theta: int
+
+    def __init__(self) -> None:
+        self._theta: Any = None
+
+    # ---- current parameter ------------------------------------------------------------------
+    @property
+    def theta(self) -> Any:
+        """The current parameter in this distribution's natural layout.
+
+        Assigning a value (e.g. a prior) checks it and projects it onto Theta.
+        """
+        return self._theta
+
+    @theta.setter
+    def theta(self, value: Any) -> None:
+        self._theta = self.project(self.check_theta(value))
+
+    @abstractmethod
+    def check_theta(self, theta: Any) -> Any:
+        """Validate one unbatched parameter; return it as an owned array, unprojected.
+
+        Raises ValueError naming the problem.
+        """
+
+    @abstractmethod
+    def initial_theta(self, batch_shape: tuple[int, ...] = ()) -> Any:
+        """The starting parameter (maximum entropy in Theta), broadcast to ``batch_shape``."""
+
+    # ---- sampling ---------------------------------------------------------------------------
+    @abstractmethod
+    def sample(self, theta: Any, lam: int, rng: np.random.Generator) -> Any:
+        """Draw ``lam`` raw samples per state: ``B + (lam,) + sample_shape``."""
+
+    def decode(self, raw: Any) -> Any:
+        """Turn raw samples into what the user's objective sees (identity by default)."""
+        return raw
+
+    @abstractmethod
+    def check_samples(self, samples: Any) -> tuple[Any, int]:
+        """Validate user-given (unbatched) samples; return them as raw samples and their count."""
+
+    @abstractmethod
+    def mode(self, theta: Any) -> Any:
+        """The most likely sample (decoded), ``B + sample_shape``."""
+
+    # ---- geometry ---------------------------------------------------------------------------
+    @abstractmethod
+    def flat(self, theta: Any) -> np.ndarray:
+        """The free expectation parameters, ``B + (n_theta,)``."""
+
+    @abstractmethod
+    def natural_gradient(self, theta: Any, raw: Any, weights: np.ndarray) -> np.ndarray:
+        """Eq. (12): ``mean_j w_j (T(c_j) - theta)`` as a flat vector ``B + (n_theta,)``.
+
+        ``weights`` has shape ``B + (lam,)``.
+        """
+
+    @abstractmethod
+    def fisher_sqrt(self, theta: Any, g: np.ndarray) -> np.ndarray:
+        """A factor of the Fisher matrix applied to a flat vector: ``||result|| = ||g||_F``."""
+
+    @abstractmethod
+    def step(self, theta: Any, d: np.ndarray) -> Any:
+        """``theta + d`` (``d`` flat), then projected onto Theta (appendix D)."""
+
+    @abstractmethod
+    def project(self, theta: Any) -> Any:
+        """Projection onto the bounded domain Theta of appendix D."""
+
+    @abstractmethod
+    def fisher_matrix(self, theta: Any) -> np.ndarray:
+        """Dense (n_theta, n_theta) Fisher information of one unbatched state (for checks)."""
+
+    @abstractmethod
+    def converged(self, theta: Any) -> np.ndarray:
+        """``B``-shaped bool: the distribution has reached the boundary of Theta it can reach."""
+
+    def fisher_norm(self, theta: Any, g: np.ndarray) -> np.ndarray:
+        """``||g||_F = sqrt(g^T F(theta) g)``, shape ``B``."""
+        v = self.fisher_sqrt(theta, g)
+        return np.sqrt(np.einsum("...i,...i->...", v, v))
+
+    # ---- persistence ------------------------------------------------------------------------
+    @abstractmethod
+    def spec(self) -> dict[str, Any]:
+        """A plain description of the structure, used to check a state_dict fits."""

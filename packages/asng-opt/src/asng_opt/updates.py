@@ -1,0 +1,165 @@
+"""The three update rules as pure functions on (batched) arrays.
+
+Each ``*_update`` takes a distribution (structure only), the current state, raw samples
+``B + (lam, ...)`` and utility weights ``B + (lam,)``, and returns the new state; nothing is
+modified in place. Hyper-parameters may be scalars or arrays broadcastable to ``B``, so runs with
+different settings can share one batch. A state whose natural gradient is zero (all weights 0,
+e.g. a tie at lam = 2, or identical samples) is returned unchanged: theta, s, gamma, Delta (and
+Adam's moments and counter) do not move.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from ._select import select
+from .distribution import Distribution
+
+__all__ = [
+    "ASNGState",
+    "SNGState",
+    "AdamState",
+    "asng_init",
+    "asng_update",
+    "sng_init",
+    "sng_update",
+    "adam_init",
+    "adam_update",
+    "normalized_natural_gradient",
+]
+
+
+class ASNGState(NamedTuple):
+    """theta: distribution layout; s: ``B + (n_theta,)``; gamma, Delta: ``B``."""
+
+    theta: Any
+    s: np.ndarray
+    gamma: np.ndarray
+    Delta: np.ndarray
+
+
+class SNGState(NamedTuple):
+    theta: Any
+
+
+class AdamState(NamedTuple):
+    """m, v: ``B + (n_theta,)`` moment estimates; t: ``B`` number of steps taken."""
+
+    theta: Any
+    m: np.ndarray
+    v: np.ndarray
+    t: np.ndarray
+
+
+def _col(x: Any) -> Any:
+    """Append an axis to batched values so they broadcast against ``B + (n_theta,)``."""
+    return x[..., None] if getattr(x, "ndim", 0) else x
+
+
+def normalized_natural_gradient(
+    dist: Distribution, theta: Any, raw: Any, weights: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, Any, Any]:
+    """G of eq. (12), v = F^1/2 G (appendix B/C factor), ||G||_F = ||v|| and the mask ||G||_F > 0.
+
+    Returns ``(G, v, norm, ok)``. For an unbatched state ``norm`` is a float and ``ok`` a bool;
+    batched, ``norm`` is replaced by 1 where ``ok`` is False so that divisions are safe (callers
+    keep the old state there).
+    """
+    g = dist.natural_gradient(theta, raw, weights)
+    v = dist.fisher_sqrt(theta, g)
+    if v.ndim == 1:
+        norm = math.sqrt(float(np.dot(v, v)))
+        return g, v, norm, norm > 0
+    norm = np.sqrt(np.einsum("...i,...i->...", v, v))
+    ok = norm > 0
+    return g, v, np.where(ok, norm, 1.0), ok
+
+
+# ---- ASNG (Algorithm 1 with the normalised accumulation of section 2.4) ---------------------------
+def asng_init(dist: Distribution, batch_shape: tuple[int, ...] = ()) -> ASNGState:
+    """Delta = 1, gamma = 0, s = 0 (Algorithm 1, line 1) and the maximum-entropy theta."""
+    b = tuple(batch_shape)
+    return ASNGState(dist.initial_theta(b), np.zeros(b + (dist.n_theta,)), np.zeros(b), np.ones(b))
+
+
+def asng_update(
+    dist: Distribution,
+    state: ASNGState,
+    raw: Any,
+    weights: np.ndarray,
+    delta0: Any = 1.0,
+    alpha: Any = 1.5,
+    delta_max: Any = np.inf,
+) -> ASNGState:
+    """One ASNG tell (Algorithm 1, lines 2 and 4-8)."""
+    theta, s, gamma, Delta = state
+    delta = delta0 / Delta  # line 2: delta_theta = delta0 / Delta
+    beta = delta / math.sqrt(dist.n_theta)  #         beta = delta_theta / n_theta^1/2
+    g, v, norm, ok = normalized_natural_gradient(dist, theta, raw, weights)
+    if not getattr(ok, "ndim", 0) and not ok:
+        return state
+    new_theta = dist.step(theta, _col(delta / norm) * g)  # eqs. (13)-(14), then projection
+    b = _col(beta)
+    new_s = (1 - b) * s + _col(np.sqrt(beta * (2 - beta)) / norm) * v  # line 6 (normalised, sec. 2.4)
+    new_gamma = (1 - beta) ** 2 * gamma + beta * (2 - beta)  # line 7
+    ss = np.einsum("...i,...i->...", new_s, new_s)
+    new_Delta = np.minimum(delta_max, Delta * np.exp(beta * (new_gamma - ss / alpha)))  # line 8, eq. (21)
+    if not getattr(ok, "ndim", 0):
+        return ASNGState(new_theta, new_s, new_gamma, new_Delta)
+    return ASNGState(
+        select(ok, new_theta, theta), select(ok, new_s, s), select(ok, new_gamma, gamma), select(ok, new_Delta, Delta)
+    )
+
+
+# ---- SNG: constant trust region (eqs. 13-14) ------------------------------------------------------
+def sng_init(dist: Distribution, batch_shape: tuple[int, ...] = ()) -> SNGState:
+    return SNGState(dist.initial_theta(tuple(batch_shape)))
+
+
+def sng_update(dist: Distribution, state: SNGState, raw: Any, weights: np.ndarray, delta: Any = 0.1) -> SNGState:
+    """theta <- Proj(theta + delta G / ||G||_F)."""
+    (theta,) = state
+    g, _, norm, ok = normalized_natural_gradient(dist, theta, raw, weights)
+    if not getattr(ok, "ndim", 0) and not ok:
+        return state
+    d = _col(delta / norm) * g
+    new_theta = dist.step(theta, d)
+    return SNGState(new_theta if not getattr(ok, "ndim", 0) else select(ok, new_theta, theta))
+
+
+# ---- Adam on the normalised natural gradient -------------------------------------------------------
+def adam_init(dist: Distribution, batch_shape: tuple[int, ...] = ()) -> AdamState:
+    b = tuple(batch_shape)
+    z = np.zeros(b + (dist.n_theta,))
+    return AdamState(dist.initial_theta(b), z, z.copy(), np.zeros(b))
+
+
+def adam_update(
+    dist: Distribution,
+    state: AdamState,
+    raw: Any,
+    weights: np.ndarray,
+    lr: Any = 0.01,
+    beta1: float = 0.9,
+    beta2: float = 0.999,
+    eps: float = 1e-8,
+) -> AdamState:
+    """Adam (Kingma & Ba) applied to G / ||G||_F as the ascent direction, then projection."""
+    theta, m, v, t = state
+    g, _, norm, ok = normalized_natural_gradient(dist, theta, raw, weights)
+    if not getattr(ok, "ndim", 0) and not ok:
+        return state
+    g = g / _col(norm)
+    new_m = beta1 * m + (1 - beta1) * g
+    new_v = beta2 * v + (1 - beta2) * g * g
+    new_t = t + 1
+    tt = _col(new_t)
+    m_hat = new_m / (1 - beta1**tt)
+    v_hat = new_v / (1 - beta2**tt)
+    new_theta = dist.step(theta, _col(lr) * m_hat / (np.sqrt(v_hat) + eps))
+    if not getattr(ok, "ndim", 0):
+        return AdamState(new_theta, new_m, new_v, new_t)
+    return AdamState(select(ok, new_theta, theta), select(ok, new_m, m), select(ok, new_v, v), select(ok, new_t, t))
