@@ -96,13 +96,17 @@ class Categorical(Distribution):
         self._last_of_var = self._seg_vars * M + (m[has] - 1)  # flat index of the last category
         self._last_of_free = self._last_of_var[self._seg_of_free]
         self._uniform = bool(np.all(m == M)) and M > 1
+        self._ones = np.ones(M)
+        self._cumsum_matrix = np.triu(np.ones((M, M)))
+        self._cdf_cap = np.where(k[None, :] >= m[:, None] - 1, np.inf, 0.0)
+        self._ones_free = np.ones(M - 1)
         self._theta = self.initial_theta()
 
     # ---- helpers ------------------------------------------------------------------------------
     def _segment_sum(self, g: np.ndarray) -> np.ndarray:
         """Sum of a flat vector over each variable's free coordinates: ``B + (n_param_vars,)``."""
-        if self._uniform:
-            return g.reshape(g.shape[:-1] + (self.n_variables, self.max_categories - 1)).sum(-1)
+        if self._uniform:  # (... @ ones) sums the last axis faster than .sum(-1) on small arrays
+            return g.reshape(g.shape[:-1] + (self.n_variables, self.max_categories - 1)) @ self._ones_free
         return np.add.reduceat(g, self._seg_starts, axis=-1)
 
     def _batch(self, theta: np.ndarray) -> tuple[int, ...]:
@@ -130,10 +134,11 @@ class Categorical(Distribution):
     def sample(self, theta: np.ndarray, lam: int, rng: np.random.Generator) -> np.ndarray:
         """``B + (lam, n)`` int64 category indices drawn by inverse CDF."""
         b = self._batch(theta)
-        cum = np.cumsum(theta, axis=-1)[..., None, :, :]  # B + (1, n, M)
+        # CDF per row (theta @ upper-triangular ones), +inf from each row's last category on, so
+        # the first k with u < cdf_k is the sample even when rounding leaves cdf_last < 1
+        cdf = (theta @ self._cumsum_matrix + self._cdf_cap)[..., None, :, :]  # B + (1, n, M)
         u = rng.random(b + (lam, self.n_variables))
-        c = (u[..., None] >= cum).sum(axis=-1)
-        return np.minimum(c, self.categories - 1)
+        return np.argmax(u[..., None] < cdf, axis=-1)
 
     def check_samples(self, samples: Any) -> tuple[np.ndarray, int]:
         c = np.asarray(samples)
@@ -157,11 +162,11 @@ class Categorical(Distribution):
 
     # ---- geometry -----------------------------------------------------------------------------
     def flat(self, theta: np.ndarray) -> np.ndarray:
-        return theta.reshape(self._batch(theta) + (-1,))[..., self._free]
+        return np.take(theta.reshape(self._batch(theta) + (-1,)), self._free, axis=-1)
 
     def natural_gradient(self, theta: np.ndarray, raw: np.ndarray, weights: np.ndarray) -> np.ndarray:
         # eq. (12): G = 1/lam sum_j w_j (T(c_j) - theta), T = one-hot without the last category
-        t_free = raw[..., self._var_of_free] == self._cat_of_free  # B + (lam, n_theta) bool
+        t_free = np.take(raw, self._var_of_free, axis=-1) == self._cat_of_free  # B + (lam, n_theta) bool
         w = np.asarray(weights, dtype=float)
         wt = np.matmul(w[..., None, :], t_free)[..., 0, :]
         return (wt - w.sum(-1)[..., None] * self.flat(theta)) / w.shape[-1]
@@ -170,10 +175,10 @@ class Categorical(Distribution):
         # appendix B: F_i = A_i A_i^T with A_i = diag(theta_i)^-1/2 + 1/(sqrt(t_m) + t_m) 1 sqrt(theta_i)^T;
         # we return A^T g, so ||A^T g||^2 = g^T A A^T g = g^T F g.
         tf = theta.reshape(self._batch(theta) + (-1,))
-        sq = np.sqrt(tf[..., self._free])
-        t_last = tf[..., self._last_of_var]
+        sq = np.sqrt(np.take(tf, self._free, axis=-1))
+        t_last = np.take(tf, self._last_of_var, axis=-1)
         k = 1.0 / (np.sqrt(t_last) + t_last)  # B + (n_param_vars,)
-        s = (k * self._segment_sum(g))[..., self._seg_of_free]
+        s = np.take(k * self._segment_sum(g), self._seg_of_free, axis=-1)
         return g / sq + s * sq
 
     def step(self, theta: np.ndarray, d: np.ndarray) -> np.ndarray:
@@ -187,7 +192,7 @@ class Categorical(Distribution):
         excess = np.maximum(theta, self._tmin_full) - self._tmin_full
         # theta += (1 - sum_k theta_k) / sum_k (theta_k - theta_min) * (theta - theta_min), written
         # as theta_min + excess * (1 - m theta_min) / sum(excess), the same value with less rounding
-        scale = (1.0 - self._tmin_sum) / excess.sum(-1)
+        scale = (1.0 - self._tmin_sum) / (excess @ self._ones)
         return self._tmin_full + scale[..., None] * excess
 
     def fisher_matrix(self, theta: np.ndarray) -> np.ndarray:

@@ -59,6 +59,11 @@ def _col(x: Any) -> Any:
     return x[..., None] if getattr(x, "ndim", 0) else x
 
 
+def _sqnorm(x: np.ndarray) -> Any:
+    """Squared Euclidean norm over the last axis: a float for a vector, ``B``-shaped otherwise."""
+    return float(np.dot(x, x)) if x.ndim == 1 else np.einsum("...i,...i->...", x, x)
+
+
 def normalized_natural_gradient(
     dist: Distribution, theta: Any, raw: Any, weights: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, Any, Any]:
@@ -71,9 +76,9 @@ def normalized_natural_gradient(
     g = dist.natural_gradient(theta, raw, weights)
     v = dist.fisher_sqrt(theta, g)
     if v.ndim == 1:
-        norm = math.sqrt(float(np.dot(v, v)))
+        norm = math.sqrt(_sqnorm(v))
         return g, v, norm, norm > 0
-    norm = np.sqrt(np.einsum("...i,...i->...", v, v))
+    norm = np.sqrt(_sqnorm(v))
     ok = norm > 0
     return g, v, np.where(ok, norm, 1.0), ok
 
@@ -105,8 +110,7 @@ def asng_update(
     b = _col(beta)
     new_s = (1 - b) * s + _col(np.sqrt(beta * (2 - beta)) / norm) * v  # line 6 (normalised, sec. 2.4)
     new_gamma = (1 - beta) ** 2 * gamma + beta * (2 - beta)  # line 7
-    ss = np.einsum("...i,...i->...", new_s, new_s)
-    new_Delta = np.minimum(delta_max, Delta * np.exp(beta * (new_gamma - ss / alpha)))  # line 8, eq. (21)
+    new_Delta = np.minimum(delta_max, Delta * np.exp(beta * (new_gamma - _sqnorm(new_s) / alpha)))  # line 8
     if not getattr(ok, "ndim", 0):
         return ASNGState(new_theta, new_s, new_gamma, new_Delta)
     return ASNGState(
