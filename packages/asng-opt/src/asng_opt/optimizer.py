@@ -78,7 +78,7 @@ class Optimizer:
     def _set_state(self, state: tuple) -> None:
         raise NotImplementedError
 
-    def _update(self, state: tuple, raw: Any, weights: np.ndarray) -> tuple:
+    def _update(self, state: Any, raw: Any, weights: np.ndarray) -> Any:
         raise NotImplementedError
 
     # ---- ask / tell -------------------------------------------------------------------------
@@ -251,7 +251,7 @@ class ASNG(Optimizer):
         self.distribution._theta = theta
         self._s, self._gamma, self._Delta = s, float(gamma), float(Delta)
 
-    def _update(self, state: tuple, raw: Any, weights: np.ndarray) -> tuple:
+    def _update(self, state: Any, raw: Any, weights: np.ndarray) -> Any:
         return updates.asng_update(self.distribution, state, raw, weights, self.delta_init, self.alpha, self.delta_max)
 
 
@@ -278,7 +278,7 @@ class SNG(Optimizer):
     def _set_state(self, state: tuple) -> None:
         self.distribution._theta = state[0]
 
-    def _update(self, state: tuple, raw: Any, weights: np.ndarray) -> tuple:
+    def _update(self, state: Any, raw: Any, weights: np.ndarray) -> Any:
         return updates.sng_update(self.distribution, state, raw, weights, self.delta)
 
 
@@ -322,5 +322,5 @@ class AdamNG(Optimizer):
         self.distribution._theta = theta
         self._m, self._v, self._t_adam = m, v, int(t)
 
-    def _update(self, state: tuple, raw: Any, weights: np.ndarray) -> tuple:
+    def _update(self, state: Any, raw: Any, weights: np.ndarray) -> Any:
         return updates.adam_update(self.distribution, state, raw, weights, self.lr, self.beta1, self.beta2, self.eps)

@@ -33,12 +33,12 @@ __all__ = [
 
 
 class ASNGState(NamedTuple):
-    """theta: distribution layout; s: ``B + (n_theta,)``; gamma, Delta: ``B``."""
+    """theta: distribution layout; s: ``B + (n_theta,)``; gamma, Delta: ``B`` (floats unbatched)."""
 
     theta: Any
     s: np.ndarray
-    gamma: np.ndarray
-    Delta: np.ndarray
+    gamma: Any
+    Delta: Any
 
 
 class SNGState(NamedTuple):
@@ -51,7 +51,7 @@ class AdamState(NamedTuple):
     theta: Any
     m: np.ndarray
     v: np.ndarray
-    t: np.ndarray
+    t: Any
 
 
 def _col(x: Any) -> Any:
