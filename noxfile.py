@@ -35,8 +35,8 @@ def _pytest(session: nox.Session, *paths: str) -> None:
 
 @nox.session(venv_backend="none")
 def tests(session: nox.Session) -> None:
-    """The whole test suite: each package in its own fresh virtualenv."""
-    for name in ("tests_opt", "tests_bench"):
+    """The whole test suite: each package in its own fresh virtualenv, then lint."""
+    for name in ("tests_opt", "tests_bench", "lint"):
         session.notify(name)
 
 
