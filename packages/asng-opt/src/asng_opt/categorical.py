@@ -17,6 +17,11 @@ from .distribution import Distribution
 __all__ = ["Categorical", "default_theta_min"]
 
 
+def _take(x: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """``x[..., idx]``; plain indexing for an unbatched vector, several times faster there."""
+    return x[idx] if x.ndim == 1 else np.take(x, idx, axis=-1)
+
+
 def default_theta_min(categories: np.ndarray) -> np.ndarray:
     """Appendix D's lower bound theta_min,i = 1 / (n_c (m_i - 1)), n_c = #{i : m_i > 1}.
 
@@ -162,7 +167,7 @@ class Categorical(Distribution):
 
     # ---- geometry -----------------------------------------------------------------------------
     def flat(self, theta: np.ndarray) -> np.ndarray:
-        return np.take(theta.reshape(self._batch(theta) + (-1,)), self._free, axis=-1)
+        return _take(theta.reshape(self._batch(theta) + (-1,)), self._free)
 
     def natural_gradient(self, theta: np.ndarray, raw: np.ndarray, weights: np.ndarray) -> np.ndarray:
         # eq. (12): G = 1/lam sum_j w_j (T(c_j) - theta), T = one-hot without the last category
@@ -175,16 +180,21 @@ class Categorical(Distribution):
         # appendix B: F_i = A_i A_i^T with A_i = diag(theta_i)^-1/2 + 1/(sqrt(t_m) + t_m) 1 sqrt(theta_i)^T;
         # we return A^T g, so ||A^T g||^2 = g^T A A^T g = g^T F g.
         tf = theta.reshape(self._batch(theta) + (-1,))
-        sq = np.sqrt(np.take(tf, self._free, axis=-1))
-        t_last = np.take(tf, self._last_of_var, axis=-1)
+        sq = np.sqrt(_take(tf, self._free))
+        t_last = _take(tf, self._last_of_var)
         k = 1.0 / (np.sqrt(t_last) + t_last)  # B + (n_param_vars,)
-        s = np.take(k * self._segment_sum(g), self._seg_of_free, axis=-1)
+        s = _take(k * self._segment_sum(g), self._seg_of_free)
         return g / sq + s * sq
 
     def step(self, theta: np.ndarray, d: np.ndarray) -> np.ndarray:
         tf = theta.reshape(self._batch(theta) + (-1,)).copy()
-        tf[..., self._free] += d
-        tf[..., self._last_of_var] -= self._segment_sum(d)  # the last category keeps the row sum at 1
+        seg = self._segment_sum(d)  # the last category pays, so each row still sums to 1
+        if tf.ndim == 1:  # plain indexing is several times faster than [..., idx] here
+            tf[self._free] += d
+            tf[self._last_of_var] -= seg
+        else:
+            tf[..., self._free] += d
+            tf[..., self._last_of_var] -= seg
         return self.project(tf.reshape(theta.shape))
 
     def project(self, theta: np.ndarray) -> np.ndarray:
