@@ -36,7 +36,7 @@ def _pytest(session: nox.Session, *paths: str) -> None:
 @nox.session(venv_backend="none")
 def tests(session: nox.Session) -> None:
     """The whole test suite: each package in its own fresh virtualenv, then lint."""
-    for name in ("tests_opt", "tests_bench", "lint"):
+    for name in ("tests_opt", "tests_bench", "tests_nas", "lint"):
         session.notify(name)
 
 
@@ -83,3 +83,38 @@ def bench_opt(session: nox.Session) -> None:
     """Overhead of one ask()+tell() pair -> results/opt/."""
     session.install(OPT, BENCH)
     session.run("asng-bench", "overhead", "--out", "results/opt", *session.posargs)
+
+
+@nox.session
+def blackbox(session: nox.Session) -> None:
+    """Black-box comparison with cmaes, optuna, nevergrad (and ioh) -> results/blackbox/ and results/README.md.
+
+    ``nox -s blackbox -- --quick --out /tmp/bb`` is the < 2 min smoke run.
+    """
+    session.install(OPT, f"{BENCH}[peers]")
+    args = session.posargs or ["--out", "results/blackbox", "--jobs", "2", "--readme", "results/README.md"]
+    session.run("asng-bench", "blackbox", *args)
+
+
+@nox.session
+def toy(session: nox.Session) -> None:
+    """The toy study (figures 1 and 3) at 100 runs per setting -> results/toy/ (then run `figures`)."""
+    session.install(OPT, BENCH)
+    args = session.posargs or ["--figure", "1", "3", "--runs", "100", "--jobs", "2", "--out", "results/toy"]
+    session.run("asng-bench", "toy-sweep", *args)
+
+
+@nox.session(name="toy-quick")
+def toy_quick(session: nox.Session) -> None:
+    """Smoke run of the toy study: the whole grid at 2 runs per setting and both figures, in a temp folder."""
+    session.install(OPT, BENCH)
+    tmp = session.create_tmp()
+    session.run("asng-bench", "toy-sweep", "--figure", "1", "3", "--runs", "2", "--jobs", "2", "--out", f"{tmp}/toy")
+    session.run("asng-bench", "figures", "--toy", f"{tmp}/toy", "--out", f"{tmp}/figures")
+
+
+@nox.session
+def figures(session: nox.Session) -> None:
+    """Figures 1 and 3 and results/toy/summary.csv from the toy sweep's runs tables."""
+    session.install(OPT, BENCH)
+    session.run("asng-bench", "figures", "--toy", "results/toy", "--out", "results/figures", *session.posargs)

@@ -1,0 +1,223 @@
+"""Problems of the black-box comparison (issue 6): discrete and mixed test functions, all minimised.
+
+Every problem has categorical variables ``c`` (``c[i]`` in ``{0, ..., K_i - 1}``, no order
+assumed) and optionally integer variables ``z`` (``z[j]`` in ``[low_j, high_j]``), a known
+optimum value ``f_opt``, and a list of target gaps: a run reaches target ``g`` at the first
+evaluation with ``f - f_opt <= g``. The last gap is 0 (the optimum itself).
+
+* ``onemax`` / ``leadingones``: n = 100 bits, ``f = n - OneMax(c)`` / ``n - LeadingOnes(c)``.
+* ``catsphere-K5`` / ``catellipsoid-K10``: n = 20 variables with K categories,
+  ``f = sum_i w_i ((c_i - c*_i) / (K - 1))^2`` with ``w_i = 1`` (sphere) or
+  ``w_i = 10^(3 i / (n - 1))`` (ellipsoid). The category index is the variable's "value" but the
+  optimizers are told only that there are K categories. ``c*_i = (3 i + 1) mod K`` so that no
+  optimizer gains from an initial bias towards the first, middle or last category.
+* ``mixed``: 10 categorical variables (K = 5) and 10 integers in [-10, 10],
+  ``f = #{i : c_i != c*_i} + sum_j ((z_j - z*_j) / 10)^2``.
+* ``toy-fixed-x``: the paper's selective squared error (section 3.1, D = 30, K = 5) with the
+  continuous weights x frozen at a draw x ~ N(0, I) (seed 0, the paper's initialisation) and the
+  expectation over z taken exactly: ``f(c) = sum_i x_{i,c_i}^2 + 1/K^2 + c_i / K``. A pure
+  black box over c with one optimum per variable.
+* ``ioh-f19-isingring`` / ``ioh-f22-mis``: IOHprofiler's PBO problems 19 and 22, instance 1,
+  n = 100, through the ``ioh`` package when it is installed (maximised there; here
+  ``f = y_opt - y``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Optional
+
+import numpy as np
+
+__all__ = [
+    "Problem",
+    "onemax",
+    "leadingones",
+    "categorical_sphere",
+    "categorical_ellipsoid",
+    "mixed",
+    "toy_fixed_x",
+    "ioh_problem",
+    "all_problems",
+    "PROBLEM_NAMES",
+]
+
+
+@dataclass
+class Problem:
+    """A minimisation problem over categorical (and optionally integer) variables."""
+
+    name: str
+    categories: np.ndarray  # (n_c,) number of categories per categorical variable
+    fun: Callable[[np.ndarray, Optional[np.ndarray]], float]  # fun(c, z) -> float
+    f_opt: float
+    gaps: tuple[float, ...]  # target gaps f - f_opt, decreasing, the last one 0
+    int_low: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    int_high: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    description: str = ""
+
+    @property
+    def n_cat(self) -> int:
+        return int(self.categories.size)
+
+    @property
+    def n_int(self) -> int:
+        return int(self.int_low.size)
+
+    @property
+    def dimension(self) -> int:
+        return self.n_cat + self.n_int
+
+    def __call__(self, c: np.ndarray, z: np.ndarray | None = None) -> float:
+        return float(self.fun(np.asarray(c, dtype=np.int64), None if z is None else np.asarray(z, dtype=np.int64)))
+
+
+def onemax(n: int = 100) -> Problem:
+    """``f(c) = n - sum(c)`` over bits, optimum 0 at all ones."""
+    return Problem(
+        name="onemax",
+        categories=np.full(n, 2),
+        fun=lambda c, z: float(n - np.sum(c)),
+        f_opt=0.0,
+        gaps=(20.0, 10.0, 5.0, 0.0),
+        description=f"OneMax, n = {n} bits",
+    )
+
+
+def _leading_ones(c: np.ndarray) -> int:
+    zeros = np.flatnonzero(c == 0)
+    return int(zeros[0]) if zeros.size else int(c.size)
+
+
+def leadingones(n: int = 100) -> Problem:
+    """``f(c) = n - LeadingOnes(c)`` over bits, optimum 0 at all ones."""
+    return Problem(
+        name="leadingones",
+        categories=np.full(n, 2),
+        fun=lambda c, z: float(n - _leading_ones(c)),
+        f_opt=0.0,
+        gaps=(75.0, 50.0, 25.0, 0.0),
+        description=f"LeadingOnes, n = {n} bits",
+    )
+
+
+def _shifted_optimum(n: int, k: int) -> np.ndarray:
+    return (3 * np.arange(n) + 1) % k
+
+
+def _categorical_quadratic(name: str, n: int, k: int, cond: float, gaps: tuple[float, ...], desc: str) -> Problem:
+    w = np.ones(n) if cond == 1 else cond ** (np.arange(n) / (n - 1))
+    opt = _shifted_optimum(n, k)
+
+    def fun(c: np.ndarray, z: np.ndarray | None) -> float:
+        d = (c - opt) / (k - 1)
+        return float(np.dot(w, d * d))
+
+    return Problem(name=name, categories=np.full(n, k), fun=fun, f_opt=0.0, gaps=gaps, description=desc)
+
+
+def categorical_sphere(n: int = 20, k: int = 5) -> Problem:
+    """``sum_i ((c_i - c*_i)/(K-1))^2`` with ``c*_i = (3i + 1) mod K``; optimum 0."""
+    return _categorical_quadratic(
+        f"catsphere-K{k}", n, k, 1.0, (1.0, 0.3, 0.1, 0.0), f"categorical sphere, n = {n}, K = {k}"
+    )
+
+
+def categorical_ellipsoid(n: int = 20, k: int = 10) -> Problem:
+    """``sum_i 10^(3i/(n-1)) ((c_i - c*_i)/(K-1))^2``; optimum 0."""
+    return _categorical_quadratic(
+        f"catellipsoid-K{k}", n, k, 1e3, (10.0, 1.0, 0.1, 0.0), f"categorical ellipsoid (cond. 1e3), n = {n}, K = {k}"
+    )
+
+
+def mixed(n_cat: int = 10, k: int = 5, n_int: int = 10, low: int = -10, high: int = 10) -> Problem:
+    """``#{i: c_i != c*_i} + sum_j ((z_j - z*_j)/10)^2``; optimum 0."""
+    c_opt = _shifted_optimum(n_cat, k)
+    z_opt = low + (7 * np.arange(n_int) + 3) % (high - low + 1)
+    scale = (high - low) / 2
+
+    def fun(c: np.ndarray, z: np.ndarray | None) -> float:
+        assert z is not None
+        d = (z - z_opt) / scale
+        return float(np.sum(c != c_opt) + np.dot(d, d))
+
+    return Problem(
+        name="mixed",
+        categories=np.full(n_cat, k),
+        fun=fun,
+        f_opt=0.0,
+        gaps=(2.0, 1.0, 0.1, 0.0),
+        int_low=np.full(n_int, low, dtype=np.int64),
+        int_high=np.full(n_int, high, dtype=np.int64),
+        description=f"mixed: {n_cat} categorical (K = {k}) + {n_int} integers in [{low}, {high}]",
+    )
+
+
+def toy_fixed_x(d: int = 30, k: int = 5, seed: int = 0) -> Problem:
+    """The paper's selective squared error with x frozen at N(0, I) (seed ``seed``), exact expectation."""
+    x = np.random.default_rng(seed).standard_normal((d, k))
+    table = x * x + 1.0 / k**2 + np.arange(k) / k  # (d, k): cost of category j for variable i
+    rows = np.arange(d)
+    f_opt = float(table.min(axis=1).sum())
+
+    def fun(c: np.ndarray, z: np.ndarray | None) -> float:
+        return float(table[rows, c].sum())
+
+    return Problem(
+        name="toy-fixed-x",
+        categories=np.full(d, k),
+        fun=fun,
+        f_opt=f_opt,
+        gaps=(3.0, 1.0, 0.1, 0.0),
+        description=f"paper's toy objective, x fixed (N(0, I), seed {seed}), D = {d}, K = {k}",
+    )
+
+
+def ioh_problem(fid: int, n: int = 100, instance: int = 1) -> Problem:
+    """IOHprofiler PBO problem ``fid`` (needs ``ioh``); ``f = y_opt - y``."""
+    import ioh
+
+    p = ioh.get_problem(fid, instance, n, ioh.ProblemClass.PBO)
+    y_opt = float(p.optimum.y)
+    name = p.meta_data.name
+
+    def fun(c: np.ndarray, z: np.ndarray | None) -> float:
+        return y_opt - float(p(c.tolist()))
+
+    gaps = {19: (20.0, 10.0, 4.0, 0.0), 22: (10.0, 5.0, 2.0, 0.0)}.get(fid, (10.0, 5.0, 2.0, 0.0))
+    return Problem(
+        name=f"ioh-f{fid}-{name.lower()}",
+        categories=np.full(n, 2),
+        fun=fun,
+        f_opt=0.0,
+        gaps=gaps,
+        description=f"IOHprofiler PBO F{fid} {name}, n = {n}, instance {instance}",
+    )
+
+
+PROBLEM_NAMES = (
+    "onemax",
+    "leadingones",
+    "catsphere-K5",
+    "catellipsoid-K10",
+    "mixed",
+    "toy-fixed-x",
+    "ioh-f19-isingring",
+    "ioh-f22-mis",
+)
+
+
+def all_problems(include_ioh: bool = True) -> list[Problem]:
+    """The problems of the default study (cheapest first); IOH's F19 only when ``ioh`` imports.
+
+    ``ioh-f22-mis`` is defined but left out of the default study to keep its wall time down;
+    run it with ``--problems ioh-f22-mis``.
+    """
+    probs = [onemax(), categorical_sphere(), mixed(), toy_fixed_x(), categorical_ellipsoid(), leadingones()]
+    if include_ioh:
+        try:
+            probs.append(ioh_problem(19))
+        except ImportError:
+            pass
+    return probs

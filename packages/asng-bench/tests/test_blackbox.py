@@ -1,0 +1,215 @@
+import csv
+import json
+import math
+
+import numpy as np
+import pytest
+
+from asng_bench import blackbox_problems as bp
+from asng_bench.blackbox import HIT_COLUMNS, RUN_COLUMNS, get_problem, run_one, run_study
+from asng_bench.blackbox_report import SUMMARY_COLUMNS, ert, sp1
+from asng_bench.cli import main
+
+# ---- problems against hand-computed values ---------------------------------------------------
+
+
+def test_onemax_values():
+    p = bp.onemax(100)
+    assert p(np.ones(100, dtype=int)) == 0.0 == p.f_opt
+    assert p(np.zeros(100, dtype=int)) == 100.0
+    x = np.ones(100, dtype=int)
+    x[[3, 50, 99]] = 0
+    assert p(x) == 3.0
+    assert p.gaps[-1] == 0 and list(p.categories) == [2] * 100
+
+
+def test_leadingones_values():
+    p = bp.leadingones(100)
+    assert p(np.ones(100, dtype=int)) == 0.0
+    assert p(np.zeros(100, dtype=int)) == 100.0
+    x = np.ones(100, dtype=int)
+    x[2] = 0  # 1 1 0 1 1 ...: two leading ones
+    assert p(x) == 98.0
+    x[[2, 60]] = [1, 0]  # sixty leading ones
+    assert p(x) == 40.0
+
+
+def test_categorical_sphere_optimum_and_a_known_point():
+    p = bp.categorical_sphere(20, 5)
+    opt = np.array([1, 4, 2, 0, 3] * 4)  # (3 i + 1) mod 5
+    assert p(opt) == 0.0 == p.f_opt
+    # all zeros: each block of five contributes (1 + 16 + 4 + 0 + 9) / 16 = 1.875
+    assert p(np.zeros(20, dtype=int)) == pytest.approx(4 * 1.875)
+    x = opt.copy()
+    x[0] = 3  # two categories away: (2/4)^2
+    assert p(x) == pytest.approx(0.25)
+
+
+def test_categorical_ellipsoid_optimum_and_weights():
+    p = bp.categorical_ellipsoid(20, 10)
+    opt = (3 * np.arange(20) + 1) % 10
+    assert p(opt) == 0.0
+    first, last = opt.copy(), opt.copy()
+    first[0] += 1
+    last[-1] += 1
+    assert p(first) == pytest.approx(1 / 81)
+    assert p(last) == pytest.approx(1000 / 81)
+    assert p.categories.tolist() == [10] * 20
+
+
+def test_mixed_values():
+    p = bp.mixed()
+    c_opt = np.array([1, 4, 2, 0, 3] * 2)
+    z_opt = -10 + (7 * np.arange(10) + 3) % 21
+    assert z_opt[:3].tolist() == [-7, 0, 7]
+    assert p(c_opt, z_opt) == 0.0
+    c, z = c_opt.copy(), z_opt.copy()
+    c[4] = 0
+    z[0] += 5
+    assert p(c, z) == pytest.approx(1 + 0.25)
+    assert p.n_int == 10 and p.int_low.tolist() == [-10] * 10 and p.int_high.tolist() == [10] * 10
+
+
+def test_toy_fixed_x_is_the_papers_expectation():
+    d, k = 30, 5
+    p = bp.toy_fixed_x(d, k, seed=0)
+    x = np.random.default_rng(0).standard_normal((d, k))
+    c = np.zeros(d, dtype=int)
+    assert p(c) == pytest.approx(np.sum(x[:, 0] ** 2) + d / k**2)
+    best = np.argmin(x**2 + np.arange(k) / k, axis=1)
+    assert p(best) == pytest.approx(p.f_opt)
+    assert all(p(np.full(d, j)) >= p.f_opt for j in range(k))
+
+
+def test_ioh_problem_if_installed():
+    pytest.importorskip("ioh")
+    p = bp.ioh_problem(19)
+    assert p(np.ones(100, dtype=int)) == 0.0  # the Ising ring's optimum: all spins equal
+    assert p(np.tile([0, 1], 50)) > 0
+
+
+# ---- ERT / SP1 ---------------------------------------------------------------------------------
+
+
+def test_ert_and_sp1_arithmetic():
+    evals, used = [10, None, 30], [10, 100, 30]
+    assert ert(evals, used) == pytest.approx((10 + 100 + 30) / 2)
+    assert sp1(evals) == pytest.approx(20 / (2 / 3))
+    # every run succeeds: both are the mean
+    assert ert([4, 6], [4, 6]) == sp1([4, 6]) == 5.0
+
+
+def test_ert_and_sp1_with_zero_successes():
+    assert ert([None, None], [100, 100]) == math.inf
+    assert sp1([None, None]) == math.inf
+    with pytest.raises(ValueError):
+        ert([1], [1, 2])
+
+
+# ---- runner ------------------------------------------------------------------------------------
+
+
+def test_run_one_counts_evaluations_and_hits():
+    p = get_problem("onemax")
+    r = run_one(p, "random", 64, 0)
+    assert r["n_evals"] == 64 and not r["solved"]
+    r = run_one(p, "asng-l2", 3000, 0)
+    hits = [h for h in r["hits"] if h is not None]
+    assert hits == sorted(hits) and r["overhead_us_per_eval"] > 0
+    if r["solved"]:
+        assert r["n_evals"] == r["hits"][-1] and r["best_gap"] == 0
+
+
+def test_runner_writes_the_documented_csv_columns(tmp_path):
+    meta = run_study(
+        tmp_path,
+        problems=["onemax", "mixed"],
+        optimizers=["asng-l2", "random"],
+        seeds=2,
+        budgets={"onemax": 60, "mixed": 60},
+        short_budget=20,
+        progress=False,
+    )
+    for name, cols in (("runs.csv", RUN_COLUMNS), ("hits.csv", HIT_COLUMNS), ("summary.csv", SUMMARY_COLUMNS)):
+        with open(tmp_path / name, newline="") as f:
+            rows = list(csv.DictReader(f))
+        assert list(rows[0]) == cols, name
+    with open(tmp_path / "runs.csv", newline="") as f:
+        runs = list(csv.DictReader(f))
+    # 2 problems x 2 optimizers x 2 seeds x 2 tracks
+    assert len(runs) == 16
+    assert {r["track"] for r in runs} == {"main", "short"}
+    assert all(int(r["n_evals"]) <= int(r["budget"]) for r in runs)
+    assert json.loads((tmp_path / "meta.json").read_text())["seeds"] == meta["seeds"] == 2
+    assert "ERT" in (tmp_path / "blackbox.md").read_text()
+    assert (tmp_path / "ecdf.png").stat().st_size > 0
+
+
+def test_cli_quick_and_readme_section(tmp_path):
+    out = tmp_path / "bb"
+    readme = tmp_path / "README.md"
+    readme.write_text(
+        "# Results\n\n## Toy study\n\nkeep me\n\n## Black-box comparison\n\nold\n\n## Later\n\nkeep too\n"
+    )
+    main(
+        [
+            "blackbox",
+            "--quick",
+            "--out",
+            str(out),
+            "--seeds",
+            "1",
+            "--problems",
+            "onemax",
+            "--optimizers",
+            "asng-l16",
+            "random",
+            "--readme",
+            str(readme),
+        ]
+    )
+    text = readme.read_text()
+    assert "keep me" in text and "keep too" in text and "\nold\n" not in text
+    assert text.count("## Black-box comparison") == 1 and "asng-l16" in text
+
+
+# ---- peers (skipped when not installed) -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name, module",
+    [("cmaes-catcmawm", "cmaes"), ("ng-dopo", "nevergrad"), ("ng-ngopt", "nevergrad"), ("optuna-tpe", "optuna")],
+)
+def test_peer_runs_on_a_categorical_and_the_mixed_problem(name, module):
+    pytest.importorskip(module)
+    for pname in ("catsphere-K5", "mixed"):
+        r = run_one(get_problem(pname), name, 40, 0)
+        assert r["n_evals"] == 40 and math.isfinite(r["best_gap"])
+
+
+def test_optuna_cmaes_on_the_mixed_problem():
+    pytest.importorskip("optuna")
+    r = run_one(get_problem("mixed"), "optuna-cmaes", 30, 0)
+    assert r["n_evals"] == 30
+
+
+def test_resume_keeps_finished_runs(tmp_path):
+    kw = dict(problems=["onemax"], optimizers=["random"], seeds=2, budgets={"onemax": 30}, short_budget=None)
+    run_study(tmp_path, progress=False, **kw)
+    row = next(csv.DictReader(open(tmp_path / "runs.csv", newline="")))
+    kept = {k: row[k] for k in ("track", "problem", "optimizer")}
+    kept.update(budget=30, seed=0, n_evals=30, best_gap=-1.0, overhead_us_per_eval=1.0)  # -1: a marker
+    hits = [{**kept, "target_index": 0, "target_gap": 20.0, "evals": None, "n_evals": 30}]
+    (tmp_path / "partial.jsonl").write_text(json.dumps([kept, hits]) + "\n")
+    meta = run_study(tmp_path, progress=False, resume=True, **kw)
+    assert meta["resumed_runs"] == 1 and not (tmp_path / "partial.jsonl").exists()
+    runs = list(csv.DictReader(open(tmp_path / "runs.csv", newline="")))
+    assert len(runs) == 2 and sorted(float(r["best_gap"]) for r in runs)[0] == -1.0
+
+
+def test_report_only_rebuilds_from_the_csvs(tmp_path):
+    run_study(tmp_path, problems=["onemax"], optimizers=["random"], seeds=1, budgets={"onemax": 20}, progress=False)
+    (tmp_path / "summary.csv").unlink()
+    (tmp_path / "blackbox.md").unlink()
+    main(["blackbox", "--report-only", "--out", str(tmp_path)])
+    assert (tmp_path / "summary.csv").exists() and "random" in (tmp_path / "blackbox.md").read_text()

@@ -1,0 +1,278 @@
+"""Image classification data: CIFAR-10 (python batches), Fashion-MNIST (IDX), sklearn digits.
+
+Nothing is downloaded. Images are kept as ``uint8`` ``(N, C, H, W)`` tensors; :class:`Loader`
+moves each mini-batch to the device, scales it to [0, 1] and standardises it per channel.
+"""
+
+from __future__ import annotations
+
+import gzip
+import pickle
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from .augment import Augment
+
+__all__ = [
+    "ImageData",
+    "Loader",
+    "load_dataset",
+    "load_cifar10",
+    "load_fashion_mnist",
+    "load_digits",
+    "read_idx",
+    "DATASETS",
+    "FASHION_MNIST_DIR",
+]
+
+CIFAR_TRAIN = tuple(f"data_batch_{i}" for i in range(1, 6))
+CIFAR_TEST = ("test_batch",)
+FASHION_FILES = (
+    "train-images-idx3-ubyte",
+    "train-labels-idx1-ubyte",
+    "t10k-images-idx3-ubyte",
+    "t10k-labels-idx1-ubyte",
+)
+#: Where Debian's ``dataset-fashion-mnist`` package installs the IDX files.
+FASHION_MNIST_DIR = "/usr/share/datasets/fashion-mnist"
+DATASETS = ("digits", "cifar10", "fashion-mnist")
+
+
+@dataclass
+class ImageData:
+    """A labelled image data set held in memory.
+
+    ``x_*``: ``(N, C, H, W)`` uint8; ``y_*``: ``(N,)`` int64; ``mean``/``std``: per channel in
+    [0, 1] units; ``augment``: the default training augmentation for this data.
+    """
+
+    name: str
+    x_train: torch.Tensor
+    y_train: torch.Tensor
+    x_test: torch.Tensor
+    y_test: torch.Tensor
+    n_classes: int
+    mean: tuple[float, ...] = ()
+    std: tuple[float, ...] = ()
+    augment: Augment = field(default_factory=Augment)
+
+    def __post_init__(self) -> None:
+        if not self.mean:
+            x = self.x_train.double() / 255.0
+            self.mean = tuple(x.mean(dim=(0, 2, 3)).tolist())
+            self.std = tuple(x.std(dim=(0, 2, 3)).clamp_min(1e-3).tolist())
+
+    @property
+    def in_channels(self) -> int:
+        return int(self.x_train.shape[1])
+
+    @property
+    def image_size(self) -> tuple[int, int]:
+        return int(self.x_train.shape[2]), int(self.x_train.shape[3])
+
+
+def _missing(folder: Path, expected: tuple[str, ...], what: str) -> FileNotFoundError:
+    return FileNotFoundError(
+        f"{what}: {folder} is missing or incomplete; expected the files "
+        f"{', '.join(expected)} in it (no download is attempted)"
+    )
+
+
+def _cifar_folder(data_dir: str | Path) -> Path:
+    d = Path(data_dir)
+    if (d / "cifar-10-batches-py").is_dir():
+        d = d / "cifar-10-batches-py"
+    return d
+
+
+def load_cifar10(data_dir: str | Path) -> ImageData:
+    """CIFAR-10 from the ``cifar-10-batches-py`` folder as distributed (or its parent):
+    ``data_batch_1`` .. ``data_batch_5`` and ``test_batch`` pickles with ``data`` (N, 3072) uint8
+    and ``labels``."""
+    d = _cifar_folder(data_dir)
+    expected = CIFAR_TRAIN + CIFAR_TEST
+    if not d.is_dir() or any(not (d / f).is_file() for f in expected):
+        raise _missing(d, expected, "CIFAR-10")
+
+    def read(names: tuple[str, ...]) -> tuple[torch.Tensor, torch.Tensor]:
+        xs, ys = [], []
+        for name in names:
+            with open(d / name, "rb") as fh:
+                batch: dict[Any, Any] = pickle.load(fh, encoding="bytes")
+            batch = {(k.decode() if isinstance(k, bytes) else k): v for k, v in batch.items()}
+            if "data" not in batch or "labels" not in batch:
+                raise ValueError(f"CIFAR-10: {d / name} has no 'data'/'labels' entries")
+            xs.append(np.asarray(batch["data"], dtype=np.uint8).reshape(-1, 3, 32, 32))
+            ys.append(np.asarray(batch["labels"], dtype=np.int64))
+        return torch.from_numpy(np.concatenate(xs)), torch.from_numpy(np.concatenate(ys))
+
+    x_tr, y_tr = read(CIFAR_TRAIN)
+    x_te, y_te = read(CIFAR_TEST)
+    return ImageData(
+        "cifar10",
+        x_tr,
+        y_tr,
+        x_te,
+        y_te,
+        10,
+        mean=(0.4914, 0.4822, 0.4465),
+        std=(0.2470, 0.2435, 0.2616),
+        augment=Augment(pad=4, flip=True),
+    )
+
+
+_IDX_TYPES: dict[int, Any] = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+
+
+def read_idx(path: str | Path) -> np.ndarray:
+    """Read an IDX file (optionally gzipped): magic ``0 0 type ndim``, big-endian int32 dims."""
+    path = Path(path)
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rb") as fh:
+        raw = fh.read()
+    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in _IDX_TYPES:
+        raise ValueError(f"{path} is not an IDX file (bad magic number)")
+    ndim = raw[3]
+    dims = np.frombuffer(raw, ">i4", count=ndim, offset=4).astype(np.int64)
+    dtype = np.dtype(_IDX_TYPES[raw[2]])
+    data = np.frombuffer(raw, dtype, offset=4 + 4 * ndim)
+    if data.size != int(np.prod(dims)):
+        raise ValueError(f"{path}: header says {tuple(dims)} but holds {data.size} values")
+    return data.reshape(tuple(dims))
+
+
+def _find(d: Path, name: str) -> Path | None:
+    for cand in (d / name, d / f"{name}.gz"):
+        if cand.is_file():
+            return cand
+    return None
+
+
+def load_fashion_mnist(data_dir: str | Path | None = None) -> ImageData:
+    """Fashion-MNIST from its four IDX files (plain or ``.gz``), by default from
+    :data:`FASHION_MNIST_DIR`."""
+    d = Path(data_dir or FASHION_MNIST_DIR)
+    paths = [_find(d, f) for f in FASHION_FILES]
+    if any(p is None for p in paths):
+        raise _missing(d, tuple(f"{f}[.gz]" for f in FASHION_FILES), "Fashion-MNIST")
+    xtr, ytr, xte, yte = (read_idx(p) for p in paths if p is not None)
+    if xtr.ndim != 3 or xte.ndim != 3 or len(xtr) != len(ytr) or len(xte) != len(yte):
+        raise ValueError(f"Fashion-MNIST: inconsistent shapes in {d}")
+    t = lambda a: torch.from_numpy(np.ascontiguousarray(a))  # noqa: E731
+    return ImageData(
+        "fashion-mnist",
+        t(xtr.astype(np.uint8)[:, None]),
+        t(ytr.astype(np.int64)),
+        t(xte.astype(np.uint8)[:, None]),
+        t(yte.astype(np.int64)),
+        10,
+        mean=(0.2860,),
+        std=(0.3530,),
+        augment=Augment(pad=2, flip=True),
+    )
+
+
+def load_digits(n_test: int = 297, seed: int = 0) -> ImageData:
+    """scikit-learn's bundled 8 x 8 digits (1797 images, no download), split at random into
+    ``1797 - n_test`` training and ``n_test`` test images (a fixed split for a given seed)."""
+    try:
+        from sklearn.datasets import load_digits as _sk_digits
+    except ImportError as e:  # pragma: no cover - depends on the environment
+        raise ImportError("the digits data set needs scikit-learn: pip install scikit-learn") from e
+    ds = _sk_digits()
+    x = np.round(ds.images * (255.0 / 16.0)).astype(np.uint8)[:, None]  # (1797, 1, 8, 8)
+    y = ds.target.astype(np.int64)
+    perm = np.random.default_rng(seed).permutation(len(x))
+    te, tr = perm[:n_test], perm[n_test:]
+    return ImageData(
+        "digits",
+        torch.from_numpy(x[tr]),
+        torch.from_numpy(y[tr]),
+        torch.from_numpy(x[te]),
+        torch.from_numpy(y[te]),
+        10,
+        augment=Augment(pad=1, flip=False),
+    )
+
+
+def load_dataset(name: str, data_dir: str | Path | None = None) -> ImageData:
+    """``digits`` (embedded), ``cifar10`` (needs ``data_dir``) or ``fashion-mnist``."""
+    if name == "digits":
+        return load_digits()
+    if name == "cifar10":
+        if data_dir is None:
+            raise ValueError("cifar10 needs --data-dir: the cifar-10-batches-py folder")
+        return load_cifar10(data_dir)
+    if name in ("fashion-mnist", "fashion_mnist", "fmnist"):
+        return load_fashion_mnist(data_dir)
+    raise ValueError(f"unknown data set {name!r}; choose one of {', '.join(DATASETS)}")
+
+
+class Loader:
+    """Mini-batches of an in-memory ``uint8`` image tensor, standardised on ``device``.
+
+    The order of epoch ``e`` is a permutation drawn from ``seed`` and ``e`` alone, so a resumed
+    run sees the same data order. ``augment`` (if given) runs batched on the device with
+    ``generator``.
+
+    Yields ``(x: (B, C, H, W) float, y: (B,) int64)`` on ``device``.
+    """
+
+    def __init__(
+        self,
+        x: torch.Tensor,
+        y: torch.Tensor,
+        batch_size: int,
+        mean: tuple[float, ...],
+        std: tuple[float, ...],
+        device: torch.device | str = "cpu",
+        shuffle: bool = False,
+        drop_last: bool = False,
+        seed: int = 0,
+        augment: Augment | None = None,
+        channels_last: bool = False,
+    ):
+        if len(x) != len(y):
+            raise ValueError(f"{len(x)} images but {len(y)} labels")
+        if batch_size < 1:
+            raise ValueError("batch_size must be >= 1")
+        self.device = torch.device(device)
+        if self.device.type == "cuda":  # keep the (uint8) data on the GPU: no host copies
+            x, y = x.to(self.device), y.to(self.device)
+        self.x, self.y = x, y
+        self.batch_size, self.shuffle, self.drop_last = batch_size, shuffle, drop_last
+        self.seed, self.augment, self.channels_last = seed, augment, channels_last
+        self.mean = torch.tensor(mean, dtype=torch.float32, device=self.device).view(1, -1, 1, 1)
+        self.std = torch.tensor(std, dtype=torch.float32, device=self.device).view(1, -1, 1, 1)
+        self.generator: torch.Generator | None = None
+
+    def __len__(self) -> int:
+        n = len(self.x)
+        return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
+
+    def order(self, epoch: int) -> torch.Tensor:
+        """The sample order of ``epoch`` (identity when not shuffling)."""
+        if not self.shuffle:
+            return torch.arange(len(self.x))
+        g = torch.Generator().manual_seed(int(self.seed) * 100_003 + int(epoch))
+        return torch.randperm(len(self.x), generator=g)
+
+    def epoch(self, epoch: int = 0) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        idx = self.order(epoch).to(self.x.device)
+        for k in range(len(self)):
+            sel = idx[k * self.batch_size : (k + 1) * self.batch_size]
+            xb = self.x[sel].to(self.device, non_blocking=True).float().div_(255.0)
+            xb = (xb - self.mean) / self.std
+            if self.augment is not None:
+                xb = self.augment(xb, self.generator)
+            if self.channels_last:
+                xb = xb.contiguous(memory_format=torch.channels_last)
+            yield xb, self.y[sel].to(self.device, non_blocking=True)
+
+    def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        return self.epoch(0)

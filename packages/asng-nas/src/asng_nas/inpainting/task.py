@@ -1,0 +1,282 @@
+"""Inpainting as a search task, and the builders of an inpainting search and retraining.
+
+The search reuses :class:`asng_nas.search.Searcher` unchanged: the task corrupts each batch with
+fresh masks and scores restorations by MSE over the whole image (section 3.3); the loaders are
+the classification ``Loader`` with no standardisation, whose label slot carries each image's
+index so that test images always get the same, seeded mask.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+
+from ..data import Loader
+from ..search import SearchConfig, Searcher
+from ..utils import atomic_torch_save, atomic_write_text, resolve_device, seed_everything, to_jsonable
+from .arch import CAEArch, NodeSpec
+from .masks import MASKS, apply_mask, make_masks
+from .metrics import psnr, ssim
+from .space import CAESpace
+from .supernet import CAENet, CAESupernet
+
+__all__ = [
+    "InpaintingTask",
+    "build_inpainting_search",
+    "export_inpainting",
+    "load_cae_arch",
+    "RetrainConfig",
+    "retrain_inpainting",
+]
+
+
+class InpaintingTask:
+    """Batches ``(images (B, C, H, W) in [0, 1], indices (B,))`` -> ``(masked, images)``.
+
+    Training batches are flipped horizontally at random and get new masks from the searcher's
+    generator; evaluation batches keep the images as they are and use the masks drawn once from
+    ``test_seed`` for the ``n_test`` test images (indexed by the label slot).
+    """
+
+    metric = "psnr"
+
+    def __init__(self, mask: str, height: int, width: int, n_test: int = 0, test_seed: int = 12345):
+        if mask not in MASKS:
+            raise ValueError(f"unknown mask {mask!r}; choose from {MASKS}")
+        self.mask = mask
+        g = torch.Generator().manual_seed(test_seed)
+        self.test_masks = make_masks(mask, n_test, height, width, g) if n_test else None
+
+    def prepare(self, batch: Any, train: bool, generator: torch.Generator | None) -> tuple[torch.Tensor, torch.Tensor]:
+        x, idx = batch
+        if train:
+            if generator is None:
+                raise ValueError("training batches need a generator")
+            flip = torch.rand(x.shape[0], generator=generator, device=generator.device) < 0.5
+            x = torch.where(flip.to(x.device).view(-1, 1, 1, 1), x.flip(-1), x)
+            m = make_masks(self.mask, x.shape[0], x.shape[-2], x.shape[-1], generator, device=x.device)
+        else:
+            if self.test_masks is None:
+                raise ValueError("this task has no test masks (n_test=0)")
+            m = self.test_masks[idx.cpu()].to(x.device)
+        return apply_mask(x, m), x
+
+    def loss(self, outputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        return F.mse_loss(outputs.float(), targets.float())
+
+    def metrics(self, outputs: torch.Tensor, targets: torch.Tensor) -> dict[str, float]:
+        p = psnr(outputs.float(), targets)
+        p = p[torch.isfinite(p)]
+        return {"psnr": float(p.mean()) if p.numel() else 100.0, "ssim": float(ssim(outputs.float(), targets).mean())}
+
+
+def _loader(images: torch.Tensor, batch: int, device: torch.device, **kw: Any) -> Loader:
+    c = images.shape[1]
+    return Loader(images, torch.arange(len(images)), batch, (0.0,) * c, (1.0,) * c, device=device, **kw)
+
+
+def build_inpainting_search(
+    train: torch.Tensor,
+    test: torch.Tensor,
+    out_dir: str | Path | None,
+    config: SearchConfig | None = None,
+    encoding: str = "cat",
+    mask: str = "center",
+    n_nodes: int = 20,
+    level_back: int = 5,
+    channels: tuple[int, ...] = (64, 128, 256),
+    channel_range: tuple[int, int] | None = None,
+    batch_size: int = 16,
+    iterations: int | None = None,
+    device: str | torch.device | None = None,
+    searcher_cls: type[Searcher] = Searcher,
+) -> Searcher:
+    """A :class:`Searcher` over :class:`CAESpace`: ``train`` (uint8 (N, C, H, W)) split in halves
+    (first -> weights, second -> theta), ``test`` for the most likely architecture's PSNR/SSIM.
+
+    ``iterations`` (e.g. the paper's 50,000) sets epochs of at most 1,000 iterations each with
+    cosine annealing per iteration; without it ``config`` is used as given. ``searcher_cls``:
+    e.g. :class:`asng_nas.distributed.DistributedSearcher` for a multi-process search.
+    """
+    cfg = config or SearchConfig(schedule="iteration")
+    dev = resolve_device(device)
+    seed_everything(cfg.seed)
+    space = CAESpace(encoding, n_nodes, level_back, channels, channel_range)
+    model = CAESupernet(n_nodes, space.max_channels, train.shape[1])
+    half = len(train) // 2
+    if half < batch_size:
+        raise ValueError(f"{len(train)} training images: each half needs at least batch_size={batch_size}")
+    w_loader = _loader(train[:half], batch_size, dev, shuffle=True, drop_last=True, seed=cfg.seed)
+    t_loader = _loader(train[half:], batch_size, dev, shuffle=True, drop_last=True, seed=cfg.seed + 7919)
+    test_loader = _loader(test, 64, dev)
+    if iterations is not None:
+        ipe = min(len(w_loader), len(t_loader), 1000)
+        cfg.iters_per_epoch = ipe
+        cfg.epochs = max(1, math.ceil(iterations / ipe))
+        cfg.schedule = "iteration"
+    task = InpaintingTask(mask, train.shape[-2], train.shape[-1], n_test=len(test), test_seed=cfg.seed + 12345)
+
+    def export(out: Path, sp: CAESpace, dist: Any, extra: dict | None = None) -> dict:
+        return export_inpainting(out, sp, dist, extra, searcher=searcher)
+
+    searcher = searcher_cls(
+        model, space, task, w_loader, t_loader, test_loader, cfg, out_dir, device=dev, export=export
+    )
+    return searcher
+
+
+def export_inpainting(
+    out_dir: str | Path, space: CAESpace, distribution: Any, extra: dict | None = None, searcher: Searcher | None = None
+) -> dict[str, Any]:
+    """``architecture.json`` (choices by name, the architecture, theta), ``architecture.png``
+    and, given the searcher, ``inpainting.png`` (masked / restored / truth on test images)."""
+    out = Path(out_dir)
+    mode = distribution.mode(distribution.theta)
+    doc = {
+        "space": "CAESpace",
+        "encoding": space.encoding,
+        "n_theta": int(distribution.n_theta),
+        "space_config": {
+            "n_nodes": space.n_nodes,
+            "level_back": space.level_back,
+            "channels": list(space.channels),
+            "channel_range": list(space.channel_range),
+        },
+        "most_likely": to_jsonable(mode),
+        **space.describe(mode),
+        "theta": to_jsonable(distribution.theta),
+        **to_jsonable(dict(extra or {})),
+    }
+    atomic_write_text(out / "architecture.json", json.dumps(doc, indent=2) + "\n")
+    try:
+        from .figures import draw_cae, save_inpainting_grid
+
+        arch = space.decode(mode)
+        draw_cae(arch, out / "architecture.png")
+        if searcher is not None and searcher.test_loader is not None:
+            batch = next(iter(searcher.test_loader.epoch(0)))
+            masked, truth = searcher.task.prepare(batch, False, None)
+            with torch.no_grad():
+                searcher.model.eval()
+                restored = searcher.model(masked[:8], arch)
+                searcher.model.train()
+            save_inpainting_grid(masked[:8], restored, truth[:8], out / "inpainting.png", f"{searcher.task.mask} mask")
+    except ImportError:
+        pass
+    return doc
+
+
+def load_cae_arch(path: str | Path) -> CAEArch:
+    """The architecture of an inpainting ``architecture.json`` (or of its folder)."""
+    p = Path(path)
+    if p.is_dir():
+        p = p / "architecture.json"
+    doc = json.loads(p.read_text())
+    if "architecture" not in doc or "nodes" not in doc["architecture"]:
+        raise ValueError(f"{p} is not an inpainting architecture (no 'architecture.nodes')")
+    a = doc["architecture"]
+    nodes = tuple(NodeSpec(n["kernel"], bool(n["skip"]), int(n["channels"]), int(n["input"])) for n in a["nodes"])
+    return CAEArch(nodes=nodes, output=int(a["output"]))
+
+
+@dataclass
+class RetrainConfig:
+    """Retraining of an exported CAE (appendix E.3: Adam 1e-3, 500k iterations, x0.1 at 2/5 and
+    4/5 of the run)."""
+
+    iterations: int = 500_000
+    lr: float = 1e-3
+    batch_size: int = 16
+    mask: str = "center"
+    seed: int = 0
+    eval_every: int = 10_000
+
+
+def retrain_inpainting(
+    arch: CAEArch,
+    train: torch.Tensor,
+    test: torch.Tensor,
+    out_dir: str | Path,
+    config: RetrainConfig | None = None,
+    device: str | torch.device | None = None,
+) -> dict[str, Any]:
+    """Train :class:`CAENet` of ``arch`` from scratch on all of ``train``; report test PSNR/SSIM.
+
+    Writes ``out_dir/model.pt``, ``metrics.json``, ``log.jsonl`` and ``inpainting.png``.
+    """
+    cfg = config or RetrainConfig()
+    dev = resolve_device(device)
+    seed_everything(cfg.seed)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    net = CAENet(arch, train.shape[1]).to(dev)
+    opt = torch.optim.Adam(net.parameters(), lr=cfg.lr)
+    steps = [int(cfg.iterations * 2 / 5), int(cfg.iterations * 4 / 5)]
+    sched = torch.optim.lr_scheduler.MultiStepLR(opt, milestones=steps, gamma=0.1)
+    task = InpaintingTask(cfg.mask, train.shape[-2], train.shape[-1], n_test=len(test), test_seed=cfg.seed + 12345)
+    loader = _loader(train, cfg.batch_size, dev, shuffle=True, drop_last=True, seed=cfg.seed)
+    test_loader = _loader(test, 64, dev)
+    gen = torch.Generator(device=dev).manual_seed(cfg.seed + 1)
+
+    def evaluate() -> dict[str, float]:
+        net.eval()
+        tot = {"psnr": 0.0, "ssim": 0.0}
+        with torch.no_grad():
+            for batch in test_loader.epoch(0):
+                masked, truth = task.prepare(batch, False, None)
+                y = net(masked)
+                finite = psnr(y, truth)
+                tot["psnr"] += float(torch.where(torch.isfinite(finite), finite, torch.full_like(finite, 100.0)).sum())
+                tot["ssim"] += float(ssim(y, truth).sum())
+        net.train()
+        return {k: v / len(test) for k, v in tot.items()}
+
+    it, epoch, t0 = 0, 0, time.perf_counter()
+    log = []
+    while it < cfg.iterations:
+        for batch in loader.epoch(epoch):
+            masked, truth = task.prepare(batch, True, gen)
+            loss = task.loss(net(masked), truth)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            sched.step()
+            it += 1
+            if it % cfg.eval_every == 0 or it == cfg.iterations:
+                rec = {"iteration": it, "loss": float(loss), **evaluate(), "seconds": time.perf_counter() - t0}
+                log.append(rec)
+            if it >= cfg.iterations:
+                break
+        epoch += 1
+    final = log[-1]
+    result = {
+        "architecture": arch.to_dict(),
+        "parameters": sum(p.numel() for p in net.parameters()),
+        "test_psnr": final["psnr"],
+        "test_ssim": final["ssim"],
+        "config": asdict(cfg),
+        "seconds": time.perf_counter() - t0,
+    }
+    atomic_torch_save(
+        {"state_dict": net.state_dict(), "architecture": arch.to_dict(), "config": asdict(cfg)}, out / "model.pt"
+    )
+    atomic_write_text(out / "metrics.json", json.dumps(to_jsonable(result), indent=2) + "\n")
+    atomic_write_text(out / "log.jsonl", "".join(json.dumps(to_jsonable(r)) + "\n" for r in log))
+    try:
+        from .figures import save_inpainting_grid
+
+        batch = next(iter(test_loader.epoch(0)))
+        masked, truth = task.prepare(batch, False, None)
+        with torch.no_grad():
+            net.eval()
+            save_inpainting_grid(masked[:8], net(masked[:8]), truth[:8], out / "inpainting.png", f"{cfg.mask} mask")
+    except ImportError:
+        pass
+    return result

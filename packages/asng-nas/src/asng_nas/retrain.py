@@ -1,0 +1,282 @@
+"""Retraining of an exported architecture from scratch, and evaluation of a saved model.
+
+The network (:class:`asng_nas.network.Network`) holds only the exported cells' weights; its width
+is by default the largest C with at most ``target_params`` parameters (auxiliary head not
+counted). Training: SGD with cosine annealing, drop-path rising linearly to ``drop_path``,
+auxiliary loss weight ``aux_weight``, cutout, gradient clipping; a checkpoint per epoch
+(``retrain_checkpoint.pt``) for resume, logs ``retrain_log.csv`` / ``.jsonl``, and the final
+``model.pt`` (genotype, network arguments, weights, test error).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .augment import Augment
+from .data import ImageData, Loader
+from .genotype import Genotype
+from .network import Network, count_parameters
+from .search import cosine_lr, write_logs
+from .utils import atomic_torch_save, atomic_write_text, autocast, resolve_device, seed_everything
+
+__all__ = ["RetrainConfig", "choose_channels", "retrain", "evaluate_model", "load_model"]
+
+
+@dataclass
+class RetrainConfig:
+    """Retraining hyper-parameters (defaults: the paper's CIFAR-10 retraining)."""
+
+    epochs: int = 600
+    batch_size: int = 80
+    eval_batch_size: int = 256
+    lr: float = 0.025
+    lr_min: float = 0.0
+    momentum: float = 0.9
+    weight_decay: float = 3e-4
+    grad_clip: float = 5.0
+    drop_path: float = 0.3
+    aux_weight: float = 0.4
+    cutout: int = 16
+    n_cells: int = 20
+    channels: int | None = None  # None: the largest width with <= target_params parameters
+    target_params: float = 4.0e6
+    seed: int = 0
+    iters_per_epoch: int | None = None
+    eval_every: int = 1
+    amp: bool = True
+    channels_last: bool = True
+    progress: bool = True
+
+
+def _net_kwargs(genotype: Genotype, n_cells: int, channels: int, data: ImageData) -> dict[str, Any]:
+    return {
+        "genotype": genotype,
+        "n_cells": n_cells,
+        "channels": channels,
+        "n_classes": data.n_classes,
+        "in_channels": data.in_channels,
+        "auxiliary": True,
+    }
+
+
+def choose_channels(
+    genotype: Genotype,
+    n_cells: int = 20,
+    target_params: float = 4.0e6,
+    n_classes: int = 10,
+    in_channels: int = 3,
+    max_channels: int = 512,
+) -> int:
+    """The largest width C whose network has at most ``target_params`` parameters (without the
+    auxiliary head). Networks are built on the meta device, so this is cheap."""
+
+    def count(c: int) -> int:
+        with torch.device("meta"):
+            net = Network(genotype, n_cells, c, n_classes, in_channels, auxiliary=False)
+        return count_parameters(net)
+
+    if count(1) > target_params:
+        raise ValueError(f"even C = 1 has more than {target_params:g} parameters")
+    lo, hi = 1, max_channels
+    while lo < hi:  # largest c with count(c) <= target
+        mid = (lo + hi + 1) // 2
+        if count(mid) <= target_params:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+@torch.no_grad()
+def _evaluate(model: nn.Module, loader: Loader, amp: bool) -> dict[str, float]:
+    model.eval()
+    n, loss, correct = 0, 0.0, 0
+    for x, y in loader.epoch(0):
+        with autocast(loader.device, amp):
+            logits, _ = model(x)
+        loss += float(F.cross_entropy(logits.float(), y, reduction="sum"))
+        correct += int((logits.argmax(1) == y).sum())
+        n += len(y)
+    model.train()
+    return {
+        "test_loss": loss / max(n, 1),
+        "test_accuracy": correct / max(n, 1),
+        "test_error": 1.0 - correct / max(n, 1),
+    }
+
+
+def retrain(
+    genotype: Genotype,
+    data: ImageData,
+    out_dir: str | Path,
+    config: RetrainConfig | None = None,
+    device: str | torch.device | None = None,
+    resume: bool = False,
+) -> dict[str, Any]:
+    """Train the network of ``genotype`` on the whole training set, evaluate on the test set.
+
+    Returns a summary ``{"test_error", "n_params", "channels", ...}`` (also in ``model.pt`` and
+    ``retrain_summary.json`` under ``out_dir``).
+    """
+    cfg = config or RetrainConfig()
+    dev = resolve_device(device)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    seed_everything(cfg.seed)
+    channels = cfg.channels or choose_channels(
+        genotype, cfg.n_cells, cfg.target_params, data.n_classes, data.in_channels
+    )
+    kwargs = _net_kwargs(genotype, cfg.n_cells, channels, data)
+    model = Network(**kwargs).to(dev)
+    cl = dev.type == "cuda" and cfg.channels_last
+    if cl:
+        model = model.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
+    n_params = count_parameters(model)
+    common: dict[str, Any] = dict(mean=data.mean, std=data.std, device=dev, channels_last=cl)
+    train = Loader(data.x_train, data.y_train, cfg.batch_size, shuffle=True, drop_last=True, seed=cfg.seed, **common)
+    test = Loader(data.x_test, data.y_test, cfg.eval_batch_size, **common)
+    aug = Augment(data.augment.pad, data.augment.flip, cfg.cutout)
+    gen = torch.Generator(device=dev).manual_seed(cfg.seed + 1)
+    sgd = torch.optim.SGD(model.parameters(), lr=cfg.lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay)
+    ckpt = out / "retrain_checkpoint.pt"
+    epoch, seconds, history = 0, 0.0, []
+    if resume and ckpt.is_file():
+        st = torch.load(ckpt, map_location="cpu", weights_only=False)
+        model.load_state_dict(st["model"])
+        sgd.load_state_dict(st["sgd"])
+        gen.set_state(st["generator"])
+        torch.set_rng_state(st["torch_rng"])
+        if dev.type == "cuda" and st.get("cuda_rng") is not None:
+            torch.cuda.set_rng_state_all(st["cuda_rng"])
+        epoch, seconds, history = st["epoch"], st["seconds"], st["history"]
+    n_iter = len(train) if not cfg.iters_per_epoch else min(len(train), cfg.iters_per_epoch)
+    from tqdm.auto import tqdm
+
+    while epoch < cfg.epochs:
+        lr = cosine_lr(cfg.lr, cfg.lr_min, epoch, cfg.epochs)
+        for g in sgd.param_groups:
+            g["lr"] = lr
+        model.drop_prob = cfg.drop_path * epoch / cfg.epochs
+        model.train()
+        t0 = time.perf_counter()
+        tot, correct, n = 0.0, 0, 0
+        batches = train.epoch(epoch)
+        bar = tqdm(
+            total=n_iter,
+            desc=f"retrain {epoch + 1}/{cfg.epochs}",
+            disable=not cfg.progress,
+            leave=False,
+            dynamic_ncols=True,
+        )
+        for _ in range(n_iter):
+            x, y = next(batches)
+            x = aug(x, gen)
+            if cl:
+                x = x.contiguous(memory_format=torch.channels_last)
+            with autocast(dev, cfg.amp):
+                logits, aux = model(x)
+                loss = F.cross_entropy(logits.float(), y)
+                if aux is not None and cfg.aux_weight > 0:
+                    loss = loss + cfg.aux_weight * F.cross_entropy(aux.float(), y)
+            sgd.zero_grad(set_to_none=True)
+            loss.backward()
+            if cfg.grad_clip > 0:
+                nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
+            sgd.step()
+            tot += float(loss.detach()) * len(y)
+            correct += int((logits.argmax(1) == y).sum())
+            n += len(y)
+            bar.set_postfix(loss=f"{tot / n:.3f}", acc=f"{correct / n:.3f}", refresh=False)
+            bar.update(1)
+        bar.close()
+        seconds += time.perf_counter() - t0
+        epoch += 1
+        rec: dict[str, Any] = {
+            "epoch": epoch,
+            "lr": lr,
+            "drop_path": model.drop_prob,
+            "train_loss": tot / max(n, 1),
+            "train_accuracy": correct / max(n, 1),
+            "train_seconds": seconds,
+        }
+        if (cfg.eval_every and epoch % cfg.eval_every == 0) or epoch == cfg.epochs:
+            rec.update(_evaluate(model, test, cfg.amp))
+        history.append(rec)
+        atomic_torch_save(
+            {
+                "model": model.state_dict(),
+                "sgd": sgd.state_dict(),
+                "generator": gen.get_state(),
+                "torch_rng": torch.get_rng_state(),
+                "cuda_rng": torch.cuda.get_rng_state_all() if dev.type == "cuda" else None,
+                "epoch": epoch,
+                "seconds": seconds,
+                "history": history,
+            },
+            ckpt,
+        )
+        write_logs(out, history, stem="retrain_log")
+        if cfg.progress:
+            print(json.dumps({k: round(v, 5) if isinstance(v, float) else v for k, v in rec.items()}), flush=True)
+    final = _evaluate(model, test, cfg.amp)
+    summary = {
+        "test_error": final["test_error"],
+        "test_accuracy": final["test_accuracy"],
+        "n_params": n_params,
+        "channels": channels,
+        "n_cells": cfg.n_cells,
+        "epochs": cfg.epochs,
+        "train_seconds": seconds,
+        "dataset": data.name,
+        "genotype": genotype.to_dict(),
+        "config": asdict(cfg),
+    }
+    save_model(out / "model.pt", model, kwargs, summary)
+    atomic_write_text(out / "retrain_summary.json", json.dumps(summary, indent=2) + "\n")
+    return summary
+
+
+def save_model(path: str | Path, model: Network, kwargs: dict[str, Any], info: dict[str, Any]) -> None:
+    """Save weights plus what is needed to rebuild the network."""
+    args = {k: v for k, v in kwargs.items() if k != "genotype"}
+    atomic_torch_save(
+        {
+            "format": "asng-nas-model-v1",
+            "genotype": kwargs["genotype"].to_dict(),
+            "network": args,
+            "state_dict": model.state_dict(),
+            "info": info,
+        },
+        path,
+    )
+
+
+def load_model(path: str | Path, device: str | torch.device = "cpu") -> tuple[Network, dict[str, Any]]:
+    """Rebuild a network saved by :func:`retrain`; returns ``(model, info)``."""
+    st = torch.load(path, map_location=device, weights_only=False)
+    if st.get("format") != "asng-nas-model-v1":
+        raise ValueError(f"{path} is not an asng-nas model file")
+    model = Network(Genotype.from_dict(st["genotype"]), **st["network"]).to(device)
+    model.load_state_dict(st["state_dict"])
+    return model, st["info"]
+
+
+def evaluate_model(
+    path: str | Path,
+    data: ImageData,
+    device: str | torch.device | None = None,
+    batch_size: int = 256,
+) -> dict[str, float]:
+    """Test loss, accuracy and error of a saved model on ``data``'s test set."""
+    dev = resolve_device(device)
+    model, _ = load_model(path, dev)
+    test = Loader(data.x_test, data.y_test, batch_size, data.mean, data.std, device=dev)
+    return _evaluate(model, test, True)
