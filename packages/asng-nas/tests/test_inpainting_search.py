@@ -75,3 +75,21 @@ def test_retrain_short(faces, tmp_path):
     res = retrain_inpainting(arch, train, test, tmp_path / "r", RetrainConfig(iterations=6, eval_every=3), "cpu")
     assert res["parameters"] > 0 and 0 < res["test_ssim"] <= 1
     assert (tmp_path / "r" / "model.pt").exists() and (tmp_path / "r" / "metrics.json").exists()
+
+
+def test_cli_inpaint_search_and_retrain(tmp_path, capsys):
+    from asng_nas.cli import main
+
+    out = tmp_path / "s"
+    common = ["--image-size", "16", "--threads", "1"]
+    args = ["inpaint-search", "--iterations", "4", "--nodes", "4", "--level-back", "2", "--channels", "4,8"]
+    args += ["--channel-range", "4,8", "--batch-size", "8", "--out", str(out), "--no-progress"]
+    assert main([*args, *common]) == 0
+    assert "test PSNR" in capsys.readouterr().out
+    doc = json.loads((out / "architecture.json").read_text())
+    assert doc["config"]["lam_x"] == 2 and doc["config"]["schedule"] == "iteration"
+    r = ["inpaint-retrain", "--arch", str(out), "--iterations", "2", "--eval-every", "1", "--out", str(tmp_path / "r")]
+    assert main([*r, *common]) == 0
+    assert (tmp_path / "r" / "metrics.json").exists()
+    assert main(["inpaint-search", "--data-dir", str(tmp_path / "missing"), "--out", str(out), *common]) == 2
+    assert "does not exist" in capsys.readouterr().err

@@ -52,6 +52,29 @@ def _train_flags(p: argparse.ArgumentParser, epochs: int, batch: int) -> None:
     p.add_argument("--resume", action="store_true", help="continue from the checkpoint in --out")
 
 
+def _asng_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--lam-x", type=int, default=None, help="architectures per weight step (default: the world size, at least 2)"
+    )
+    p.add_argument(
+        "--lam-theta", type=int, default=None, help="architectures per theta step (default: the world size, at least 2)"
+    )
+    p.add_argument("--alpha", type=float, default=1.5)
+    p.add_argument("--delta-init", type=float, default=1.0)
+
+
+def _inpaint_data_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--data-dir", default=None, help="CelebA folder (img_align_celeba/ ...); default: the 100 embedded LFW faces"
+    )
+    p.add_argument("--image-size", type=int, default=64)
+    p.add_argument("--limit", type=int, default=None, help="use the first N CelebA images only")
+    p.add_argument("--mask", default="center", choices=["center", "pixel", "half"])
+    p.add_argument("--device", default="auto", help="auto (CUDA if present), cpu, cuda, cuda:1")
+    p.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+    p.add_argument("--config", default=None, help="JSON or TOML file of flag values")
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="asng-nas", description=__doc__.splitlines()[0])
     sub = ap.add_subparsers(dest="command", required=True)
@@ -63,10 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--cells", type=int, default=8)
     s.add_argument("--channels", type=int, default=16)
     s.add_argument("--nodes", type=int, default=5)
-    s.add_argument("--lam-x", type=int, default=2, help="architectures per weight step")
-    s.add_argument("--lam-theta", type=int, default=2, help="architectures per theta step")
-    s.add_argument("--alpha", type=float, default=1.5)
-    s.add_argument("--delta-init", type=float, default=1.0)
+    _asng_flags(s)
     s.add_argument("--schedule", default="epoch", choices=["epoch", "iteration"])
     s.add_argument("--cutout", type=int, default=0, help="cutout size during search (0: off)")
     s.add_argument("--max-test", type=int, default=None, help="evaluate on the first N test images only")
@@ -84,6 +104,30 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--drop-path", type=float, default=0.3)
     r.add_argument("--aux-weight", type=float, default=0.4)
     r.add_argument("--cutout", type=int, default=16)
+
+    i = sub.add_parser("inpaint-search", help="search a convolutional autoencoder for inpainting (section 3.3)")
+    _inpaint_data_flags(i)
+    _train_flags(i, epochs=50, batch=16)
+    _asng_flags(i)
+    i.add_argument(
+        "--iterations", type=int, default=50_000, help="search iterations (epochs of <= 1000; 0: use --epochs)"
+    )
+    i.add_argument("--encoding", default="cat", choices=["cat", "int"])
+    i.add_argument("--nodes", type=int, default=20)
+    i.add_argument("--level-back", type=int, default=5)
+    i.add_argument("--channels", default="64,128,256", help="width choices of the cat encoding")
+    i.add_argument("--channel-range", default="64,256", help="width range of the int encoding")
+    i.add_argument("--out", default="runs/inpaint-search", help="output folder")
+
+    ir = sub.add_parser("inpaint-retrain", help="retrain an exported inpainting architecture (Adam)")
+    _inpaint_data_flags(ir)
+    ir.add_argument("--arch", required=True, help="architecture.json (or the search folder)")
+    ir.add_argument("--iterations", type=int, default=500_000)
+    ir.add_argument("--lr", type=float, default=1e-3)
+    ir.add_argument("--batch-size", type=int, default=16)
+    ir.add_argument("--eval-every", type=int, default=10_000)
+    ir.add_argument("--seed", type=int, default=0)
+    ir.add_argument("--out", default="runs/inpaint-retrain")
 
     e = sub.add_parser("evaluate", help="test error of a saved model")
     _data_flags(e)
@@ -125,15 +169,25 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def _search(args: argparse.Namespace) -> int:
-    from .augment import Augment
-    from .data import load_dataset
-    from .genotype import format_genotype
-    from .search import SearchConfig
-    from .tasks import build_search
+def _launch(args: argparse.Namespace) -> tuple[Any, Any, int]:
+    """Device, searcher class and rank: one process, or torchrun's process group."""
+    from .distributed import DistributedSearcher, init_distributed, world_info
+    from .search import Searcher
 
-    data = load_dataset(args.dataset, args.data_dir)
-    cfg = SearchConfig(
+    rank, world, _ = world_info()
+    for flag in ("lam_x", "lam_theta"):
+        if getattr(args, flag) is None:
+            setattr(args, flag, max(2, world))
+    if world > 1:
+        device = init_distributed(None if args.device == "auto" else ("gloo" if args.device == "cpu" else None))
+        return device, DistributedSearcher, rank
+    return args.device, Searcher, rank
+
+
+def _search_config(args: argparse.Namespace, schedule: str) -> Any:
+    from .search import SearchConfig
+
+    return SearchConfig(
         epochs=args.epochs,
         lr=args.lr,
         lr_min=args.lr_min,
@@ -145,13 +199,33 @@ def _search(args: argparse.Namespace) -> int:
         alpha=args.alpha,
         delta_init=args.delta_init,
         seed=args.seed,
-        schedule=args.schedule,
+        schedule=schedule,
         iters_per_epoch=args.iters_per_epoch,
         eval_every=args.eval_every,
         amp=args.amp,
         channels_last=args.channels_last,
         progress=args.progress,
     )
+
+
+def _resume(searcher: Any, args: argparse.Namespace, say: Any) -> None:
+    if args.resume:
+        if searcher.resume():
+            say(f"resumed from {searcher.checkpoint_path} after epoch {searcher.epoch}")
+        else:
+            say(f"no checkpoint in {args.out}; starting a new search")
+
+
+def _search(args: argparse.Namespace) -> int:
+    from .augment import Augment
+    from .data import load_dataset
+    from .genotype import format_genotype
+    from .tasks import build_search
+
+    device, searcher_cls, rank = _launch(args)
+    say = print if rank == 0 else (lambda *a, **k: None)
+    data = load_dataset(args.dataset, args.data_dir)
+    cfg = _search_config(args, args.schedule)
     aug = Augment(data.augment.pad, data.augment.flip, args.cutout)
     searcher = build_search(
         data,
@@ -162,23 +236,20 @@ def _search(args: argparse.Namespace) -> int:
         n_nodes=args.nodes,
         batch_size=args.batch_size,
         augment=aug,
-        device=args.device,
+        device=device,
         max_test=args.max_test,
+        searcher_cls=searcher_cls,
     )
-    if args.resume:
-        if searcher.resume():
-            print(f"resumed from {searcher.checkpoint_path} after epoch {searcher.epoch}")
-        else:
-            print(f"no checkpoint in {args.out}; starting a new search")
-    print(
+    _resume(searcher, args, say)
+    say(
         f"search on {data.name} ({len(data.x_train)} training images, device "
         f"{searcher.device}): {cfg.epochs} epochs x {searcher.iters_per_epoch} iterations"
     )
     res = searcher.run()
     last = res.history[-1] if res.history else {}
-    print(format_genotype(res.architecture))
+    say(format_genotype(res.architecture))
     acc = last.get("test_accuracy")
-    print(
+    say(
         f"most likely architecture: test accuracy {acc if acc is None else round(acc, 4)}, "
         f"mean max theta {last.get('mean_max_theta', float('nan')):.3f}, "
         f"search {searcher.search_seconds:.1f} s -> {Path(args.out) / 'architecture.json'}"
@@ -222,6 +293,86 @@ def _retrain(args: argparse.Namespace) -> int:
     return 0
 
 
+def _faces(args: argparse.Namespace) -> tuple[Any, Any, str]:
+    from .inpainting.data import embedded_faces, load_celeba, split_celeba
+
+    if args.data_dir:
+        train, test = split_celeba(load_celeba(args.data_dir, args.image_size, args.limit))
+        return train, test, f"CelebA ({args.data_dir})"
+    x = embedded_faces(args.image_size)
+    return x[:90], x[90:], "the 100 embedded LFW faces (90 train / 10 test)"
+
+
+def _ints(text: str) -> tuple[int, ...]:
+    return tuple(int(v) for v in str(text).split(","))
+
+
+def _inpaint_search(args: argparse.Namespace) -> int:
+    from .inpainting.task import build_inpainting_search
+
+    device, searcher_cls, rank = _launch(args)
+    say = print if rank == 0 else (lambda *a, **k: None)
+    train, test, name = _faces(args)
+    lo, hi = _ints(args.channel_range)
+    searcher = build_inpainting_search(
+        train,
+        test,
+        args.out,
+        _search_config(args, "iteration"),
+        encoding=args.encoding,
+        mask=args.mask,
+        n_nodes=args.nodes,
+        level_back=args.level_back,
+        channels=_ints(args.channels),
+        channel_range=(lo, hi),
+        batch_size=args.batch_size,
+        iterations=args.iterations or None,
+        device=device,
+        searcher_cls=searcher_cls,
+    )
+    _resume(searcher, args, say)
+    say(
+        f"inpainting search ({args.encoding}, {args.mask} mask) on {name}, device {searcher.device}: "
+        f"{searcher.cfg.epochs} epochs x {searcher.iters_per_epoch} iterations"
+    )
+    res = searcher.run()
+    last = res.history[-1] if res.history else {}
+    say(
+        f"active path {res.architecture.active()}: "
+        + ", ".join(
+            f"node {i} k{n.kernel} {'skip' if n.skip else 'down'} {n.channels}ch"
+            for i in res.architecture.active()
+            for n in [res.architecture.nodes[i - 1]]
+        )
+    )
+    say(
+        f"most likely architecture: test PSNR {last.get('test_psnr', float('nan')):.2f} dB, "
+        f"SSIM {last.get('test_ssim', float('nan')):.4f}, search {searcher.search_seconds:.1f} s "
+        f"-> {Path(args.out) / 'architecture.json'}"
+    )
+    return 0
+
+
+def _inpaint_retrain(args: argparse.Namespace) -> int:
+    from .inpainting.task import RetrainConfig, load_cae_arch, retrain_inpainting
+
+    train, test, name = _faces(args)
+    cfg = RetrainConfig(
+        iterations=args.iterations,
+        lr=args.lr,
+        batch_size=args.batch_size,
+        mask=args.mask,
+        seed=args.seed,
+        eval_every=args.eval_every,
+    )
+    res = retrain_inpainting(load_cae_arch(args.arch), train, test, args.out, cfg, args.device)
+    print(
+        f"retrained on {name}: {res['parameters']} parameters, test PSNR {res['test_psnr']:.2f} dB, "
+        f"SSIM {res['test_ssim']:.4f} -> {Path(args.out) / 'model.pt'}"
+    )
+    return 0
+
+
 def _evaluate(args: argparse.Namespace) -> int:
     from .data import load_dataset
     from .retrain import evaluate_model
@@ -239,7 +390,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         torch.set_num_threads(args.threads)
     try:
-        return {"search": _search, "retrain": _retrain, "evaluate": _evaluate}[args.command](args)
+        commands = {
+            "search": _search,
+            "retrain": _retrain,
+            "evaluate": _evaluate,
+            "inpaint-search": _inpaint_search,
+            "inpaint-retrain": _inpaint_retrain,
+        }
+        return commands[args.command](args)
     except (FileNotFoundError, ValueError) as e:
         print(f"asng-nas: error: {e}", file=sys.stderr)
         return 2

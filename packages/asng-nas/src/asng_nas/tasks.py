@@ -64,11 +64,13 @@ def build_search(
     augment: Augment | None = None,
     device: str | torch.device | None = None,
     max_test: int | None = None,
+    searcher_cls: type[Searcher] = Searcher,
 ) -> Searcher:
     """A :class:`Searcher` over :class:`ENASSpace` for ``data``: the training set split in halves
     (first half -> weights, second half -> theta), the test set for the most likely architecture.
 
-    ``augment`` defaults to the data set's own (pad/crop, flip) for both halves.
+    ``augment`` defaults to the data set's own (pad/crop, flip) for both halves. ``searcher_cls``:
+    e.g. :class:`asng_nas.distributed.DistributedSearcher` for a multi-process search.
     """
     cfg = config or SearchConfig()
     dev = resolve_device(device)
@@ -101,4 +103,4 @@ def build_search(
         x_te, y_te = x_te[:max_test], y_te[:max_test]
     test_loader = Loader(x_te, y_te, eval_batch_size, **common)
     task = ClassificationTask(augment if augment is not None else data.augment)
-    return Searcher(model, space, task, w_loader, t_loader, test_loader, cfg, out_dir, device=dev)
+    return searcher_cls(model, space, task, w_loader, t_loader, test_loader, cfg, out_dir, device=dev)

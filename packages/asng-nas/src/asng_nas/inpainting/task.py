@@ -250,7 +250,7 @@ def retrain_inpainting(
             sched.step()
             it += 1
             if it % cfg.eval_every == 0 or it == cfg.iterations:
-                rec = {"iteration": it, "loss": float(loss), **evaluate(), "seconds": time.perf_counter() - t0}
+                rec = {"iteration": it, "loss": float(loss.detach()), **evaluate(), "seconds": time.perf_counter() - t0}
                 log.append(rec)
             if it >= cfg.iterations:
                 break
