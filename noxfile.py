@@ -73,9 +73,24 @@ def lint(session: nox.Session) -> None:
 
 @nox.session
 def demo(session: nox.Session) -> None:
-    """The main job on embedded data: a black-box ASNG run (more steps join as packages land)."""
-    session.install(OPT)
+    """The main job on embedded data, a few minutes on 2 CPU cores: a black-box ASNG run, a quick
+    toy study, a short cell search on the bundled digits and a short inpainting search on the
+    bundled faces. Outputs go to runs/demo/."""
+    session.install(TORCH)
+    session.install(OPT, BENCH, f"{NAS}[plot,digits,inpainting]")
     session.run("python", "packages/asng-opt/examples/blackbox.py")
+    session.run(
+        "asng-bench", "toy", "--alg", "asng", "--delta0", "1", "--eps-x", "0.05", "--runs", "20",
+        "--seed", "0", "--out", "runs/demo/toy",
+    )  # fmt: skip
+    session.run(
+        "asng-nas", "search", "--epochs", "10", "--cells", "3", "--channels", "8", "--batch-size", "32",
+        "--threads", "1", "--no-progress", "--out", "runs/demo/digits-search",
+    )  # fmt: skip
+    session.run(
+        "asng-nas", "inpaint-search", "--iterations", "60", "--nodes", "10", "--channels", "16,32,64",
+        "--image-size", "32", "--threads", "1", "--no-progress", "--out", "runs/demo/inpaint-search",
+    )  # fmt: skip
 
 
 @nox.session
@@ -83,6 +98,18 @@ def bench_opt(session: nox.Session) -> None:
     """Overhead of one ask()+tell() pair -> results/opt/."""
     session.install(OPT, BENCH)
     session.run("asng-bench", "overhead", "--out", "results/opt", *session.posargs)
+
+
+@nox.session
+def bench_nas(session: nox.Session) -> None:
+    """One ASNG-NAS search iteration vs one DARTS-style iteration, and 1 vs 2 processes -> results/nas/."""
+    session.install(TORCH)
+    session.install(OPT, f"{NAS}[inpainting]")
+    session.run(
+        "python", "-m", "asng_nas.bench", "--out", "results/nas", "--threads", "1", "--cells", "5",
+        "--channels", "8", "--batch-size", "16", "--image-size", "32", "--repeats", "5",
+    )  # fmt: skip
+    session.run("python", "-m", "asng_nas.bench_distributed", "--out", "results/nas")
 
 
 @nox.session
