@@ -113,6 +113,21 @@ def _add_toy_speed(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
+def _add_nas_report(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("nas-report", help="Table 1 / Figure 2 / Table 2 from asng-nas run folders")
+    p.add_argument("--classification", nargs="*", default=[], metavar="SEARCH[:RETRAIN]")
+    p.add_argument("--inpainting", nargs="*", default=[], metavar="MASK:ENCODING:SEARCH[:RETRAIN]")
+    p.add_argument("--label", default="this run", help="what our rows were run on, e.g. 'digits, CPU'")
+    p.add_argument("--out", default="results/nas")
+
+    def run(args: argparse.Namespace) -> None:
+        from .nas_report import main as report_main
+
+        report_main(args.classification, args.inpainting, args.out, args.label)
+
+    p.set_defaults(func=run)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="asng-bench", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -122,6 +137,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_toy_sweep(sub)
     _add_figures(sub)
     _add_toy_speed(sub)
+    _add_nas_report(sub)
     return parser
 
 
