@@ -216,3 +216,14 @@ def test_speedup_script_runs_both_modes(tmp_path) -> None:
     res = measure_speedup(n_single=1, n_batch=3, t_max=300, out=tmp_path)
     assert res["first_runs_identical"] and res["speedup"] > 0
     assert (tmp_path / "speedup.json").exists()
+
+
+def test_sweep_batches_are_cached_for_resuming(tmp_path) -> None:
+    from asng_bench.toy_sweep import run_settings
+
+    settings = figure_settings(1)[:6]
+    first = run_settings(settings, 2, t_max=80, cache=tmp_path)
+    assert len(list(tmp_path.glob("*.npz"))) == 3  # one batch per algorithm (small groups are merged)
+    seen = []
+    again = run_settings(settings, 2, t_max=80, cache=tmp_path, progress=lambda done, total: seen.append(done))
+    assert again == first and seen[-1] == 12
