@@ -65,3 +65,12 @@ def test_retrain_builds_expected_network_and_saves(tmp_path):
     assert ev["test_error"] == pytest.approx(summary["test_error"])
     rows = [json.loads(x) for x in open(tmp_path / "retrain_log.jsonl")]
     assert [r["epoch"] for r in rows] == [1, 2] and rows[1]["drop_path"] == pytest.approx(0.15)
+
+
+def test_retrain_with_default_settings_learns_digits(tmp_path):
+    """The default cutout is half the image side: a 16-pixel cutout on 8 x 8 digits (the CIFAR-10
+    value) would blank every image and leave the network at chance."""
+    data = load_digits()
+    cfg = RetrainConfig(epochs=3, batch_size=32, n_cells=3, channels=8, progress=False)
+    summary = retrain(_genotype(0), data, tmp_path, cfg)
+    assert summary["test_error"] < 0.5  # chance is 0.9; measured 0.18 with this setting

@@ -103,7 +103,9 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--target-params", type=float, default=4.0e6)
     r.add_argument("--drop-path", type=float, default=0.3)
     r.add_argument("--aux-weight", type=float, default=0.4)
-    r.add_argument("--cutout", type=int, default=16)
+    r.add_argument(
+        "--cutout", type=int, default=None, help="cutout square side (default: half the image side, 16 on CIFAR-10)"
+    )
 
     i = sub.add_parser("inpaint-search", help="search a convolutional autoencoder for inpainting (section 3.3)")
     _inpaint_data_flags(i)

@@ -44,7 +44,7 @@ class RetrainConfig:
     grad_clip: float = 5.0
     drop_path: float = 0.3
     aux_weight: float = 0.4
-    cutout: int = 16
+    cutout: int | None = None  # side of the cutout square; None: half the image side (16 on CIFAR-10)
     n_cells: int = 20
     channels: int | None = None  # None: the largest width with <= target_params parameters
     target_params: float = 4.0e6
@@ -143,7 +143,8 @@ def retrain(
     common: dict[str, Any] = dict(mean=data.mean, std=data.std, device=dev, channels_last=cl)
     train = Loader(data.x_train, data.y_train, cfg.batch_size, shuffle=True, drop_last=True, seed=cfg.seed, **common)
     test = Loader(data.x_test, data.y_test, cfg.eval_batch_size, **common)
-    aug = Augment(data.augment.pad, data.augment.flip, cfg.cutout)
+    cutout = data.x_train.shape[-1] // 2 if cfg.cutout is None else cfg.cutout
+    aug = Augment(data.augment.pad, data.augment.flip, cutout)
     gen = torch.Generator(device=dev).manual_seed(cfg.seed + 1)
     sgd = torch.optim.SGD(model.parameters(), lr=cfg.lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay)
     ckpt = out / "retrain_checkpoint.pt"
