@@ -83,9 +83,11 @@ def test_toy_fixed_x_is_the_papers_expectation():
 
 def test_ioh_problem_if_installed():
     pytest.importorskip("ioh")
+    mask = np.random.default_rng(2019).integers(0, 2, 100)
     p = bp.ioh_problem(19)
-    assert p(np.ones(100, dtype=int)) == 0.0  # the Ising ring's optimum: all spins equal
-    assert p(np.tile([0, 1], 50)) > 0
+    assert p(np.ones(100, dtype=int) ^ mask) == 0.0 == p(mask)  # the Ising ring's optimum: all spins equal
+    assert p(np.zeros(100, dtype=int)) > 0  # no longer at the corner
+    assert bp.ioh_problem(19, xor_seed=None)(np.zeros(100, dtype=int)) == 0.0
 
 
 # ---- ERT / SP1 ---------------------------------------------------------------------------------

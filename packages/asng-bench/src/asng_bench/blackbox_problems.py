@@ -19,7 +19,8 @@ evaluation with ``f - f_opt <= g``. The last gap is 0 (the optimum itself).
   black box over c with one optimum per variable.
 * ``ioh-f19-isingring`` / ``ioh-f22-mis``: IOHprofiler's PBO problems 19 and 22, instance 1,
   n = 100, through the ``ioh`` package when it is installed (maximised there; here
-  ``f = y_opt - y``).
+  ``f = y_opt - y``), the bits XOR-ed with a fixed random mask so that the optimum is not the
+  all-zeros point some optimizers start from.
 """
 
 from __future__ import annotations
@@ -174,25 +175,34 @@ def toy_fixed_x(d: int = 30, k: int = 5, seed: int = 0) -> Problem:
     )
 
 
-def ioh_problem(fid: int, n: int = 100, instance: int = 1) -> Problem:
-    """IOHprofiler PBO problem ``fid`` (needs ``ioh``); ``f = y_opt - y``."""
+def ioh_problem(fid: int, n: int = 100, instance: int = 1, xor_seed: int | None = 2019) -> Problem:
+    """IOHprofiler PBO problem ``fid`` (needs ``ioh``); ``f = y_opt - y(c XOR mask)``.
+
+    Instance 1 is untransformed, so its optimum can sit at a corner such as all zeros (the Ising
+    ring's does), which is where an optimizer that starts at category 0 begins. A fixed random
+    XOR mask (``xor_seed``; None for none) moves the optimum off the corners without changing the
+    values that can be reached. Its seed (2019) must differ from the optimizers' seeds (0, 1, ...):
+    random search seeded 0 would otherwise draw the mask itself first.
+    """
     import ioh
 
     p = ioh.get_problem(fid, instance, n, ioh.ProblemClass.PBO)
     y_opt = float(p.optimum.y)
     name = p.meta_data.name
+    mask = np.zeros(n, dtype=np.int64) if xor_seed is None else np.random.default_rng(xor_seed).integers(0, 2, n)
 
     def fun(c: np.ndarray, z: np.ndarray | None) -> float:
-        return y_opt - float(p(c.tolist()))
+        return y_opt - float(p((c ^ mask).tolist()))
 
     gaps = {19: (20.0, 10.0, 4.0, 0.0), 22: (10.0, 5.0, 2.0, 0.0)}.get(fid, (10.0, 5.0, 2.0, 0.0))
+    masked = "" if xor_seed is None else f", XOR mask (seed {xor_seed})"
     return Problem(
         name=f"ioh-f{fid}-{name.lower()}",
         categories=np.full(n, 2),
         fun=fun,
         f_opt=0.0,
         gaps=gaps,
-        description=f"IOHprofiler PBO F{fid} {name}, n = {n}, instance {instance}",
+        description=f"IOHprofiler PBO F{fid} {name}, n = {n}, instance {instance}{masked}",
     )
 
 

@@ -10,6 +10,7 @@ success. Both agree when every run succeeds.
 from __future__ import annotations
 
 import csv
+import json
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -226,6 +227,10 @@ def markdown(summary: list[dict[str, Any]], meta: dict[str, Any]) -> str:
         + ", ".join(f"{k} {v}" for k, v in meta["machine"].items() if k in ("cpu", "cores", "memory_gib", "python"))
         + ".",
     ]
+    for prob, info in (meta.get("rerun") or {}).items():
+        out.append(
+            f"Rerun of {prob}: `{info['command']}` ({info['wall_s']:.0f} s), merged into the CSVs: {info['why']}."
+        )
     if meta.get("skipped_not_installed"):
         out.append(f"Not installed, skipped: {', '.join(meta['skipped_not_installed'])}.")
     verdict_rows = []
@@ -305,11 +310,12 @@ SECTION = "## Black-box comparison"
 def update_readme(readme: str | Path, out: Path) -> None:
     """Add or replace the ``## Black-box comparison`` section of results/README.md.
 
-    The section is the generated ``blackbox.md`` followed by ``notes.md`` from the same folder
-    when it exists (the hand-written reading of the numbers).
+    The section is ``notes.md`` from the same folder when it exists (the hand-written reading of
+    the numbers) followed by the generated ``blackbox.md``.
     """
     readme = Path(readme)
     out = Path(out)
+    meta = json.loads((out / "meta.json").read_text())
     notes = out / "notes.md"
     extra = notes.read_text() if notes.exists() else ""
     rel = out.relative_to(readme.parent) if out.is_relative_to(readme.parent) else out
@@ -319,12 +325,18 @@ def update_readme(readme: str | Path, out: Path) -> None:
         "ASNG (λ = 2 and λ = 16) and SNG against the discrete / mixed black-box optimizers a user would pick instead. "
         f"Data: [`{rel}/runs.csv`]({rel}/runs.csv) (one row per run), [`{rel}/hits.csv`]({rel}/hits.csv) "
         f"(evaluations to each target), [`{rel}/summary.csv`]({rel}/summary.csv) (ERT, SP1, success rate), "
-        f"[`{rel}/meta.json`]({rel}/meta.json); figure [`{rel}/ecdf.png`]({rel}/ecdf.png).",
+        f"[`{rel}/meta.json`]({rel}/meta.json); figures [`{rel}/ecdf.png`]({rel}/ecdf.png) (main track) and "
+        f"[`{rel}/ecdf_short.png`]({rel}/ecdf_short.png) (short track).",
         "",
-        (out / "blackbox.md").read_text().rstrip(),
+        f"Command: `nox -s blackbox` = `{meta['command']} --readme results/README.md`; wall time "
+        f"{meta.get('wall_s_total', meta['wall_s']):,.0f} s on {meta['machine'].get('cores')} shared cores "
+        f"({meta['machine'].get('cpu')}). Versions: "
+        + ", ".join(f"{k} {v}" for k, v in meta["versions"].items() if v)
+        + ".",
     ]
     if extra:
         body += ["", extra.rstrip()]
+    body += ["", "### Full tables (generated: `blackbox.md`)", "", (out / "blackbox.md").read_text().rstrip()]
     section = "\n".join(body) + "\n"
     text = readme.read_text() if readme.exists() else "# Results\n"
     start = text.find(SECTION)
