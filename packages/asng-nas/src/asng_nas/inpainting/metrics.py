@@ -10,8 +10,6 @@ use_sample_covariance=False, channel_axis=-1)`` on the 8-bit images.
 
 from __future__ import annotations
 
-import math
-
 import torch
 import torch.nn.functional as F
 
@@ -75,13 +73,3 @@ def ssim(pred: torch.Tensor, target: torch.Tensor, sigma: float = 1.5) -> torch.
     vxy = blur(p * t) - ux * uy
     s = ((2 * ux * uy + c1) * (2 * vxy + c2)) / ((ux * ux + uy * uy + c1) * (vx + vy + c2))
     return s.flatten(1).mean(1)
-
-
-def mean_metrics(pred: torch.Tensor, target: torch.Tensor) -> dict[str, float]:
-    """Average PSNR (finite values only) and SSIM of a batch, as floats."""
-    p = psnr(pred, target)
-    finite = p[torch.isfinite(p)]
-    return {
-        "psnr": float(finite.mean()) if finite.numel() else math.inf,
-        "ssim": float(ssim(pred, target).mean()),
-    }
