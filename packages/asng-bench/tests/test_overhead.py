@@ -15,3 +15,9 @@ def test_overhead_cli_writes_results(tmp_path):
     assert {r["n_theta"] for r in res["ask_tell"]} == {140, 1000, 174}
     assert all(r["us_per_pair"] > 0 for r in res["ask_tell"])
     assert "µs per ask()+tell()" in (tmp_path / "overhead.md").read_text()
+    large = {r["n_theta"]: r for r in res["large"]}
+    assert set(large) == {19999, 20005}
+    for r in large.values():
+        assert r["build_ms"] > 0 and r["us_per_pair"] > 0
+        assert 0 < r["peak_mib"] < 100  # linear in the categories: no m x m intermediate
+    assert "peak MiB" in (tmp_path / "overhead.md").read_text()

@@ -1,9 +1,12 @@
+import copy
 import math
 
 import numpy as np
 import pytest
+from helpers import deep_equal
 
-from asng_opt import Categorical, Integer, Product, minimize
+from asng_opt import ASNG, Categorical, Gaussian, Integer, Product, minimize
+from asng_opt.minimize import STOP_REASONS, ObjectiveError
 
 
 def onemax_like(c):
@@ -66,16 +69,351 @@ def test_product_samples_are_dicts():
     assert isinstance(res.x, dict)
 
 
-def test_bad_arguments():
-    with pytest.raises(ValueError, match="unknown method"):
-        minimize(onemax_like, Categorical([3] * 4), method="cma")
-    with pytest.raises(ValueError, match="unknown option"):
-        minimize(onemax_like, Categorical([3] * 4), learning_rate=0.1)
-    with pytest.raises(ValueError, match="max_evals"):
-        minimize(onemax_like, Categorical([3] * 4), max_evals=1)
-
-
 @pytest.mark.parametrize("method, opts", [("sng", {"delta": 0.3}), ("adam", {"lr": 0.05})])
 def test_baseline_methods_run(method, opts):
     res = minimize(onemax_like, Categorical([4] * 12), max_evals=4000, seed=0, method=method, **opts)
     assert res.fun == 0.0
+
+
+# ---- 1. target, in both directions ----------------------------------------------------------------
+
+
+def test_maximize_positive_target_stops_when_reached():
+    # before the fix, maximize compared the values with -target: a positive target never stopped
+    res = minimize(
+        lambda c: float(np.sum(c == 1)), Categorical([3] * 8), max_evals=3000, seed=1, maximize=True, target=6
+    )
+    assert res.stop_reason == "target" and res.fun >= 6
+    assert all(v is None or v < 6 for h in res.history[:-1] for v in h["values"])
+
+
+def test_maximize_negative_target_is_not_met_by_worse_values():
+    # values are <= 0; before the fix, target=-2 stopped after the first round at a worse value
+    res = minimize(
+        lambda c: -float(np.sum(c != 1)), Categorical([3] * 8), max_evals=3000, seed=1, maximize=True, target=-2
+    )
+    assert res.stop_reason == "target" and res.fun >= -2
+    assert all(v is None or v < -2 for h in res.history[:-1] for v in h["values"])
+
+
+def test_minimize_target_unreachable_runs_on():
+    res = minimize(onemax_like, Categorical([4] * 12), max_evals=40, seed=0, target=-1)
+    assert res.stop_reason == "max_evals" and res.n_evals == 40
+
+
+# ---- 2. failures -------------------------------------------------------------------------------------
+
+
+class Boom(Exception):
+    pass
+
+
+def _raise(c):
+    raise Boom("simulator down")
+
+
+@pytest.mark.parametrize(
+    "objective, message",
+    [
+        (_raise, "Boom: simulator down"),
+        (lambda c: None, "returned NoneType None"),
+        (lambda c: "3.5", "returned str '3.5'"),
+        (lambda c: np.zeros(3), "returned ndarray of shape (3,)"),
+        (lambda c: math.nan, "returned nan"),
+        (lambda c: -math.inf, "returned -inf"),
+    ],
+)
+def test_first_round_failing_entirely_raises_at_once(objective, message):
+    calls = []
+
+    def fun(c):
+        calls.append(c)
+        return objective(c)
+
+    with pytest.raises(ObjectiveError, match="first round") as info:
+        minimize(fun, Categorical([4] * 12), max_evals=1000, seed=0, lam=3)
+    assert len(calls) == 3  # one round, not the whole budget
+    assert message in str(info.value) and "sample 0" in str(info.value)
+    if objective is _raise:
+        assert isinstance(info.value.__cause__, Boom)
+    else:
+        assert info.value.__cause__ is None
+    res = info.value.result
+    assert res.stop_reason == "failed" and res.n_evals == 3 and res.n_iterations == 1
+    assert res.x is None and math.isnan(res.fun) and res.history[0]["values"] == [None] * 3
+    assert isinstance(info.value, RuntimeError)
+
+
+def test_first_round_chains_the_first_raised_exception():
+    outcomes = iter([None, Boom("second"), Boom("third")])
+
+    def fun(c):
+        o = next(outcomes)
+        if isinstance(o, Exception):
+            raise o
+        return o
+
+    with pytest.raises(ObjectiveError, match="sample 0: objective returned NoneType None") as info:
+        minimize(fun, Categorical([4] * 12), lam=3, seed=0)
+    assert str(info.value.__cause__) == "second"
+
+
+def test_first_round_with_one_success_goes_on():
+    calls = {"n": 0}
+
+    def fun(c):
+        calls["n"] += 1
+        return 1.0 if calls["n"] == 2 else None
+
+    # round 1 has a success; rounds 2.. fail entirely -> raises after max_failed_rounds of them
+    with pytest.raises(ObjectiveError, match="3 consecutive rounds") as info:
+        minimize(fun, Categorical([4] * 12), max_evals=1000, seed=0, max_failed_rounds=3)
+    res = info.value.result
+    assert res.n_iterations == 4 and res.n_evals == 8 and len(res.history) == 4
+    assert res.fun == 1.0 and res.x is not None and res.stop_reason == "failed"
+    assert [h["best"] for h in res.history] == [1.0] * 4
+
+
+def test_later_failed_rounds_raise_after_default_number():
+    calls = {"n": 0}
+
+    def fun(c):
+        calls["n"] += 1
+        if calls["n"] > 4:
+            raise Boom(f"call {calls['n']}")
+        return onemax_like(c)
+
+    with pytest.raises(ObjectiveError, match="10 consecutive rounds") as info:
+        minimize(fun, Categorical([4] * 12), max_evals=1000, seed=0)
+    assert info.value.result.n_iterations == 2 + 10
+    assert str(info.value.__cause__) == "call 23"  # first failure of the last round
+    assert "round 12, sample 0: Boom: call 23" in str(info.value)
+
+
+def test_failed_rounds_that_are_not_consecutive_do_not_raise():
+    def fun(c):
+        fun.n += 1
+        return None if (fun.n - 1) // 2 % 2 else onemax_like(c)  # every other round fails entirely
+
+    fun.n = 0
+    res = minimize(fun, Categorical([4] * 12), max_evals=80, seed=0, max_failed_rounds=2)
+    assert res.stop_reason == "max_evals" and res.n_evals == 80
+    assert sum(h["values"] == [None, None] for h in res.history) == 20
+
+
+# ---- 3. inputs are left alone, runs repeat ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("method", ["asng", "sng", "adam"])
+def test_distribution_is_not_modified_and_runs_repeat(method):
+    dist = Product(c=Categorical([4] * 6), k=Integer(0, 9, size=2), g=Gaussian(0.0, 1.0, size=2))
+    dist.theta = {
+        "c": np.tile([0.7, 0.1, 0.1, 0.1], (6, 1)),
+        "k": dist.parts["k"].theta,
+        "g": np.array([[1.0, 1.5], [-1.0, 1.25]]),
+    }  # a prior
+    theta0, spec0 = copy.deepcopy(dist.theta), copy.deepcopy(dist.spec())
+
+    def f(s):
+        return float(np.sum(s["c"] != 0) + np.sum(np.abs(s["k"] - 3)) + np.sum(s["g"] ** 2))
+
+    runs = [minimize(f, dist, max_evals=200, seed=7, method=method) for _ in range(2)]
+    assert deep_equal(dist.theta, theta0) and dist.spec() == spec0
+    a, b = runs
+    assert a.optimizer.distribution is not dist
+    assert deep_equal(a.history, b.history) and deep_equal(a.x, b.x) and a.fun == b.fun
+    assert deep_equal(a.optimizer.state_dict(), b.optimizer.state_dict())
+    # the run started from the prior: its first round is what an optimizer on the prior draws
+    first = ASNG(copy.deepcopy(dist), seed=7).ask()
+    seen = []
+    minimize(lambda s: seen.append(s) or f(s), dist, max_evals=2, seed=7)
+    assert deep_equal(seen[0], {k: v[0] for k, v in first.items()})
+
+
+def test_objective_gets_its_own_copy():
+    def f(c, mutate):
+        y = onemax_like(c)
+        if mutate:
+            c[:] = -1
+        return y
+
+    a = minimize(lambda c: f(c, False), Categorical([4] * 12), max_evals=400, seed=3, lam=4)
+    b = minimize(lambda c: f(c, True), Categorical([4] * 12), max_evals=400, seed=3, lam=4)
+    assert deep_equal(a.history, b.history) and deep_equal(a.x, b.x) and onemax_like(b.x) == b.fun
+
+
+# ---- 4. nested products ----------------------------------------------------------------------------
+
+
+def test_nested_product_end_to_end():
+    space = Product(a=Product(x=Categorical([3] * 2)), b=Integer(0, 5))
+    seen = []
+
+    def f(s):
+        seen.append(s)
+        return float(np.sum(s["a"]["x"] != 2) + abs(int(s["b"][0]) - 4))
+
+    res = minimize(f, space, max_evals=2000, seed=0, lam=4)
+    s = seen[0]
+    assert set(s) == {"a", "b"} and set(s["a"]) == {"x"}
+    assert s["a"]["x"].shape == (2,) and s["b"].shape == (1,) and s["b"].dtype == np.int64
+    assert res.fun == 0.0 and np.all(res.x["a"]["x"] == 2) and res.x["b"][0] == 4
+    assert set(res.most_likely) == {"a", "b"} and res.most_likely["a"]["x"].shape == (2,)
+
+
+# ---- 5. Ctrl-C -------------------------------------------------------------------------------------
+
+
+def test_keyboard_interrupt_keeps_partial_result():
+    values = []
+
+    def f(c):
+        if len(values) == 7:
+            raise KeyboardInterrupt
+        values.append(onemax_like(c))
+        return values[-1]
+
+    with pytest.raises(KeyboardInterrupt) as info:
+        minimize(f, Categorical([4] * 12), max_evals=1000, seed=0, lam=3)
+    res = info.value.result
+    assert res.stop_reason == "interrupted" and res.n_evals == 7
+    assert len(res.history) == res.n_iterations == 2  # the third round was not finished
+    assert res.fun == min(values) and onemax_like(res.x) == res.fun
+
+
+# ---- 6. arguments ------------------------------------------------------------------------------------
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError, match="unknown method"):
+        minimize(onemax_like, Categorical([3] * 4), method="cma")
+    with pytest.raises(ValueError, match="unknown method"):
+        minimize(onemax_like, Categorical([3] * 4), method=["asng"])
+    with pytest.raises(ValueError, match="max_evals"):
+        minimize(onemax_like, Categorical([3] * 4), max_evals=1)
+    with pytest.raises(ValueError, match="fun must be callable"):
+        minimize("onemax", Categorical([3] * 4))
+    with pytest.raises(ValueError, match="distribution"):
+        minimize(onemax_like, [3, 3])
+    with pytest.raises(ValueError, match="callback"):
+        minimize(onemax_like, Categorical([3] * 4), callback=True)
+
+
+@pytest.mark.parametrize(
+    "method, option, valid",
+    [("asng", "learning_rate", "alpha, delta_init, delta_max"), ("sng", "lr", "delta"), ("adam", "delta", "lr, beta1")],
+)
+def test_unknown_option_names_the_valid_ones(method, option, valid):
+    with pytest.raises(ValueError, match=f"unknown option '{option}' for method '{method}'") as info:
+        minimize(onemax_like, Categorical([3] * 4), method=method, **{option: 0.1})
+    assert valid in str(info.value)
+
+
+def test_option_values_are_the_optimizers_value_errors():
+    with pytest.raises(ValueError, match="ASNG: alpha must be > 1"):
+        minimize(onemax_like, Categorical([3] * 4), alpha=0.5)
+    with pytest.raises(ValueError, match="SNG: delta") as info:
+        minimize(onemax_like, Categorical([3] * 4), method="sng", delta="big")
+    assert "unknown option" not in str(info.value)
+
+
+def test_bad_seed_is_a_value_error_not_an_unknown_option():
+    # relies on the optimizers raising ValueError for a bad seed
+    with pytest.raises(ValueError) as info:
+        minimize(onemax_like, Categorical([3] * 4), seed="abc")
+    assert "unknown option" not in str(info.value)
+
+
+@pytest.mark.parametrize("target", ["3", math.nan, np.float64("nan"), True, [3], 3j])
+def test_target_must_be_a_real_number(target):
+    with pytest.raises(ValueError, match="target"):
+        minimize(onemax_like, Categorical([3] * 4), target=target)
+
+
+@pytest.mark.parametrize("maximize", ["no", "", 1, 0, None, np.int64(1), [True]])
+def test_maximize_must_be_a_bool(maximize):
+    with pytest.raises(ValueError, match="maximize must be a bool"):
+        minimize(onemax_like, Categorical([3] * 4), maximize=maximize)
+
+
+def test_maximize_accepts_numpy_bool():
+    res = minimize(lambda c: float(np.sum(c == 1)), Categorical([3] * 4), max_evals=20, seed=0, maximize=np.bool_(True))
+    assert res.optimizer.maximize is True
+
+
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        ("3.5", "str '3.5'"),
+        (True, "bool True"),
+        (np.bool_(False), "bool"),
+        (np.array([1.0]), "ndarray of shape (1,)"),
+        ([1.0], "list [1.0]"),
+        (1 + 2j, "complex"),
+        (None, "NoneType None"),
+    ],
+)
+def test_objective_must_return_a_real_number(value, message):
+    def f(c):
+        f.n += 1
+        return value if f.n % 2 else onemax_like(c)
+
+    f.n = 0
+    res = minimize(f, Categorical([3] * 4), max_evals=20, seed=0)
+    for h in res.history:
+        assert h["values"][0] is None and h["values"][1] is not None
+        ((j, msg),) = h["failures"]
+        assert j == 0 and message in msg and "not a real number" in msg
+
+
+@pytest.mark.parametrize("value", [2, 2.0, np.float32(2.0), np.int64(2), np.array(2.0), np.array(2, dtype=np.int8)])
+def test_objective_may_return_numpy_scalars_and_0d_arrays(value):
+    res = minimize(lambda c: value, Categorical([3] * 4), max_evals=10, seed=0)
+    assert all(h["values"] == [2.0, 2.0] and not h["failures"] for h in res.history)
+    assert res.fun == 2.0 and type(res.fun) is float
+
+
+def test_objective_may_return_a_0d_tensor():
+    torch = pytest.importorskip("torch")
+    res = minimize(lambda c: torch.tensor(float(np.sum(c))), Categorical([3] * 4), max_evals=10, seed=0)
+    assert not any(h["failures"] for h in res.history)
+    with pytest.raises(ObjectiveError, match=r"returned Tensor of shape \(1,\), not a real number"):
+        minimize(lambda c: torch.tensor([1.0]), Categorical([3] * 4), max_evals=10, seed=0)
+
+
+def test_max_evals_accepts_integral_floats():
+    res = minimize(onemax_like, Categorical([4] * 12), max_evals=1e2, seed=0)
+    assert res.n_evals == 100
+    assert minimize(onemax_like, Categorical([4] * 12), max_evals=np.float64(10), seed=0).n_evals == 10
+
+
+@pytest.mark.parametrize("max_evals", [1e2 + 0.5, math.nan, math.inf, True, "100", None, 1, 3.0])
+def test_max_evals_refused(max_evals):
+    with pytest.raises(ValueError, match="max_evals must be an integer >= 4"):
+        minimize(onemax_like, Categorical([3] * 4), max_evals=max_evals, lam=4)
+
+
+@pytest.mark.parametrize("lam", ["x", None, 1, 2.5, True, -3])
+def test_lam_checked_before_max_evals(lam):
+    with pytest.raises(ValueError, match="lam must be an integer >= 2"):
+        minimize(onemax_like, Categorical([3] * 4), max_evals=10, lam=lam)
+
+
+@pytest.mark.parametrize("n", [0, -1, 2.5, True, "3", None])
+def test_max_failed_rounds_refused(n):
+    with pytest.raises(ValueError, match="max_failed_rounds"):
+        minimize(onemax_like, Categorical([3] * 4), max_failed_rounds=n)
+
+
+def test_callback_stop_reason_and_documented_reasons():
+    rounds = []
+    res = minimize(
+        onemax_like,
+        Categorical([4] * 12),
+        max_evals=1000,
+        seed=0,
+        callback=lambda o, r: rounds.append(r) or len(rounds) == 3,
+    )
+    assert res.stop_reason == "callback" and res.n_iterations == 3 and rounds == res.history
+    for reason in STOP_REASONS:
+        assert f'``"{reason}"``' in minimize.__doc__ + type(res).__doc__

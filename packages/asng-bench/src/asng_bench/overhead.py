@@ -3,14 +3,18 @@
 The objective is left out (losses are precomputed random numbers), so the numbers are the
 optimizer's own cost. As a ratio measured in the same run, the appendix-B factor product
 (O(m) per variable) is timed against the dense alternative it replaces: an eigendecomposition
-of each variable's Fisher block to form F^1/2 at every step.
+of each variable's Fisher block to form F^1/2 at every step. Spaces with one very long
+categorical variable (20,000 categories) get their own rows: build time, ask()+tell() time and
+the peak allocation (tracemalloc) of build + ask + tell, which stays linear in the categories.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import statistics
 import time
+import tracemalloc
 from functools import partial
 from pathlib import Path
 from typing import Any, Callable
@@ -73,7 +77,52 @@ def _time_call(fn: Callable[[], Any], calls: int, repeats: int) -> float:
     return statistics.median(per)
 
 
+def large_spaces() -> dict[str, list[int]]:
+    """Spaces with one long categorical variable (the largest m that must stay fast and small)."""
+    return {"1 variable, 20,000 categories": [20000], "3 variables, 5 / 20,000 / 3 categories": [5, 20000, 3]}
+
+
+def _measure_large(cats: list[int], pairs: int, repeats: int) -> dict[str, Any]:
+    """Build time, ask()+tell() time (medians over repeats) and the peak allocation of build + ask + tell."""
+    rng = np.random.default_rng(0)
+    losses = rng.random((pairs + 5, 2))
+    build, per = [], []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        opt = ASNG(Categorical(cats), seed=0)
+        build.append(time.perf_counter() - t0)
+        for i in range(5):  # warm-up
+            opt.tell(opt.ask(), losses[i])
+        t0 = time.perf_counter()
+        for i in range(5, pairs + 5):
+            opt.tell(opt.ask(), losses[i])
+        per.append((time.perf_counter() - t0) / pairs)
+    tracemalloc.start()  # separately: tracing slows allocation down
+    try:
+        opt = ASNG(Categorical(cats), seed=0)
+        for i in range(5):
+            opt.tell(opt.ask(), losses[i])
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    return {
+        "n_theta": opt.distribution.n_theta,
+        "build_ms": round(statistics.median(build) * 1e3, 2),
+        "us_per_pair": round(statistics.median(per) * 1e6, 1),
+        "peak_mib": round(peak / 2**20, 2),
+    }
+
+
+def _load() -> float | None:
+    """The 1-minute load average (other processes competing for the cores), if the OS reports it."""
+    try:
+        return round(os.getloadavg()[0], 2)
+    except (AttributeError, OSError):
+        return None
+
+
 def measure(pairs: int = 4000, repeats: int = 5) -> dict[str, Any]:
+    load_before = _load()
     cases = {
         "ASNG, CIFAR-10 cell space (n_theta=140)": lambda: ASNG(Categorical(cifar_categories()), seed=0),
         "ASNG, 250 x 5 categorical (n_theta=1000)": lambda: ASNG(Categorical([5] * 250), seed=0),
@@ -102,7 +151,20 @@ def measure(pairs: int = 4000, repeats: int = 5) -> dict[str, Any]:
                 "speedup": round(dense / ours, 1),
             }
         )
-    return {"pairs": pairs, "repeats": repeats, "ask_tell": rows, "fisher_factor": factor, "machine": machine_info()}
+    large_pairs = max(5, pairs // 40)
+    large = [
+        {"case": name, "categories": cats, "pairs": large_pairs, **_measure_large(cats, large_pairs, repeats)}
+        for name, cats in large_spaces().items()
+    ]
+    return {
+        "pairs": pairs,
+        "repeats": repeats,
+        "ask_tell": rows,
+        "fisher_factor": factor,
+        "large": large,
+        "load_average": [load_before, _load()],
+        "machine": machine_info(),
+    }
 
 
 def to_markdown(res: dict[str, Any]) -> str:
@@ -122,6 +184,26 @@ def to_markdown(res: dict[str, Any]) -> str:
     ]
     for r in res["fisher_factor"]:
         lines.append(f"| {r['n_theta']} | {r['ours_us']} | {r['dense_eigh_us']} | {r['speedup']}x |")
+    if res.get("large"):
+        lines += [
+            "",
+            "| ASNG, long categorical variable | n_theta | build ms | µs per ask()+tell() | peak MiB |",
+            "|---|---:|---:|---:|---:|",
+        ]
+        for r in res["large"]:
+            lines.append(f"| {r['case']} | {r['n_theta']} | {r['build_ms']} | {r['us_per_pair']} | {r['peak_mib']} |")
+        lines.append(
+            f"\nLong-variable rows: median of {res['repeats']} repeats of {res['large'][0]['pairs']} pairs; peak "
+            "allocation traced by tracemalloc over one build and 5 ask()+tell() pairs."
+        )
+    load = res.get("load_average") or [None, None]
+    seen = f" (1-minute load average {load[0]} at the start, {load[1]} at the end)" if None not in load else ""
+    lines.append(
+        f"\nThe machine is shared and noisy{seen}: timings move by a factor of 2 or more between runs; "
+        "compare rows of the same run rather than runs. NumPy's BLAS (OpenBLAS) starts threads for vectors "
+        "of more than about 10,000 elements, which on a loaded machine can add milliseconds per call to "
+        "the long-variable rows (OPENBLAS_NUM_THREADS=1 avoids it)."
+    )
     return "\n".join(lines) + "\n"
 
 

@@ -247,7 +247,10 @@ class Searcher:
                 local[j] = _item(self.task.loss(out, targets))
         losses = self.gather_losses(local, len(samples))
         if not np.all(np.isfinite(losses)):
-            raise FloatingPointError(f"non-finite architecture losses {losses.tolist()}")
+            raise FloatingPointError(
+                f"non-finite architecture losses {losses.tolist()} at epoch {self.epoch + 1}; theta was not "
+                "updated and the checkpoint of the last complete epoch is intact (try a lower --lr, then --resume)"
+            )
         self.asng.tell(drawn, losses)
         return losses
 

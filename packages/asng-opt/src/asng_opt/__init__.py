@@ -11,7 +11,7 @@ from .categorical import Categorical
 from .distribution import Distribution
 from .gaussian import Gaussian
 from .integer import Integer
-from .minimize import MinimizeResult, minimize
+from .minimize import MinimizeResult, ObjectiveError, minimize
 from .optimizer import ASNG, SNG, AdamNG, Optimizer
 from .product import Product
 from .ranking import ranking_utility
@@ -31,5 +31,6 @@ __all__ = [
     "ranking_utility",
     "minimize",
     "MinimizeResult",
+    "ObjectiveError",
     "updates",
 ]

@@ -17,6 +17,12 @@ import numpy as np
 __all__ = ["Distribution"]
 
 
+def _close(a: Any, b: Any) -> bool:
+    if isinstance(a, dict):
+        return isinstance(b, dict) and set(a) == set(b) and all(_close(a[k], b[k]) for k in a)
+    return bool(np.allclose(a, b, rtol=1e-9, atol=1e-12))
+
+
 class Distribution(ABC):
     """Base class: an exponential family in expectation parameters theta = E[T(c)]."""
 
@@ -98,6 +104,11 @@ class Distribution(ABC):
     @abstractmethod
     def converged(self, theta: Any) -> np.ndarray:
         """``B``-shaped bool: the distribution has reached the boundary of Theta it can reach."""
+
+    def in_domain(self, theta: Any) -> bool:
+        """True when one unbatched ``theta`` lies in Theta: it equals its projection up to rounding
+        (relative 1e-9, absolute 1e-12)."""
+        return _close(self.project(theta), theta)
 
     def fisher_norm(self, theta: Any, g: np.ndarray) -> np.ndarray:
         """``||g||_F = sqrt(g^T F(theta) g)``, shape ``B``."""

@@ -14,7 +14,16 @@ import numpy as np
 
 from .distribution import Distribution
 
-__all__ = ["Gaussian"]
+__all__ = ["Gaussian", "REAL_LIMIT", "SIGMA_MIN_FLOOR"]
+
+#: the largest magnitude of a mean, a finite bound or a standard deviation. Theta holds mu^2 + sigma^2
+#: and the Fisher factor products such as mu^2 sigma^2 (appendix C); keeping |mu|, sigma <= 1e30
+#: keeps every intermediate far from float64 overflow. Infinite bounds act as +-REAL_LIMIT.
+REAL_LIMIT = 1e30
+#: the smallest sigma_min: the Fisher factor divides by sigma^4, which must stay far above underflow.
+SIGMA_MIN_FLOOR = 1e-30
+#: the relative accuracy to which theta = (mu, mu^2 + sigma^2) must represent the initial sigma
+SIGMA_REL_TOL = 1e-6
 
 
 def _vector(name: str, value: Any, n: int | None) -> np.ndarray:
@@ -30,13 +39,18 @@ class Gaussian(Distribution):
     Args:
         mean: (n,) initial means (scalars broadcast; ``size`` sets n for scalar inputs).
         sigma: (n,) initial standard deviations.
-        sigma_min: lower bound on sigma (appendix D; keep it > 0 so F stays finite).
-        sigma_max: upper bound on sigma (default unbounded).
-        low, high: bounds on the mean (default unbounded).
+        sigma_min: lower bound on sigma (appendix D), in [1e-30, 1e30] (F grows as sigma^-4).
+        sigma_max: upper bound on sigma (default unbounded, i.e. 1e30).
+        low, high: bounds on the mean (default unbounded, i.e. +-1e30; finite ones within +-1e30).
         mirrored: draw samples in mirrored pairs (mu + sigma xi, mu - sigma xi).
         size: number of variables when every other argument is a scalar.
 
     Samples are ``(lam, n)`` float arrays.
+
+    Raises:
+        ValueError: for NaN, low > high, sigma <= 0, sigma_max < sigma_min, magnitudes beyond
+            ``REAL_LIMIT`` (1e30), sigma_min outside [1e-30, 1e30], mismatched lengths, and a sigma
+            so small next to its mean that theta = (mu, mu^2 + sigma^2) cannot hold it to 1e-6.
     """
 
     def __init__(
@@ -67,19 +81,41 @@ class Gaussian(Distribution):
         if np.any(np.isnan(low)) or np.any(np.isnan(high)) or np.any(low > high):
             bad = int(np.flatnonzero(~(low <= high))[0])
             raise ValueError(f"{name}: variable {bad} has low={low[bad]} > high={high[bad]}")
-        if not np.all(np.isfinite(smin)) or np.any(smin <= 0):
-            raise ValueError(f"{name}: sigma_min must be finite and > 0")
+        lim = REAL_LIMIT
+        for what, a in (("low", low), ("high", high)):
+            big = np.isfinite(a) & (np.abs(a) > lim)
+            if np.any(big):
+                bad = int(np.flatnonzero(big)[0])
+                msg = f"{what}={a[bad]:g} of variable {bad} is beyond +-{lim:g} (use inf, or rescale)"
+                raise ValueError(f"{name}: {msg}")
+        if not np.all(np.isfinite(smin)) or np.any(smin < SIGMA_MIN_FLOOR) or np.any(smin > lim):
+            raise ValueError(f"{name}: sigma_min must lie in [{SIGMA_MIN_FLOOR:g}, {lim:g}], got {smin.tolist()}")
         if np.any(np.isnan(smax)) or np.any(smax < smin):
             raise ValueError(f"{name}: sigma_max must be >= sigma_min")
         if not np.all(np.isfinite(mean)) or not np.all(np.isfinite(sigma)) or np.any(sigma <= 0):
             raise ValueError(f"{name}: mean must be finite and sigma finite and > 0")
+        if np.any(np.abs(mean) > lim) or np.any(sigma > lim):
+            raise ValueError(f"{name}: |mean| and sigma must be <= {lim:g} (rescale the variable)")
         self.n_variables = int(shape[0])
         self.n_theta = 2 * self.n_variables
         self.low, self.high = low, high
         self.sigma_min, self.sigma_max = smin, smax
+        # the bounds the projection enforces: infinite ones replaced by +-REAL_LIMIT
+        self._low, self._high = np.maximum(low, -lim), np.minimum(high, lim)
+        self._smax = np.minimum(smax, lim)
         self.mirrored = bool(mirrored)
         self._init = np.stack([mean, mean**2 + sigma**2], axis=-1)
         self._init = self.project(self._init)
+        want = np.clip(sigma, smin, self._smax)
+        got = self.mean_sigma(self._init)[1]
+        lost = np.abs(got - want) > SIGMA_REL_TOL * want
+        if np.any(lost):
+            bad = int(np.flatnonzero(lost)[0])
+            raise ValueError(
+                f"{name}: variable {bad}: sigma={want[bad]:g} is too small next to mean={mean[bad]:g} for theta = "
+                f"(mu, mu^2 + sigma^2) to hold it in float64 (it would start at sigma={got[bad]:g}); "
+                f"centre the variable (optimise x - {mean[bad]:g}) or rescale it"
+            )
         self._theta = self.initial_theta()
 
     # ---- helpers ------------------------------------------------------------------------------
@@ -161,9 +197,9 @@ class Gaussian(Distribution):
 
     def project(self, theta: np.ndarray) -> np.ndarray:
         # appendix D: clip the mean to [low, high], then m2 to [mu^2 + smin^2, mu^2 + smax^2]
-        mu = np.clip(theta[..., 0], self.low, self.high)
+        mu = np.clip(theta[..., 0], self._low, self._high)
         mu2 = mu * mu
-        m2 = np.clip(theta[..., 1], mu2 + self.sigma_min**2, mu2 + self.sigma_max**2)
+        m2 = np.clip(theta[..., 1], mu2 + self.sigma_min**2, mu2 + self._smax**2)
         return np.stack([mu, m2], axis=-1)
 
     def fisher_matrix(self, theta: np.ndarray) -> np.ndarray:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import copy
+import inspect
 import math
+import numbers
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -12,9 +15,15 @@ import numpy as np
 from .distribution import Distribution
 from .optimizer import ASNG, SNG, AdamNG, Optimizer
 
-__all__ = ["minimize", "MinimizeResult"]
+__all__ = ["minimize", "MinimizeResult", "ObjectiveError"]
 
 _METHODS: dict[str, type[Optimizer]] = {"asng": ASNG, "sng": SNG, "adam": AdamNG}
+
+# constructor parameters that minimize sets itself; everything else is an option
+_OWN_ARGS = frozenset({"distribution", "lam", "seed", "maximize"})
+
+#: every value of :attr:`MinimizeResult.stop_reason`
+STOP_REASONS = ("max_evals", "converged", "target", "callback", "failed", "interrupted")
 
 
 @dataclass
@@ -22,16 +31,31 @@ class MinimizeResult:
     """What :func:`minimize` found.
 
     Attributes:
-        x: the best sample evaluated (as the objective saw it).
-        fun: its objective value.
-        n_evals: number of objective evaluations made (failed ones included).
-        n_iterations: number of ask/tell rounds.
-        history: one dict per round: ``iteration``, ``n_evals``, ``values`` (a float, or None for a
-            failed evaluation), ``failures`` (``[(index, message)]``), ``best`` (best value so
-            far) and ``delta`` (the optimizer's step size, where it has one).
-        most_likely: the mode of the final distribution.
-        stop_reason: ``"max_evals"``, ``"converged"`` or ``"target"``.
-        optimizer: the optimizer, to inspect or to continue.
+        x: the best sample evaluated, as the objective saw it: an ``(n,)`` array, or a dict of
+            them (nested dicts for a nested :class:`Product`). ``None`` only in the partial result
+            of a run interrupted before any evaluation succeeded.
+        fun: its objective value, a float in the objective's own units (the largest value seen
+            when maximising); NaN where ``x`` is None.
+        n_evals: number of objective evaluations completed, failed ones included. A multiple of
+            ``lam``, except for an interrupted run, which also counts the evaluations of its
+            unfinished round.
+        n_iterations: number of ask/tell rounds (the optimizer's ``t``).
+        history: one dict per finished round: ``iteration`` (1, 2, ...), ``n_evals`` (total so
+            far), ``values`` (``lam`` floats, None for a failed evaluation), ``failures``
+            (``[(index in the round, message)]``), ``best`` (best value so far, None before any
+            success) and ``delta`` (the optimizer's step size after the round; None for Adam).
+        most_likely: the mode of the final distribution (same layout as ``x``).
+        stop_reason: why the run ended --
+
+            * ``"max_evals"``: another round of ``lam`` evaluations would exceed ``max_evals``;
+            * ``"converged"``: the optimizer's ``should_stop()`` held;
+            * ``"target"``: a value at least as good as ``target`` was seen;
+            * ``"callback"``: the callback returned a true value;
+            * ``"failed"``: only in :attr:`ObjectiveError.result` -- every evaluation failed in
+              the first round or in ``max_failed_rounds`` consecutive rounds;
+            * ``"interrupted"``: only in the ``result`` attached to a ``KeyboardInterrupt``.
+        optimizer: the optimizer, to inspect or to continue; its ``distribution`` is minimize's
+            private copy, holding the final theta.
     """
 
     x: Any
@@ -44,10 +68,28 @@ class MinimizeResult:
     optimizer: Optimizer = field(repr=False)
 
 
+class ObjectiveError(RuntimeError):
+    """The objective failed on every evaluation of the first round of :func:`minimize`, or of
+    ``max_failed_rounds`` consecutive rounds.
+
+    The message names the first failure of the last round; ``__cause__`` is the first exception
+    the objective raised in that round (None if it only returned bad values).
+
+    Attributes:
+        result: the partial :class:`MinimizeResult` (``stop_reason == "failed"``), history and
+            best point so far included.
+    """
+
+    def __init__(self, message: str, result: MinimizeResult | None = None):
+        super().__init__(message)
+        self.result = result
+
+
 def _item(samples: Any, j: int) -> Any:
+    """Sample ``j`` of a batch, as a fresh copy: an array, or (nested) dicts of arrays."""
     if isinstance(samples, Mapping):
-        return {k: v[j] for k, v in samples.items()}
-    return samples[j]
+        return {k: _item(v, j) for k, v in samples.items()}
+    return np.array(samples[j])
 
 
 def _surrogate(values: list[float | None], maximize: bool) -> np.ndarray:
@@ -56,6 +98,80 @@ def _surrogate(values: list[float | None], maximize: bool) -> np.ndarray:
     uniq = np.unique(np.asarray(ok, dtype=float))
     worst = -1.0 if maximize else float(len(uniq))
     return np.array([worst if v is None else float(np.searchsorted(uniq, v)) for v in values])
+
+
+def _shape(v: Any) -> tuple[int, ...] | None:
+    """``v.shape`` as a tuple, or None where ``v`` has no usable shape."""
+    try:
+        return tuple(v.shape)
+    except Exception:  # noqa: BLE001 -- anything without a usable shape
+        return None
+
+
+def _describe(v: Any) -> str:
+    """A short description of a returned value for a failure message."""
+    shape = _shape(v)
+    if shape:
+        return f"{type(v).__name__} of shape {shape}"
+    r = repr(v)
+    return f"{type(v).__name__} {r if len(r) <= 60 else r[:57] + '...'}"
+
+
+def _is_real(v: Any) -> bool:
+    return isinstance(v, numbers.Real) and not isinstance(v, (bool, np.bool_))
+
+
+def _as_value(y: Any) -> float | str:
+    """The objective's return value as a finite float, or a message saying why it is not one.
+
+    Accepted: int, float, numpy real scalars (and other ``numbers.Real``), and 0-d arrays or
+    tensors whose ``.item()`` is one of those. Refused: bools, strings, None, complex numbers,
+    arrays of any other shape (even 1-element ones), NaN and +-inf.
+    """
+    v = y
+    if not _is_real(v):
+        if _shape(v) == () and hasattr(v, "item"):
+            try:
+                v = v.item()
+            except Exception:  # noqa: BLE001 -- whatever .item() does, it is not a real number
+                v = None
+        if not _is_real(v):
+            return f"objective returned {_describe(y)}, not a real number"
+    try:
+        f = float(v)
+    except (OverflowError, TypeError, ValueError) as e:
+        return f"objective returned {_describe(y)}, not convertible to float ({e})"
+    if not math.isfinite(f):
+        return f"objective returned {f}"
+    return f
+
+
+def _as_int(name: str, value: Any, minimum: int) -> int:
+    """An integer >= minimum; integral floats (``1e4``) are accepted, bools are not."""
+    if isinstance(value, (bool, np.bool_)):
+        ok = False
+    elif isinstance(value, (int, np.integer)):
+        ok = True
+    elif isinstance(value, (float, np.floating)):
+        ok = math.isfinite(value) and float(value).is_integer()
+    else:
+        ok = False
+    if not ok or value < minimum:
+        raise ValueError(f"minimize: {name} must be an integer >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def _check_options(method: str, cls: type[Optimizer], options: Mapping[str, Any]) -> None:
+    params = inspect.signature(cls).parameters
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+        return
+    valid = [k for k in params if k not in _OWN_ARGS]
+    unknown = [k for k in options if k not in valid]
+    if unknown:
+        raise ValueError(
+            f"minimize: unknown option{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))} "
+            f"for method {method!r} ({cls.__name__}); valid options: {', '.join(valid)}"
+        )
 
 
 def minimize(
@@ -68,88 +184,162 @@ def minimize(
     maximize: bool = False,
     target: float | None = None,
     callback: Callable[[Optimizer, dict[str, Any]], Any] | None = None,
+    max_failed_rounds: int = 10,
     **options: Any,
 ) -> MinimizeResult:
     """Minimise (or maximise) a black-box function of one sample.
 
     Args:
-        fun: objective; receives one sample -- an ``(n,)`` array, or a dict of them for a
-            :class:`Product` -- and returns a float.
-        distribution: the search space; its ``theta`` is updated in place.
-        max_evals: evaluation budget; rounds of ``lam`` evaluations run while they fit in it.
-        seed: sampling seed.
-        lam: samples per round, >= 2.
-        method: ``"asng"`` (default), ``"sng"`` or ``"adam"``.
-        maximize: maximise instead of minimise.
-        target: stop as soon as a value at least this good is seen.
-        callback: ``callback(optimizer, record)`` after each round; return True to stop.
-        **options: passed to the optimizer (e.g. ``alpha``, ``delta_init``; ``delta`` for SNG,
-            ``lr`` for Adam).
+        fun: objective; receives one sample -- an ``(n,)`` array (ints for Categorical and
+            Integer variables, floats for Gaussian ones), or a dict of them for a
+            :class:`Product` (nested dicts for nested Products); each call gets its own copy --
+            and returns a real number: an int, a float, a numpy real scalar, or a 0-d array /
+            tensor whose ``.item()`` is one.
+        distribution: the search space. It is not modified: the run works on a deep copy that
+            starts from its current ``theta`` (so a prior set there is used).
+        max_evals: evaluation budget, an integer >= ``lam`` (an integral float such as ``1e4``
+            is accepted); rounds of ``lam`` evaluations run while they fit in it.
+        seed: sampling seed, anything ``numpy.random.default_rng`` accepts. The same seed on the
+            same distribution gives the same run.
+        lam: samples per round, an integer >= 2.
+        method: ``"asng"`` (default, :class:`ASNG`), ``"sng"`` (:class:`SNG`) or ``"adam"``
+            (:class:`AdamNG`).
+        maximize: a bool (Python or numpy); True maximises instead of minimising.
+        target: a real number (not NaN) or None; the run stops after the first round in which a
+            value ``<= target`` (``>= target`` when maximising) was seen.
+        callback: ``callback(optimizer, record)`` after each round (``record`` is the round's
+            ``history`` entry); a true return value stops the run.
+        max_failed_rounds: the run raises :class:`ObjectiveError` after this many consecutive
+            rounds in which every evaluation failed (default 10; an integer >= 1). A first round
+            that fails entirely raises at once.
+        **options: passed to the optimizer's constructor: ``alpha``, ``delta_init``,
+            ``delta_max`` for ASNG; ``delta`` for SNG; ``lr``, ``beta1``, ``beta2``, ``eps`` for
+            Adam.
 
-    An evaluation that raises an exception or returns NaN or +-inf counts as the worst of its
-    round, is recorded in ``history`` (value None, with the message) and the search goes on.
-    The run stops at the budget, when the optimizer's ``should_stop()`` holds, or at ``target``.
+    Returns:
+        A :class:`MinimizeResult`; ``stop_reason`` is ``"max_evals"``, ``"converged"``,
+        ``"target"`` or ``"callback"``.
+
+    An evaluation fails when the objective raises an ``Exception`` or returns anything but a
+    finite real number (NaN, +-inf, None, a string, a bool, an array of shape other than ``()``,
+    ...). A failed evaluation counts as the worst of its round, is recorded in ``history`` (value
+    None, with a message under ``failures``) and the search goes on -- unless every evaluation of
+    the first round failed, or of ``max_failed_rounds`` consecutive rounds. The run stops at the
+    budget, when the optimizer's ``should_stop()`` holds, at ``target``, or when the callback
+    asks.
+
+    Raises:
+        ValueError: a bad argument: ``fun`` or ``callback`` not callable, ``distribution`` not an
+            asng_opt distribution, ``lam`` / ``max_evals`` / ``max_failed_rounds`` not an
+            integer in range, an unknown ``method``, ``maximize`` not a bool, ``target`` not a
+            real number or NaN, an option the method's optimizer does not take (the message
+            lists the valid ones), or an option / ``seed`` value the optimizer's constructor
+            refuses (its ``ValueError``).
+        ObjectiveError: every evaluation of the first round failed, or of ``max_failed_rounds``
+            consecutive rounds; chained from the first exception the objective raised in that
+            round; ``err.result`` is the partial result (``stop_reason == "failed"``).
+        KeyboardInterrupt: re-raised after the partial result (``stop_reason ==
+            "interrupted"``, best point and finished rounds included) is attached as
+            ``err.result``.
+        Exception: whatever ``callback`` raises, and other ``BaseException`` s of the objective
+            (``SystemExit``, ...), propagate unchanged.
     """
-    if method not in _METHODS:
+    # ---- arguments ------------------------------------------------------------------------------
+    if not callable(fun):
+        raise ValueError(f"minimize: fun must be callable, got {type(fun).__name__}")
+    if not isinstance(distribution, Distribution):
+        got = type(distribution).__name__
+        raise ValueError(f"minimize: distribution must be an asng_opt distribution, got {got}")
+    if not isinstance(method, str) or method not in _METHODS:
         raise ValueError(f"minimize: unknown method {method!r}; choose from {sorted(_METHODS)}")
-    if isinstance(max_evals, bool) or not isinstance(max_evals, (int, np.integer)) or max_evals < lam:
-        raise ValueError(f"minimize: max_evals must be an integer >= lam ({lam}), got {max_evals!r}")
-    try:
-        opt = _METHODS[method](distribution, lam=lam, seed=seed, maximize=maximize, **options)
-    except TypeError as e:
-        raise ValueError(f"minimize: unknown option for method {method!r}: {e}") from None
+    lam = _as_int("lam", lam, 2)
+    max_evals = _as_int("max_evals", max_evals, lam)
+    max_failed_rounds = _as_int("max_failed_rounds", max_failed_rounds, 1)
+    if not isinstance(maximize, (bool, np.bool_)):
+        raise ValueError(f"minimize: maximize must be a bool, got {maximize!r}")
+    maximize = bool(maximize)
+    target_arg = target
+    if target is not None:
+        try:
+            target = float(target) if _is_real(target) else math.nan
+        except (OverflowError, TypeError, ValueError):
+            target = math.nan
+        if math.isnan(target):
+            raise ValueError(f"minimize: target must be a real number (not NaN) or None, got {target_arg!r}")
+    if callback is not None and not callable(callback):
+        raise ValueError(f"minimize: callback must be callable or None, got {type(callback).__name__}")
+    cls = _METHODS[method]
+    _check_options(method, cls, options)
+    opt = cls(copy.deepcopy(distribution), lam=lam, seed=seed, maximize=maximize, **options)
+
+    # ---- the run --------------------------------------------------------------------------------
     sign = -1.0 if maximize else 1.0
     best_x: Any = None
     best_f = math.inf  # in minimisation units (sign * value)
     history: list[dict[str, Any]] = []
     n_evals = 0
-    stop_reason = "max_evals"
-    while n_evals + lam <= max_evals:
-        samples = opt.ask()
-        values: list[float | None] = []
-        failures: list[tuple[int, str]] = []
-        for j in range(lam):
-            x = _item(samples, j)
-            try:
-                y = float(fun(x))
-            except Exception as e:  # noqa: BLE001 -- documented: a failed evaluation is the worst
-                values.append(None)
-                failures.append((j, f"{type(e).__name__}: {e}"))
-                continue
-            if not math.isfinite(y):
-                values.append(None)
-                failures.append((j, f"objective returned {y}"))
-                continue
-            values.append(y)
-            if sign * y < best_f:
-                best_f, best_x = sign * y, x
-        n_evals += lam
-        opt.tell(samples, _surrogate(values, maximize))
-        record = {
-            "iteration": opt.t,
-            "n_evals": n_evals,
-            "values": values,
-            "failures": failures,
-            "best": sign * best_f if best_x is not None else None,
-            "delta": getattr(opt, "delta", None),
-        }
-        history.append(record)
-        if callback is not None and callback(opt, record):
-            stop_reason = "callback"
-            break
-        if target is not None and best_x is not None and sign * best_f <= sign * target:
-            stop_reason = "target"
-            break
-        if opt.should_stop():
-            stop_reason = "converged"
-            break
-    return MinimizeResult(
-        x=best_x,
-        fun=sign * best_f if best_x is not None else math.nan,
-        n_evals=n_evals,
-        n_iterations=opt.t,
-        history=history,
-        most_likely=opt.most_likely(),
-        stop_reason=stop_reason,
-        optimizer=opt,
-    )
+    n_failed_rounds = 0  # consecutive rounds in which every evaluation failed
+
+    def result(stop_reason: str) -> MinimizeResult:
+        return MinimizeResult(
+            x=best_x,
+            fun=sign * best_f if best_x is not None else math.nan,
+            n_evals=n_evals,
+            n_iterations=opt.t,
+            history=history,
+            most_likely=opt.most_likely(),
+            stop_reason=stop_reason,
+            optimizer=opt,
+        )
+
+    try:
+        while n_evals + lam <= max_evals:
+            samples = opt.ask()
+            values: list[float | None] = []
+            failures: list[tuple[int, str]] = []
+            errors: list[Exception] = []
+            for j in range(lam):
+                try:
+                    y = _as_value(fun(_item(samples, j)))
+                except Exception as e:  # noqa: BLE001 -- documented: a failed evaluation is the worst
+                    errors.append(e)
+                    y = f"{type(e).__name__}: {e}"
+                n_evals += 1
+                if isinstance(y, str):
+                    values.append(None)
+                    failures.append((j, y))
+                    continue
+                values.append(y)
+                if sign * y < best_f:
+                    best_f, best_x = sign * y, _item(samples, j)
+            opt.tell(samples, _surrogate(values, maximize))
+            record = {
+                "iteration": opt.t,
+                "n_evals": n_evals,
+                "values": values,
+                "failures": failures,
+                "best": sign * best_f if best_x is not None else None,
+                "delta": getattr(opt, "delta", None),
+            }
+            history.append(record)
+            n_failed_rounds = n_failed_rounds + 1 if len(failures) == lam else 0
+            if n_failed_rounds and (len(history) == 1 or n_failed_rounds >= max_failed_rounds):
+                when = "the first round" if len(history) == 1 else f"{n_failed_rounds} consecutive rounds"
+                j, msg = failures[0]
+                err = ObjectiveError(
+                    f"minimize: every evaluation failed in {when} (lam={lam}, {n_evals} evaluations); "
+                    f"first failure of round {len(history)}, sample {j}: {msg}",
+                    result("failed"),
+                )
+                raise err from (errors[0] if errors else None)
+            del errors
+            if callback is not None and callback(opt, record):
+                return result("callback")
+            if target is not None and best_x is not None and best_f <= sign * target:
+                return result("target")
+            if opt.should_stop():
+                return result("converged")
+    except KeyboardInterrupt as e:
+        e.result = result("interrupted")  # type: ignore[attr-defined]
+        raise
+    return result("max_evals")

@@ -5,7 +5,10 @@ Each ``*_update`` takes a distribution (structure only), the current state, raw 
 modified in place. Hyper-parameters may be scalars or arrays broadcastable to ``B``, so runs with
 different settings can share one batch. A state whose natural gradient is zero (all weights 0,
 e.g. a tie at lam = 2, or identical samples) is returned unchanged: theta, s, gamma, Delta (and
-Adam's moments and counter) do not move.
+Adam's moments and counter) do not move; so is a state whose Fisher norm is not finite.
+
+Where the paper's update is not defined, ASNG follows one documented rule (see :func:`asng_update`):
+the trust-region radius is capped at ``delta <= sqrt(n_theta)``, i.e. ``beta <= 1``.
 """
 
 from __future__ import annotations
@@ -29,6 +32,8 @@ __all__ = [
     "adam_init",
     "adam_update",
     "normalized_natural_gradient",
+    "asng_delta",
+    "asng_delta_floor",
 ]
 
 
@@ -67,7 +72,7 @@ def _sqnorm(x: np.ndarray) -> Any:
 def normalized_natural_gradient(
     dist: Distribution, theta: Any, raw: Any, weights: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, Any, Any]:
-    """G of eq. (12), v = F^1/2 G (appendix B/C factor), ||G||_F = ||v|| and the mask ||G||_F > 0.
+    """G of eq. (12), v = F^1/2 G (appendix B/C factor), ||G||_F = ||v|| and the mask 0 < ||G||_F < inf.
 
     Returns ``(G, v, norm, ok)``. For an unbatched state ``norm`` is a float and ``ok`` a bool;
     batched, ``norm`` is replaced by 1 where ``ok`` is False so that divisions are safe (callers
@@ -77,9 +82,9 @@ def normalized_natural_gradient(
     v = dist.fisher_sqrt(theta, g)
     if v.ndim == 1:
         norm = math.sqrt(_sqnorm(v))
-        return g, v, norm, norm > 0
+        return g, v, norm, 0 < norm < math.inf
     norm = np.sqrt(_sqnorm(v))
-    ok = norm > 0
+    ok = (norm > 0) & (norm < np.inf)
     return g, v, np.where(ok, norm, 1.0), ok
 
 
@@ -88,6 +93,24 @@ def asng_init(dist: Distribution, batch_shape: tuple[int, ...] = ()) -> ASNGStat
     """Delta = 1, gamma = 0, s = 0 (Algorithm 1, line 1) and the maximum-entropy theta."""
     b = tuple(batch_shape)
     return ASNGState(dist.initial_theta(b), np.zeros(b + (dist.n_theta,)), np.zeros(b), np.ones(b))
+
+
+def asng_delta_floor(dist: Distribution, delta0: Any) -> Any:
+    """The smallest Delta ASNG uses, ``delta0 / sqrt(n_theta)``: it caps delta_theta at sqrt(n_theta).
+
+    ``beta = delta_theta / sqrt(n_theta)`` is the weight of the exponential moving averages of
+    Algorithm 1, lines 6-7, which are defined for ``0 < beta <= 1``: at ``beta > 1`` the factor
+    ``1 - beta`` flips the sign of the accumulated s, and at ``beta > 2`` ``sqrt(beta (2 - beta))``
+    is the root of a negative number (NaN). This happens when Delta falls below this floor, which
+    only small spaces reach (n_theta = 1 with delta0 = 1 does at the first shrinking step).
+    """
+    return delta0 / math.sqrt(dist.n_theta)
+
+
+def asng_delta(dist: Distribution, Delta: Any, delta0: Any = 1.0) -> Any:
+    """delta_theta = delta0 / Delta (Algorithm 1, line 2), capped at sqrt(n_theta) (beta <= 1)."""
+    floor = asng_delta_floor(dist, delta0)
+    return delta0 / (max(Delta, floor) if not getattr(Delta, "ndim", 0) else np.maximum(Delta, floor))
 
 
 def asng_update(
@@ -99,10 +122,20 @@ def asng_update(
     alpha: Any = 1.5,
     delta_max: Any = np.inf,
 ) -> ASNGState:
-    """One ASNG tell (Algorithm 1, lines 2 and 4-8)."""
+    """One ASNG tell (Algorithm 1, lines 2 and 4-8).
+
+    Delta is kept in ``[delta0 / sqrt(n_theta), delta_max]`` (the lower bound wins if they cross),
+    so that ``beta = delta_theta / sqrt(n_theta) <= 1`` (see :func:`asng_delta_floor`). Inside
+    that range this is the paper's update, bit for bit; the bound only acts where the paper's
+    update is undefined.
+    """
     theta, s, gamma, Delta = state
+    scalar = not getattr(Delta, "ndim", 0) and not getattr(delta0, "ndim", 0)
+    floor = asng_delta_floor(dist, delta0)
+    Delta = max(Delta, floor) if scalar else np.maximum(Delta, floor)  # beta <= 1 (see asng_delta_floor)
     delta = delta0 / Delta  # line 2: delta_theta = delta0 / Delta
     beta = delta / math.sqrt(dist.n_theta)  #         beta = delta_theta / n_theta^1/2
+    beta = min(beta, 1.0) if scalar else np.minimum(beta, 1.0)  # rounding at the floor
     g, v, norm, ok = normalized_natural_gradient(dist, theta, raw, weights)
     if not getattr(ok, "ndim", 0) and not ok:
         return state
@@ -111,6 +144,7 @@ def asng_update(
     new_s = (1 - b) * s + _col(np.sqrt(beta * (2 - beta)) / norm) * v  # line 6 (normalised, sec. 2.4)
     new_gamma = (1 - beta) ** 2 * gamma + beta * (2 - beta)  # line 7
     new_Delta = np.minimum(delta_max, Delta * np.exp(beta * (new_gamma - _sqnorm(new_s) / alpha)))  # line 8
+    new_Delta = max(new_Delta, floor) if scalar else np.maximum(new_Delta, floor)
     if not getattr(ok, "ndim", 0):
         return ASNGState(new_theta, new_s, new_gamma, new_Delta)
     return ASNGState(

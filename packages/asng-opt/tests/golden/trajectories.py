@@ -55,7 +55,8 @@ def _objective(name: str) -> Callable[[Any], float]:
     def product(s):
         return float(np.sum(s["c"] != 1) + np.sum((s["i"] - 6) ** 2) + np.sum((s["x"] - 0.5) ** 2))
 
-    return {"categorical": categorical, "integer": integer, "gaussian": gaussian, "product": product, "wide": wide}[name]
+    funs = {"categorical": categorical, "integer": integer, "gaussian": gaussian, "product": product, "wide": wide}
+    return funs[name]
 
 
 OPTIMIZERS: dict[str, Callable[[Any], Any]] = {
@@ -100,9 +101,7 @@ def record(space: str, optimizer: str) -> dict[str, Any]:
         opt.tell(samples, losses)
         if t in CHECKPOINTS:
             sd = opt.state_dict()
-            out[str(t)] = _plain(
-                {"state": sd["state"], "t": sd["t"], "n_skipped": sd["n_skipped"], "rng": sd["rng"]}
-            )
+            out[str(t)] = _plain({"state": sd["state"], "t": sd["t"], "n_skipped": sd["n_skipped"], "rng": sd["rng"]})
     return out
 
 
