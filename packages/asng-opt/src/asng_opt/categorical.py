@@ -190,17 +190,31 @@ class Categorical(Distribution):
     def sample(self, theta: np.ndarray, lam: int, rng: np.random.Generator) -> np.ndarray:
         """``B + (lam, n)`` int64 category indices drawn by inverse CDF.
 
-        One uniform draw per (sample, variable); the sample is the first category whose CDF
-        exceeds it. Memory: the ``B + (n, M)`` CDF, plus ``B + (lam, n, M)`` booleans only while
+        Draws ``u = rng.random(B + (lam, n))`` -- one uniform per (sample, variable), in this
+        order -- and returns :meth:`sample_from_uniforms` of them: a stream of uniforms drawn
+        ahead gives exactly the samples this method would.
+        """
+        return self.sample_from_uniforms(theta, rng.random(self._batch(theta) + (lam, self.n_variables)))
+
+    def sample_from_uniforms(self, theta: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """Inverse CDF: ``u`` is ``B + (lam, n)`` uniforms in [0, 1); returns ``B + (lam, n)`` int64
+        indices, sample ``(j, i)`` being the first category whose CDF exceeds ``u[..., j, i]``.
+
+        Memory: the ``B + (n, M)`` CDF, plus ``B + (lam, n, M)`` booleans only while
         ``lam * M <= search_above``.
+
+        Raises:
+            ValueError: if ``u`` does not have shape ``B + (lam, n)``.
         """
         b = self._batch(theta)
         n = self.n_variables
+        if u.ndim != len(b) + 2 or u.shape[: len(b)] != b or u.shape[-1] != n:
+            raise ValueError(f"Categorical: uniforms must have shape {b} + (lam, {n}), got {u.shape}")
+        lam = u.shape[-2]
         # CDF per row, +inf from each row's last category on, so the first k with u < cdf_k is the
         # sample even when rounding leaves cdf_last < 1
         cdf = np.add.accumulate(theta, axis=-1)  # np.cumsum without its call overhead: sequential sums
         cdf += self._cdf_cap
-        u = rng.random(b + (lam, n))
         if lam * self.max_categories <= self.search_above:
             return np.argmax(u[..., None] < cdf[..., None, :, :], axis=-1)  # B + (lam, n, M) bool
         # long rows: binary search per row, the same index as the comparison above (the first k
