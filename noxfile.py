@@ -35,8 +35,8 @@ def _pytest(session: nox.Session, *paths: str) -> None:
 
 @nox.session(venv_backend="none")
 def tests(session: nox.Session) -> None:
-    """The whole test suite: each package in its own fresh virtualenv, then lint."""
-    for name in ("tests_opt", "tests_bench", "tests_nas", "lint"):
+    """The whole test suite: each package in its own fresh virtualenv, then lint and typecheck."""
+    for name in ("tests_opt", "tests_bench", "tests_nas", "lint", "typecheck"):
         session.notify(name)
 
 
@@ -53,7 +53,8 @@ def tests_opt(session: nox.Session) -> None:
 
 @nox.session
 def tests_bench(session: nox.Session) -> None:
-    session.install(OPT, f"{BENCH}[test]")
+    """asng-bench with the peers (cmaes, optuna, nevergrad, ioh) installed, so their tests run."""
+    session.install(OPT, f"{BENCH}[test,peers]")
     _pytest(session, "packages/asng-bench/tests")
 
 
@@ -69,6 +70,14 @@ def lint(session: nox.Session) -> None:
     session.install("ruff")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
+
+
+@nox.session
+def typecheck(session: nox.Session) -> None:
+    """mypy over the three packages (configuration in pyproject.toml)."""
+    session.install(TORCH)
+    session.install("mypy", OPT, NAS, BENCH)
+    session.run("mypy", "packages/asng-opt/src", "packages/asng-nas/src", "packages/asng-bench/src")
 
 
 @nox.session

@@ -5,10 +5,21 @@ import math
 import numpy as np
 import pytest
 
-from asng_bench import blackbox_problems as bp
-from asng_bench.blackbox import HIT_COLUMNS, RUN_COLUMNS, get_problem, run_one, run_study
-from asng_bench.blackbox_report import SUMMARY_COLUMNS, ert, sp1
+from asng_bench.blackbox import problems as bp
+from asng_bench.blackbox.registry import (
+    OPTIMIZERS,
+    OURS,
+    PROBLEMS,
+    default_problems,
+    get_problem,
+    importable,
+    main_budgets,
+    quick_problems,
+)
+from asng_bench.blackbox.runner import HIT_COLUMNS, RUN_COLUMNS, run_one, run_study
+from asng_bench.blackbox.summary import SUMMARY_COLUMNS
 from asng_bench.cli import main
+from asng_bench.stats import ert, sp1_of_hits
 
 # ---- problems against hand-computed values ---------------------------------------------------
 
@@ -90,20 +101,39 @@ def test_ioh_problem_if_installed():
     assert bp.ioh_problem(19, xor_seed=None)(np.zeros(100, dtype=int)) == 0.0
 
 
+# ---- registries -------------------------------------------------------------------------------
+
+
+def test_problem_registry_names_budgets_and_studies():
+    for name, spec in PROBLEMS.items():
+        if importable(spec.package):
+            assert get_problem(name).name == name
+    assert main_budgets()["leadingones"] == 6000 and main_budgets()["catellipsoid-K10"] == 4000
+    assert set(main_budgets(400).values()) == {400}
+    assert quick_problems() == ["onemax", "catsphere-K5", "mixed", "toy-fixed-x"]
+    default = ["onemax", "catsphere-K5", "mixed", "toy-fixed-x", "catellipsoid-K10", "leadingones"]
+    assert default_problems() == default + (["ioh-f19-isingring"] if importable("ioh") else [])
+
+
+def test_optimizer_registry_ours_first():
+    assert OURS == ("asng-l2", "asng-l16", "sng") == tuple(OPTIMIZERS)[:3]
+    assert [n for n, o in OPTIMIZERS.items() if o.short_only] == ["optuna-tpe", "optuna-cmaes"]
+
+
 # ---- ERT / SP1 ---------------------------------------------------------------------------------
 
 
 def test_ert_and_sp1_arithmetic():
     evals, used = [10, None, 30], [10, 100, 30]
     assert ert(evals, used) == pytest.approx((10 + 100 + 30) / 2)
-    assert sp1(evals) == pytest.approx(20 / (2 / 3))
+    assert sp1_of_hits(evals) == pytest.approx(20 / (2 / 3))
     # every run succeeds: both are the mean
-    assert ert([4, 6], [4, 6]) == sp1([4, 6]) == 5.0
+    assert ert([4, 6], [4, 6]) == sp1_of_hits([4, 6]) == 5.0
 
 
 def test_ert_and_sp1_with_zero_successes():
     assert ert([None, None], [100, 100]) == math.inf
-    assert sp1([None, None]) == math.inf
+    assert sp1_of_hits([None, None]) == math.inf
     with pytest.raises(ValueError):
         ert([1], [1, 2])
 
@@ -115,11 +145,13 @@ def test_run_one_counts_evaluations_and_hits():
     p = get_problem("onemax")
     r = run_one(p, "random", 64, 0)
     assert r["n_evals"] == 64 and not r["solved"]
-    r = run_one(p, "asng-l2", 3000, 0)
-    hits = [h for h in r["hits"] if h is not None]
-    assert hits == sorted(hits) and r["overhead_us_per_eval"] > 0
-    if r["solved"]:
-        assert r["n_evals"] == r["hits"][-1] and r["best_gap"] == 0
+    r = run_one(p, "asng-l2", 3000, 0)  # seeded: solves OneMax (at evaluation 977 with asng-opt 0.1.0)
+    assert r["solved"] and None not in r["hits"] and r["hits"] == sorted(r["hits"])
+    assert r["n_evals"] == r["hits"][-1] and r["best_gap"] == 0
+    assert run_one(p, "asng-l2", 3000, 0)["hits"] == r["hits"]  # the same seed, the same run
+    # the overhead is the run's time outside the objective, per evaluation
+    assert 0 <= r["objective_s"] <= r["wall_s"]
+    assert r["overhead_us_per_eval"] == pytest.approx((r["wall_s"] - r["objective_s"]) / r["n_evals"] * 1e6)
 
 
 def test_runner_writes_the_documented_csv_columns(tmp_path):

@@ -3,7 +3,7 @@
 import json
 
 from asng_bench.cli import main
-from asng_bench.nas_report import PUBLISHED_TABLE1, PUBLISHED_TABLE2
+from asng_bench.nas_report.published import PUBLISHED_TABLE1, PUBLISHED_TABLE2
 
 
 def _search(d, psnr=False):

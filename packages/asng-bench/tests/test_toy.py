@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
@@ -9,9 +10,10 @@ import pandas as pd
 import pytest
 
 from asng_bench.cli import main
-from asng_bench.figures import render
-from asng_bench.sp1 import run_statistics, sp1, summarize
-from asng_bench.toy_problem import (
+from asng_bench.stats import run_statistics, sp1
+from asng_bench.toy.figures import render
+from asng_bench.toy.grids import delta0_grid, figure_settings
+from asng_bench.toy.problem import (
     SUCCESS_THRESHOLD,
     cosine_factors,
     evaluate,
@@ -19,8 +21,10 @@ from asng_bench.toy_problem import (
     noise_free,
     sgd_momentum_step,
 )
-from asng_bench.toy_runner import Setting, run_batched, run_single
-from asng_bench.toy_sweep import RUN_COLUMNS, delta0_grid, figure_settings
+from asng_bench.toy.runner import run_batched, run_single
+from asng_bench.toy.settings import Setting
+from asng_bench.toy.summary import summarize_settings
+from asng_bench.toy.tables import RUN_COLUMNS
 
 # two variables, K = 5: x is 2 x 5, flattened row-major
 X = np.array([[0.5, 1.0, -1.0, 2.0, 0.0], [0.1, -0.3, 0.2, 0.4, 1.5]])
@@ -128,7 +132,7 @@ def test_summarize_keeps_zero_success_settings() -> None:
             "iterations": [50, 100, 100, 100],
         }
     )
-    out = summarize(df).set_index("alg")
+    out = summarize_settings(df).set_index("alg")
     assert out.loc["asng", "sp1"] == pytest.approx(100.0)
     assert out.loc["sng", "sp1"] == math.inf and out.loc["sng", "successes"] == 0
 
@@ -211,15 +215,21 @@ def test_cli_sweep_and_figures(tmp_path) -> None:
 
 
 def test_speedup_script_runs_both_modes(tmp_path) -> None:
-    from asng_bench.toy_speed import measure_speedup
+    """Counts and derived fields only: the speed-up itself is a benchmark (`asng-bench toy-speed`)."""
+    from asng_bench.toy.speed import DEFAULT_SETTING, measure_speedup
 
     res = measure_speedup(n_single=1, n_batch=3, t_max=300, out=tmp_path)
-    assert res["first_runs_identical"] and res["speedup"] > 0
-    assert (tmp_path / "speedup.json").exists()
+    alone = [run_single(DEFAULT_SETTING, s, t_max=300) for s in range(3)]
+    assert res["first_runs_identical"]
+    assert res["single"]["runs"] == 1 and res["single"]["run_iterations"] == alone[0].iterations
+    assert res["batched"]["runs"] == 3 and res["batched"]["run_iterations"] == sum(r.iterations for r in alone)
+    rates = res["batched_run_iterations_per_second"] / res["single_iterations_per_second"]
+    assert res["speedup"] == pytest.approx(rates, rel=1e-3, abs=0.006)  # both rounded
+    assert json.loads((tmp_path / "speedup.json").read_text()) == res
 
 
 def test_sweep_batches_are_cached_for_resuming(tmp_path) -> None:
-    from asng_bench.toy_sweep import run_settings
+    from asng_bench.toy.batches import run_settings
 
     settings = figure_settings(1)[:6]
     first = run_settings(settings, 2, t_max=80, cache=tmp_path)

@@ -8,17 +8,16 @@ results are checked equal on the way); throughput is run-iterations per second o
 
 from __future__ import annotations
 
-import json
-import os
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 
 import numpy as np
 
-from .machine import machine_info
-from .toy_problem import T_MAX, cosine_factors
-from .toy_runner import Setting, run_batched, run_single
+from ..report_io import load_average, machine_info, write_json
+from .problem import T_MAX, cosine_factors
+from .runner import run_batched, run_single
+from .settings import Setting
 
 __all__ = ["measure_speedup", "DEFAULT_SETTING"]
 
@@ -30,10 +29,10 @@ def measure_speedup(
     n_single: int = 4,
     n_batch: int = 1000,
     t_max: int = T_MAX,
-    out: str | Path | None = None,
+    out: Optional[str | Path] = None,
 ) -> dict[str, Any]:
     """Time ``n_single`` runs in single-run mode and ``n_batch`` runs batched; optionally write JSON."""
-    load_before = [round(x, 2) for x in os.getloadavg()]
+    load_before = load_average()
     factors = cosine_factors(t_max)
     t0 = time.perf_counter()
     single = [run_single(setting, s, t_max=t_max, factors=factors) for s in range(n_single)]
@@ -45,9 +44,8 @@ def measure_speedup(
     batch = run_batched(setting.alg, setting.eps_x, setting.delta0, seeds, alpha=setting.alpha, t_max=t_max)
     t_batch = time.perf_counter() - t0
     its_batch = int(batch.iterations.sum())
-    same = batch.iterations[:n_single].tolist() == [r.iterations for r in single] and batch.success[
-        :n_single
-    ].tolist() == [r.success for r in single]
+    same_iterations = batch.iterations[:n_single].tolist() == [r.iterations for r in single]
+    same_success = batch.success[:n_single].tolist() == [r.success for r in single]
     res = {
         "setting": {"alg": setting.alg, "eps_x": setting.eps_x, "delta0": setting.delta0, "alpha": setting.alpha},
         "t_max": t_max,
@@ -56,13 +54,13 @@ def measure_speedup(
         "single_iterations_per_second": round(its_single / t_single, 1),
         "batched_run_iterations_per_second": round(its_batch / t_batch, 1),
         "speedup": round((its_batch / t_batch) / (its_single / t_single), 2),
-        "first_runs_identical": bool(same),
+        "first_runs_identical": bool(same_iterations and same_success),
         "loadavg_before": load_before,
-        "loadavg_after": [round(x, 2) for x in os.getloadavg()],
+        "loadavg_after": load_average(),
         "machine": machine_info(),
     }
     if out is not None:
         path = Path(out)
         path.mkdir(parents=True, exist_ok=True)
-        (path / "speedup.json").write_text(json.dumps(res, indent=2) + "\n")
+        write_json(path / "speedup.json", res)
     return res

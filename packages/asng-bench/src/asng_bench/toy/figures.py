@@ -1,20 +1,22 @@
-"""Figures 1 and 3 of the paper from the toy sweep's runs tables, and the summary table.
+"""Figures 1 and 3 of the paper from the toy sweep's runs tables, and the summary tables.
 
 Reads ``results/toy/runs_fig1.csv`` / ``runs_fig3.csv`` (whichever exist), writes
-``results/toy/summary.csv`` (one row per figure and setting, :func:`asng_bench.sp1.summarize`)
-and ``results/figures/fig1_toy.png`` / ``fig3_alpha.png``: one panel per eps_x, SP1 against
-delta0 on log-log axes, a missing point where a setting never succeeded.
+``results/toy/summary.csv`` (one row per figure and setting, :func:`.summary.summarize_settings`),
+``summary.md`` and ``results/figures/fig1_toy.png`` / ``fig3_alpha.png``: one panel per eps_x, SP1
+against delta0 on log-log axes, a missing point where a setting never succeeded.
 """
 
 from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 
 import numpy as np
 
-from .sp1 import summarize
+from ..report_io import md_row, md_table, pyplot, save_figure
+from .settings import ALGS
+from .summary import summarize_settings
 
 __all__ = ["load_summary", "plot_figure", "markdown_table", "render", "FIGURE_FILES"]
 
@@ -31,7 +33,7 @@ def load_summary(toy_dir: str | Path) -> Any:
     for fig in FIGURE_FILES:
         path = Path(toy_dir) / f"runs_fig{fig}.csv"
         if path.exists():
-            parts.append(summarize(pd.read_csv(path)).assign(figure=fig))
+            parts.append(summarize_settings(pd.read_csv(path)).assign(figure=fig))
     if not parts:
         raise FileNotFoundError(f"no runs_fig1.csv / runs_fig3.csv in {toy_dir}; run `asng-bench toy-sweep` first")
     df = pd.concat(parts, ignore_index=True)
@@ -42,7 +44,7 @@ def _series(summary: Any, fig: int) -> list[tuple[str, Any, tuple[str, str, str]
     """(label, rows, (colour, marker, line style)) per curve of a figure."""
     out = []
     if fig == 1:
-        for alg in ("asng", "sng", "adam"):
+        for alg in ALGS:
             out.append((_LABELS[alg], summary[summary["alg"] == alg], _STYLE[alg]))
     else:
         alphas = sorted(summary["alpha"].dropna().unique())
@@ -52,14 +54,25 @@ def _series(summary: Any, fig: int) -> list[tuple[str, Any, tuple[str, str, str]
     return out
 
 
-def plot_figure(summary: Any, fig: int, path: str | Path, runs: int | None = None) -> Path:
-    """Render one figure: a panel per eps_x, SP1 vs delta0 (log-log), settings with no success left out."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+def _style_panel(ax: Any, xlim: tuple[float, float], ylim: tuple[float, float], eps: float) -> None:
     from matplotlib.ticker import NullFormatter
 
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlim(*xlim)
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.set_ylim(*ylim)
+    ax.axhline(1e5, color="0.6", lw=0.8, ls=(0, (4, 4)))
+    ax.set_xlabel("initial step size δ⁰ (Adam: learning rate)")
+    ax.set_ylabel("SP1 (mean iterations of successes / success rate)")
+    ax.set_title(f"ε_x = {eps:g}")
+    ax.grid(True, which="major", alpha=0.3)
+    ax.legend(fontsize=8, loc="upper left")
+
+
+def plot_figure(summary: Any, fig: int, path: str | Path, runs: Optional[int] = None) -> Path:
+    """Render one figure: a panel per eps_x, SP1 vs delta0 (log-log), settings with no success left out."""
+    plt = pyplot()
     s = summary[summary["figure"] == fig]
     eps_values = sorted(s["eps_x"].unique(), reverse=True)
     fig_obj, axes = plt.subplots(1, len(eps_values), figsize=(5.2 * len(eps_values), 4.2), squeeze=False)
@@ -74,26 +87,12 @@ def plot_figure(summary: Any, fig: int, path: str | Path, runs: int | None = Non
             never = int(np.isnan(y).sum())
             lab = label + (f" ({never} never succeeded)" if never else "")
             ax.plot(rows["delta0"], y, color=color, marker=marker, ls=ls, label=lab, ms=6, lw=1.5)
-        ax.set_xscale("log")
-        ax.set_yscale("log")
-        ax.set_xlim(xlo / 1.6, xhi * 1.6)
-        ax.xaxis.set_minor_formatter(NullFormatter())
-        ax.set_ylim(ylo, yhi)
-        ax.axhline(1e5, color="0.6", lw=0.8, ls=(0, (4, 4)))
-        ax.set_xlabel("initial step size δ⁰ (Adam: learning rate)")
-        ax.set_ylabel("SP1 (mean iterations of successes / success rate)")
-        ax.set_title(f"ε_x = {eps:g}")
-        ax.grid(True, which="major", alpha=0.3)
-        ax.legend(fontsize=8, loc="upper left")
+        _style_panel(ax, (xlo / 1.6, xhi * 1.6), (ylo, yhi), eps)
     n = f", {runs} runs per setting" if runs else ""
     what = "ASNG, SNG and Adam" if fig == 1 else "ASNG with different α"
     fig_obj.suptitle(f"Selective squared error (D = 30, K = 5): {what}{n}; dashed grey line = budget 10⁵", fontsize=10)
     fig_obj.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig_obj.savefig(path, dpi=130)
-    plt.close(fig_obj)
-    return path
+    return save_figure(fig_obj, path, dpi=130)
 
 
 def _cell(row: Any) -> str:
@@ -112,13 +111,11 @@ def markdown_table(summary: Any, fig: int) -> str:
     for eps in eps_values:
         for label, rows, _ in _series(s[s["eps_x"] == eps], fig):
             curves.append((f"{label}, ε_x = {eps:g}", rows.set_index("delta0")))
-    deltas = sorted(s["delta0"].unique(), reverse=True)
-    head = "| δ0 | " + " | ".join(c[0] for c in curves) + " |"
-    lines = [head, "|---:|" + "---:|" * len(curves)]
-    for d in deltas:
+    lines = md_table(["δ0"] + [c[0] for c in curves], "r" * (len(curves) + 1), [])
+    for d in sorted(s["delta0"].unique(), reverse=True):
         f = -math.log(d) / math.log(120) if d < 1 else 0.0
         cells = [_cell(rows.loc[d]) if d in rows.index else "" for _, rows in curves]
-        lines.append(f"| 120^-{f:g} = {d:.3g} | " + " | ".join(cells) + " |")
+        lines.append(md_row([f"120^-{f:g} = {d:.3g}"] + cells))
     return "\n".join(lines) + "\n"
 
 

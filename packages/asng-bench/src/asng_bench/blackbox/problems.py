@@ -1,4 +1,5 @@
 """Problems of the black-box comparison (issue 6): discrete and mixed test functions, all minimised.
+Which of them the study runs, with which budget, is :mod:`.registry`.
 
 Every problem has categorical variables ``c`` (``c[i]`` in ``{0, ..., K_i - 1}``, no order
 assumed) and optionally integer variables ``z`` (``z[j]`` in ``[low_j, high_j]``), a known
@@ -40,8 +41,6 @@ __all__ = [
     "mixed",
     "toy_fixed_x",
     "ioh_problem",
-    "all_problems",
-    "PROBLEM_NAMES",
 ]
 
 
@@ -204,30 +203,3 @@ def ioh_problem(fid: int, n: int = 100, instance: int = 1, xor_seed: int | None 
         gaps=gaps,
         description=f"IOHprofiler PBO F{fid} {name}, n = {n}, instance {instance}{masked}",
     )
-
-
-PROBLEM_NAMES = (
-    "onemax",
-    "leadingones",
-    "catsphere-K5",
-    "catellipsoid-K10",
-    "mixed",
-    "toy-fixed-x",
-    "ioh-f19-isingring",
-    "ioh-f22-mis",
-)
-
-
-def all_problems(include_ioh: bool = True) -> list[Problem]:
-    """The problems of the default study (cheapest first); IOH's F19 only when ``ioh`` imports.
-
-    ``ioh-f22-mis`` is defined but left out of the default study to keep its wall time down;
-    run it with ``--problems ioh-f22-mis``.
-    """
-    probs = [onemax(), categorical_sphere(), mixed(), toy_fixed_x(), categorical_ellipsoid(), leadingones()]
-    if include_ioh:
-        try:
-            probs.append(ioh_problem(19))
-        except ImportError:
-            pass
-    return probs

@@ -1,17 +1,5 @@
-"""The optimizers of the black-box comparison behind one batch ask/tell interface.
-
-A searcher's ``ask()`` returns a list of candidates ``(c, z)`` (``c`` the category indices,
-``z`` the integers or ``None``); ``tell(values)`` gets their objective values in the same order
-(lower is better). The runner (:mod:`asng_bench.blackbox`) evaluates the candidates one by one,
-counts every evaluation and times the objective separately.
-
-Ours: ``asng-l2`` (ASNG, lambda = 2), ``asng-l16`` (lambda = 16) and ``sng`` (SNG, lambda = 2,
-delta = 0.1), all with the library's defaults (alpha = 1.5, delta_init = 1, appendix D's
-theta_min / sigma_min). When ``should_stop()`` holds (the distribution has converged) and budget
-remains, the search restarts from the initial distribution with a fresh sampling stream; the
-evaluations before the restart count.
-
-Peers (optional dependencies, ``asng-bench[peers]``), each with its documented defaults:
+"""The peers of the black-box comparison behind :class:`.searcher.Searcher` (optional dependencies,
+``asng-bench[peers]``), each with its documented defaults:
 
 * ``random``: uniform random search.
 * ``cmaes-catcmawm``: ``cmaes.CatCMAwM`` (categorical variables in ``c_space``, integers in
@@ -27,37 +15,26 @@ Peers (optional dependencies, ``asng-bench[peers]``), each with its documented d
   is nevergrad's documented option for discrete optimizers; with the default stochastic
   ``Choice`` the value is re-sampled from a softmax at every ask and the three optimizers stalled
   at OneMax f = 16-33 after 3,000 evaluations.)
+
+The names and which problems each one runs on are in :mod:`.registry`.
 """
 
 from __future__ import annotations
 
 import warnings
-from typing import Any, Callable, Optional
+from typing import Any
 
 import numpy as np
 
-from asng_opt import ASNG, SNG, Categorical, Integer, Product
+from .problems import Problem
+from .searcher import Candidate, Searcher
 
-from .blackbox_problems import Problem
-
-__all__ = ["Candidate", "Searcher", "make_searcher", "OURS", "PEERS", "ALL_OPTIMIZERS", "available", "applies"]
-
-Candidate = tuple[np.ndarray, Optional[np.ndarray]]
-
-
-class Searcher:
-    """Batch ask/tell over a :class:`Problem`'s variables."""
-
-    def ask(self) -> list[Candidate]:
-        raise NotImplementedError
-
-    def tell(self, values: list[float]) -> None:
-        raise NotImplementedError
-
-    restarts = 0
+__all__ = ["RandomSearch", "CatCMAwMSearcher", "OptunaSearcher", "NevergradSearcher"]
 
 
 class RandomSearch(Searcher):
+    """Uniform random search, ``batch`` candidates per ask."""
+
     def __init__(self, problem: Problem, budget: int, seed: int, batch: int = 32):
         self.p, self.batch = problem, batch
         self.rng = np.random.default_rng(seed)
@@ -72,37 +49,9 @@ class RandomSearch(Searcher):
         pass
 
 
-class NaturalGradient(Searcher):
-    """ASNG or SNG from asng_opt, restarted from the initial distribution on convergence."""
-
-    def __init__(self, problem: Problem, budget: int, seed: int, method: str = "asng", lam: int = 2):
-        self.p, self.method, self.lam = problem, method, lam
-        self._seeds = np.random.SeedSequence(seed)
-        self.restarts = 0
-        self._new()
-
-    def _new(self) -> None:
-        p = self.p
-        cat = Categorical(p.categories)
-        dist = Product(c=cat, z=Integer(p.int_low, p.int_high)) if p.n_int else cat
-        seed = self._seeds.spawn(1)[0]
-        cls = ASNG if self.method == "asng" else SNG
-        self.opt = cls(dist, lam=self.lam, seed=np.random.default_rng(seed))
-
-    def ask(self) -> list[Candidate]:
-        self._x = x = self.opt.ask()
-        if isinstance(x, dict):
-            return [(x["c"][i], x["z"][i]) for i in range(self.lam)]
-        return [(x[i], None) for i in range(self.lam)]
-
-    def tell(self, values: list[float]) -> None:
-        self.opt.tell(self._x, np.asarray(values, dtype=float))
-        if self.opt.should_stop():
-            self.restarts += 1
-            self._new()
-
-
 class CatCMAwMSearcher(Searcher):
+    """cmaes' CatCMAwM: a population of categorical (one-hot) and integer candidates per ask."""
+
     def __init__(self, problem: Problem, budget: int, seed: int):
         from cmaes import CatCMAwM
 
@@ -124,6 +73,8 @@ class CatCMAwMSearcher(Searcher):
 
 
 class OptunaSearcher(Searcher):
+    """One optuna trial per ask, from ``TPESampler`` (``sampler="tpe"``) or ``CmaEsSampler``."""
+
     def __init__(self, problem: Problem, budget: int, seed: int, sampler: str = "tpe"):
         import optuna
         from optuna.distributions import CategoricalDistribution, IntDistribution
@@ -156,6 +107,8 @@ class OptunaSearcher(Searcher):
 
 
 class NevergradSearcher(Searcher):
+    """One candidate per ask from the nevergrad optimizer ``name`` of its registry."""
+
     def __init__(self, problem: Problem, budget: int, seed: int, name: str = "DiscreteOnePlusOne"):
         import nevergrad as ng
 
@@ -187,45 +140,3 @@ class NevergradSearcher(Searcher):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             self.opt.tell(self._cand, float(values[0]))
-
-
-_Factory = Callable[[Problem, int, int], Searcher]
-
-OURS: dict[str, _Factory] = {
-    "asng-l2": lambda p, b, s: NaturalGradient(p, b, s, "asng", 2),
-    "asng-l16": lambda p, b, s: NaturalGradient(p, b, s, "asng", 16),
-    "sng": lambda p, b, s: NaturalGradient(p, b, s, "sng", 2),
-}
-PEERS: dict[str, _Factory] = {
-    "random": lambda p, b, s: RandomSearch(p, b, s),
-    "cmaes-catcmawm": lambda p, b, s: CatCMAwMSearcher(p, b, s),
-    "optuna-tpe": lambda p, b, s: OptunaSearcher(p, b, s, "tpe"),
-    "optuna-cmaes": lambda p, b, s: OptunaSearcher(p, b, s, "cmaes"),
-    "ng-dopo": lambda p, b, s: NevergradSearcher(p, b, s, "DiscreteOnePlusOne"),
-    "ng-portfolio": lambda p, b, s: NevergradSearcher(p, b, s, "PortfolioDiscreteOnePlusOne"),
-    "ng-ngopt": lambda p, b, s: NevergradSearcher(p, b, s, "NGOpt"),
-}
-ALL_OPTIMIZERS: dict[str, _Factory] = {**OURS, **PEERS}
-
-_MODULE = {"cmaes-catcmawm": "cmaes", "optuna-tpe": "optuna", "optuna-cmaes": "optuna"}
-
-
-def available(name: str) -> bool:
-    """Whether the optimizer's package imports here (ours and random search always do)."""
-    mod = _MODULE.get(name, "nevergrad" if name.startswith("ng-") else None)
-    if mod is None:
-        return True
-    try:
-        __import__(mod)
-    except ImportError:
-        return False
-    return True
-
-
-def applies(name: str, problem: Problem) -> bool:
-    """optuna's CmaEsSampler runs only where there are integer variables (the mixed problem)."""
-    return name != "optuna-cmaes" or problem.n_int > 0
-
-
-def make_searcher(name: str, problem: Problem, budget: int, seed: int) -> Searcher:
-    return ALL_OPTIMIZERS[name](problem, budget, seed)

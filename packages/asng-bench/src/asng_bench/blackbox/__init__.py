@@ -1,0 +1,1 @@
+"""The black-box comparison of ASNG / SNG against cmaes, optuna, nevergrad and random search."""

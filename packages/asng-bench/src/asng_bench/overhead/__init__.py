@@ -1,0 +1,1 @@
+"""Overhead of the asng-opt optimizers: wall time of one ask()+tell() pair."""

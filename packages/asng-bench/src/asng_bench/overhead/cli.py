@@ -1,0 +1,34 @@
+"""The ``overhead`` sub-command: measure, then write overhead.json and overhead.md."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+__all__ = ["add_command", "write_overhead"]
+
+
+def write_overhead(out: str | Path, repeats: int = 5, pairs: int = 4000) -> dict[str, Any]:
+    """Measure (:func:`.measure.measure`), write ``out/overhead.json`` and ``out/overhead.md``, print the tables."""
+    from ..report_io import write_json
+    from .markdown import to_markdown
+    from .measure import measure
+
+    res = measure(pairs=pairs, repeats=repeats)
+    path = Path(out)
+    path.mkdir(parents=True, exist_ok=True)
+    write_json(path / "overhead.json", res)
+    md = to_markdown(res)
+    (path / "overhead.md").write_text(md)
+    print(md)
+    return res
+
+
+def add_command(sub: argparse._SubParsersAction) -> None:
+    """Register ``overhead``."""
+    p = sub.add_parser("overhead", help="time one ask()+tell() pair of the asng-opt optimizers")
+    p.add_argument("--out", default="results/opt", help="folder for overhead.json / overhead.md")
+    p.add_argument("--repeats", type=int, default=5, help="timing repeats (the median is reported)")
+    p.add_argument("--pairs", type=int, default=4000, help="ask/tell pairs per repeat")
+    p.set_defaults(func=lambda args: write_overhead(args.out, repeats=args.repeats, pairs=args.pairs))
