@@ -90,7 +90,7 @@ def demo(session: nox.Session) -> None:
     session.run("python", "packages/asng-opt/examples/blackbox.py")
     session.run(
         "asng-bench", "toy", "--alg", "asng", "--delta0", "1", "--eps-x", "0.05", "--runs", "20",
-        "--seed", "0", "--out", "runs/demo/toy",
+        "--seed", "0", "--out", "runs/demo/toy", "--overwrite",
     )  # fmt: skip
     session.run(
         "asng-nas", "search", "--epochs", "10", "--cells", "3", "--channels", "8", "--batch-size", "32",
@@ -106,7 +106,7 @@ def demo(session: nox.Session) -> None:
 def bench_opt(session: nox.Session) -> None:
     """Overhead of one ask()+tell() pair -> results/opt/."""
     session.install(OPT, BENCH)
-    session.run("asng-bench", "overhead", "--out", "results/opt", *session.posargs)
+    session.run("asng-bench", "overhead", "--out", "results/opt", "--overwrite", *session.posargs)
 
 
 @nox.session
@@ -125,10 +125,12 @@ def bench_nas(session: nox.Session) -> None:
 def blackbox(session: nox.Session) -> None:
     """Black-box comparison with cmaes, optuna, nevergrad (and ioh) -> results/blackbox/ and results/README.md.
 
-    ``nox -s blackbox -- --quick --out /tmp/bb`` is the < 2 min smoke run.
+    ``nox -s blackbox -- --quick --out /tmp/bb --overwrite`` is the < 2 min smoke run.
     """
     session.install(OPT, f"{BENCH}[peers]")
-    args = session.posargs or ["--out", "results/blackbox", "--jobs", "2", "--readme", "results/README.md"]
+    args = session.posargs or [
+        "--out", "results/blackbox", "--jobs", "2", "--readme", "results/README.md", "--overwrite",
+    ]  # fmt: skip
     session.run("asng-bench", "blackbox", *args)
 
 
@@ -136,7 +138,9 @@ def blackbox(session: nox.Session) -> None:
 def toy(session: nox.Session) -> None:
     """The toy study (figures 1 and 3) at 100 runs per setting -> results/toy/ (then run `figures`)."""
     session.install(OPT, BENCH)
-    args = session.posargs or ["--figure", "1", "3", "--runs", "100", "--jobs", "2", "--out", "results/toy"]
+    args = session.posargs or [
+        "--figure", "1", "3", "--runs", "100", "--jobs", "2", "--out", "results/toy", "--overwrite",
+    ]  # fmt: skip
     session.run("asng-bench", "toy-sweep", *args)
 
 
@@ -145,12 +149,17 @@ def toy_quick(session: nox.Session) -> None:
     """Smoke run of the toy study: the whole grid at 2 runs per setting and both figures, in a temp folder."""
     session.install(OPT, BENCH)
     tmp = session.create_tmp()
-    session.run("asng-bench", "toy-sweep", "--figure", "1", "3", "--runs", "2", "--jobs", "2", "--out", f"{tmp}/toy")
-    session.run("asng-bench", "figures", "--toy", f"{tmp}/toy", "--out", f"{tmp}/figures")
+    session.run(
+        "asng-bench", "toy-sweep", "--figure", "1", "3", "--runs", "2", "--jobs", "2",
+        "--out", f"{tmp}/toy", "--overwrite",
+    )  # fmt: skip
+    session.run("asng-bench", "figures", "--toy", f"{tmp}/toy", "--out", f"{tmp}/figures", "--overwrite")
 
 
 @nox.session
 def figures(session: nox.Session) -> None:
     """Figures 1 and 3 and results/toy/summary.csv from the toy sweep's runs tables."""
     session.install(OPT, BENCH)
-    session.run("asng-bench", "figures", "--toy", "results/toy", "--out", "results/figures", *session.posargs)
+    session.run(
+        "asng-bench", "figures", "--toy", "results/toy", "--out", "results/figures", "--overwrite", *session.posargs
+    )

@@ -4,6 +4,11 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
+
+from ..argtypes import non_negative_int, positive_int
+from ..outdir import previous_outputs, refuse_overwrite
+from ..usage import UsageError
 
 __all__ = ["add_command", "blackbox_command", "QUICK_SEEDS", "QUICK_BUDGET_CAP", "QUICK_SHORT_BUDGET"]
 
@@ -11,6 +16,10 @@ SEEDS = 25
 QUICK_SEEDS = 3
 QUICK_BUDGET_CAP = 400  #: main-track budgets of ``--quick`` are at most this
 QUICK_SHORT_BUDGET = 50
+#: what a study writes into its folder (``partial.jsonl`` only while it runs: a stopped study)
+OUTPUTS = ("runs.csv", "hits.csv", "meta.json", "summary.csv", "blackbox.md", "ecdf*.png")
+REPORT_INPUTS = ("runs.csv", "hits.csv", "meta.json")
+PARTIAL = "partial.jsonl"
 
 
 def _command_line(args: argparse.Namespace) -> str:
@@ -25,6 +34,35 @@ def _command_line(args: argparse.Namespace) -> str:
     return cmd
 
 
+def _check_problems(names: list[str]) -> None:
+    """Refuse a problem whose package (ioh) is not installed."""
+    from .registry import PROBLEMS, importable
+
+    for name in names:
+        needs = PROBLEMS[name].package
+        if not importable(needs):
+            raise UsageError(f"problem {name} needs the package {needs}: pip install 'asng-bench[peers]'")
+
+
+def _check_out(args: argparse.Namespace) -> None:
+    """Refuse a folder with a previous study unless ``--overwrite`` (or ``--resume`` for a stopped one)."""
+    out = args.out
+    if args.report_only:
+        missing = [name for name in REPORT_INPUTS if not (Path(out) / name).is_file()]
+        if missing:
+            raise UsageError(
+                f"--report-only needs {', '.join(missing)} in {out} (the files of a study run by `asng-bench blackbox`)"
+            )
+        return
+    stopped = bool(previous_outputs(out, [PARTIAL]))
+    if stopped and not (args.resume or args.overwrite):
+        raise UsageError(
+            f"{out} holds a stopped study ({PARTIAL}); pass --resume to continue it or --overwrite to start again"
+        )
+    if not (args.resume and stopped):
+        refuse_overwrite(out, OUTPUTS, args.overwrite)
+
+
 def blackbox_command(args: argparse.Namespace) -> None:
     """``asng-bench blackbox``: run the study (or ``--report-only``), then the README section."""
     from .readme import update_readme
@@ -32,6 +70,8 @@ def blackbox_command(args: argparse.Namespace) -> None:
     from .report import report
     from .runner import run_study
 
+    _check_out(args)
+    _check_problems(args.problems or [])
     if args.report_only:
         report(args.out)
     else:
@@ -54,19 +94,41 @@ def blackbox_command(args: argparse.Namespace) -> None:
 
 def add_command(sub: argparse._SubParsersAction) -> None:
     """Register ``blackbox``."""
-    from .registry import SHORT_BUDGET
+    from .registry import OPTIMIZERS, PROBLEMS, SHORT_BUDGET
 
-    p = sub.add_parser("blackbox", help="black-box comparison with cmaes, optuna, nevergrad and random search")
+    what = "black-box comparison with cmaes, optuna, nevergrad and random search"
+    p = sub.add_parser("blackbox", help=what, description=what)
     p.add_argument("--out", default="results/blackbox", help="folder for the CSVs, meta.json, blackbox.md, ecdf.png")
-    p.add_argument("--seeds", type=int, default=None, help="seeds per optimizer and problem (25; 3 with --quick)")
-    p.add_argument("--problems", nargs="+", default=None, help="problem names (default: all available)")
-    p.add_argument("--optimizers", nargs="+", default=None, help="optimizer names (default: all installed)")
     p.add_argument(
-        "--short-budget", type=int, default=SHORT_BUDGET, help="budget of the short track (0: no short track)"
+        "--seeds",
+        type=positive_int,
+        default=None,
+        help=f"seeds per optimizer and problem ({SEEDS}; {QUICK_SEEDS} with --quick)",
     )
-    p.add_argument("--jobs", type=int, default=1, help="worker processes")
-    p.add_argument("--quick", action="store_true", help="smoke run: 3 seeds, budgets <= 400, four problems")
+    p.add_argument(
+        "--problems", nargs="+", default=None, choices=list(PROBLEMS), metavar="NAME",
+        help="problem names (default: all available; " + ", ".join(PROBLEMS) + ")",
+    )  # fmt: skip
+    p.add_argument(
+        "--optimizers", nargs="+", default=None, choices=list(OPTIMIZERS), metavar="NAME",
+        help="optimizer names (default: all installed; " + ", ".join(OPTIMIZERS) + ")",
+    )  # fmt: skip
+    p.add_argument(
+        "--short-budget", type=non_negative_int, default=SHORT_BUDGET,
+        help=f"budget of the short track (0: no short track; {QUICK_SHORT_BUDGET} with --quick)",
+    )  # fmt: skip
+    p.add_argument("--jobs", type=positive_int, default=1, help="worker processes")
+    p.add_argument(
+        "--quick", action="store_true",
+        help=f"smoke run: {QUICK_SEEDS} seeds, budgets <= {QUICK_BUDGET_CAP}, four problems",
+    )  # fmt: skip
     p.add_argument("--readme", default=None, help="results/README.md whose black-box section to (re)write")
-    p.add_argument("--resume", action="store_true", help="keep the runs of a stopped study (partial.jsonl)")
+    again = p.add_mutually_exclusive_group()
+    again.add_argument(
+        "--resume", action="store_true", help=f"continue a stopped study in the output folder (its {PARTIAL})"
+    )
+    again.add_argument(
+        "--overwrite", action="store_true", help="replace the outputs of a previous study in the output folder"
+    )
     p.add_argument("--report-only", action="store_true", help="only rebuild the tables and figures from the CSVs")
     p.set_defaults(func=blackbox_command)

@@ -149,17 +149,24 @@ def _resumed(partial: Path, resume: bool) -> dict[_Task, _Result]:
     return done
 
 
-def _execute(todo: Sequence[_Task], jobs: int, partial: Path, progress: bool) -> list[_Result]:
-    """Run the tasks (in ``jobs`` processes), appending each result to ``partial`` as it comes."""
+def _execute(todo: Sequence[_Task], jobs: int, partial: Path, progress: bool, kept: int = 0) -> list[_Result]:
+    """Run the tasks (in ``jobs`` processes), appending each result to ``partial`` as it comes.
+
+    With ``progress``, a line every 50 runs and one at the last, counting the ``kept`` runs of a
+    resumed study too, so the count ends at the total it announces."""
     t0 = time.perf_counter()
     results: list[_Result] = []
+    total = kept + len(todo)
+    if progress and kept:
+        print(f"[blackbox] resuming: {kept}/{total} runs kept from {partial.name}", flush=True)
 
     def record(i: int, res: _Result) -> None:
         results.append(res)
         with open(partial, "a") as f:
             f.write(json.dumps(res) + "\n")
-        if progress and (i + 1) % 50 == 0:
-            print(f"[blackbox] {i + 1}/{len(todo)} runs, {time.perf_counter() - t0:.0f} s", flush=True)
+        done = kept + i + 1
+        if progress and (done % 50 == 0 or done == total):
+            print(f"[blackbox] {done}/{total} runs, {time.perf_counter() - t0:.0f} s", flush=True)
 
     if jobs > 1:
         with ProcessPoolExecutor(jobs) as pool:
@@ -201,7 +208,7 @@ def run_study(
     done = _resumed(partial, resume)
     t0 = time.perf_counter()
     results = [done[t] for t in tasks if t in done]
-    results += _execute([t for t in tasks if t not in done], jobs, partial, progress)
+    results += _execute([t for t in tasks if t not in done], jobs, partial, progress, kept=len(results))
     rows = [r for r, _ in results]
     hits = [h for _, hs in results for h in hs]
     wall = time.perf_counter() - t0

@@ -27,14 +27,29 @@ def _fmt_ert(e: float) -> str:
     return f"{e:,.0f}" if e >= 100 else f"{e:.0f}"
 
 
+NO_ONE = "no one reached the target"
+
+
 def _best(cells: dict[str, _Row]) -> Optional[str]:
-    """The optimizer with the lowest ERT (then the highest success rate)."""
-    return min(cells, key=lambda o: (cells[o]["ert"], -cells[o]["success_rate"])) if cells else None
+    """The optimizer with the lowest ERT (then the highest success rate); None if none reached the target."""
+    reached = {o: c for o, c in cells.items() if math.isfinite(c["ert"])}
+    return min(reached, key=lambda o: (reached[o]["ert"], -reached[o]["success_rate"])) if reached else None
 
 
-def _ert_winner(bo: str, bp: str, eo: float, ep: float) -> str:
+def _best_cells(cells: dict[str, _Row], ours: dict[str, _Row], peers: dict[str, _Row]) -> list[str]:
+    """The "best of ours" and "best peer" cells: a name, or who did not reach the target."""
+    if not any(math.isfinite(c["ert"]) for c in cells.values()):
+        return [NO_ONE, NO_ONE]
+    bo, bp = _best(ours), _best(peers)
+    return [
+        bo or ("none of ours reached it" if ours else "–"),
+        bp or ("no peer reached it" if peers else "–"),
+    ]
+
+
+def _ert_winner(bo: Optional[str], bp: Optional[str], eo: float, ep: float) -> str:
     if not math.isfinite(eo) and not math.isfinite(ep):
-        return "none reaches it"
+        return NO_ONE
     if eo < ep:
         return f"ours ({bo})" + (f", {ep / eo:.1f}× fewer evaluations" if math.isfinite(ep) else "")
     if ep < eo:
@@ -75,9 +90,11 @@ def _table(summary: list[_Row], track: str, target: str) -> tuple[list[str], lis
         peers = {o: c for o, c in present.items() if o not in OURS}
         bo, bp = _best(ours), _best(peers)
         any_c = next(iter(present.values()))
-        lines.append(md_row([p, f"{any_c['target_gap']:g}", f"{any_c['budget']:,}", *_ert_cells(cells), bo, bp]))
-        if bo and bp:
-            eo, ep = ours[bo]["ert"], peers[bp]["ert"]
+        best = _best_cells(present, ours, peers)
+        lines.append(md_row([p, f"{any_c['target_gap']:g}", f"{any_c['budget']:,}", *_ert_cells(cells), *best]))
+        if ours and peers:
+            eo = ours[bo]["ert"] if bo else math.inf
+            ep = peers[bp]["ert"] if bp else math.inf
             winner = _ert_winner(bo, bp, eo, ep)
             verdicts.append({"problem": p, "ours": bo, "peer": bp, "ert_ours": eo, "ert_peer": ep, "winner": winner})
     return lines, verdicts

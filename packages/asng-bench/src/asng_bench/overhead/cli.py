@@ -6,7 +6,12 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-__all__ = ["add_command", "write_overhead"]
+from ..argtypes import positive_int
+from ..outdir import add_overwrite_flag, refuse_overwrite
+
+__all__ = ["add_command", "overhead_command", "write_overhead"]
+
+OUTPUTS = ("overhead.json", "overhead.md")
 
 
 def write_overhead(out: str | Path, repeats: int = 5, pairs: int = 4000) -> dict[str, Any]:
@@ -25,10 +30,18 @@ def write_overhead(out: str | Path, repeats: int = 5, pairs: int = 4000) -> dict
     return res
 
 
+def overhead_command(args: argparse.Namespace) -> None:
+    """``asng-bench overhead``: refuse to replace a previous measurement unless ``--overwrite``, then measure."""
+    refuse_overwrite(args.out, OUTPUTS, args.overwrite)
+    write_overhead(args.out, repeats=args.repeats, pairs=args.pairs)
+
+
 def add_command(sub: argparse._SubParsersAction) -> None:
     """Register ``overhead``."""
-    p = sub.add_parser("overhead", help="time one ask()+tell() pair of the asng-opt optimizers")
+    what = "time one ask()+tell() pair of the asng-opt optimizers (overhead.json, overhead.md)"
+    p = sub.add_parser("overhead", help=what, description=what)
     p.add_argument("--out", default="results/opt", help="folder for overhead.json / overhead.md")
-    p.add_argument("--repeats", type=int, default=5, help="timing repeats (the median is reported)")
-    p.add_argument("--pairs", type=int, default=4000, help="ask/tell pairs per repeat")
-    p.set_defaults(func=lambda args: write_overhead(args.out, repeats=args.repeats, pairs=args.pairs))
+    p.add_argument("--repeats", type=positive_int, default=5, help="timing repeats (the median is reported)")
+    p.add_argument("--pairs", type=positive_int, default=4000, help="ask/tell pairs per repeat")
+    add_overwrite_flag(p)
+    p.set_defaults(func=overhead_command)

@@ -8,9 +8,29 @@ import shlex
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Callable
 
-__all__ = ["add_commands", "toy_command", "toy_sweep_command", "figures_command", "toy_speed_command"]
+from ..argtypes import alpha_value, non_negative_int, positive_float, positive_int
+from ..outdir import add_overwrite_flag, refuse_existing, refuse_overwrite
+from ..usage import UsageError
+
+__all__ = [
+    "add_commands",
+    "toy_command",
+    "toy_sweep_command",
+    "figures_command",
+    "toy_speed_command",
+    "DEFAULT_ALG",
+    "DEFAULT_DELTA0",
+    "DEFAULT_EPS_X",
+    "DEFAULT_ALPHA",
+    "DEFAULT_RUNS",
+]
+
+#: ``asng-bench toy`` without flags: the paper's defaults (alpha = 1.5, delta0 = 1) at the larger eps_x
+#: of figure 1 (the setting of :data:`.speed.DEFAULT_SETTING`), 10 runs (seconds, not minutes)
+DEFAULT_ALG, DEFAULT_DELTA0, DEFAULT_EPS_X, DEFAULT_ALPHA, DEFAULT_RUNS = "asng", 1.0, 0.05, 1.5, 10
 
 
 @contextmanager
@@ -36,6 +56,7 @@ def toy_command(args: argparse.Namespace) -> None:
     from .summary import format_summary
     from .sweep import one_setting
 
+    refuse_overwrite(args.out, ["runs.csv"], args.overwrite)
     alpha = args.alpha if args.alg == "asng" else float("nan")
     setting = Setting(args.alg, args.eps_x, args.delta0, alpha)
     with _progress_bar(args.runs, f"toy {args.alg}") as update:
@@ -61,6 +82,11 @@ def toy_sweep_command(args: argparse.Namespace) -> None:
     from .summary import summarize_settings
     from .sweep import sweep
 
+    figures = sorted(set(args.figure))
+    refuse_overwrite(
+        args.out, [f"runs_fig{f}.csv" for f in figures] + ["sweep_fig" + "_".join(map(str, figures)) + ".json"],
+        args.overwrite,
+    )  # fmt: skip
     n_settings = len({s.key for f in args.figure for s in figure_settings(f)})
     command = "asng-bench " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     with _progress_bar(n_settings * args.runs, "toy-sweep") as update:
@@ -81,8 +107,14 @@ def toy_sweep_command(args: argparse.Namespace) -> None:
 
 def figures_command(args: argparse.Namespace) -> None:
     """``asng-bench figures``: summary.csv / summary.md and the PNGs from the runs tables."""
-    from .figures import render
+    from .figures import NO_RUNS_TABLES, outputs, render
 
+    if not Path(args.toy).is_dir():
+        raise UsageError(f"{args.toy} is not a folder (--toy: a folder written by `asng-bench toy-sweep` or `toy`)")
+    planned = outputs(args.toy, args.out)
+    if not planned:
+        raise UsageError(NO_RUNS_TABLES.format(args.toy))
+    refuse_existing(planned, args.overwrite)
     for path in render(args.toy, args.out):
         print(f"wrote {path}")
 
@@ -91,6 +123,12 @@ def toy_speed_command(args: argparse.Namespace) -> None:
     """``asng-bench toy-speed``: batched vs single-run throughput -> ``OUT/speedup.json``."""
     from .speed import measure_speedup
 
+    if args.batch_runs < args.single_runs:
+        raise UsageError(
+            f"--batch-runs ({args.batch_runs}) must be at least --single-runs ({args.single_runs}): "
+            "the first runs of both modes are compared"
+        )
+    refuse_overwrite(args.out, ["speedup.json"], args.overwrite)
     res = measure_speedup(n_single=args.single_runs, n_batch=args.batch_runs, out=args.out)
     print(
         f"single-run: {res['single_iterations_per_second']:,.0f} it/s; batched: "
@@ -101,36 +139,60 @@ def toy_speed_command(args: argparse.Namespace) -> None:
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
     """Register ``toy``, ``toy-sweep``, ``figures`` and ``toy-speed``."""
-    p = sub.add_parser("toy", help="one setting of the selective squared error study (section 3.1)")
-    p.add_argument("--alg", choices=["asng", "sng", "adam"], required=True)
-    p.add_argument("--delta0", type=float, required=True, help="ASNG delta_theta^0, SNG delta, Adam learning rate")
-    p.add_argument("--eps-x", type=float, required=True, help="SGD learning rate of x before cosine annealing")
-    p.add_argument("--alpha", type=float, default=1.5, help="ASNG's alpha (ignored by sng / adam)")
-    p.add_argument("--runs", type=int, default=100, help="independent runs")
-    p.add_argument("--seed", type=int, default=0, help="run r uses seed SEED + r (recorded in runs.csv)")
-    p.add_argument("--out", required=True, help="folder for runs.csv")
-    p.add_argument("--t-max", type=int, default=100_000, help="iteration budget and cosine period (paper: 1e5)")
+    what = "one setting of the selective squared error study (section 3.1): runs -> OUT/runs.csv, SP1 printed"
+    p = sub.add_parser("toy", help=what, description=what)
+    p.add_argument("--alg", choices=["asng", "sng", "adam"], default=DEFAULT_ALG, help="the algorithm updating theta")
+    p.add_argument(
+        "--delta0",
+        type=positive_float,
+        default=DEFAULT_DELTA0,
+        help="ASNG delta_theta^0, SNG delta, Adam learning rate",
+    )
+    p.add_argument(
+        "--eps-x", type=positive_float, default=DEFAULT_EPS_X, help="SGD learning rate of x before cosine annealing"
+    )
+    p.add_argument("--alpha", type=alpha_value, default=DEFAULT_ALPHA, help="ASNG's alpha > 1 (ignored by sng / adam)")
+    p.add_argument("--runs", type=positive_int, default=DEFAULT_RUNS, help="independent runs (the paper: 100)")
+    p.add_argument("--seed", type=non_negative_int, default=0, help="run r uses seed SEED + r (recorded in runs.csv)")
+    p.add_argument("--out", default="runs/toy", help="folder for runs.csv")
+    p.add_argument(
+        "--t-max", type=positive_int, default=100_000, help="iteration budget and cosine period (paper: 1e5)"
+    )
     p.add_argument(
         "--single", action="store_true", help="drive each run through the asng-opt classes (ask/tell), not batched"
     )
+    add_overwrite_flag(p)
     p.set_defaults(func=toy_command)
 
-    p = sub.add_parser("toy-sweep", help="the grids of figures 1 and 3 (runs_fig{1,3}.csv and sweep JSON)")
+    what = "the grids of figures 1 and 3 (runs_fig{1,3}.csv and sweep JSON); an interrupted sweep resumes"
+    p = sub.add_parser("toy-sweep", help=what, description=what)
     p.add_argument("--figure", type=int, nargs="+", choices=[1, 3], required=True, help="1, 3 or both")
-    p.add_argument("--runs", type=int, default=100, help="runs per setting")
-    p.add_argument("--seed", type=int, default=0, help="run r of every setting uses seed SEED + r")
+    p.add_argument("--runs", type=positive_int, default=100, help="runs per setting")
+    p.add_argument("--seed", type=non_negative_int, default=0, help="run r of every setting uses seed SEED + r")
     p.add_argument("--out", default="results/toy", help="folder for runs_fig*.csv and sweep_fig*.json")
-    p.add_argument("--t-max", type=int, default=100_000, help="iteration budget and cosine period (paper: 1e5)")
-    p.add_argument("--jobs", type=int, default=1, help="worker processes (batches: one per alg, eps_x, alpha)")
+    p.add_argument(
+        "--t-max", type=positive_int, default=100_000, help="iteration budget and cosine period (paper: 1e5)"
+    )
+    p.add_argument("--jobs", type=positive_int, default=1, help="worker processes (batches: one per alg, eps_x, alpha)")
+    add_overwrite_flag(p)
     p.set_defaults(func=toy_sweep_command)
 
-    p = sub.add_parser("figures", help="figures 1 and 3 and summary.csv from the toy sweep's runs tables")
-    p.add_argument("--toy", default="results/toy", help="folder with runs_fig1.csv / runs_fig3.csv")
-    p.add_argument("--out", default="results/figures", help="folder for fig1_toy.png / fig3_alpha.png")
+    what = "summary tables and figures from the runs tables of `toy-sweep` (figures 1 and 3) or of `toy`"
+    p = sub.add_parser("figures", help=what, description=what)
+    p.add_argument(
+        "--toy", default="results/toy",
+        help="folder with runs_fig1.csv / runs_fig3.csv (toy-sweep) or runs.csv (toy); summary.csv/.md go here too",
+    )  # fmt: skip
+    p.add_argument(
+        "--out", default="results/figures", help="folder for fig1_toy.png / fig3_alpha.png (runs_ecdf.png for toy)"
+    )
+    add_overwrite_flag(p)
     p.set_defaults(func=figures_command)
 
-    p = sub.add_parser("toy-speed", help="batched vs single-run throughput of the toy study (speedup.json)")
+    what = "batched vs single-run throughput of the toy study (speedup.json)"
+    p = sub.add_parser("toy-speed", help=what, description=what)
     p.add_argument("--out", default="results/toy", help="folder for speedup.json")
-    p.add_argument("--single-runs", type=int, default=4, help="runs in single-run mode")
-    p.add_argument("--batch-runs", type=int, default=1000, help="runs in the batch")
+    p.add_argument("--single-runs", type=positive_int, default=4, help="runs in single-run mode")
+    p.add_argument("--batch-runs", type=positive_int, default=1000, help="runs in the batch (at least --single-runs)")
+    add_overwrite_flag(p)
     p.set_defaults(func=toy_speed_command)

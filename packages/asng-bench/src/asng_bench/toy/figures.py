@@ -1,9 +1,11 @@
-"""Figures 1 and 3 of the paper from the toy sweep's runs tables, and the summary tables.
+"""Figures 1 and 3 of the paper from the toy sweep's runs tables, and the summary tables
+(``asng-bench figures``).
 
 Reads ``results/toy/runs_fig1.csv`` / ``runs_fig3.csv`` (whichever exist), writes
 ``results/toy/summary.csv`` (one row per figure and setting, :func:`.summary.summarize_settings`),
 ``summary.md`` and ``results/figures/fig1_toy.png`` / ``fig3_alpha.png``: one panel per eps_x, SP1
-against delta0 on log-log axes, a missing point where a setting never succeeded.
+against delta0 on log-log axes, a missing point where a setting never succeeded. A ``runs.csv``
+written by ``asng-bench toy`` in the same folder is rendered by :mod:`.runs_figure`.
 """
 
 from __future__ import annotations
@@ -15,12 +17,18 @@ from typing import Any, Optional
 import numpy as np
 
 from ..report_io import md_row, md_table, pyplot, save_figure
+from . import runs_figure
 from .settings import ALGS
 from .summary import summarize_settings
 
-__all__ = ["load_summary", "plot_figure", "markdown_table", "render", "FIGURE_FILES"]
+__all__ = ["load_summary", "plot_figure", "markdown_table", "outputs", "render", "FIGURE_FILES", "NO_RUNS_TABLES"]
 
 FIGURE_FILES = {1: "fig1_toy.png", 3: "fig3_alpha.png"}
+SUMMARY_FILES = ("summary.csv", "summary.md")
+NO_RUNS_TABLES = (
+    "no runs tables in {}: it needs runs_fig1.csv / runs_fig3.csv (written by `asng-bench toy-sweep`) "
+    "or runs.csv (written by `asng-bench toy`)"
+)
 _LABELS = {"asng": "ASNG (α = 1.5)", "sng": "SNG", "adam": "Adam"}
 _STYLE = {"asng": ("C0", "o", "-"), "sng": ("C1", "s", "--"), "adam": ("C2", "^", ":")}
 
@@ -119,10 +127,25 @@ def markdown_table(summary: Any, fig: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render(toy_dir: str | Path = "results/toy", fig_dir: str | Path = "results/figures") -> list[Path]:
-    """Write ``toy_dir/summary.csv``, ``summary.md`` and the PNG of every figure with data; returns the paths."""
+def _sweep_figures(toy_dir: str | Path) -> list[int]:
+    return [fig for fig in FIGURE_FILES if (Path(toy_dir) / f"runs_fig{fig}.csv").exists()]
+
+
+def outputs(toy_dir: str | Path = "results/toy", fig_dir: str | Path = "results/figures") -> list[Path]:
+    """The files :func:`render` would write for the runs tables in ``toy_dir`` (none: no tables)."""
+    out: list[Path] = []
+    figs = _sweep_figures(toy_dir)
+    if figs:
+        out += [Path(toy_dir) / name for name in SUMMARY_FILES] + [Path(fig_dir) / FIGURE_FILES[f] for f in figs]
+    if (Path(toy_dir) / runs_figure.RUNS_TABLE).exists():
+        out += [Path(toy_dir) / name for name in runs_figure.SUMMARY_FILES]
+        out.append(Path(fig_dir) / runs_figure.FIGURE_FILE)
+    return out
+
+
+def _render_sweep(toy_dir: str | Path, fig_dir: str | Path) -> list[Path]:
     summary = load_summary(toy_dir)
-    out = [Path(toy_dir) / "summary.csv", Path(toy_dir) / "summary.md"]
+    out = [Path(toy_dir) / name for name in SUMMARY_FILES]
     summary.to_csv(out[0], index=False)
     md = ["SP1 = mean iterations of the successful runs / success rate; (success rate); — = never succeeded.\n"]
     for fig in FIGURE_FILES:
@@ -134,4 +157,18 @@ def render(toy_dir: str | Path = "results/toy", fig_dir: str | Path = "results/f
         if len(part):
             runs = int(part["runs"].max())
             out.append(plot_figure(summary, fig, Path(fig_dir) / name, runs=runs))
+    return out
+
+
+def render(toy_dir: str | Path = "results/toy", fig_dir: str | Path = "results/figures") -> list[Path]:
+    """Render every runs table in ``toy_dir``; returns the paths written.
+
+    The sweep's tables (``runs_fig*.csv``): ``toy_dir/summary.csv``, ``summary.md`` and the PNG of
+    every figure with data. A ``runs.csv`` of ``asng-bench toy``: :func:`.runs_figure.render_runs`.
+    """
+    if not outputs(toy_dir, fig_dir):
+        raise FileNotFoundError(NO_RUNS_TABLES.format(toy_dir))
+    out = _render_sweep(toy_dir, fig_dir) if _sweep_figures(toy_dir) else []
+    if (Path(toy_dir) / runs_figure.RUNS_TABLE).exists():
+        out += runs_figure.render_runs(toy_dir, fig_dir)
     return out

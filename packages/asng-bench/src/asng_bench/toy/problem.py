@@ -1,4 +1,5 @@
-"""The selective squared error function of section 3.1 (protocol: "Toy study"), batched.
+"""The selective squared error function of section 3.1, batched (the study: "Protocol of the toy
+study" in the asng-bench README).
 
 Objective, to be minimised, for weights ``x`` (D x K) and categories ``c`` (D ints in [0, K)):
 

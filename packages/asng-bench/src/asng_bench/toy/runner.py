@@ -1,7 +1,7 @@
 """Runs of the toy study: a single-run mode through the asng-opt classes and a batched runner
 (many runs along a leading axis).
 
-One iteration (protocol, "Toy study"):
+One iteration ("Protocol of the toy study" in the asng-bench README):
 
 1. draw lam = 2 samples from p_theta, one SGD-with-momentum step on x for their mean loss (fresh z);
 2. draw lam = 2 *fresh* samples, evaluate them at the updated x with a fresh z, update theta.
