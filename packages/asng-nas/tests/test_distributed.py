@@ -1,15 +1,16 @@
 """Two gloo processes on the CPU give the theta trajectory of one process (same lambda, seeds,
-data order), and the checkpoint they write resumes."""
+data order), the checkpoint they write resumes, and the process group is torn down completely."""
 
 import os
 import socket
 
 import numpy as np
+import pytest
 import torch
 import torch.distributed as dist
 import torch.multiprocessing as mp
 
-from asng_nas.distributed import DistributedSearcher
+from asng_nas.distributed import DistributedSearcher, backend_threads, distributed_session
 from asng_nas.inpainting.data import embedded_faces
 from asng_nas.inpainting.task import build_inpainting_search
 from asng_nas.search import SearchConfig, Searcher
@@ -44,8 +45,7 @@ def _build(out, cls, lam_x=2, epochs=2):
 def _worker(rank: int, world: int, port: int, out: str, stop_after, resume: bool) -> None:
     os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
     torch.set_num_threads(1)
-    dist.init_process_group("gloo", rank=rank, world_size=world)
-    try:
+    with distributed_session("gloo", rank=rank, world_size=world):
         try:  # every process must evaluate an architecture: lam_x = 1 < world size 2
             _build(out, DistributedSearcher, lam_x=1)
             raise AssertionError("lam_x below the world size was accepted")
@@ -63,8 +63,12 @@ def _worker(rank: int, world: int, port: int, out: str, stop_after, resume: bool
         assert all(torch.equal(g, flat) for g in gathered)
         if rank == 0:
             np.save(os.path.join(out, "theta.npy"), flat.numpy())
-    finally:
-        dist.destroy_process_group()
+    # The group is gone with its threads: none of gloo's may run on into interpreter shutdown,
+    # where one releasing the last collective's tensors aborts the process (SIGABRT,
+    # "terminate called without an active exception"). This held only by chance before
+    # init_distributed imported torch's dist.group.WORLD readers ahead of the group.
+    assert not dist.is_initialized()
+    assert backend_threads() == [], backend_threads()
 
 
 def _theta(s: Searcher) -> np.ndarray:
@@ -83,3 +87,25 @@ def test_two_processes_match_one_process_across_a_resume(tmp_path):
     assert os.path.exists(os.path.join(out, "checkpoint.pt")) and os.path.exists(os.path.join(out, "log.csv"))
     mp.spawn(_worker, args=(2, _free_port(), out, None, True), nprocs=2, join=True)
     assert np.array_equal(np.load(os.path.join(out, "theta.npy")), _theta(single))
+
+
+def test_session_tears_the_group_down_also_when_the_block_raises(monkeypatch):
+    """One in-process gloo rank: the session destroys the group it created -- its threads with
+    it -- when the block raises (the exception propagates), and leaves a group it did not create."""
+    monkeypatch.setenv("MASTER_ADDR", "127.0.0.1")
+    monkeypatch.setenv("MASTER_PORT", str(_free_port()))
+    with pytest.raises(KeyError, match="inside the session"):
+        with distributed_session("gloo", rank=0, world_size=1):
+            assert dist.is_initialized() and backend_threads()
+            torch.optim.SGD(torch.nn.Linear(2, 2).parameters(), lr=0.1)  # what used to pin the group
+            raise KeyError("raised inside the session")
+    assert not dist.is_initialized() and backend_threads() == []
+
+    monkeypatch.setenv("MASTER_PORT", str(_free_port()))
+    dist.init_process_group("gloo", rank=0, world_size=1)
+    try:
+        with distributed_session("gloo"):
+            pass
+        assert dist.is_initialized()  # not the session's group: left to its creator
+    finally:
+        dist.destroy_process_group()

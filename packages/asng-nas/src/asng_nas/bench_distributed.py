@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import torch
-import torch.distributed as dist
 import torch.multiprocessing as mp
 
 from .inpainting.data import embedded_faces
@@ -59,18 +58,17 @@ def _timed(s: Searcher, epochs: int, lam: int) -> float:
 
 
 def _worker(rank: int, world: int, port: int, iters: int, lam: int, size: int, threads: int, out: str) -> None:
-    from .distributed import DistributedSearcher
+    from .distributed import DistributedSearcher, distributed_session
 
     os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
     torch.set_num_threads(threads)
-    dist.init_process_group("gloo", rank=rank, world_size=world)
-    try:
+    # the session tears the group down completely (barrier, then destroy_process_group), also
+    # when the body raises; see asng_nas.distributed
+    with distributed_session("gloo", rank=rank, world_size=world):
         s = _build(DistributedSearcher, iters, lam, size, "cpu")
         rate = _timed(s, iters, lam)
         if rank == 0:
             Path(out).write_text(json.dumps({"images_per_s": rate}))
-    finally:
-        dist.destroy_process_group()
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:

@@ -385,12 +385,23 @@ def _evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _end_distributed(completed: bool) -> None:
+    """Tear down the process group :func:`_launch` joined under torchrun (a no-op otherwise):
+    after a barrier when the command completed on this rank, without one when it failed (the
+    other ranks may never get there). Without it the group outlived ``main`` and its gloo
+    threads ran into interpreter shutdown (see :mod:`asng_nas.distributed`)."""
+    distributed = sys.modules.get(f"{__package__}.distributed")  # imported by _launch if it ran
+    if distributed is not None:
+        distributed.shutdown_distributed(barrier=completed)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     if args.threads:
         import torch
 
         torch.set_num_threads(args.threads)
+    completed = False
     try:
         commands = {
             "search": _search,
@@ -399,10 +410,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             "inpaint-search": _inpaint_search,
             "inpaint-retrain": _inpaint_retrain,
         }
-        return commands[args.command](args)
+        rc = commands[args.command](args)
+        completed = rc == 0
+        return rc
     except (FileNotFoundError, ValueError) as e:
         print(f"asng-nas: error: {e}", file=sys.stderr)
         return 2
+    finally:
+        _end_distributed(completed)
 
 
 if __name__ == "__main__":

@@ -19,12 +19,27 @@ architecture; every rank can resume from the shared checkpoint (same world size)
 lambda, seed and data order, the theta trajectory equals a one-process run's (tested with gloo).
 
 Launch: ``torchrun --nproc_per_node=N -m asng_nas search ...`` (see the package README).
+
+Process-group lifetime: use :func:`distributed_session` (or :func:`init_distributed` with
+:func:`shutdown_distributed` in a ``finally``). Before creating the group, :func:`init_distributed`
+imports the torch modules that read ``dist.group.WORLD`` into default arguments at import time
+(``torch._dynamo`` pulls them in, and the first ``torch.optim`` optimizer imports
+``torch._dynamo``). Imported after the group exists -- as when a searcher is built after
+``init_process_group`` -- they keep the group referenced for the life of the interpreter, so
+``destroy_process_group()`` cannot free it: gloo's worker and transport threads (and rank 0's
+TCPStore thread) run on into interpreter shutdown, and a gloo worker that releases the last
+collective's tensors there has to take the GIL, which a finalizing CPython answers with
+``pthread_exit``; the forced unwind through a ``noexcept`` destructor ends in
+``std::terminate`` ("terminate called without an active exception", SIGABRT).
 """
 
 from __future__ import annotations
 
+import contextlib
+import importlib
 import os
-from collections.abc import Sequence
+import warnings
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -33,7 +48,24 @@ import torch.distributed as dist
 
 from .search import Searcher
 
-__all__ = ["DistributedSearcher", "init_distributed", "world_info"]
+__all__ = [
+    "DistributedSearcher",
+    "backend_threads",
+    "distributed_session",
+    "init_distributed",
+    "shutdown_distributed",
+    "world_info",
+]
+
+# Modules that evaluate ``dist.group.WORLD`` at import time (``torch.distributed.nn.functional``'s
+# and ``torch.distributed.fsdp``'s default ``group=`` arguments); ``torch._dynamo`` imports both.
+_WORLD_READING_MODULES = ("torch.distributed.nn", "torch.distributed.fsdp", "torch._dynamo")
+
+# Names of the threads a process group runs (Linux thread names): gloo's work loops and
+# transport loop, the TCPStore server's loop on the rank that hosts it.
+_BACKEND_THREAD_PREFIXES = ("pt_gloo", "gloo_", "pt_tcpstore")
+
+_owned = False  # whether init_distributed created the default group (then shutdown destroys it)
 
 
 def world_info() -> tuple[int, int, int]:
@@ -41,20 +73,103 @@ def world_info() -> tuple[int, int, int]:
     return int(os.environ.get("RANK", 0)), int(os.environ.get("WORLD_SIZE", 1)), int(os.environ.get("LOCAL_RANK", 0))
 
 
-def init_distributed(backend: str | None = None) -> torch.device:
+def _import_world_readers() -> None:
+    """Import the modules of ``_WORLD_READING_MODULES`` while no group exists, so that they
+    capture ``None`` instead of a reference to the group (see the module docstring)."""
+    for name in _WORLD_READING_MODULES:
+        with contextlib.suppress(ImportError):
+            importlib.import_module(name)
+
+
+def backend_threads() -> list[str]:
+    """Names of this process's threads that belong to a process group (gloo, TCPStore); empty
+    after a complete teardown. Linux only (``/proc/self/task``); elsewhere always empty."""
+    try:
+        tids = os.listdir("/proc/self/task")
+    except OSError:
+        return []
+    names = []
+    for tid in tids:
+        try:
+            with open(f"/proc/self/task/{tid}/comm") as fh:
+                name = fh.read().strip()
+        except OSError:  # the thread has just exited
+            continue
+        if name.startswith(_BACKEND_THREAD_PREFIXES):
+            names.append(name)
+    return sorted(names)
+
+
+def init_distributed(
+    backend: str | None = None, *, rank: int | None = None, world_size: int | None = None, local_rank: int | None = None
+) -> torch.device:
     """Join the process group torchrun describes; returns this process's device.
 
     ``backend`` defaults to NCCL with CUDA (device ``cuda:LOCAL_RANK``) and gloo otherwise.
+    ``rank``, ``world_size`` and ``local_rank`` override torchrun's environment (e.g. for
+    ``torch.multiprocessing.spawn`` workers; ``MASTER_ADDR`` / ``MASTER_PORT`` still come from
+    the environment). A group created here is torn down by :func:`shutdown_distributed`; one
+    that already exists is left to whoever created it.
     """
-    rank, world, local = world_info()
+    global _owned
+    env_rank, env_world, env_local = world_info()
+    rank = env_rank if rank is None else rank
+    world = env_world if world_size is None else world_size
+    local = env_local if local_rank is None else local_rank
     cuda = torch.cuda.is_available()
     backend = backend or ("nccl" if cuda else "gloo")
     device = torch.device(f"cuda:{local}") if cuda and backend == "nccl" else torch.device("cpu")
     if device.type == "cuda":
         torch.cuda.set_device(device)
     if not dist.is_initialized():
+        _import_world_readers()
         dist.init_process_group(backend=backend, rank=rank, world_size=world)
+        _owned = True
     return device
+
+
+def shutdown_distributed(barrier: bool = True) -> None:
+    """Destroy the process group :func:`init_distributed` created (a no-op otherwise).
+
+    ``barrier``: first wait until every rank got here, so that no rank tears its connections
+    down while another still works (the normal end of a run). Pass ``False`` on an exception
+    path, where the other ranks may never arrive. Warns if the group's threads outlive it
+    (something still references the group; they would then run into interpreter shutdown).
+    """
+    global _owned
+    if not (_owned and dist.is_initialized()):
+        return
+    try:
+        if barrier:
+            dist.barrier()
+    finally:
+        _owned = False
+        dist.destroy_process_group()
+    left = backend_threads()
+    if left:
+        warnings.warn(
+            f"process-group threads {left} are still running after destroy_process_group(): the group is "
+            "still referenced (was a module reading dist.group.WORLD imported after init_process_group?); "
+            "they may abort the process at interpreter shutdown",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+
+
+@contextlib.contextmanager
+def distributed_session(
+    backend: str | None = None, *, rank: int | None = None, world_size: int | None = None, local_rank: int | None = None
+) -> Iterator[torch.device]:
+    """``with distributed_session(...) as device:`` -- :func:`init_distributed` on entry,
+    :func:`shutdown_distributed` on exit: after a barrier when the block completes, without one
+    when it raises (the exception propagates)."""
+    device = init_distributed(backend, rank=rank, world_size=world_size, local_rank=local_rank)
+    completed = False
+    try:
+        yield device
+        completed = True
+    finally:
+        shutdown_distributed(barrier=completed)
 
 
 class DistributedSearcher(Searcher):
