@@ -62,7 +62,7 @@ def test_resume_gives_same_theta(faces, tmp_path):
     resumed = _search(faces, tmp_path / "b", "int")
     resumed.load_state_dict(torch.load(tmp_path / "b" / "checkpoint.pt", weights_only=False))
     resumed.run()
-    ta, tb = full.asng.distribution.theta, resumed.asng.distribution.theta
+    ta, tb = full.asng.theta, resumed.asng.theta
     for k in ta:
         assert np.array_equal(ta[k], tb[k])
 

@@ -49,7 +49,7 @@ def test_forward_shapes_random_architectures(encoding):
     x = torch.rand(2, 3, 16, 16)
     for _ in range(10):
         dist = sp.make_distribution()
-        sample = dist.decode(dist.sample(dist.theta, 1, rng))
+        sample = dist.decode(dist.sample(dist.initial_theta(), 1, rng))
         one = {k: v[0] for k, v in sample.items()} if isinstance(sample, dict) else sample[0]
         y = net(x, sp.decode(one))
         assert y.shape == x.shape and torch.isfinite(y).all()

@@ -25,10 +25,10 @@ def _searcher(digits, out, epochs=3, **kw):
 
 def test_short_search_on_digits_logs_and_exports(digits, tmp_path):
     s = _searcher(digits, tmp_path, epochs=2)
-    theta0 = s.asng.distribution.theta.copy()
+    theta0 = s.asng.theta.copy()
     res = s.run()
     assert res.finished and len(res.history) == 2
-    assert not np.array_equal(theta0, s.asng.distribution.theta)  # theta moved
+    assert not np.array_equal(theta0, s.asng.theta)  # theta moved
     rows = list(csv.DictReader(open(tmp_path / "log.csv")))
     assert [int(r["epoch"]) for r in rows] == [1, 2]
     for key in ("train_loss", "test_accuracy", "delta", "mean_max_theta", "search_seconds"):
@@ -56,7 +56,7 @@ def test_resume_reproduces_theta_of_uninterrupted_run(digits, tmp_path):
     assert resumed.resume() and resumed.epoch == 1
     resumed.run()
 
-    np.testing.assert_array_equal(full.asng.distribution.theta, resumed.asng.distribution.theta)
+    np.testing.assert_array_equal(full.asng.theta, resumed.asng.theta)
     assert full.asng.delta == resumed.asng.delta
     for a, b in zip(full.model.state_dict().values(), resumed.model.state_dict().values()):
         torch.testing.assert_close(a, b, rtol=0, atol=0)

@@ -34,11 +34,11 @@ def test_non_finite_loss_stops_the_search_and_keeps_the_checkpoint(tmp_path):
     cfg = SearchConfig(epochs=3, seed=5, iters_per_epoch=2, progress=False)
     s = build_search(data, tmp_path, cfg, n_cells=2, channels=4, batch_size=16, max_test=32)
     s.run(stop_after=1)
-    theta_after_1 = s.asng.distribution.theta.copy()
+    theta_after_1 = s.asng.theta.copy()
     s.task.loss = lambda out, targets: out.sum() * float("nan")
     with pytest.raises(FloatingPointError, match="checkpoint of the last complete epoch is intact"):
         s.run()
-    assert np.array_equal(s.asng.distribution.theta, theta_after_1)  # theta was not told a NaN
+    assert np.array_equal(s.asng.theta, theta_after_1)  # theta was not told a NaN
     fresh = build_search(data, tmp_path, cfg, n_cells=2, channels=4, batch_size=16, max_test=32)
     assert fresh.resume() and fresh.epoch == 1
-    assert np.array_equal(fresh.asng.distribution.theta, theta_after_1)
+    assert np.array_equal(fresh.asng.theta, theta_after_1)

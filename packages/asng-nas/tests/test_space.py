@@ -49,7 +49,7 @@ def test_user_defined_mixed_space():
     arch = space.decode(parts[0])
     assert list(arch) == ["act", "width", "k"]
     assert arch["act"] in ("relu", "gelu") and 8 <= arch["width"] <= 32 and arch["k"] in (1, 3, 5)
-    assert 0 < mean_max_theta(dist) <= 1
+    assert mean_max_theta(dist, opt.theta) == pytest.approx((1 / 2 + 1 / 3) / 2)  # act and k, uniform at the start
 
 
 def test_space_rejects_duplicate_names():

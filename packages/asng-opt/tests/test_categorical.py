@@ -4,7 +4,7 @@ from helpers import random_theta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from asng_opt import Categorical
+from asng_opt import ASNG, SNG, AdamNG, Categorical
 from asng_opt.categorical import default_theta_min
 
 categories = st.lists(st.integers(1, 6), min_size=1, max_size=8).filter(lambda m: any(x > 1 for x in m))
@@ -39,15 +39,17 @@ def log_p(dist, free, c):
 def test_api_shapes_and_defaults():
     d = Categorical([5] * 30)
     assert d.n_theta == 120 and d.n_variables == 30
-    assert d.theta.shape == (30, 5)
-    assert np.allclose(d.theta, 0.2)
+    theta = d.initial_theta()
+    assert theta.shape == (30, 5)
+    assert np.allclose(theta, 0.2)
     assert np.allclose(d.theta_min, 1 / (30 * 4)) and np.allclose(d.theta_max, 1 - 1 / 30)
 
 
 def test_zero_padding_for_mixed_category_counts():
     d = Categorical([2, 3, 5])
-    assert d.theta.shape == (3, 5)
-    assert np.allclose(d.theta[0], [0.5, 0.5, 0, 0, 0]) and np.allclose(d.theta[1, 3:], 0)
+    theta = d.initial_theta()
+    assert theta.shape == (3, 5)
+    assert np.allclose(theta[0], [0.5, 0.5, 0, 0, 0]) and np.allclose(theta[1, 3:], 0)
     assert d.n_theta == 1 + 2 + 4
 
 
@@ -179,11 +181,16 @@ def test_check_samples_reports_out_of_range():
         d.check_samples(np.array([0, 1]))
 
 
-def test_theta_setter_validates_and_projects():
+@pytest.mark.parametrize("cls", [ASNG, SNG, AdamNG])
+def test_theta_argument_validates_and_projects(cls):
     d = Categorical([3, 3, 3])
     with pytest.raises(ValueError, match="shape"):
-        d.theta = np.ones((3, 2)) / 2
+        cls(d, theta=np.ones((3, 2)) / 2)
     with pytest.raises(ValueError, match="sum"):
-        d.theta = np.full((3, 3), 0.5)
-    d.theta = np.array([[1.0, 0, 0], [0.2, 0.3, 0.5], [0, 0, 1.0]])
-    assert np.all(d.theta >= d.theta_min[:, None] - 1e-15)
+        cls(d, theta=np.full((3, 3), 0.5))
+    prior = np.array([[1.0, 0, 0], [0.2, 0.3, 0.5], [0, 0, 1.0]])
+    opt = cls(d, theta=prior)
+    assert np.all(opt.theta >= d.theta_min[:, None] - 1e-15)
+    assert np.array_equal(opt.theta, d.project(d.check_theta(prior)))
+    assert opt.theta is opt.state.theta
+    assert np.array_equal(prior, [[1.0, 0, 0], [0.2, 0.3, 0.5], [0, 0, 1.0]])  # the caller's array is not modified

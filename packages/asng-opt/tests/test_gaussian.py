@@ -18,7 +18,7 @@ def dense(fn, n):
 @given(st.floats(-300, 300), st.floats(0.05, 100))
 def test_fisher_sqrt_squares_to_fisher_and_matches_eigh(mu, sigma):
     d = Gaussian(mean=mu, sigma=sigma)
-    th = d.theta
+    th = d.initial_theta()
     F = d.fisher_matrix(th)
     R = dense(lambda e: d.fisher_sqrt(th, e), 2)
     assert np.allclose(R, R.T, rtol=1e-9, atol=1e-12 * np.abs(R).max())
@@ -30,14 +30,14 @@ def test_fisher_sqrt_squares_to_fisher_and_matches_eigh(mu, sigma):
 
 def test_fisher_sqrt_at_zero_mean_is_diagonal_and_finite():
     d = Gaussian(mean=0.0, sigma=0.5)
-    R = dense(lambda e: d.fisher_sqrt(d.theta, e), 2)
+    R = dense(lambda e: d.fisher_sqrt(d.initial_theta(), e), 2)
     # mu = 0: F = diag(1/s2, 1/(2 s2^2)), so F^1/2 = diag(1/s, 1/(sqrt2 s2))
     assert np.allclose(R, np.diag([1 / 0.5, 1 / (np.sqrt(2) * 0.25)]), rtol=1e-14, atol=0)
 
 
 def test_inverse_fisher_is_appendix_c_block():
     d = Gaussian(mean=[1.5, -2.0], sigma=[0.3, 2.0])
-    F = d.fisher_matrix(d.theta)
+    F = d.fisher_matrix(d.initial_theta())
     for i, (mu, s) in enumerate([(1.5, 0.3), (-2.0, 2.0)]):
         s2 = s * s
         blk = np.linalg.inv(F[2 * i : 2 * i + 2, 2 * i : 2 * i + 2])
@@ -50,7 +50,7 @@ def test_natural_gradient_of_log_likelihood(seed):
     """F^-1 grad ln N(x; theta) = T(x) - theta, the gradient by finite differences in (mu, m2)."""
     rng = np.random.default_rng(seed)
     d = Gaussian(mean=rng.uniform(-3, 3, 3), sigma=rng.uniform(0.3, 2, 3))
-    th = d.theta
+    th = d.initial_theta()
     x = d.sample(th, 1, rng)[0]
 
     def logp(flat):
@@ -80,7 +80,7 @@ def test_integer_updates_stay_in_bounds(seed, steps):
 
 def test_integer_start_bounds_and_decode():
     d = Integer([1, 64], [3, 256])
-    mu, sigma = d.mean_sigma(d.theta)
+    mu, sigma = d.mean_sigma(d.initial_theta())
     assert np.allclose(mu, [2, 160]) and np.allclose(sigma, [1, 96])
     assert np.allclose(d.sigma_min, 0.25) and np.allclose(d.sigma_max, [1, 96])
     raw = np.array([[0.2, 300.7], [2.5, 100.49], [3.6, 63.0]])
@@ -90,10 +90,10 @@ def test_integer_start_bounds_and_decode():
 
 def test_integer_mirrored_pairs():
     d = Integer(0, 10, size=4)
-    raw = d.sample(d.theta, 6, np.random.default_rng(3))
-    mu, _ = d.mean_sigma(d.theta)
+    raw = d.sample(d.initial_theta(), 6, np.random.default_rng(3))
+    mu, _ = d.mean_sigma(d.initial_theta())
     assert np.allclose(raw[0::2] + raw[1::2], 2 * mu)
-    odd = d.sample(d.theta, 3, np.random.default_rng(3))
+    odd = d.sample(d.initial_theta(), 3, np.random.default_rng(3))
     assert odd.shape == (3, 4)
 
 
@@ -104,7 +104,7 @@ def test_integer_constructor_errors():
         Integer(0.5, 3)
     # a constant variable is allowed and always decodes to its value
     d = Integer([4], [4])
-    assert d.decode(d.sample(d.theta, 4, np.random.default_rng(0))).tolist() == [[4]] * 4
+    assert d.decode(d.sample(d.initial_theta(), 4, np.random.default_rng(0))).tolist() == [[4]] * 4
 
 
 def test_gaussian_constructor_errors():
@@ -119,8 +119,8 @@ def test_gaussian_constructor_errors():
 def test_sample_moments_match_theta():
     d = Gaussian(mean=[2.0, -1.0], sigma=[0.5, 3.0])
     n = 200_000
-    x = d.sample(d.theta, n, np.random.default_rng(7))
-    mu, sigma = d.mean_sigma(d.theta)
+    x = d.sample(d.initial_theta(), n, np.random.default_rng(7))
+    mu, sigma = d.mean_sigma(d.initial_theta())
     # 5 standard errors of the sample mean and of the sample variance (normal: var of s^2 = 2 s^4 / n)
     assert np.all(np.abs(x.mean(0) - mu) <= 5 * sigma / np.sqrt(n))
     assert np.all(np.abs(x.var(0) - sigma**2) <= 5 * np.sqrt(2 / n) * sigma**2)

@@ -207,27 +207,61 @@ def test_failed_rounds_that_are_not_consecutive_do_not_raise():
 @pytest.mark.parametrize("method", ["asng", "sng", "adam"])
 def test_distribution_is_not_modified_and_runs_repeat(method):
     dist = Product(c=Categorical([4] * 6), k=Integer(0, 9, size=2), g=Gaussian(0.0, 1.0, size=2))
-    dist.theta = {
+    prior = {
         "c": np.tile([0.7, 0.1, 0.1, 0.1], (6, 1)),
-        "k": dist.parts["k"].theta,
+        "k": dist.parts["k"].initial_theta(),
         "g": np.array([[1.0, 1.5], [-1.0, 1.25]]),
-    }  # a prior
-    theta0, spec0 = copy.deepcopy(dist.theta), copy.deepcopy(dist.spec())
+    }
+    prior0, spec0, initial0 = copy.deepcopy(prior), copy.deepcopy(dist.spec()), copy.deepcopy(dist.initial_theta())
 
     def f(s):
         return float(np.sum(s["c"] != 0) + np.sum(np.abs(s["k"] - 3)) + np.sum(s["g"] ** 2))
 
-    runs = [minimize(f, dist, max_evals=200, seed=7, method=method) for _ in range(2)]
-    assert deep_equal(dist.theta, theta0) and dist.spec() == spec0
+    runs = [minimize(f, dist, max_evals=200, seed=7, method=method, theta=prior) for _ in range(2)]
+    # nothing the caller passed changed: the space's structure, its starting point, the prior
+    assert dist.spec() == spec0 and deep_equal(dist.initial_theta(), initial0)
+    assert deep_equal(prior, prior0)
     a, b = runs
-    assert a.optimizer.distribution is not dist
+    assert not deep_equal(a.optimizer.theta, dist.project(dist.check_theta(prior)))  # the runs did move
     assert deep_equal(a.history, b.history) and deep_equal(a.x, b.x) and a.fun == b.fun
     assert deep_equal(a.optimizer.state_dict(), b.optimizer.state_dict())
     # the run started from the prior: its first round is what an optimizer on the prior draws
-    first = ASNG(copy.deepcopy(dist), seed=7).ask()
+    start = ASNG(dist, theta=prior, seed=7)
+    assert deep_equal(start.theta, dist.project(dist.check_theta(prior)))
+    first = start.ask()
     seen = []
-    minimize(lambda s: seen.append(s) or f(s), dist, max_evals=2, seed=7)
+    minimize(lambda s: seen.append(s) or f(s), dist, max_evals=2, seed=7, method=method, theta=prior)
     assert deep_equal(seen[0], {k: v[0] for k, v in first.items()})
+    assert deep_equal(seen[1], {k: v[1] for k, v in first.items()})
+    # ... and not what the maximum-entropy start draws
+    unseen = []
+    minimize(lambda s: unseen.append(s) or f(s), dist, max_evals=2, seed=7, method=method)
+    assert not deep_equal(unseen[0], seen[0])
+    assert deep_equal(prior, prior0)
+
+
+@pytest.mark.parametrize("method", ["asng", "sng", "adam"])
+def test_a_strong_prior_sets_the_first_round(method):
+    dist = Categorical([5] * 4)
+    prior = np.tile([0.02, 0.02, 0.9, 0.03, 0.03], (4, 1))  # mode 2; the uniform start has none
+    assert np.array_equal(ASNG(dist, theta=prior).most_likely(), [2] * 4)
+    for theta, expect in ((prior, 2), (None, None)):
+        seen = []
+
+        def f(c, seen=seen):
+            seen.append(c)
+            return onemax_like(c)
+
+        res = minimize(f, dist, max_evals=200, lam=200, seed=0, method=method, theta=theta)
+        assert res.n_iterations == 1 and len(seen) == 200
+        counts = np.stack([np.bincount(col, minlength=5) for col in np.array(seen).T])  # (4 variables, 5 categories)
+        if expect is None:  # maximum entropy (p = 1/5): no category near the prior's 75%
+            assert counts.max() < 0.4 * 200
+        else:  # the projected prior's mode probability (theta_max = 0.75 here), within 5 standard errors
+            p = ASNG(dist, theta=prior).theta[:, expect]
+            assert np.allclose(p, 0.75, rtol=1e-12, atol=0)
+            assert np.all(counts.argmax(-1) == expect)
+            assert np.all(np.abs(counts[:, expect] - 200 * p) <= 5 * np.sqrt(200 * p * (1 - p)))
 
 
 def test_objective_gets_its_own_copy():
@@ -301,7 +335,7 @@ def test_bad_arguments():
 
 @pytest.mark.parametrize(
     "method, option, valid",
-    [("asng", "learning_rate", "alpha, delta_init, delta_max"), ("sng", "lr", "delta"), ("adam", "delta", "lr, beta1")],
+    [("asng", "learning_rate", "alpha, delta0, delta_max"), ("sng", "lr", "delta"), ("adam", "delta", "lr, beta1")],
 )
 def test_unknown_option_names_the_valid_ones(method, option, valid):
     with pytest.raises(ValueError, match=f"unknown option '{option}' for method '{method}'") as info:
@@ -332,7 +366,7 @@ def test_target_must_be_a_real_number(target):
 
 @pytest.mark.parametrize("maximize", ["no", "", 1, 0, None, np.int64(1), [True]])
 def test_maximize_must_be_a_bool(maximize):
-    with pytest.raises(ValueError, match="maximize must be a bool"):
+    with pytest.raises(ValueError, match="maximize must be True or False"):
         minimize(onemax_like, Categorical([3] * 4), maximize=maximize)
 
 

@@ -1,3 +1,4 @@
+import copy
 import math
 import pickle
 
@@ -41,13 +42,33 @@ def make_opt(kind, seed=0):
 # ---- the documented API -------------------------------------------------------------------------
 def test_readme_api():
     dist = Categorical([5] * 30)
-    opt = ASNG(dist, lam=2, alpha=1.5, delta_init=1.0, delta_max=np.inf, seed=0)
+    opt = ASNG(dist, lam=2, alpha=1.5, delta0=1.0, delta_max=np.inf, seed=0)
     c = opt.ask()
     assert c.shape == (2, 30) and c.dtype == np.int64 and np.all((0 <= c) & (c < 5))
     assert opt.delta == 1.0
     opt.tell(c, np.array([mismatches(x) for x in c]))
-    assert opt.distribution.theta.shape == (30, 5) and opt.most_likely().shape == (30,)
+    assert opt.theta.shape == (30, 5) and opt.most_likely().shape == (30,)
+    assert isinstance(opt.state, updates.ASNGState) and opt.state.theta is opt.theta
     assert isinstance(opt.should_stop(), bool)
+
+
+@pytest.mark.parametrize(
+    "space",
+    [Categorical([3, 4, 5, 2, 6]), Categorical([70, 2, 33]), Integer([0, -5, 10], [10, 5, 200])],
+    ids=["categorical", "wide", "integer"],
+)
+@pytest.mark.parametrize(
+    "cls, init",
+    [(ASNG, updates.asng_init), (SNG, updates.sng_init), (AdamNG, updates.adam_init)],
+    ids=["asng", "sng", "adam"],
+)
+def test_default_start_is_initial_theta_exactly(space, cls, init):
+    """Without a prior the optimizer starts at ``initial_theta()`` bit for bit (as the batched
+    ``*_init`` functions do), so the golden trajectories replay."""
+    opt = cls(space, seed=0)
+    assert deep_equal(opt.theta, space.initial_theta())
+    assert deep_equal(opt.theta, init(space).theta)
+    assert type(opt.state) is type(init(space))
 
 
 def test_hand_computed_first_step():
@@ -65,9 +86,9 @@ def test_hand_computed_first_step():
     clipped = np.maximum(raw, 0.25)
     excess = clipped - 0.25
     expect0 = clipped + (1 - clipped.sum()) / excess.sum() * excess  # appendix D
-    assert np.allclose(d.theta[0], expect0, atol=1e-14)
-    assert np.allclose(d.theta[0], [0.463763, 0.286237, 0.25], atol=1e-6)
-    assert np.allclose(d.theta[1], 1 / 3, atol=1e-15)
+    assert np.allclose(opt.theta[0], expect0, atol=1e-14)
+    assert np.allclose(opt.theta[0], [0.463763, 0.286237, 0.25], atol=1e-6)
+    assert np.allclose(opt.theta[1], 1 / 3, atol=1e-15)
     # s = sqrt(beta (2 - beta)) v / ||v||, gamma = beta (2 - beta) = 3/4, ||s||^2 = 3/4
     st = opt.state_dict()["state"]
     assert math.isclose(st["gamma"], 0.75, rel_tol=1e-14)
@@ -82,12 +103,12 @@ def test_sng_and_adam_first_step_by_hand():
     sng = SNG(d, delta=0.1)
     sng.tell(np.array([[0, 1], [2, 1]]), [0.0, 1.0])
     eps = 0.1 / math.sqrt(1.5)
-    assert np.allclose(d.theta[0], [1 / 3 + eps / 2, 1 / 3, 1 / 3 - eps / 2], atol=1e-15)
+    assert np.allclose(sng.theta[0], [1 / 3 + eps / 2, 1 / 3, 1 / 3 - eps / 2], atol=1e-15)
     d2 = Categorical([3, 3])
     adam = AdamNG(d2, lr=0.01)
     adam.tell(np.array([[0, 1], [2, 1]]), [0.0, 1.0])
     # first Adam step: m_hat / sqrt(v_hat) = sign(g) where g != 0, so free coordinate 0 moves by lr
-    assert np.allclose(d2.theta[0], [1 / 3 + 0.01, 1 / 3, 1 / 3 - 0.01], atol=1e-9)
+    assert np.allclose(adam.theta[0], [1 / 3 + 0.01, 1 / 3, 1 / 3 - 0.01], atol=1e-9)
 
 
 def test_tie_skips_update_entirely():
@@ -165,8 +186,8 @@ def test_bad_product_tell_leaves_state_untouched():
     [
         (lambda: ASNG(Categorical([3, 3]), alpha=1.0), "alpha must be > 1"),
         (lambda: ASNG(Categorical([3, 3]), alpha=0.5), "alpha must be > 1"),
-        (lambda: ASNG(Categorical([3, 3]), delta_init=0.0), "delta_init must be > 0"),
-        (lambda: ASNG(Categorical([3, 3]), delta_init=-1), "delta_init must be > 0"),
+        (lambda: ASNG(Categorical([3, 3]), delta0=0.0), "delta0 must be > 0"),
+        (lambda: ASNG(Categorical([3, 3]), delta0=-1), "delta0 must be > 0"),
         (lambda: ASNG(Categorical([3, 3]), lam=1), "lam must be an integer >= 2"),
         (lambda: ASNG(Categorical([3, 3]), lam=2.5), "lam must be an integer >= 2"),
         (lambda: ASNG([3, 3]), "asng_opt distribution"),
@@ -206,15 +227,65 @@ def test_state_dict_round_trip_continues_bit_identically(kind):
     assert deep_equal(a.state_dict(), b.state_dict())
 
 
+def _v1(state):
+    """A state_dict as version 1 wrote it: ASNG's step size was called delta_init."""
+    old = copy.deepcopy(state)
+    old["version"] = 1
+    if "delta0" in old["hyper"]:
+        old["hyper"]["delta_init"] = old["hyper"].pop("delta0")
+    return old
+
+
+@pytest.mark.parametrize("kind", ["asng", "sng", "adam", "product"])
+def test_version_1_state_dict_loads_and_continues_bit_identically(kind):
+    fun = mixed_fun if kind == "product" else mismatches
+    if kind in ("asng", "product"):  # hyper-parameters away from the defaults, so that loading them shows
+        dist = make_opt(kind).distribution
+        a = ASNG(dist, delta0=0.37, alpha=1.7, delta_max=50.0, seed=11)
+    else:
+        a = make_opt(kind, seed=11)
+    run(a, fun, 40)
+    a.ask()  # with a pending ask
+    state = a.state_dict()
+    assert state["version"] == 2 and state["hyper"] == a.hyper()
+    if isinstance(a, ASNG):
+        assert state["hyper"] == {"alpha": 1.7, "delta0": 0.37, "delta_max": 50.0}
+    old = pickle.loads(pickle.dumps(_v1(state)))
+    if isinstance(a, ASNG):
+        assert old["hyper"] == {"alpha": 1.7, "delta_init": 0.37, "delta_max": 50.0}
+    b = make_opt(kind, seed=999)
+    b.load_state_dict(old)
+    assert deep_equal(b.state_dict(), a.state_dict())  # saved again in this version's layout
+    if isinstance(a, ASNG):
+        assert b.delta0 == 0.37 and b.alpha == 1.7 and b.delta_max == 50.0
+    run(a, fun, 40)
+    run(b, fun, 40)
+    assert deep_equal(a.state_dict(), b.state_dict())
+
+
+def test_state_dict_version_and_hyper_names_must_match():
+    a = ASNG(Categorical([5] * 30), seed=0)
+    run(a, mismatches, 3)
+    good = a.state_dict()
+    mixed = copy.deepcopy(good)  # a version-2 dict with the old name
+    mixed["hyper"]["delta_init"] = mixed["hyper"].pop("delta0")
+    for bad, msg in ((mixed, "hyper-parameters"), ({**good, "version": 3}, "unknown state version")):
+        b = ASNG(Categorical([5] * 30), seed=1)
+        before = pickle.dumps(b.state_dict())
+        with pytest.raises(ValueError, match=msg):
+            b.load_state_dict(bad)
+        assert deep_equal(b.state_dict(), pickle.loads(before))
+
+
 def test_tell_uses_raw_draws_of_last_ask_for_integers():
     d = Integer(0, 100, size=3)
     opt = ASNG(d, seed=0)
     s = opt.ask()
     raw = opt._pending[1]
     assert not np.array_equal(raw, s)  # the objective sees rounded values ...
-    expect = updates.asng_update(d, opt._get_state(), raw, ranking_utility([0.0, 1.0]))
+    expect = updates.asng_update(d, opt.state, raw, ranking_utility([0.0, 1.0]))
     opt.tell(s, [0.0, 1.0])  # ... the update uses the raw ones
-    assert np.array_equal(d.theta, expect.theta)
+    assert np.array_equal(opt.theta, expect.theta)
 
 
 def test_tell_accepts_foreign_samples():
@@ -252,7 +323,7 @@ def test_batched_functions_equal_per_state_classes(kind):
         raw = {k: np.stack([r[k] for r in raws]) for k in raws[0]} if isinstance(raws[0], dict) else np.stack(raws)
         state = update(dist, state, raw, np.stack(ws), **hyper)
     for b, o in enumerate(opts):
-        ref = o._get_state()
+        ref = o.state
         for got, want in zip(state, ref):
             if isinstance(want, dict):
                 for k in want:

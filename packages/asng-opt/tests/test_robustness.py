@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from asng_opt import ASNG, SNG, AdamNG, Categorical, Gaussian, Integer, Product, updates
 from asng_opt.gaussian import REAL_LIMIT, SIGMA_MIN_FLOOR
 from asng_opt.integer import INTEGER_LIMIT
-from asng_opt.optimizer import STEP_SIZE_MAX
+from asng_opt.optimizers import STEP_SIZE_MAX
 
 #: ASNG_PROPERTY_EXAMPLES=1000 stresses the property tests locally (CI runs the default)
 N_EXAMPLES = int(os.environ.get("ASNG_PROPERTY_EXAMPLES", "40"))
@@ -52,8 +52,8 @@ def _run(opt, loss, tells, rng):
 
 
 # ---- 1. the adaptation never goes NaN ------------------------------------------------------------
-def test_issue_example_delta_init_2_5_on_one_binary_variable():
-    opt = ASNG(Categorical([2]), delta_init=2.5, seed=0)
+def test_issue_example_delta0_2_5_on_one_binary_variable():
+    opt = ASNG(Categorical([2]), delta0=2.5, seed=0)
     for _ in range(2):
         opt.tell(np.array([[0], [1]]), [0.0, 1.0])
     assert _finite_state(opt)
@@ -93,7 +93,7 @@ def test_delta_is_capped_at_sqrt_n_theta_and_paper_region_unchanged():
 @pytest.mark.parametrize("bad", [np.inf, np.nan, -1.0, 0.0, STEP_SIZE_MAX * 2, "1", True])
 def test_step_sizes_outside_the_range_are_refused(bad):
     for build in (
-        lambda: ASNG(Categorical([3]), delta_init=bad),
+        lambda: ASNG(Categorical([3]), delta0=bad),
         lambda: SNG(Categorical([3]), delta=bad),
         lambda: AdamNG(Categorical([3]), lr=bad),
     ):
@@ -124,7 +124,7 @@ def _optimizer(kind: str, dist, data, seed: int):
     if kind == "asng":
         alpha = 1.0 + 10.0 ** data.draw(st.floats(-6, 6))
         delta_max = data.draw(st.sampled_from([np.inf, 1e-9, 1.0, 1e9]))
-        return ASNG(dist, lam=lam, delta_init=step, alpha=alpha, delta_max=delta_max, seed=seed)
+        return ASNG(dist, lam=lam, delta0=step, alpha=alpha, delta_max=delta_max, seed=seed)
     if kind == "sng":
         return SNG(dist, lam=lam, delta=step, seed=seed)
     b1 = data.draw(st.floats(0, 0.999))
@@ -168,19 +168,19 @@ def test_tell_never_produces_a_non_finite_state(data, space, optimizer, style, s
 def test_every_integer_range_starts_as_documented(lo, w):
     hi = min(lo + w, INTEGER_LIMIT)
     d = Integer(lo, hi)
-    mu, sigma = d.mean_sigma(d.theta)
+    mu, sigma = d.mean_sigma(d.initial_theta())
     assert sigma[0] == max((hi - lo) / 2, 0.25)  # exactly
     assert mu[0] + d.origin[0] == (lo + hi) / 2
-    x = d.decode(d.sample(d.theta, 64, np.random.default_rng(0)))
+    x = d.decode(d.sample(d.initial_theta(), 64, np.random.default_rng(0)))
     assert x.dtype == np.int64 and np.all((lo <= x) & (x <= hi))
-    assert d.mode(d.theta)[0] == math.floor((lo + hi) / 2 + 0.5)
+    assert d.mode(d.initial_theta())[0] == math.floor((lo + hi) / 2 + 0.5)
 
 
 @settings(max_examples=N_EXAMPLES, deadline=None)
 @given(lo=st.integers(-INTEGER_LIMIT, INTEGER_LIMIT - 6) | st.integers(-100, 100), w=st.integers(0, 6))
 def test_small_integer_ranges_sample_every_value(lo, w):
     d = Integer(lo, lo + w)
-    x = d.decode(d.sample(d.theta, 4000, np.random.default_rng(1)))
+    x = d.decode(d.sample(d.initial_theta(), 4000, np.random.default_rng(1)))
     assert set(np.unique(x).tolist()) == set(range(lo, lo + w + 1))
 
 
@@ -339,7 +339,7 @@ def test_nested_product_tell_uses_the_raw_draws_of_ask():
     opt.tell(s, [0.0, 1.0, 2.0, 3.0])
     ref = ASNG(Product(a=Product(i=Integer(0, 9)), c=Categorical([3])), lam=4, seed=0)
     ref.ask()
-    new = updates.asng_update(ref.distribution, ref._get_state(), raw, np.array([1.0, 0.0, 0.0, -1.0]))
+    new = updates.asng_update(ref.distribution, ref.state, raw, np.array([1.0, 0.0, 0.0, -1.0]))
     assert np.array_equal(opt.theta["a"]["i"], new.theta["a"]["i"])
 
 

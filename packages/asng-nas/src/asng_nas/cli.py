@@ -60,7 +60,7 @@ def _asng_flags(p: argparse.ArgumentParser) -> None:
         "--lam-theta", type=int, default=None, help="architectures per theta step (default: the world size, at least 2)"
     )
     p.add_argument("--alpha", type=float, default=1.5)
-    p.add_argument("--delta-init", type=float, default=1.0)
+    p.add_argument("--delta0", type=float, default=1.0, help="ASNG's initial trust-region radius delta_theta^0")
 
 
 def _inpaint_data_flags(p: argparse.ArgumentParser) -> None:
@@ -199,7 +199,7 @@ def _search_config(args: argparse.Namespace, schedule: str) -> Any:
         lam_x=args.lam_x,
         lam_theta=args.lam_theta,
         alpha=args.alpha,
-        delta_init=args.delta_init,
+        delta0=args.delta0,
         seed=args.seed,
         schedule=schedule,
         iters_per_epoch=args.iters_per_epoch,

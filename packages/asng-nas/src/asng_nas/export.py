@@ -22,21 +22,23 @@ def export_architecture(
     out_dir: str | Path,
     space: Any,
     distribution: Any,
+    theta: Any,
     extra: Mapping[str, Any] | None = None,
     draw: bool = True,
 ) -> dict[str, Any]:
-    """Write ``out_dir/architecture.json`` (and ``out_dir/cells.png`` for a genotype).
+    """Write ``out_dir/architecture.json`` (and ``out_dir/cells.png`` for a genotype): the most
+    likely architecture under ``theta`` (the optimizer's parameter, ``opt.theta``) and theta itself.
 
     Returns the JSON content.
     """
     out = Path(out_dir)
-    mode = distribution.mode(distribution.theta)
+    mode = distribution.mode(theta)
     doc: dict[str, Any] = {
         "space": type(space).__name__,
         "n_theta": int(distribution.n_theta),
         "most_likely": to_jsonable(mode),
         **space.describe(mode),
-        "theta": to_jsonable(distribution.theta),
+        "theta": to_jsonable(theta),
     }
     if extra:
         doc.update(to_jsonable(dict(extra)))

@@ -82,7 +82,7 @@ class SearchConfig:
     lam_x: int = 2
     lam_theta: int = 2
     alpha: float = 1.5
-    delta_init: float = 1.0
+    delta0: float = 1.0
     seed: int = 0
     schedule: str = "epoch"  # cosine annealing per "epoch" or per "iteration"
     iters_per_epoch: int | None = None  # cap on iterations per epoch (None: the whole half)
@@ -131,7 +131,7 @@ class Searcher:
         out_dir: where ``checkpoint.pt``, ``log.csv``, ``log.jsonl`` and the export go
             (None: nothing is written).
         device: the training device (default: the model's).
-        export: called as ``export(out_dir, space, distribution, extra=dict)`` at the end of
+        export: called as ``export(out_dir, space, distribution, theta, extra=dict)`` at the end of
             the run (default: :func:`asng_nas.export.export_architecture`).
     """
 
@@ -172,7 +172,7 @@ class Searcher:
             space.make_distribution(),
             lam=self.cfg.lam_theta,
             alpha=self.cfg.alpha,
-            delta_init=self.cfg.delta_init,
+            delta0=self.cfg.delta0,
             seed=self.cfg.seed,
         )
         self.generator = torch.Generator(device=self.device).manual_seed(self.cfg.seed + 1)
@@ -370,7 +370,7 @@ class Searcher:
     def _mean_max_theta(self) -> float:
         summary = getattr(self.space, "summary", None)
         d = self.asng.distribution
-        return float(summary(d)) if summary else mean_max_theta(d)
+        return float(summary(d, self.asng.theta)) if summary else mean_max_theta(d, self.asng.theta)
 
     def run(self, stop_after: int | None = None) -> SearchResult:
         """Search until ``config.epochs`` (or, if given, until ``stop_after`` epochs are
@@ -394,7 +394,7 @@ class Searcher:
             export = self.export
             if export is None:
                 from .export import export_architecture as export
-            export(self.out_dir, self.space, self.asng.distribution, extra=self._export_extra())
+            export(self.out_dir, self.space, self.asng.distribution, self.asng.theta, extra=self._export_extra())
         return SearchResult(ml, self.space.decode(ml), list(self.history), finished)
 
     def _export_extra(self) -> dict[str, Any]:

@@ -70,22 +70,11 @@ def split_samples(samples: Any) -> list[Any]:
     return [row for row in np.asarray(samples)]
 
 
-def mean_max_theta(distribution: Distribution) -> float:
-    """Mean over categorical variables of max_j theta_ij (1 / m at start, -> 1 at convergence).
-
-    Works for a ``Categorical`` and for a ``Product`` (its categorical parts are used); NaN when
-    there is no categorical variable.
-    """
-    if isinstance(distribution, Categorical):
-        return float(np.asarray(distribution.theta).max(-1).mean())
-    if isinstance(distribution, Product):
-        cats = [
-            np.asarray(distribution.theta[k]).max(-1)
-            for k, p in distribution.parts.items()
-            if isinstance(p, Categorical)
-        ]
-        return float(np.concatenate(cats).mean()) if cats else float("nan")
-    return float("nan")
+def mean_max_theta(distribution: Distribution, theta: Any) -> float:
+    """Mean over categorical variables of max_j theta_ij (1 / m at start, -> 1 at convergence),
+    from ``distribution.mode_probabilities(theta)``; NaN when there is no categorical variable."""
+    p = distribution.mode_probabilities(theta)
+    return float(p.mean()) if p.size else float("nan")
 
 
 class SearchSpace:
@@ -157,9 +146,9 @@ class SearchSpace:
         """JSON-friendly description of one sample: each variable by name."""
         return {"choices": self.assignment(sample)}
 
-    def summary(self, distribution: Distribution) -> float:
-        """Scalar convergence summary of the distribution: the mean max probability."""
-        return mean_max_theta(distribution)
+    def summary(self, distribution: Distribution, theta: Any) -> float:
+        """Scalar convergence summary of the distribution at ``theta``: the mean max probability."""
+        return mean_max_theta(distribution, theta)
 
 
 class ENASSpace(SearchSpace):

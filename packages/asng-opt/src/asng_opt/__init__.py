@@ -12,11 +12,12 @@ from .distribution import Distribution
 from .gaussian import Gaussian
 from .integer import Integer
 from .minimize import MinimizeResult, ObjectiveError, minimize
-from .optimizer import ASNG, SNG, AdamNG, Optimizer
+from .optimizer import Optimizer
+from .optimizers import ASNG, SNG, AdamNG
 from .product import Product
 from .ranking import ranking_utility
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = [
     "ASNG",

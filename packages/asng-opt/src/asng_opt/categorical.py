@@ -115,7 +115,6 @@ class Categorical(Distribution):
     search_above = 4096
 
     def __init__(self, categories: Sequence[int] | np.ndarray, theta_min: float | Sequence[float] | None = None):
-        super().__init__()
         m = np.asarray(categories)
         if m.ndim != 1 or m.size == 0:
             raise ValueError(f"Categorical: categories must be a non-empty 1-D sequence of ints, got shape {m.shape}")
@@ -151,12 +150,10 @@ class Categorical(Distribution):
         self._seg_vars = np.flatnonzero(has)
         self._seg_of_free = np.repeat(np.arange(self._seg_vars.size), m[has] - 1)
         self._last_of_var = self._seg_vars * M + (m[has] - 1)  # flat index of the last category
-        self._last_of_free = self._last_of_var[self._seg_of_free]
         self._uniform = bool(np.all(m == M)) and M > 1
         self._ones = np.ones(M)
         self._cdf_cap = np.where(k[None, :] >= m[:, None] - 1, np.inf, 0.0)  # (n, M)
         self._ones_free = np.ones(M - 1)
-        self._theta = self.initial_theta()
 
     # ---- helpers ------------------------------------------------------------------------------
     def _segment_sum(self, g: np.ndarray) -> np.ndarray:
@@ -245,7 +242,12 @@ class Categorical(Distribution):
         return c, c.shape[0]
 
     def mode(self, theta: np.ndarray) -> np.ndarray:
+        """``B + (n,)`` int64: each variable's most likely category."""
         return np.argmax(theta, axis=-1)
+
+    def mode_probabilities(self, theta: np.ndarray) -> np.ndarray:
+        """``B + (n,)``: max_k theta_ik for every variable."""
+        return np.asarray(theta).max(axis=-1)
 
     # ---- geometry -----------------------------------------------------------------------------
     def flat(self, theta: np.ndarray) -> np.ndarray:

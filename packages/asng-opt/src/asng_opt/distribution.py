@@ -1,8 +1,9 @@
 """The interface every exponential-family distribution of asng_opt implements.
 
-A distribution object holds the *structure* of a search space (category counts, bounds) and its
-current parameter ``theta``. All numerical methods are pure functions of the arrays they are
-given: ``theta`` may carry any leading batch shape ``B``, so that many independent states advance
+A distribution object describes the *structure* of a search space (category counts, bounds); it
+holds no parameter. The current ``theta`` lives in an optimizer's state (``opt.theta``, or the
+state tuples of :mod:`asng_opt.updates`). All numerical methods are pure functions of the arrays
+they are given: ``theta`` may carry any leading batch shape ``B``, so that many independent states advance
 in one numpy call. Vectors in the paper's coordinates -- the expectation parameters that are free
 to move, ``n_theta`` of them -- are called *flat* here and have shape ``B + (n_theta,)``.
 """
@@ -28,22 +29,6 @@ class Distribution(ABC):
 
     #: number of free expectation parameters (the paper's n_theta)
     n_theta: int
-
-    def __init__(self) -> None:
-        self._theta: Any = None
-
-    # ---- current parameter ------------------------------------------------------------------
-    @property
-    def theta(self) -> Any:
-        """The current parameter in this distribution's natural layout.
-
-        Assigning a value (e.g. a prior) checks it and projects it onto Theta.
-        """
-        return self._theta
-
-    @theta.setter
-    def theta(self, value: Any) -> None:
-        self._theta = self.project(self.check_theta(value))
 
     @abstractmethod
     def check_theta(self, theta: Any) -> Any:
@@ -104,6 +89,12 @@ class Distribution(ABC):
     @abstractmethod
     def converged(self, theta: Any) -> np.ndarray:
         """``B``-shaped bool: the distribution has reached the boundary of Theta it can reach."""
+
+    @abstractmethod
+    def mode_probabilities(self, theta: Any) -> np.ndarray:
+        """``B + (n_cat,)``: for each categorical variable, the probability of its most likely
+        category (``1/m`` at the start, up to theta_max at convergence); ``n_cat = 0`` for
+        distributions without categorical variables. The NAS logs report its mean."""
 
     def in_domain(self, theta: Any) -> bool:
         """True when one unbatched ``theta`` lies in Theta: it equals its projection up to rounding

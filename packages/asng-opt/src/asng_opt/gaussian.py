@@ -26,13 +26,6 @@ SIGMA_MIN_FLOOR = 1e-30
 SIGMA_REL_TOL = 1e-6
 
 
-def _vector(name: str, value: Any, n: int | None) -> np.ndarray:
-    a = np.asarray(value, dtype=float)
-    if a.ndim > 1:
-        raise ValueError(f"{name} must be a scalar or 1-D, got shape {a.shape}")
-    return a if n is None else np.broadcast_to(a, (n,)).copy()
-
-
 class Gaussian(Distribution):
     """Independent normal variables N(mu_i, sigma_i^2) in expectation parameters.
 
@@ -64,7 +57,6 @@ class Gaussian(Distribution):
         mirrored: bool = False,
         size: int | None = None,
     ):
-        super().__init__()
         name = type(self).__name__
         arrays = [np.asarray(v, dtype=float) for v in (mean, sigma, sigma_min, sigma_max, low, high)]
         if any(a.ndim > 1 for a in arrays):
@@ -116,7 +108,6 @@ class Gaussian(Distribution):
                 f"(mu, mu^2 + sigma^2) to hold it in float64 (it would start at sigma={got[bad]:g}); "
                 f"centre the variable (optimise x - {mean[bad]:g}) or rescale it"
             )
-        self._theta = self.initial_theta()
 
     # ---- helpers ------------------------------------------------------------------------------
     def mean_sigma(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -158,7 +149,12 @@ class Gaussian(Distribution):
         return x.astype(float), x.shape[0]
 
     def mode(self, theta: np.ndarray) -> np.ndarray:
+        """``B + (n,)``: the mean, decoded (clipped and rounded for an :class:`Integer`)."""
         return self.decode(theta[..., 0])
+
+    def mode_probabilities(self, theta: np.ndarray) -> np.ndarray:
+        """No categorical variable: ``B + (0,)``."""
+        return np.zeros(np.shape(theta)[:-2] + (0,))
 
     # ---- geometry -----------------------------------------------------------------------------
     def flat(self, theta: np.ndarray) -> np.ndarray:

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-import copy
 import inspect
 import math
-import numbers
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from ._checks import flag, integer, is_real
+from ._samples import item as _item
 from .distribution import Distribution
-from .optimizer import ASNG, SNG, AdamNG, Optimizer
+from .optimizer import Optimizer
+from .optimizers import ASNG, SNG, AdamNG
 
 __all__ = ["minimize", "MinimizeResult", "ObjectiveError"]
 
@@ -54,8 +55,8 @@ class MinimizeResult:
             * ``"failed"``: only in :attr:`ObjectiveError.result` -- every evaluation failed in
               the first round or in ``max_failed_rounds`` consecutive rounds;
             * ``"interrupted"``: only in the ``result`` attached to a ``KeyboardInterrupt``.
-        optimizer: the optimizer, to inspect or to continue; its ``distribution`` is minimize's
-            private copy, holding the final theta.
+        optimizer: the optimizer, to inspect or to continue; ``optimizer.theta`` is the final
+            distribution parameter.
     """
 
     x: Any
@@ -85,13 +86,6 @@ class ObjectiveError(RuntimeError):
         self.result = result
 
 
-def _item(samples: Any, j: int) -> Any:
-    """Sample ``j`` of a batch, as a fresh copy: an array, or (nested) dicts of arrays."""
-    if isinstance(samples, Mapping):
-        return {k: _item(v, j) for k, v in samples.items()}
-    return np.array(samples[j])
-
-
 def _surrogate(values: list[float | None], maximize: bool) -> np.ndarray:
     """Ranks of the values, ties kept, failures (None) ranked worst of the batch."""
     ok = [v for v in values if v is not None]
@@ -117,10 +111,6 @@ def _describe(v: Any) -> str:
     return f"{type(v).__name__} {r if len(r) <= 60 else r[:57] + '...'}"
 
 
-def _is_real(v: Any) -> bool:
-    return isinstance(v, numbers.Real) and not isinstance(v, (bool, np.bool_))
-
-
 def _as_value(y: Any) -> float | str:
     """The objective's return value as a finite float, or a message saying why it is not one.
 
@@ -129,13 +119,13 @@ def _as_value(y: Any) -> float | str:
     arrays of any other shape (even 1-element ones), NaN and +-inf.
     """
     v = y
-    if not _is_real(v):
+    if not is_real(v):
         if _shape(v) == () and hasattr(v, "item"):
             try:
                 v = v.item()
             except Exception:  # noqa: BLE001 -- whatever .item() does, it is not a real number
                 v = None
-        if not _is_real(v):
+        if not is_real(v):
             return f"objective returned {_describe(y)}, not a real number"
     try:
         f = float(v)
@@ -144,21 +134,6 @@ def _as_value(y: Any) -> float | str:
     if not math.isfinite(f):
         return f"objective returned {f}"
     return f
-
-
-def _as_int(name: str, value: Any, minimum: int) -> int:
-    """An integer >= minimum; integral floats (``1e4``) are accepted, bools are not."""
-    if isinstance(value, (bool, np.bool_)):
-        ok = False
-    elif isinstance(value, (int, np.integer)):
-        ok = True
-    elif isinstance(value, (float, np.floating)):
-        ok = math.isfinite(value) and float(value).is_integer()
-    else:
-        ok = False
-    if not ok or value < minimum:
-        raise ValueError(f"minimize: {name} must be an integer >= {minimum}, got {value!r}")
-    return int(value)
 
 
 def _check_options(method: str, cls: type[Optimizer], options: Mapping[str, Any]) -> None:
@@ -195,8 +170,8 @@ def minimize(
             :class:`Product` (nested dicts for nested Products); each call gets its own copy --
             and returns a real number: an int, a float, a numpy real scalar, or a 0-d array /
             tensor whose ``.item()`` is one.
-        distribution: the search space. It is not modified: the run works on a deep copy that
-            starts from its current ``theta`` (so a prior set there is used).
+        distribution: the search space (structure only: distributions hold no parameter, so a
+            run changes nothing the caller passed). Start from a prior with the option ``theta=``.
         max_evals: evaluation budget, an integer >= ``lam`` (an integral float such as ``1e4``
             is accepted); rounds of ``lam`` evaluations run while they fit in it.
         seed: sampling seed, anything ``numpy.random.default_rng`` accepts. The same seed on the
@@ -212,9 +187,9 @@ def minimize(
         max_failed_rounds: the run raises :class:`ObjectiveError` after this many consecutive
             rounds in which every evaluation failed (default 10; an integer >= 1). A first round
             that fails entirely raises at once.
-        **options: passed to the optimizer's constructor: ``alpha``, ``delta_init``,
-            ``delta_max`` for ASNG; ``delta`` for SNG; ``lr``, ``beta1``, ``beta2``, ``eps`` for
-            Adam.
+        **options: passed to the optimizer's constructor: ``theta`` (a starting parameter) for
+            all; ``alpha``, ``delta0``, ``delta_max`` for ASNG; ``delta`` for SNG; ``lr``,
+            ``beta1``, ``beta2``, ``eps`` for Adam.
 
     Returns:
         A :class:`MinimizeResult`; ``stop_reason`` is ``"max_evals"``, ``"converged"``,
@@ -252,16 +227,14 @@ def minimize(
         raise ValueError(f"minimize: distribution must be an asng_opt distribution, got {got}")
     if not isinstance(method, str) or method not in _METHODS:
         raise ValueError(f"minimize: unknown method {method!r}; choose from {sorted(_METHODS)}")
-    lam = _as_int("lam", lam, 2)
-    max_evals = _as_int("max_evals", max_evals, lam)
-    max_failed_rounds = _as_int("max_failed_rounds", max_failed_rounds, 1)
-    if not isinstance(maximize, (bool, np.bool_)):
-        raise ValueError(f"minimize: maximize must be a bool, got {maximize!r}")
-    maximize = bool(maximize)
+    lam = integer("lam", lam, "minimize", 2)
+    max_evals = integer("max_evals", max_evals, "minimize", lam)
+    max_failed_rounds = integer("max_failed_rounds", max_failed_rounds, "minimize", 1)
+    maximize = flag("maximize", maximize, "minimize")
     target_arg = target
     if target is not None:
         try:
-            target = float(target) if _is_real(target) else math.nan
+            target = float(target) if is_real(target) else math.nan
         except (OverflowError, TypeError, ValueError):
             target = math.nan
         if math.isnan(target):
@@ -270,7 +243,7 @@ def minimize(
         raise ValueError(f"minimize: callback must be callable or None, got {type(callback).__name__}")
     cls = _METHODS[method]
     _check_options(method, cls, options)
-    opt = cls(copy.deepcopy(distribution), lam=lam, seed=seed, maximize=maximize, **options)
+    opt = cls(distribution, lam=lam, seed=seed, maximize=maximize, **options)
 
     # ---- the run --------------------------------------------------------------------------------
     sign = -1.0 if maximize else 1.0

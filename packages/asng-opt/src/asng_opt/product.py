@@ -25,7 +25,6 @@ class Product(Distribution):
     """
 
     def __init__(self, parts: Mapping[str, Distribution] | None = None, /, **named: Distribution):
-        super().__init__()
         merged = dict(parts or {})
         for k, v in named.items():
             if k in merged:
@@ -43,7 +42,6 @@ class Product(Distribution):
             self._slices[k] = slice(start, start + p.n_theta)
             start += p.n_theta
         self.n_theta = start
-        self._theta = self.initial_theta()
 
     def _each(self, fn: str, theta: Mapping[str, Any], *args: Any) -> dict[str, Any]:
         return {k: getattr(p, fn)(theta[k], *args) for k, p in self.parts.items()}
@@ -80,6 +78,10 @@ class Product(Distribution):
 
     def mode(self, theta: Mapping[str, Any]) -> dict[str, Any]:
         return self._each("mode", theta)
+
+    def mode_probabilities(self, theta: Mapping[str, Any]) -> np.ndarray:
+        """The parts' categorical variables, in the order of the parts."""
+        return np.concatenate([p.mode_probabilities(theta[k]) for k, p in self.parts.items()], axis=-1)
 
     def flat(self, theta: Mapping[str, Any]) -> np.ndarray:
         return np.concatenate([p.flat(theta[k]) for k, p in self.parts.items()], axis=-1)

@@ -38,7 +38,10 @@ __all__ = [
 
 
 class ASNGState(NamedTuple):
-    """theta: distribution layout; s: ``B + (n_theta,)``; gamma, Delta: ``B`` (floats unbatched)."""
+    """ASNG's state (Algorithm 1): theta in the distribution's layout (``B + (n, M)`` for a
+    Categorical, ``B + (n, 2)`` for a Gaussian, a dict for a Product); the accumulated normalised
+    gradient s, ``B + (n_theta,)``; its normaliser gamma in [0, 1] and the step-size factor Delta > 0,
+    both ``B`` (floats unbatched). The radius is delta_theta = delta0 / Delta."""
 
     theta: Any
     s: np.ndarray
@@ -47,11 +50,14 @@ class ASNGState(NamedTuple):
 
 
 class SNGState(NamedTuple):
+    """SNG's state: theta alone (the radius is a constant hyper-parameter)."""
+
     theta: Any
 
 
 class AdamState(NamedTuple):
-    """m, v: ``B + (n_theta,)`` moment estimates; t: ``B`` number of steps taken."""
+    """Adam's state: theta; the first and second moment estimates m, v, ``B + (n_theta,)``, of the
+    normalised natural gradient; t, ``B``, the number of steps taken (Kingma & Ba, 2015)."""
 
     theta: Any
     m: np.ndarray
@@ -62,6 +68,18 @@ class AdamState(NamedTuple):
 def _col(x: Any) -> Any:
     """Append an axis to batched values so they broadcast against ``B + (n_theta,)``."""
     return x[..., None] if getattr(x, "ndim", 0) else x
+
+
+def _batched(x: Any) -> bool:
+    """True for a batched state (arrays over ``B``), False for one state (plain floats)."""
+    return bool(getattr(x, "ndim", 0))
+
+
+def _finish(ok: Any, new: Any, old: Any) -> Any:
+    """The new state, except where the update was skipped (``ok`` False): there the old one."""
+    if not _batched(ok):
+        return new
+    return type(new)(*(select(ok, n, o) for n, o in zip(new, old)))
 
 
 def _sqnorm(x: np.ndarray) -> Any:
@@ -90,7 +108,8 @@ def normalized_natural_gradient(
 
 # ---- ASNG (Algorithm 1 with the normalised accumulation of section 2.4) ---------------------------
 def asng_init(dist: Distribution, batch_shape: tuple[int, ...] = ()) -> ASNGState:
-    """Delta = 1, gamma = 0, s = 0 (Algorithm 1, line 1) and the maximum-entropy theta."""
+    """Delta = 1, gamma = 0, s = 0 (Algorithm 1, line 1) and the maximum-entropy theta, each with
+    leading shape ``batch_shape``."""
     b = tuple(batch_shape)
     return ASNGState(dist.initial_theta(b), np.zeros(b + (dist.n_theta,)), np.zeros(b), np.ones(b))
 
@@ -110,7 +129,8 @@ def asng_delta_floor(dist: Distribution, delta0: Any) -> Any:
 def asng_delta(dist: Distribution, Delta: Any, delta0: Any = 1.0) -> Any:
     """delta_theta = delta0 / Delta (Algorithm 1, line 2), capped at sqrt(n_theta) (beta <= 1)."""
     floor = asng_delta_floor(dist, delta0)
-    return delta0 / (max(Delta, floor) if not getattr(Delta, "ndim", 0) else np.maximum(Delta, floor))
+    scalar = not _batched(Delta) and not _batched(delta0)
+    return delta0 / (max(Delta, floor) if scalar else np.maximum(Delta, floor))
 
 
 def asng_update(
@@ -124,52 +144,62 @@ def asng_update(
 ) -> ASNGState:
     """One ASNG tell (Algorithm 1, lines 2 and 4-8).
 
+    Args:
+        dist: the space (structure only).
+        state: the current :class:`ASNGState` (any batch shape ``B``).
+        raw: ``B + (lam, ...)`` raw samples (the draws of ``dist.sample``, or checked user samples).
+        weights: ``B + (lam,)`` utility weights (:func:`asng_opt.ranking_utility`).
+        delta0: delta_theta^0, > 0; alpha: > 1; delta_max: Delta_max > 0 -- scalars or arrays
+            broadcastable to ``B``.
+
+    Returns:
+        The new state; the same object (unbatched) or the old values (batched, elementwise) where
+        the natural gradient is zero or its Fisher norm not finite.
+
     Delta is kept in ``[delta0 / sqrt(n_theta), delta_max]`` (the lower bound wins if they cross),
     so that ``beta = delta_theta / sqrt(n_theta) <= 1`` (see :func:`asng_delta_floor`). Inside
     that range this is the paper's update, bit for bit; the bound only acts where the paper's
     update is undefined.
     """
     theta, s, gamma, Delta = state
-    scalar = not getattr(Delta, "ndim", 0) and not getattr(delta0, "ndim", 0)
     floor = asng_delta_floor(dist, delta0)
+    scalar = not _batched(Delta) and not _batched(delta0)
     Delta = max(Delta, floor) if scalar else np.maximum(Delta, floor)  # beta <= 1 (see asng_delta_floor)
-    delta = delta0 / Delta  # line 2: delta_theta = delta0 / Delta
-    beta = delta / math.sqrt(dist.n_theta)  #         beta = delta_theta / n_theta^1/2
+    delta = delta0 / Delta  # Algorithm 1, line 2: delta_theta = delta0 / Delta
+    beta = delta / math.sqrt(dist.n_theta)  # beta = delta_theta / n_theta^1/2
     beta = min(beta, 1.0) if scalar else np.minimum(beta, 1.0)  # rounding at the floor
     g, v, norm, ok = normalized_natural_gradient(dist, theta, raw, weights)
-    if not getattr(ok, "ndim", 0) and not ok:
+    if not _batched(ok) and not ok:
         return state
-    new_theta = dist.step(theta, _col(delta / norm) * g)  # eqs. (13)-(14), then projection
+    new_theta = dist.step(theta, _col(delta / norm) * g)  # eqs. (13)-(14), then projection (appendix D)
     b = _col(beta)
     new_s = (1 - b) * s + _col(np.sqrt(beta * (2 - beta)) / norm) * v  # line 6 (normalised, sec. 2.4)
     new_gamma = (1 - beta) ** 2 * gamma + beta * (2 - beta)  # line 7
     new_Delta = np.minimum(delta_max, Delta * np.exp(beta * (new_gamma - _sqnorm(new_s) / alpha)))  # line 8
     new_Delta = max(new_Delta, floor) if scalar else np.maximum(new_Delta, floor)
-    if not getattr(ok, "ndim", 0):
-        return ASNGState(new_theta, new_s, new_gamma, new_Delta)
-    return ASNGState(
-        select(ok, new_theta, theta), select(ok, new_s, s), select(ok, new_gamma, gamma), select(ok, new_Delta, Delta)
-    )
+    return _finish(ok, ASNGState(new_theta, new_s, new_gamma, new_Delta), state)
 
 
 # ---- SNG: constant trust region (eqs. 13-14) ------------------------------------------------------
 def sng_init(dist: Distribution, batch_shape: tuple[int, ...] = ()) -> SNGState:
+    """The maximum-entropy theta with leading shape ``batch_shape``."""
     return SNGState(dist.initial_theta(tuple(batch_shape)))
 
 
 def sng_update(dist: Distribution, state: SNGState, raw: Any, weights: np.ndarray, delta: Any = 0.1) -> SNGState:
-    """theta <- Proj(theta + delta G / ||G||_F)."""
+    """theta <- Proj(theta + delta G / ||G||_F) (eqs. 13-14, appendix D); ``delta`` > 0, a scalar
+    or broadcastable to ``B``. Shapes as in :func:`asng_update`."""
     (theta,) = state
     g, _, norm, ok = normalized_natural_gradient(dist, theta, raw, weights)
-    if not getattr(ok, "ndim", 0) and not ok:
+    if not _batched(ok) and not ok:
         return state
-    d = _col(delta / norm) * g
-    new_theta = dist.step(theta, d)
-    return SNGState(new_theta if not getattr(ok, "ndim", 0) else select(ok, new_theta, theta))
+    new_theta = dist.step(theta, _col(delta / norm) * g)  # eqs. (13)-(14), then projection
+    return _finish(ok, SNGState(new_theta), state)
 
 
 # ---- Adam on the normalised natural gradient -------------------------------------------------------
 def adam_init(dist: Distribution, batch_shape: tuple[int, ...] = ()) -> AdamState:
+    """The maximum-entropy theta, zero moments and step count, with leading shape ``batch_shape``."""
     b = tuple(batch_shape)
     z = np.zeros(b + (dist.n_theta,))
     return AdamState(dist.initial_theta(b), z, z.copy(), np.zeros(b))
@@ -185,10 +215,12 @@ def adam_update(
     beta2: float = 0.999,
     eps: float = 1e-8,
 ) -> AdamState:
-    """Adam (Kingma & Ba) applied to G / ||G||_F as the ascent direction, then projection."""
+    """Adam (Kingma & Ba, 2015, Algorithm 1) on g = G / ||G||_F as the ascent direction:
+    m <- beta1 m + (1 - beta1) g, v <- beta2 v + (1 - beta2) g^2, theta <- Proj(theta + lr m_hat /
+    (sqrt(v_hat) + eps)) with the bias-corrected moments. Shapes as in :func:`asng_update`."""
     theta, m, v, t = state
     g, _, norm, ok = normalized_natural_gradient(dist, theta, raw, weights)
-    if not getattr(ok, "ndim", 0) and not ok:
+    if not _batched(ok) and not ok:
         return state
     g = g / _col(norm)
     new_m = beta1 * m + (1 - beta1) * g
@@ -198,6 +230,4 @@ def adam_update(
     m_hat = new_m / (1 - beta1**tt)
     v_hat = new_v / (1 - beta2**tt)
     new_theta = dist.step(theta, _col(lr) * m_hat / (np.sqrt(v_hat) + eps))
-    if not getattr(ok, "ndim", 0):
-        return AdamState(new_theta, new_m, new_v, new_t)
-    return AdamState(select(ok, new_theta, theta), select(ok, new_m, m), select(ok, new_v, v), select(ok, new_t, t))
+    return _finish(ok, AdamState(new_theta, new_m, new_v, new_t), state)

@@ -61,7 +61,7 @@ def _objective(name: str) -> Callable[[Any], float]:
 
 OPTIMIZERS: dict[str, Callable[[Any], Any]] = {
     "asng": lambda d: ASNG(d, seed=1),
-    "asng_lam8": lambda d: ASNG(d, lam=8, delta_init=0.5, seed=2),
+    "asng_lam8": lambda d: ASNG(d, lam=8, delta0=0.5, seed=2),
     "sng": lambda d: SNG(d, lam=4, delta=0.3, seed=3),
     "adam": lambda d: AdamNG(d, lam=4, lr=0.05, seed=4),
 }

@@ -123,8 +123,8 @@ def build_inpainting_search(
         cfg.schedule = "iteration"
     task = InpaintingTask(mask, train.shape[-2], train.shape[-1], n_test=len(test), test_seed=cfg.seed + 12345)
 
-    def export(out: Path, sp: CAESpace, dist: Any, extra: dict | None = None) -> dict:
-        return export_inpainting(out, sp, dist, extra, searcher=searcher)
+    def export(out: Path, sp: CAESpace, dist: Any, theta: Any, extra: dict | None = None) -> dict:
+        return export_inpainting(out, sp, dist, theta, extra, searcher=searcher)
 
     searcher = searcher_cls(
         model, space, task, w_loader, t_loader, test_loader, cfg, out_dir, device=dev, export=export
@@ -133,12 +133,17 @@ def build_inpainting_search(
 
 
 def export_inpainting(
-    out_dir: str | Path, space: CAESpace, distribution: Any, extra: dict | None = None, searcher: Searcher | None = None
+    out_dir: str | Path,
+    space: CAESpace,
+    distribution: Any,
+    theta: Any,
+    extra: dict | None = None,
+    searcher: Searcher | None = None,
 ) -> dict[str, Any]:
     """``architecture.json`` (choices by name, the architecture, theta), ``architecture.png``
     and, given the searcher, ``inpainting.png`` (masked / restored / truth on test images)."""
     out = Path(out_dir)
-    mode = distribution.mode(distribution.theta)
+    mode = distribution.mode(theta)
     doc = {
         "space": "CAESpace",
         "encoding": space.encoding,
@@ -151,7 +156,7 @@ def export_inpainting(
         },
         "most_likely": to_jsonable(mode),
         **space.describe(mode),
-        "theta": to_jsonable(distribution.theta),
+        "theta": to_jsonable(theta),
         **to_jsonable(dict(extra or {})),
     }
     atomic_write_text(out / "architecture.json", json.dumps(doc, indent=2) + "\n")

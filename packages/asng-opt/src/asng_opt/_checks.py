@@ -1,0 +1,70 @@
+"""Argument checks shared by the optimizers and ``minimize``: each returns the value in its
+canonical type or raises ``ValueError`` naming the argument and what it got."""
+
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Any
+
+import numpy as np
+
+__all__ = ["is_real", "number", "positive", "flag", "generator", "count", "integer"]
+
+
+def is_real(v: Any) -> bool:
+    """A real number that is not a bool (``numbers.Real``: int, float, numpy reals, Fraction)."""
+    return isinstance(v, numbers.Real) and not isinstance(v, (bool, np.bool_))
+
+
+def number(name: str, value: Any, where: str) -> float:
+    """``value`` as a float; bools, strings and non-numbers are refused."""
+    if isinstance(value, (bool, np.bool_, str, bytes)):
+        raise ValueError(f"{where}: {name} must be a number, got {value!r}")
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{where}: {name} must be a number, got {value!r}") from None
+
+
+def positive(name: str, value: Any, where: str, upper: float = math.inf, allow_inf: bool = False) -> float:
+    """``value`` as a float in (0, upper]; NaN and (unless ``allow_inf``) inf are refused."""
+    x = number(name, value, where)
+    if math.isnan(x) or not x > 0 or (math.isinf(x) and not allow_inf):
+        what = "> 0" if allow_inf else "> 0 and finite"
+        raise ValueError(f"{where}: {name} must be {what}, got {value!r}")
+    if x > upper:
+        raise ValueError(f"{where}: {name} must be <= {upper:g}, got {value!r}")
+    return x
+
+
+def flag(name: str, value: Any, where: str) -> bool:
+    """A real bool (Python or numpy); ``"no"``, 0 and None are refused."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{where}: {name} must be True or False, got {value!r}")
+    return bool(value)
+
+
+def generator(seed: Any, where: str) -> np.random.Generator:
+    """``numpy.random.default_rng(seed)``, its TypeError / ValueError as a ValueError naming ``seed``."""
+    try:
+        return np.random.default_rng(seed)
+    except (TypeError, ValueError) as e:
+        raise ValueError(
+            f"{where}: seed must be None, a non-negative int (or sequence of them), a SeedSequence, "
+            f"BitGenerator or Generator, got {seed!r} ({e})"
+        ) from None
+
+
+def count(name: str, value: Any, where: str, minimum: int = 0) -> int:
+    """An int >= minimum (Python or numpy integer; bools refused)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise ValueError(f"{where}: {name} must be an integer >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def integer(name: str, value: Any, where: str, minimum: int) -> int:
+    """Like :func:`count`, but integral floats (``1e4``) are accepted too."""
+    if isinstance(value, (float, np.floating)) and math.isfinite(value) and float(value).is_integer():
+        value = int(value)
+    return count(name, value, where, minimum)

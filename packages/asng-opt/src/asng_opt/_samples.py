@@ -1,0 +1,51 @@
+"""Samples as the optimizers hand them out: an ``(lam, ...)`` array, or a dict of them for a
+:class:`~asng_opt.Product` (nested dicts for nested Products). Helpers that walk that layout."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+__all__ = ["samples_equal", "copy_samples", "n_samples", "all_finite", "item"]
+
+
+def samples_equal(a: Any, b: Any) -> bool:
+    """Exact equality of two batches of samples (numeric arrays, or nested dicts of them)."""
+    if isinstance(a, Mapping) or isinstance(b, Mapping):
+        if not (isinstance(a, Mapping) and isinstance(b, Mapping)) or set(a) != set(b):
+            return False
+        return all(samples_equal(a[k], b[k]) for k in a)
+    a, b = np.asarray(a), np.asarray(b)
+    return a.shape == b.shape and a.dtype.kind in "biuf" and b.dtype.kind in "biuf" and bool(np.array_equal(a, b))
+
+
+def copy_samples(x: Any) -> Any:
+    """An owned copy: an array, or (nested) dicts of arrays."""
+    if isinstance(x, Mapping):
+        return {k: copy_samples(v) for k, v in x.items()}
+    return np.array(x)
+
+
+def n_samples(x: Any) -> int:
+    """The number of samples (the leading axis) in an array or in (nested) dicts of arrays."""
+    while isinstance(x, Mapping):
+        x = next(iter(x.values()))
+    return int(np.shape(x)[0])
+
+
+def item(samples: Any, j: int) -> Any:
+    """Sample ``j`` of a batch, as a fresh copy: an array, or (nested) dicts of arrays."""
+    if isinstance(samples, Mapping):
+        return {k: item(v, j) for k, v in samples.items()}
+    return np.array(samples[j])
+
+
+def all_finite(x: Any) -> bool:
+    """Every number in an array, scalar, or (nested) dict / tuple of them is finite."""
+    if isinstance(x, Mapping):
+        return all(all_finite(v) for v in x.values())
+    if isinstance(x, tuple):
+        return all(all_finite(v) for v in x)
+    return bool(np.all(np.isfinite(x)))

@@ -1,0 +1,137 @@
+"""Validation of a ``state_dict`` before anything is loaded: every check runs first, so a refused
+dict leaves the optimizer exactly as it was (``Optimizer.load_state_dict``)."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+import numpy as np
+
+from . import _checks
+from ._samples import all_finite, copy_samples, samples_equal
+
+if TYPE_CHECKING:
+    from .optimizer import Optimizer
+
+__all__ = ["Loaded", "check_state_dict"]
+
+_KEYS = (
+    *("optimizer", "version", "distribution", "hyper", "lam", "maximize"),
+    *("t", "n_skipped", "state", "rng", "pending"),
+)
+#: hyper-parameters renamed since version 1 of the layout
+_RENAMED_V1 = {"delta_init": "delta0"}
+
+
+class Loaded(NamedTuple):
+    """A checked state dict, ready to assign."""
+
+    hyper: dict[str, Any]
+    lam: int
+    maximize: bool
+    t: int
+    n_skipped: int
+    state: Any
+    rng: np.random.Generator
+    pending: Any
+
+
+def check_state_dict(opt: Optimizer, state: Any) -> Loaded:
+    """Check ``state`` against ``opt`` (its class, distribution and state shapes) and return it
+    converted; raise ``ValueError`` naming the first problem."""
+    from .optimizer import STATE_VERSION
+
+    name = type(opt).__name__
+    where = f"{name}.load_state_dict"
+    if not isinstance(state, Mapping):
+        raise ValueError(f"{where}: expected a dict from state_dict(), got {type(state).__name__}")
+    missing = [k for k in _KEYS if k not in state]
+    if missing:
+        raise ValueError(f"{where}: the state lacks {missing}")
+    if state["optimizer"] != name:
+        raise ValueError(f"{where}: state is from {state['optimizer']!r}, not {name}")
+    if state["version"] not in (1, STATE_VERSION):
+        raise ValueError(f"{where}: unknown state version {state['version']!r} (this code reads 1 and {STATE_VERSION})")
+    if state["distribution"] != opt.distribution.spec():
+        raise ValueError(f"{where}: the state's distribution does not match this optimizer's")
+    st = copy.deepcopy(dict(state))
+    hyper = st["hyper"]
+    if isinstance(hyper, Mapping) and st["version"] == 1:
+        hyper = {_RENAMED_V1.get(k, k): v for k, v in hyper.items()}
+    if not isinstance(hyper, Mapping) or set(hyper) != set(opt.hyper()):
+        got = sorted(hyper) if isinstance(hyper, Mapping) else hyper
+        raise ValueError(f"{where}: hyper-parameters {got} != {sorted(opt.hyper())}")
+    try:  # the constructor's own checks on lam, maximize and every hyper-parameter
+        probe = type(opt)(opt.distribution, lam=st["lam"], maximize=st["maximize"], **hyper)
+    except ValueError as e:
+        raise ValueError(f"{where}: {e}") from None
+    t = _checks.count("t", st["t"], where)
+    n_skipped = _checks.count("n_skipped", st["n_skipped"], where)
+    if n_skipped > t:
+        raise ValueError(f"{where}: n_skipped ({n_skipped}) exceeds t ({t})")
+    return Loaded(
+        hyper=probe.hyper(),
+        lam=probe.lam,
+        maximize=probe.maximize,
+        t=t,
+        n_skipped=n_skipped,
+        state=_check_fields(opt, st["state"], where),
+        rng=_check_rng(st["rng"], where),
+        pending=_check_pending(opt, st["pending"], where),
+    )
+
+
+def _check_fields(opt: Optimizer, fields: Any, where: str) -> Any:
+    names = opt.state_fields
+    if not isinstance(fields, Mapping) or set(fields) != set(names):
+        got = sorted(fields) if isinstance(fields, Mapping) else fields
+        raise ValueError(f"{where}: state fields {got} != {sorted(names)}")
+    dist = opt.distribution
+    try:
+        theta = dist.check_theta(fields["theta"])
+    except ValueError as e:
+        raise ValueError(f"{where}: theta: {e}") from None
+    if not dist.in_domain(theta):
+        raise ValueError(f"{where}: theta lies outside the domain Theta of the distribution (appendix D)")
+    values: dict[str, Any] = {"theta": theta}
+    for k, current in zip(names[1:], tuple(opt.state)[1:]):
+        v = np.asarray(fields[k])
+        if v.shape != np.shape(current) or v.dtype.kind not in "biuf" or not np.all(np.isfinite(v)):
+            raise ValueError(f"{where}: {k!r} must be finite numbers with shape {np.shape(current)}")
+        values[k] = v
+    opt._check_state(values, where)
+    for k, current in zip(names[1:], tuple(opt.state)[1:]):
+        if isinstance(current, (int, float)):  # keep Python scalars scalar
+            values[k] = type(current)(values[k])
+    return type(opt.state)(*(values[k] for k in names))
+
+
+def _check_rng(state: Any, where: str) -> np.random.Generator:
+    rng = np.random.default_rng()
+    try:
+        rng.bit_generator.state = state
+    except (TypeError, ValueError, KeyError) as e:
+        raise ValueError(f"{where}: 'rng' is not a {type(rng.bit_generator).__name__} state ({e!r})") from None
+    return rng
+
+
+def _check_pending(opt: Optimizer, pending: Any, where: str) -> Any:
+    """``None`` or ``(decoded, raw)`` samples of an ask: valid samples whose raw draws decode to them."""
+    if pending is None:
+        return None
+    bad = f"{where}: 'pending' must be None or the (samples, raw draws) of an ask()"
+    if not isinstance(pending, (tuple, list)) or len(pending) != 2:
+        raise ValueError(bad)
+    user, raw = pending
+    try:
+        opt.distribution.check_samples(user)
+    except ValueError as e:
+        raise ValueError(f"{bad}: {e}") from None
+    try:
+        if not all_finite(raw) or not samples_equal(opt.distribution.decode(raw), user):
+            raise ValueError("the raw draws do not decode to the samples")
+    except (TypeError, ValueError, KeyError, IndexError, AttributeError) as e:
+        raise ValueError(f"{bad}: {e}") from None
+    return (copy_samples(user), copy_samples(raw))
