@@ -55,7 +55,7 @@ def _worker(rank: int, world: int, port: int, out: str, stop_after, resume: bool
         if resume:
             assert s.resume()
         s.run(stop_after=stop_after)
-        theta = s.asng.distribution.theta
+        theta = s.asng.theta
         # every rank holds the same theta
         flat = torch.tensor(np.concatenate([np.ravel(theta[k]) for k in sorted(theta)]))
         gathered = [torch.zeros_like(flat) for _ in range(world)]
@@ -72,7 +72,7 @@ def _worker(rank: int, world: int, port: int, out: str, stop_after, resume: bool
 
 
 def _theta(s: Searcher) -> np.ndarray:
-    t = s.asng.distribution.theta
+    t = s.asng.theta
     return np.concatenate([np.ravel(t[k]) for k in sorted(t)])
 
 

@@ -1,6 +1,6 @@
 """Our optimizers in the black-box comparison: ASNG and SNG from asng-opt behind :class:`.searcher.Searcher`.
 
-All run with the library's defaults (alpha = 1.5, delta_init = 1, appendix D's theta_min /
+All run with the library's defaults (alpha = 1.5, delta0 = 1, appendix D's theta_min /
 sigma_min); the configurations compared (lambda, SNG's delta) are in :mod:`.registry`. When
 ``should_stop()`` holds (the distribution has converged) and budget remains, the search restarts
 from the initial distribution with a fresh sampling stream; the evaluations before the restart count.

@@ -68,7 +68,7 @@ def make_distribution() -> Categorical:
 def make_optimizer(setting: Setting, dist: Categorical, seed: Any) -> ASNG | SNG | AdamNG:
     """The asng-opt optimizer a user would build for ``setting`` (lam = 2)."""
     if setting.alg == "asng":
-        return ASNG(dist, lam=LAM, alpha=setting.alpha, delta_init=setting.delta0, seed=seed)
+        return ASNG(dist, lam=LAM, alpha=setting.alpha, delta0=setting.delta0, seed=seed)
     if setting.alg == "sng":
         return SNG(dist, lam=LAM, delta=setting.delta0, seed=seed)
     return AdamNG(dist, lam=LAM, lr=setting.delta0, seed=seed)

@@ -58,11 +58,12 @@ def _read_bboxes(root: Path) -> dict[str, tuple[int, int, int, int]]:
     path = root / "list_bbox_celeba.txt"
     if not path.is_file():
         return {}
-    boxes = {}
+    boxes: dict[str, tuple[int, int, int, int]] = {}
     for line in path.read_text().splitlines()[2:]:
         parts = line.split()
         if len(parts) == 5:
-            boxes[parts[0]] = tuple(int(v) for v in parts[1:])  # type: ignore[assignment]
+            x, y, w, h = (int(v) for v in parts[1:])
+            boxes[parts[0]] = (x, y, w, h)
     return boxes
 
 

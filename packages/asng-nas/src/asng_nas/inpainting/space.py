@@ -50,11 +50,11 @@ class CAESpace(SearchSpace):
         conns = [Choice(f"node{i}.input", tuple(range(i - 1, max(0, i - level_back) - 1, -1))) for i in range(2, n + 1)]
         conns.append(Choice("output.input", tuple(range(n, max(0, n - level_back), -1))))
         if encoding == "cat":
-            variables: list[Choice | IntRange] = (
-                [Choice(f"node{i}.type", LAYER_TYPES) for i in range(1, n + 1)]
-                + [Choice(f"node{i}.channels", self.channels) for i in range(1, n + 1)]
-                + conns
-            )
+            variables: list[Choice | IntRange] = [
+                *(Choice(f"node{i}.type", LAYER_TYPES) for i in range(1, n + 1)),
+                *(Choice(f"node{i}.channels", self.channels) for i in range(1, n + 1)),
+                *conns,
+            ]
         else:
             variables = (
                 [Choice(f"node{i}.skip", (True, False)) for i in range(1, n + 1)]

@@ -172,7 +172,9 @@ def export_inpainting(
                 searcher.model.eval()
                 restored = searcher.model(masked[:8], arch)
                 searcher.model.train()
-            save_inpainting_grid(masked[:8], restored, truth[:8], out / "inpainting.png", f"{searcher.task.mask} mask")
+            save_inpainting_grid(
+                masked[:8], restored, truth[:8], out / "inpainting.png", f"{getattr(searcher.task, 'mask', '')} mask"
+            )
     except ImportError:
         pass
     return doc
