@@ -118,7 +118,7 @@ def bench_nas(session: nox.Session) -> None:
         "python", "-m", "asng_nas.bench", "--out", "results/nas", "--threads", "1", "--cells", "5",
         "--channels", "8", "--batch-size", "16", "--image-size", "32", "--repeats", "5",
     )  # fmt: skip
-    session.run("python", "-m", "asng_nas.bench_distributed", "--out", "results/nas")
+    session.run("python", "-m", "asng_nas.bench.distributed", "--out", "results/nas")
 
 
 @nox.session

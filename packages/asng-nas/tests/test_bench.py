@@ -3,9 +3,9 @@ import json
 import torch
 
 from asng_nas.bench import bench_iteration, main
-from asng_nas.darts_baseline import DartsBaseline, mixed_forward
-from asng_nas.space import ENASSpace
-from asng_nas.supernet import Supernet
+from asng_nas.bench.darts_baseline import DartsBaseline, mixed_forward
+from asng_nas.classification.space import ENASSpace
+from asng_nas.classification.supernet import Supernet
 
 torch.set_num_threads(1)
 

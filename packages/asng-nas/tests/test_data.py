@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from asng_nas.augment import Augment, cutout, random_crop, random_flip
-from asng_nas.data import Loader, load_cifar10, load_dataset, load_digits, load_fashion_mnist, read_idx
+from asng_nas.classification.augment import Augment, cutout, random_crop, random_flip
+from asng_nas.classification.data import Loader, load_cifar10, load_dataset, load_digits, load_fashion_mnist, read_idx
 
 
 def _write_cifar(folder, n=6):

@@ -10,10 +10,10 @@ import torch
 import torch.distributed as dist
 import torch.multiprocessing as mp
 
-from asng_nas.distributed import DistributedSearcher, backend_threads, distributed_session
 from asng_nas.inpainting.data import embedded_faces
 from asng_nas.inpainting.task import build_inpainting_search
-from asng_nas.search import SearchConfig, Searcher
+from asng_nas.search.distributed import DistributedSearcher, backend_threads, distributed_session
+from asng_nas.search.searcher import SearchConfig, Searcher
 
 
 def _free_port() -> int:

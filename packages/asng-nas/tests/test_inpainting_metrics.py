@@ -86,3 +86,26 @@ def test_apply_mask_zeroes_missing_pixels():
     m = make_masks("center", 2, 8, 8)
     y = apply_mask(x, m)
     assert torch.all(y[:, :, 2:6, 2:6] == 0) and y.sum() == 2 * 3 * (64 - 16)
+
+
+def test_search_and_retraining_average_psnr_the_same_way_with_a_perfect_image():
+    from asng_nas.inpainting.metrics import PSNR_CAP, capped_psnr
+    from asng_nas.inpainting.task import InpaintingTask, _loader, evaluate_restoration
+
+    pred, target = _images(3)
+    target = quantize(target)  # 8-bit ground truth, so an exact copy is a perfect restoration
+    pred[1] = target[1]
+    assert torch.isinf(psnr(pred, target)[1])
+    task = InpaintingTask("center", 32, 32, n_test=len(target))
+    search = task.metrics(pred, target)["psnr"]  # the search's metric (batch mean)
+
+    def net(masked: torch.Tensor) -> torch.Tensor:  # the loader keeps the order: one batch of all images
+        assert masked.shape == pred.shape
+        return pred
+
+    u8 = torch.round(target * 255).to(torch.uint8)  # the loaders hold uint8 images
+    retrain = evaluate_restoration(net, task, _loader(u8, len(u8), torch.device("cpu")), len(u8))["psnr"]
+    expected = float(torch.cat([psnr(pred[[0, 2, 3]], target[[0, 2, 3]]), torch.tensor([PSNR_CAP])]).mean())
+    assert math.isclose(search, retrain, rel_tol=1e-12)
+    assert math.isclose(search, expected, rel_tol=1e-12)
+    assert float(capped_psnr(pred, target)[1]) == PSNR_CAP

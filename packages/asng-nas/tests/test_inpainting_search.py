@@ -5,8 +5,8 @@ import pytest
 import torch
 
 from asng_nas.inpainting.data import embedded_faces
-from asng_nas.inpainting.task import RetrainConfig, build_inpainting_search, load_cae_arch, retrain_inpainting
-from asng_nas.search import SearchConfig
+from asng_nas.inpainting.task import InpaintRetrainConfig, build_inpainting_search, load_cae_arch, retrain_inpainting
+from asng_nas.search.searcher import SearchConfig
 
 torch.set_num_threads(1)
 
@@ -72,7 +72,7 @@ def test_retrain_short(faces, tmp_path):
     s.run()
     arch = load_cae_arch(tmp_path / "s")
     train, test = faces
-    res = retrain_inpainting(arch, train, test, tmp_path / "r", RetrainConfig(iterations=6, eval_every=3), "cpu")
+    res = retrain_inpainting(arch, train, test, tmp_path / "r", InpaintRetrainConfig(iterations=6, eval_every=3), "cpu")
     assert res["parameters"] > 0 and 0 < res["test_ssim"] <= 1
     assert (tmp_path / "r" / "model.pt").exists() and (tmp_path / "r" / "metrics.json").exists()
 

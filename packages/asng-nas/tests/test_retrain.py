@@ -3,10 +3,10 @@ import json
 import pytest
 import torch
 
-from asng_nas.data import load_digits
-from asng_nas.network import Network, count_parameters
-from asng_nas.retrain import RetrainConfig, choose_channels, evaluate_model, load_model, retrain
-from asng_nas.space import ENASSpace
+from asng_nas.classification.data import load_digits
+from asng_nas.classification.network import Network, count_parameters
+from asng_nas.classification.retrain import CellRetrainConfig, choose_channels, evaluate_model, load_model, retrain
+from asng_nas.classification.space import ENASSpace
 from asng_opt import ASNG
 
 torch.set_num_threads(1)
@@ -43,7 +43,7 @@ def test_width_for_parameter_budget():
 def test_retrain_builds_expected_network_and_saves(tmp_path):
     g = _genotype(2)
     data = load_digits()
-    cfg = RetrainConfig(
+    cfg = CellRetrainConfig(
         epochs=2,
         batch_size=32,
         n_cells=3,
@@ -71,6 +71,6 @@ def test_retrain_with_default_settings_learns_digits(tmp_path):
     """The default cutout is half the image side: a 16-pixel cutout on 8 x 8 digits (the CIFAR-10
     value) would blank every image and leave the network at chance."""
     data = load_digits()
-    cfg = RetrainConfig(epochs=3, batch_size=32, n_cells=3, channels=8, progress=False)
+    cfg = CellRetrainConfig(epochs=3, batch_size=32, n_cells=3, channels=8, progress=False)
     summary = retrain(_genotype(0), data, tmp_path, cfg)
     assert summary["test_error"] < 0.5  # chance is 0.9; measured 0.18 with this setting

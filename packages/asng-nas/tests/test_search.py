@@ -5,10 +5,10 @@ import numpy as np
 import pytest
 import torch
 
-from asng_nas.data import load_digits
-from asng_nas.export import load_genotype
-from asng_nas.search import SearchConfig, cosine_lr
-from asng_nas.tasks import build_search
+from asng_nas.classification.data import load_digits
+from asng_nas.classification.export import load_genotype
+from asng_nas.classification.task import build_search
+from asng_nas.search.searcher import SearchConfig, cosine_lr
 
 torch.set_num_threads(1)
 

@@ -1,8 +1,9 @@
 import numpy as np
 import pytest
 
-from asng_nas.genotype import Genotype
-from asng_nas.space import OPS, Choice, ENASSpace, IntRange, SearchSpace, mean_max_theta
+from asng_nas.classification.genotype import Genotype
+from asng_nas.classification.space import OPS, ENASSpace
+from asng_nas.search.space import Choice, IntRange, SearchSpace, mean_max_theta
 from asng_opt import ASNG, Categorical, Product
 
 

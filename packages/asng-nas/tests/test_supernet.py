@@ -2,10 +2,10 @@ import numpy as np
 import pytest
 import torch
 
-from asng_nas.cells import edge_key
-from asng_nas.genotype import CellGenotype, Genotype
-from asng_nas.space import ENASSpace
-from asng_nas.supernet import Supernet, cell_plan
+from asng_nas.classification.cells import edge_key
+from asng_nas.classification.genotype import CellGenotype, Genotype
+from asng_nas.classification.space import ENASSpace
+from asng_nas.classification.supernet import Supernet, cell_plan
 from asng_opt import ASNG
 
 torch.set_num_threads(1)

@@ -1,19 +1,17 @@
 """asng_nas: one-shot neural architecture search with ASNG (Akimoto, Shirakawa et al., ICML 2019).
 
-Modules: :mod:`~asng_nas.space` (declarative search spaces, the ENAS micro space),
-:mod:`~asng_nas.ops` / :mod:`~asng_nas.cells` / :mod:`~asng_nas.supernet` (weight-sharing
-network that runs only the sampled operations), :mod:`~asng_nas.search` (the alternating
-search loop with logs, checkpoints and resume), :mod:`~asng_nas.tasks` (classification task and
-search builder), :mod:`~asng_nas.data` / :mod:`~asng_nas.augment` (offline data, batched
-augmentation), :mod:`~asng_nas.export`, :mod:`~asng_nas.network` / :mod:`~asng_nas.retrain`
-(the exported network), :mod:`~asng_nas.darts_baseline` and :mod:`~asng_nas.bench` (speed
-comparison), :mod:`~asng_nas.cli`.
+Layout: :mod:`~asng_nas.search` (the generic machinery: search spaces, the alternating search
+loop with logs, checkpoints and resume, distributed hooks, export), :mod:`~asng_nas.classification`
+(the ENAS/CIFAR cell space: ops, cells, supernet, network, genotype, task, data, augmentation,
+retraining), :mod:`~asng_nas.inpainting` (the CAE inpainting space), :mod:`~asng_nas.bench`
+(speed and distributed-throughput benchmarks, the DARTS baseline) and :mod:`~asng_nas.cli`.
 """
 
-from .genotype import CellGenotype, Genotype
-from .search import SearchConfig, Searcher, SearchResult
-from .space import OPS, Choice, ENASSpace, IntRange, SearchSpace
-from .supernet import Supernet
+from .classification.genotype import CellGenotype, Genotype
+from .classification.space import OPS, ENASSpace
+from .classification.supernet import Supernet
+from .search.searcher import SearchConfig, Searcher, SearchResult
+from .search.space import Choice, IntRange, SearchSpace
 
 __version__ = "0.1.0"
 

@@ -6,6 +6,14 @@ Both follow the paper's protocol (appendix E.3): outputs are clipped to [0, 1] a
 the pixels whose window lies inside the image and over channels -- the same numbers as
 scikit-image's ``structural_similarity(..., gaussian_weights=True, sigma=1.5,
 use_sample_covariance=False, channel_axis=-1)`` on the 8-bit images.
+
+Averages of PSNR over images (the search metric and the retraining evaluation) both go through
+:func:`capped_psnr`: a perfect restoration (MSE 0, PSNR +inf) counts as :data:`PSNR_CAP` = 100 dB.
+It is counted rather than dropped because dropping it would make a better restoration lower the
+average (and average different methods over different images); it is capped because +inf would
+swamp the mean. 100 dB lies above every finite PSNR of 8-bit images with fewer than 153,000 values
+(the smallest non-zero MSE is 1 / n levels^2, i.e. 10 log10(255^2 n) dB), so the cap keeps the
+ordering for the image sizes used here.
 """
 
 from __future__ import annotations
@@ -13,7 +21,10 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-__all__ = ["quantize", "psnr", "ssim"]
+__all__ = ["PSNR_CAP", "quantize", "psnr", "capped_psnr", "ssim"]
+
+#: PSNR in dB that a perfect restoration counts as in averages (see the module docstring).
+PSNR_CAP = 100.0
 
 
 def quantize(x: torch.Tensor) -> torch.Tensor:
@@ -38,6 +49,13 @@ def psnr(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     """
     mse = (_levels(pred) - _levels(target)).pow(2).flatten(1).mean(1)  # in levels^2
     return 10.0 * torch.log10(255.0**2 / mse)
+
+
+def capped_psnr(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """:func:`psnr` per image with a perfect restoration counted as :data:`PSNR_CAP` dB: the
+    values every PSNR average of this package is taken over."""
+    p = psnr(pred, target)
+    return torch.where(torch.isfinite(p), p, torch.full_like(p, PSNR_CAP))
 
 
 def _gaussian_window(sigma: float, device: torch.device) -> torch.Tensor:

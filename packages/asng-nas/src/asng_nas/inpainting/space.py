@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..space import Choice, IntRange, SearchSpace
+from ..search.space import Choice, IntRange, SearchSpace
 from .arch import KERNELS, CAEArch, NodeSpec
 
 __all__ = ["CAESpace", "LAYER_TYPES"]

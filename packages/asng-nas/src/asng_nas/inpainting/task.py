@@ -18,12 +18,12 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-from ..data import Loader
-from ..search import SearchConfig, Searcher
-from ..utils import atomic_torch_save, atomic_write_text, resolve_device, seed_everything, to_jsonable
+from ..classification.data import Loader
+from ..search.searcher import SearchConfig, Searcher
+from ..search.utils import atomic_torch_save, atomic_write_text, resolve_device, seed_everything, to_jsonable
 from .arch import CAEArch, NodeSpec
 from .masks import MASKS, apply_mask, make_masks
-from .metrics import psnr, ssim
+from .metrics import capped_psnr, ssim
 from .space import CAESpace
 from .supernet import CAENet, CAESupernet
 
@@ -32,7 +32,7 @@ __all__ = [
     "build_inpainting_search",
     "export_inpainting",
     "load_cae_arch",
-    "RetrainConfig",
+    "InpaintRetrainConfig",
     "retrain_inpainting",
 ]
 
@@ -72,9 +72,21 @@ class InpaintingTask:
         return F.mse_loss(outputs.float(), targets.float())
 
     def metrics(self, outputs: torch.Tensor, targets: torch.Tensor) -> dict[str, float]:
-        p = psnr(outputs.float(), targets)
-        p = p[torch.isfinite(p)]
-        return {"psnr": float(p.mean()) if p.numel() else 100.0, "ssim": float(ssim(outputs.float(), targets).mean())}
+        p = capped_psnr(outputs.float(), targets)
+        return {"psnr": float(p.mean()), "ssim": float(ssim(outputs.float(), targets).mean())}
+
+
+def evaluate_restoration(net: Any, task: InpaintingTask, loader: Loader, n_images: int) -> dict[str, float]:
+    """Mean PSNR (:func:`~.metrics.capped_psnr`, the same convention as
+    :meth:`InpaintingTask.metrics`) and SSIM of ``net``'s restorations over the ``n_images``
+    images of ``loader`` (call under ``torch.no_grad()``)."""
+    tot = {"psnr": 0.0, "ssim": 0.0}
+    for batch in loader.epoch(0):
+        masked, truth = task.prepare(batch, False, None)
+        y = net(masked)
+        tot["psnr"] += float(capped_psnr(y, truth).sum())
+        tot["ssim"] += float(ssim(y, truth).sum())
+    return {k: v / n_images for k, v in tot.items()}
 
 
 def _loader(images: torch.Tensor, batch: int, device: torch.device, **kw: Any) -> Loader:
@@ -103,7 +115,7 @@ def build_inpainting_search(
 
     ``iterations`` (e.g. the paper's 50,000) sets epochs of at most 1,000 iterations each with
     cosine annealing per iteration; without it ``config`` is used as given. ``searcher_cls``:
-    e.g. :class:`asng_nas.distributed.DistributedSearcher` for a multi-process search.
+    e.g. :class:`asng_nas.search.distributed.DistributedSearcher` for a multi-process search.
     """
     cfg = config or SearchConfig(schedule="iteration")
     dev = resolve_device(device)
@@ -194,7 +206,7 @@ def load_cae_arch(path: str | Path) -> CAEArch:
 
 
 @dataclass
-class RetrainConfig:
+class InpaintRetrainConfig:
     """Retraining of an exported CAE (appendix E.3: Adam 1e-3, 500k iterations, x0.1 at 2/5 and
     4/5 of the run)."""
 
@@ -211,14 +223,14 @@ def retrain_inpainting(
     train: torch.Tensor,
     test: torch.Tensor,
     out_dir: str | Path,
-    config: RetrainConfig | None = None,
+    config: InpaintRetrainConfig | None = None,
     device: str | torch.device | None = None,
 ) -> dict[str, Any]:
     """Train :class:`CAENet` of ``arch`` from scratch on all of ``train``; report test PSNR/SSIM.
 
     Writes ``out_dir/model.pt``, ``metrics.json``, ``log.jsonl`` and ``inpainting.png``.
     """
-    cfg = config or RetrainConfig()
+    cfg = config or InpaintRetrainConfig()
     dev = resolve_device(device)
     seed_everything(cfg.seed)
     out = Path(out_dir)
@@ -234,16 +246,10 @@ def retrain_inpainting(
 
     def evaluate() -> dict[str, float]:
         net.eval()
-        tot = {"psnr": 0.0, "ssim": 0.0}
         with torch.no_grad():
-            for batch in test_loader.epoch(0):
-                masked, truth = task.prepare(batch, False, None)
-                y = net(masked)
-                finite = psnr(y, truth)
-                tot["psnr"] += float(torch.where(torch.isfinite(finite), finite, torch.full_like(finite, 100.0)).sum())
-                tot["ssim"] += float(ssim(y, truth).sum())
+            res = evaluate_restoration(net, task, test_loader, len(test))
         net.train()
-        return {k: v / len(test) for k, v in tot.items()}
+        return res
 
     it, epoch, t0 = 0, 0, time.perf_counter()
     log = []

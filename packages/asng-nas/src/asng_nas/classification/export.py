@@ -1,54 +1,17 @@
-"""Export of a search result: ``architecture.json`` and a drawing of the cells (``cells.png``).
-
-The JSON holds every variable's chosen value by name (the most likely architecture), theta, and,
-for the ENAS space, the genotype, which :func:`load_genotype` reads back for retraining.
+"""The ENAS side of the export: reading the genotype of an ``architecture.json`` back for
+retraining (:func:`load_genotype`) and drawing the cells (``cells.png``, :func:`draw_genotype`).
+The JSON itself is written by :func:`asng_nas.search.export.export_architecture`.
 """
 
 from __future__ import annotations
 
 import json
-import warnings
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from .genotype import CellGenotype, Genotype
-from .utils import atomic_write_text, to_jsonable
 
-__all__ = ["export_architecture", "load_genotype", "draw_genotype"]
-
-
-def export_architecture(
-    out_dir: str | Path,
-    space: Any,
-    distribution: Any,
-    theta: Any,
-    extra: Mapping[str, Any] | None = None,
-    draw: bool = True,
-) -> dict[str, Any]:
-    """Write ``out_dir/architecture.json`` (and ``out_dir/cells.png`` for a genotype): the most
-    likely architecture under ``theta`` (the optimizer's parameter, ``opt.theta``) and theta itself.
-
-    Returns the JSON content.
-    """
-    out = Path(out_dir)
-    mode = distribution.mode(theta)
-    doc: dict[str, Any] = {
-        "space": type(space).__name__,
-        "n_theta": int(distribution.n_theta),
-        "most_likely": to_jsonable(mode),
-        **space.describe(mode),
-        "theta": to_jsonable(theta),
-    }
-    if extra:
-        doc.update(to_jsonable(dict(extra)))
-    atomic_write_text(out / "architecture.json", json.dumps(doc, indent=2) + "\n")
-    if draw and "genotype" in doc and isinstance(doc["genotype"], Mapping):
-        try:
-            draw_genotype(Genotype.from_dict(doc["genotype"]), out / "cells.png")
-        except ImportError:
-            warnings.warn("matplotlib is not installed: cells.png not drawn", stacklevel=2)
-    return doc
+__all__ = ["load_genotype", "draw_genotype"]
 
 
 def load_genotype(path: str | Path) -> Genotype:

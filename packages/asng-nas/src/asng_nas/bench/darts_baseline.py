@@ -2,7 +2,7 @@
 
 Every node slot mixes *all* (input, operation) pairs with softmax weights, so every edge of the
 supernet runs on every forward pass; ASNG-NAS runs only the sampled edges. The mixed network uses
-the very weights of a :class:`asng_nas.supernet.Supernet`, so the two are compared on identical
+the very weights of a :class:`asng_nas.classification.supernet.Supernet`, so the two are compared on identical
 modules. A first-order DARTS iteration (:meth:`DartsBaseline.step`) is one forward/backward on a
 weight batch with an SGD step, then one forward/backward on a theta batch with an Adam step on
 the architecture logits.
@@ -14,8 +14,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .cells import SearchCell, edge_key
-from .supernet import Supernet
+from ..classification.cells import SearchCell, edge_key
+from ..classification.supernet import Supernet
 
 __all__ = ["MixedArch", "mixed_forward", "DartsBaseline"]
 

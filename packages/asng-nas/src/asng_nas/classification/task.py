@@ -13,12 +13,12 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
+from ..search.searcher import SearchConfig, Searcher
+from ..search.utils import resolve_device, seed_everything
 from .augment import Augment
 from .data import ImageData, Loader
-from .search import SearchConfig, Searcher
 from .space import ENASSpace
 from .supernet import Supernet
-from .utils import resolve_device, seed_everything
 
 __all__ = ["ClassificationTask", "build_search"]
 
@@ -70,7 +70,7 @@ def build_search(
     (first half -> weights, second half -> theta), the test set for the most likely architecture.
 
     ``augment`` defaults to the data set's own (pad/crop, flip) for both halves. ``searcher_cls``:
-    e.g. :class:`asng_nas.distributed.DistributedSearcher` for a multi-process search.
+    e.g. :class:`asng_nas.search.distributed.DistributedSearcher` for a multi-process search.
     """
     cfg = config or SearchConfig()
     dev = resolve_device(device)

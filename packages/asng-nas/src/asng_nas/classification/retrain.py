@@ -1,6 +1,6 @@
 """Retraining of an exported architecture from scratch, and evaluation of a saved model.
 
-The network (:class:`asng_nas.network.Network`) holds only the exported cells' weights; its width
+The network (:class:`asng_nas.classification.network.Network`) holds only the exported cells' weights; its width
 is by default the largest C with at most ``target_params`` parameters (auxiliary head not
 counted). Training: SGD with cosine annealing, drop-path rising linearly to ``drop_path``,
 auxiliary loss weight ``aux_weight``, cutout, gradient clipping; a checkpoint per epoch
@@ -20,18 +20,18 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..search.loop import cosine_lr, write_logs
+from ..search.utils import atomic_torch_save, atomic_write_text, autocast, resolve_device, seed_everything
 from .augment import Augment
 from .data import ImageData, Loader
 from .genotype import Genotype
 from .network import Network, count_parameters
-from .search import cosine_lr, write_logs
-from .utils import atomic_torch_save, atomic_write_text, autocast, resolve_device, seed_everything
 
-__all__ = ["RetrainConfig", "choose_channels", "retrain", "evaluate_model", "load_model"]
+__all__ = ["CellRetrainConfig", "choose_channels", "retrain", "evaluate_model", "load_model"]
 
 
 @dataclass
-class RetrainConfig:
+class CellRetrainConfig:
     """Retraining hyper-parameters (defaults: the paper's CIFAR-10 retraining)."""
 
     epochs: int = 600
@@ -117,7 +117,7 @@ def retrain(
     genotype: Genotype,
     data: ImageData,
     out_dir: str | Path,
-    config: RetrainConfig | None = None,
+    config: CellRetrainConfig | None = None,
     device: str | torch.device | None = None,
     resume: bool = False,
 ) -> dict[str, Any]:
@@ -126,7 +126,7 @@ def retrain(
     Returns a summary ``{"test_error", "n_params", "channels", ...}`` (also in ``model.pt`` and
     ``retrain_summary.json`` under ``out_dir``).
     """
-    cfg = config or RetrainConfig()
+    cfg = config or CellRetrainConfig()
     dev = resolve_device(device)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

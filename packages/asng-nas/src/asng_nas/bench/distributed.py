@@ -1,6 +1,6 @@
 """Throughput of the search with 1 and with N processes (gloo on the CPU, NCCL on GPUs).
 
-``python -m asng_nas.bench_distributed --out results/nas`` runs the same inpainting search
+``python -m asng_nas.bench.distributed --out results/nas`` runs the same inpainting search
 (embedded faces, a small CAE space) for a fixed number of iterations in one process and in
 ``--procs`` processes, and records images per second (weight step + theta step images) in
 ``distributed_throughput.json``. On the CPU the comparison is one process with all cores as
@@ -20,9 +20,9 @@ from typing import Any
 import torch
 import torch.multiprocessing as mp
 
-from .inpainting.data import embedded_faces
-from .inpainting.task import build_inpainting_search
-from .search import SearchConfig, Searcher
+from ..inpainting.data import embedded_faces
+from ..inpainting.task import build_inpainting_search
+from ..search.searcher import SearchConfig, Searcher
 
 
 def _build(cls: type[Searcher], epochs: int, lam: int, size: int, device: str) -> Searcher:
@@ -58,12 +58,12 @@ def _timed(s: Searcher, epochs: int, lam: int) -> float:
 
 
 def _worker(rank: int, world: int, port: int, iters: int, lam: int, size: int, threads: int, out: str) -> None:
-    from .distributed import DistributedSearcher, distributed_session
+    from ..search.distributed import DistributedSearcher, distributed_session
 
     os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
     torch.set_num_threads(threads)
     # the session tears the group down completely (barrier, then destroy_process_group), also
-    # when the body raises; see asng_nas.distributed
+    # when the body raises; see asng_nas.search.distributed
     with distributed_session("gloo", rank=rank, world_size=world):
         s = _build(DistributedSearcher, iters, lam, size, "cpu")
         rate = _timed(s, iters, lam)
@@ -99,7 +99,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         many = json.loads(tmp.read_text())["images_per_s"]
         tmp.unlink()
         rows.append({"lambda": lam, "processes": args.procs, "threads_each": threads, "images_per_s": round(many, 1)})
-    from asng_nas.utils import to_jsonable
+    from asng_nas.search.utils import to_jsonable
 
     res = {
         "device": "cpu",

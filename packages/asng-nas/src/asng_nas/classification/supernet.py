@@ -1,6 +1,6 @@
 """The search supernet of the ENAS micro space: ``model(x, genotype) -> logits``.
 
-Macro structure (shared with :class:`asng_nas.network.Network`): a 3 x 3 conv stem to
+Macro structure (shared with :class:`asng_nas.classification.network.Network`): a 3 x 3 conv stem to
 ``stem_multiplier * C`` channels + BN, then ``n_cells`` cells with reduction cells at depths
 ``n_cells // 3`` and ``2 * n_cells // 3`` (each doubles the channels and halves the resolution),
 global average pooling and a linear classifier. One sampled architecture is used by all cells of
@@ -57,7 +57,7 @@ def stem(in_channels: int, out_channels: int, affine: bool) -> nn.Sequential:
 
 
 class Supernet(nn.Module):
-    """Weight-sharing network over :class:`asng_nas.space.ENASSpace` architectures.
+    """Weight-sharing network over :class:`asng_nas.classification.space.ENASSpace` architectures.
 
     Args:
         n_cells: number of cells (8 in the paper's search).

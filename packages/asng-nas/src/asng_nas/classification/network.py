@@ -1,6 +1,6 @@
 """The network of one exported architecture, for retraining and evaluation.
 
-Same macro structure as :class:`asng_nas.supernet.Supernet`, but each cell holds only the edges
+Same macro structure as :class:`asng_nas.classification.supernet.Supernet`, but each cell holds only the edges
 of the exported genotype (the unused supernet weights do not exist), BN is affine by default,
 drop-path applies to non-identity edges, and an optional auxiliary head reads the output of the
 second reduction cell.

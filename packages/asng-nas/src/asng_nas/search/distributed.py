@@ -46,7 +46,7 @@ import numpy as np
 import torch
 import torch.distributed as dist
 
-from .search import Searcher
+from .searcher import Searcher
 
 __all__ = [
     "DistributedSearcher",

@@ -20,6 +20,7 @@ __all__ = [
     "resolve_device",
     "autocast",
     "seed_everything",
+    "to_float",
 ]
 
 
@@ -89,3 +90,8 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
     if torch.cuda.is_available():
         torch.cuda.manual_seed_all(seed)
+
+
+def to_float(x: Any) -> float:
+    """A Python float from a (possibly 0-d, possibly low-precision) tensor or a number."""
+    return float(x.detach().float().item()) if isinstance(x, torch.Tensor) else float(x)

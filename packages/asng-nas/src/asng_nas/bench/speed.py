@@ -3,7 +3,7 @@
 ``python -m asng_nas.bench --out results/nas/`` writes ``search_iteration.csv`` and
 ``search_iteration.json``: median seconds per iteration of each method and the ratio
 DARTS / ASNG (the paper's claim: ASNG-NAS only runs the sampled operations, so it is faster).
-Both use the same :class:`~asng_nas.supernet.Supernet` modules and synthetic batches; the ASNG
+Both use the same :class:`~asng_nas.classification.supernet.Supernet` modules and synthetic batches; the ASNG
 iteration is :meth:`Searcher.weight_step` + :meth:`Searcher.theta_step` (lambda_x = lambda_theta
 = 2, including ask/tell), the DARTS one is :meth:`DartsBaseline.step`.
 """
@@ -22,12 +22,12 @@ from typing import Any
 
 import torch
 
+from ..classification.space import ENASSpace
+from ..classification.supernet import Supernet
+from ..classification.task import ClassificationTask
+from ..search.searcher import SearchConfig, Searcher
+from ..search.utils import atomic_write_text, resolve_device
 from .darts_baseline import DartsBaseline
-from .search import SearchConfig, Searcher
-from .space import ENASSpace
-from .supernet import Supernet
-from .tasks import ClassificationTask
-from .utils import atomic_write_text, resolve_device
 
 __all__ = ["bench_iteration", "main"]
 

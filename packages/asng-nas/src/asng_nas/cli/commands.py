@@ -1,0 +1,277 @@
+"""The sub-commands of the command line: each builds its search / retraining from the parsed
+flags (see :mod:`.parser`), runs it and prints a summary; :func:`main` dispatches."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from .parser import parse_args
+
+__all__ = ["main"]
+
+
+def _launch(args: argparse.Namespace) -> tuple[Any, Any, int]:
+    """Device, searcher class and rank: one process, or torchrun's process group."""
+    from ..search.distributed import DistributedSearcher, init_distributed, world_info
+    from ..search.searcher import Searcher
+
+    rank, world, _ = world_info()
+    for flag in ("lam_x", "lam_theta"):
+        if getattr(args, flag) is None:
+            setattr(args, flag, max(2, world))
+    if world > 1:
+        device = init_distributed(None if args.device == "auto" else ("gloo" if args.device == "cpu" else None))
+        return device, DistributedSearcher, rank
+    return args.device, Searcher, rank
+
+
+def _search_config(args: argparse.Namespace, schedule: str) -> Any:
+    from ..search.searcher import SearchConfig
+
+    return SearchConfig(
+        epochs=args.epochs,
+        lr=args.lr,
+        lr_min=args.lr_min,
+        momentum=args.momentum,
+        weight_decay=args.weight_decay,
+        grad_clip=args.grad_clip,
+        lam_x=args.lam_x,
+        lam_theta=args.lam_theta,
+        alpha=args.alpha,
+        delta0=args.delta0,
+        seed=args.seed,
+        schedule=schedule,
+        iters_per_epoch=args.iters_per_epoch,
+        eval_every=args.eval_every,
+        amp=args.amp,
+        channels_last=args.channels_last,
+        progress=args.progress,
+    )
+
+
+def _say(rank: int) -> Any:
+    """``print`` on rank 0, a no-op elsewhere."""
+    return print if rank == 0 else (lambda *a, **k: None)
+
+
+def _resume_and_run(searcher: Any, args: argparse.Namespace, say: Any, header: str) -> tuple[Any, dict[str, Any]]:
+    """``--resume`` if asked, print ``header``, run the search; returns the result and its last record."""
+    if args.resume:
+        if searcher.resume():
+            say(f"resumed from {searcher.checkpoint_path} after epoch {searcher.epoch}")
+        else:
+            say(f"no checkpoint in {args.out}; starting a new search")
+    say(header)
+    res = searcher.run()
+    return res, (res.history[-1] if res.history else {})
+
+
+def _search(args: argparse.Namespace) -> int:
+    from ..classification.augment import Augment
+    from ..classification.data import load_dataset
+    from ..classification.genotype import format_genotype
+    from ..classification.task import build_search
+
+    device, searcher_cls, rank = _launch(args)
+    say = _say(rank)
+    data = load_dataset(args.dataset, args.data_dir)
+    cfg = _search_config(args, args.schedule)
+    aug = Augment(data.augment.pad, data.augment.flip, args.cutout)
+    searcher = build_search(
+        data,
+        args.out,
+        cfg,
+        n_cells=args.cells,
+        channels=args.channels,
+        n_nodes=args.nodes,
+        batch_size=args.batch_size,
+        augment=aug,
+        device=device,
+        max_test=args.max_test,
+        searcher_cls=searcher_cls,
+    )
+    res, last = _resume_and_run(
+        searcher,
+        args,
+        say,
+        f"search on {data.name} ({len(data.x_train)} training images, device "
+        f"{searcher.device}): {cfg.epochs} epochs x {searcher.iters_per_epoch} iterations",
+    )
+    say(format_genotype(res.architecture))
+    acc = last.get("test_accuracy")
+    say(
+        f"most likely architecture: test accuracy {acc if acc is None else round(acc, 4)}, "
+        f"mean max theta {last.get('mean_max_theta', float('nan')):.3f}, "
+        f"search {searcher.search_seconds:.1f} s -> {Path(args.out) / 'architecture.json'}"
+    )
+    return 0
+
+
+def _retrain(args: argparse.Namespace) -> int:
+    from ..classification.data import load_dataset
+    from ..classification.export import load_genotype
+    from ..classification.retrain import CellRetrainConfig, retrain
+
+    data = load_dataset(args.dataset, args.data_dir)
+    cfg = CellRetrainConfig(
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        lr=args.lr,
+        lr_min=args.lr_min,
+        momentum=args.momentum,
+        weight_decay=args.weight_decay,
+        grad_clip=args.grad_clip,
+        drop_path=args.drop_path,
+        aux_weight=args.aux_weight,
+        cutout=args.cutout,
+        n_cells=args.cells,
+        channels=args.channels,
+        target_params=args.target_params,
+        seed=args.seed,
+        iters_per_epoch=args.iters_per_epoch,
+        eval_every=args.eval_every,
+        amp=args.amp,
+        channels_last=args.channels_last,
+        progress=args.progress,
+    )
+    summary = retrain(load_genotype(args.arch), data, args.out, cfg, args.device, args.resume)
+    print(
+        f"retrained {summary['n_cells']} cells, C = {summary['channels']}, "
+        f"{summary['n_params']} parameters: test error {100 * summary['test_error']:.2f} % "
+        f"-> {Path(args.out) / 'model.pt'}"
+    )
+    return 0
+
+
+def _faces(args: argparse.Namespace) -> tuple[Any, Any, str]:
+    from ..inpainting.data import embedded_faces, load_celeba, split_celeba
+
+    if args.data_dir:
+        train, test = split_celeba(load_celeba(args.data_dir, args.image_size, args.limit))
+        return train, test, f"CelebA ({args.data_dir})"
+    x = embedded_faces(args.image_size)
+    return x[:90], x[90:], "the 100 embedded LFW faces (90 train / 10 test)"
+
+
+def _ints(text: str) -> tuple[int, ...]:
+    return tuple(int(v) for v in str(text).split(","))
+
+
+def _inpaint_search(args: argparse.Namespace) -> int:
+    from ..inpainting.task import build_inpainting_search
+
+    device, searcher_cls, rank = _launch(args)
+    say = _say(rank)
+    train, test, name = _faces(args)
+    lo, hi = _ints(args.channel_range)
+    searcher = build_inpainting_search(
+        train,
+        test,
+        args.out,
+        _search_config(args, "iteration"),
+        encoding=args.encoding,
+        mask=args.mask,
+        n_nodes=args.nodes,
+        level_back=args.level_back,
+        channels=_ints(args.channels),
+        channel_range=(lo, hi),
+        batch_size=args.batch_size,
+        iterations=args.iterations or None,
+        device=device,
+        searcher_cls=searcher_cls,
+    )
+    res, last = _resume_and_run(
+        searcher,
+        args,
+        say,
+        f"inpainting search ({args.encoding}, {args.mask} mask) on {name}, device {searcher.device}: "
+        f"{searcher.cfg.epochs} epochs x {searcher.iters_per_epoch} iterations",
+    )
+    say(
+        f"active path {res.architecture.active()}: "
+        + ", ".join(
+            f"node {i} k{n.kernel} {'skip' if n.skip else 'down'} {n.channels}ch"
+            for i in res.architecture.active()
+            for n in [res.architecture.nodes[i - 1]]
+        )
+    )
+    say(
+        f"most likely architecture: test PSNR {last.get('test_psnr', float('nan')):.2f} dB, "
+        f"SSIM {last.get('test_ssim', float('nan')):.4f}, search {searcher.search_seconds:.1f} s "
+        f"-> {Path(args.out) / 'architecture.json'}"
+    )
+    return 0
+
+
+def _inpaint_retrain(args: argparse.Namespace) -> int:
+    from ..inpainting.task import InpaintRetrainConfig, load_cae_arch, retrain_inpainting
+
+    train, test, name = _faces(args)
+    cfg = InpaintRetrainConfig(
+        iterations=args.iterations,
+        lr=args.lr,
+        batch_size=args.batch_size,
+        mask=args.mask,
+        seed=args.seed,
+        eval_every=args.eval_every,
+    )
+    res = retrain_inpainting(load_cae_arch(args.arch), train, test, args.out, cfg, args.device)
+    print(
+        f"retrained on {name}: {res['parameters']} parameters, test PSNR {res['test_psnr']:.2f} dB, "
+        f"SSIM {res['test_ssim']:.4f} -> {Path(args.out) / 'model.pt'}"
+    )
+    return 0
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from ..classification.data import load_dataset
+    from ..classification.retrain import evaluate_model
+
+    data = load_dataset(args.dataset, args.data_dir)
+    res = evaluate_model(args.model, data, args.device, args.batch_size)
+    print(json.dumps(res))
+    return 0
+
+
+def _end_distributed(completed: bool) -> None:
+    """Tear down the process group :func:`_launch` joined under torchrun (a no-op otherwise):
+    after a barrier when the command completed on this rank, without one when it failed (the
+    other ranks may never get there). Without it the group outlived ``main`` and its gloo
+    threads ran into interpreter shutdown (see :mod:`asng_nas.search.distributed`)."""
+    distributed = sys.modules.get("asng_nas.search.distributed")  # imported by _launch if it ran
+    if distributed is not None:
+        distributed.shutdown_distributed(barrier=completed)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
+    completed = False
+    try:
+        commands = {
+            "search": _search,
+            "retrain": _retrain,
+            "evaluate": _evaluate,
+            "inpaint-search": _inpaint_search,
+            "inpaint-retrain": _inpaint_retrain,
+        }
+        rc = commands[args.command](args)
+        completed = rc == 0
+        return rc
+    except (FileNotFoundError, ValueError) as e:
+        print(f"asng-nas: error: {e}", file=sys.stderr)
+        return 2
+    finally:
+        _end_distributed(completed)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
