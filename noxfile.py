@@ -36,7 +36,7 @@ def _pytest(session: nox.Session, *paths: str) -> None:
 @nox.session(venv_backend="none")
 def tests(session: nox.Session) -> None:
     """The whole test suite: each package in its own fresh virtualenv, then lint and typecheck."""
-    for name in ("tests_opt", "tests_bench", "tests_nas", "lint", "typecheck"):
+    for name in ("tests_opt", "tests_opt_extras", "tests_bench", "tests_nas", "lint", "typecheck"):
         session.notify(name)
 
 
@@ -49,6 +49,13 @@ def tests_opt(session: nox.Session) -> None:
         session.error(f"asng-opt pulled in runtime dependencies besides numpy: {sorted(extra)}")
     session.install("pytest", "hypothesis")
     _pytest(session, "packages/asng-opt/tests")
+
+
+@nox.session
+def tests_opt_extras(session: nox.Session) -> None:
+    """asng-opt with its optional extras (dask), so the distributed-evaluation tests run too."""
+    session.install(f"{OPT}[dask]", "pytest", "hypothesis")
+    _pytest(session, "packages/asng-opt/tests/test_minimize_parallel.py")
 
 
 @nox.session

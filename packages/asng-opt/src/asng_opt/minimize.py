@@ -11,6 +11,8 @@ from typing import Any
 import numpy as np
 
 from ._checks import flag, integer, is_real
+from ._evaluate import ExecutorRefused, check_executor, evaluations
+from ._evaluate import as_value as _as_value  # noqa: F401 -- kept importable from here
 from ._samples import item as _item
 from .distribution import Distribution
 from .optimizer import Optimizer
@@ -71,7 +73,8 @@ class MinimizeResult:
 
 class ObjectiveError(RuntimeError):
     """The objective failed on every evaluation of the first round of :func:`minimize`, or of
-    ``max_failed_rounds`` consecutive rounds.
+    ``max_failed_rounds`` consecutive rounds -- or the ``executor`` refused to take a round's
+    evaluations (its ``submit`` raised: shut down or broken).
 
     The message names the first failure of the last round; ``__cause__`` is the first exception
     the objective raised in that round (None if it only returned bad values).
@@ -94,48 +97,6 @@ def _surrogate(values: list[float | None], maximize: bool) -> np.ndarray:
     return np.array([worst if v is None else float(np.searchsorted(uniq, v)) for v in values])
 
 
-def _shape(v: Any) -> tuple[int, ...] | None:
-    """``v.shape`` as a tuple, or None where ``v`` has no usable shape."""
-    try:
-        return tuple(v.shape)
-    except Exception:  # noqa: BLE001 -- anything without a usable shape
-        return None
-
-
-def _describe(v: Any) -> str:
-    """A short description of a returned value for a failure message."""
-    shape = _shape(v)
-    if shape:
-        return f"{type(v).__name__} of shape {shape}"
-    r = repr(v)
-    return f"{type(v).__name__} {r if len(r) <= 60 else r[:57] + '...'}"
-
-
-def _as_value(y: Any) -> float | str:
-    """The objective's return value as a finite float, or a message saying why it is not one.
-
-    Accepted: int, float, numpy real scalars (and other ``numbers.Real``), and 0-d arrays or
-    tensors whose ``.item()`` is one of those. Refused: bools, strings, None, complex numbers,
-    arrays of any other shape (even 1-element ones), NaN and +-inf.
-    """
-    v = y
-    if not is_real(v):
-        if _shape(v) == () and hasattr(v, "item"):
-            try:
-                v = v.item()
-            except Exception:  # noqa: BLE001 -- whatever .item() does, it is not a real number
-                v = None
-        if not is_real(v):
-            return f"objective returned {_describe(y)}, not a real number"
-    try:
-        f = float(v)
-    except (OverflowError, TypeError, ValueError) as e:
-        return f"objective returned {_describe(y)}, not convertible to float ({e})"
-    if not math.isfinite(f):
-        return f"objective returned {f}"
-    return f
-
-
 def _check_options(method: str, cls: type[Optimizer], options: Mapping[str, Any]) -> None:
     params = inspect.signature(cls).parameters
     if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
@@ -150,7 +111,7 @@ def _check_options(method: str, cls: type[Optimizer], options: Mapping[str, Any]
 
 
 def minimize(
-    fun: Callable[[Any], float],
+    fun: Callable[[Any], Any],
     distribution: Distribution,
     max_evals: int = 1000,
     seed: Any = None,
@@ -160,6 +121,8 @@ def minimize(
     target: float | None = None,
     callback: Callable[[Optimizer, dict[str, Any]], Any] | None = None,
     max_failed_rounds: int = 10,
+    executor: Any = None,
+    vectorized: bool = False,
     **options: Any,
 ) -> MinimizeResult:
     """Minimise (or maximise) a black-box function of one sample.
@@ -187,6 +150,18 @@ def minimize(
         max_failed_rounds: the run raises :class:`ObjectiveError` after this many consecutive
             rounds in which every evaluation failed (default 10; an integer >= 1). A first round
             that fails entirely raises at once.
+        executor: None (evaluate in this process, one sample after the other) or a
+            ``concurrent.futures.Executor`` -- ``ThreadPoolExecutor``, ``ProcessPoolExecutor`` (the
+            objective must pickle: a module-level function), a Dask ``client.get_executor()``, Ray's
+            or MPI's executors: anything with ``submit``. A round's ``lam`` evaluations are submitted
+            together and collected in order, so a seeded run is the same whatever the executor; an
+            evaluation whose future raises is a failed evaluation. The executor stays the caller's:
+            minimize never shuts it down.
+        vectorized: True when ``fun`` takes the whole round at once -- the batch as ``ask()``
+            returns it, an ``(lam, n)`` array or a dict of ``(lam, ...)`` arrays -- and returns
+            ``lam`` values (a list, tuple or ``(lam,)`` array). Each entry is checked like a single
+            value; a result of another length or shape fails every evaluation of the round, and so
+            does an exception from the call (recorded for each). Not with ``executor``.
         **options: passed to the optimizer's constructor: ``theta`` (a starting parameter) for
             all; ``alpha``, ``delta0``, ``delta_max`` for ASNG; ``delta`` for SNG; ``lr``,
             ``beta1``, ``beta2``, ``eps`` for Adam.
@@ -204,7 +179,9 @@ def minimize(
     asks.
 
     Raises:
-        ValueError: a bad argument: ``fun`` or ``callback`` not callable, ``distribution`` not an
+        ValueError: a bad argument: ``fun`` or ``callback`` not callable, ``executor`` without
+            ``submit``, ``executor`` with ``vectorized=True``, an objective that cannot be pickled for a
+            ``ProcessPoolExecutor``, ``distribution`` not an
             asng_opt distribution, ``lam`` / ``max_evals`` / ``max_failed_rounds`` not an
             integer in range, an unknown ``method``, ``maximize`` not a bool, ``target`` not a
             real number or NaN, an option the method's optimizer does not take (the message
@@ -212,10 +189,13 @@ def minimize(
             refuses (its ``ValueError``).
         ObjectiveError: every evaluation of the first round failed, or of ``max_failed_rounds``
             consecutive rounds; chained from the first exception the objective raised in that
-            round; ``err.result`` is the partial result (``stop_reason == "failed"``).
+            round; ``err.result`` is the partial result (``stop_reason == "failed"``). Also raised
+            at once, chained from its error, when ``executor.submit`` fails (a shut-down or broken
+            executor).
         KeyboardInterrupt: re-raised after the partial result (``stop_reason ==
             "interrupted"``, best point and finished rounds included) is attached as
-            ``err.result``.
+            ``err.result``. With an executor, the round's pending futures are cancelled first and
+            the evaluations that had already finished are counted.
         Exception: whatever ``callback`` raises, and other ``BaseException`` s of the objective
             (``SystemExit``, ...), propagate unchanged.
     """
@@ -241,6 +221,8 @@ def minimize(
             raise ValueError(f"minimize: target must be a real number (not NaN) or None, got {target_arg!r}")
     if callback is not None and not callable(callback):
         raise ValueError(f"minimize: callback must be callable or None, got {type(callback).__name__}")
+    vectorized = flag("vectorized", vectorized, "minimize")
+    check_executor(fun, executor, vectorized)
     cls = _METHODS[method]
     _check_options(method, cls, options)
     opt = cls(distribution, lam=lam, seed=seed, maximize=maximize, **options)
@@ -271,20 +253,23 @@ def minimize(
             values: list[float | None] = []
             failures: list[tuple[int, str]] = []
             errors: list[Exception] = []
-            for j in range(lam):
-                try:
-                    y = _as_value(fun(_item(samples, j)))
-                except Exception as e:  # noqa: BLE001 -- documented: a failed evaluation is the worst
-                    errors.append(e)
-                    y = f"{type(e).__name__}: {e}"
-                n_evals += 1
-                if isinstance(y, str):
-                    values.append(None)
-                    failures.append((j, y))
-                    continue
-                values.append(y)
-                if sign * y < best_f:
-                    best_f, best_x = sign * y, _item(samples, j)
+            outcomes = evaluations(fun, samples, lam, executor, vectorized)
+            try:
+                for j, y, e in outcomes:
+                    if e is not None:
+                        errors.append(e)
+                    n_evals += 1
+                    if isinstance(y, str):
+                        values.append(None)
+                        failures.append((j, y))
+                        continue
+                    values.append(y)
+                    if sign * y < best_f:
+                        best_f, best_x = sign * y, _item(samples, j)
+            except ExecutorRefused as e:
+                raise ObjectiveError(str(e), result("failed")) from e.__cause__
+            finally:
+                outcomes.close()  # cancels an executor's pending futures
             opt.tell(samples, _surrogate(values, maximize))
             record = {
                 "iteration": opt.t,
@@ -299,6 +284,9 @@ def minimize(
             if n_failed_rounds and (len(history) == 1 or n_failed_rounds >= max_failed_rounds):
                 when = "the first round" if len(history) == 1 else f"{n_failed_rounds} consecutive rounds"
                 j, msg = failures[0]
+                if executor is not None and "pickle" in msg.lower():
+                    msg += " (the executor could not pickle the objective, a sample or a value: define the "
+                    msg += "objective at module level, or use a ThreadPoolExecutor)"
                 err = ObjectiveError(
                     f"minimize: every evaluation failed in {when} (lam={lam}, {n_evals} evaluations); "
                     f"first failure of round {len(history)}, sample {j}: {msg}",
