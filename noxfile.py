@@ -25,8 +25,10 @@ BASE_PACKAGES = {"pip", "setuptools", "wheel"}
 
 
 def _installed(session: nox.Session) -> set[str]:
-    out = session.run("python", "-m", "pip", "list", "--format=json", silent=True)
-    return {p["name"].lower().replace("_", "-") for p in json.loads(out)}
+    out = session.run("python", "-m", "pip", "--disable-pip-version-check", "list", "--format=json", silent=True)
+    # nox returns stdout and stderr together: pip's warnings may surround the one JSON line
+    listing = next(line for line in str(out).splitlines() if line.startswith("["))
+    return {p["name"].lower().replace("_", "-") for p in json.loads(listing)}
 
 
 def _pytest(session: nox.Session, *paths: str) -> None:
