@@ -1,5 +1,8 @@
 import json
+import os
 
+import numpy as np
+import pytest
 import torch
 
 from asng_nas.bench import bench_iteration, main
@@ -24,8 +27,9 @@ def test_mixed_forward_runs_every_edge():
 
 def test_bench_iteration_tiny(tmp_path):
     res = bench_iteration(n_cells=2, channels=4, batch_size=4, image_size=8, repeats=2, warmup=1)
-    assert res["asng_seconds"] > 0 and res["darts_seconds"] > 0
-    assert res["ratio_darts_over_asng"] > 1.0
+    # timings are the benchmark's claim (results/nas), not a unit test's: check what they are made of
+    assert all(np.isfinite(res[k]) for k in ("asng_seconds", "darts_seconds"))
+    assert res["ratio_darts_over_asng"] == pytest.approx(res["darts_seconds"] / res["asng_seconds"], rel=1e-3)
     main(
         [
             "--out",
@@ -45,5 +49,24 @@ def test_bench_iteration_tiny(tmp_path):
         ]
     )
     doc = json.load(open(tmp_path / "search_iteration.json"))
-    assert doc["ratio_darts_over_asng"] > 0
+    assert (doc["n_cells"], doc["channels"], doc["batch_size"], doc["image_size"]) == (2, 4, 2, 8)
+    assert doc["ratio_darts_over_asng"] == pytest.approx(doc["darts_seconds"] / doc["asng_seconds"], rel=1e-3)
     assert (tmp_path / "search_iteration.csv").read_text().startswith("n_cells,")
+
+
+def test_distributed_bench_records_what_it_ran(tmp_path, monkeypatch):
+    """A tiny run of the 1-vs-N-process throughput bench: every lambda listed gets its rows (the
+    multi-process one only where lambda >= the process count), and the batch size and iterations
+    recorded are the configured ones (timings are not checked)."""
+    from asng_nas.bench.distributed import main as distributed_main
+
+    monkeypatch.setattr(os, "cpu_count", lambda: 1)  # one thread count: fewer one-process runs
+    argv = ["--out", str(tmp_path), "--iters", "1", "--size", "16", "--batch-size", "8", "--iters-per-epoch", "2"]
+    res = distributed_main([*argv, "--procs", "3", "--lams", "2,3"])
+    assert json.load(open(tmp_path / "distributed_throughput.json"))["rows"] == res["rows"]
+    assert res["lambdas"] == [2, 3]
+    assert [(r["lambda"], r["processes"]) for r in res["rows"]] == [(2, 1), (3, 1), (3, 3)]  # 2 < 3 processes
+    for r in res["rows"]:
+        assert (r["batch_size"], r["iterations_per_epoch"], r["timed_iterations"]) == (8, 2, 2)
+        assert r["timed_images"] == 2 * r["lambda"] * 8 * 2  # weight + theta step, 2 iterations
+    assert (res["batch_size"], res["iterations_per_epoch"], res["timed_epochs"]) == (8, 2, 1)

@@ -111,3 +111,26 @@ def test_retrain_and_evaluate_commands(tmp_path, capsys):
     assert "test error" in capsys.readouterr().out
     assert main(["evaluate", "--model", str(r / "model.pt")]) == 0
     assert "test_error" in capsys.readouterr().out
+
+
+def test_search_config_owns_the_lambdas():
+    """SearchConfig alone resolves and validates lambda: unset, both default to the world size
+    (at least 2); the CLI passes the flags and the world size and sets nothing itself."""
+    from asng_nas.cli.commands import _configs
+    from asng_nas.search.config import SearchConfig
+
+    assert (SearchConfig().lam_x, SearchConfig().lam_theta) == (2, 2)
+    cfg = SearchConfig(world_size=3)
+    assert (cfg.lam_x, cfg.lam_theta) == (3, 3)
+    assert SearchConfig(lam_x=None, lam_theta=5, world_size=4).lam_x == 4  # type: ignore[arg-type]
+    for bad in ({"lam_x": 0}, {"lam_theta": 1}, {"lam_x": 2, "world_size": 3}):
+        with pytest.raises(ValueError, match="lam"):
+            SearchConfig(**bad)
+    with pytest.raises(ValueError, match="world size 4"):
+        SearchConfig(lam_x=2, lam_theta=2).check_lambdas(4)
+
+    args = parse_args(["inpaint-search", "--lam-theta", "6"])
+    cfg = _configs(args, world_size=4)["search_config"]
+    assert (cfg.lam_x, cfg.lam_theta, cfg.world_size, cfg.schedule) == (4, 6, 4, "iteration")
+    assert args.lam_x is None  # the namespace is left as parsed
+    assert _configs(parse_args(["search"]))["search_config"].lam_x == 2

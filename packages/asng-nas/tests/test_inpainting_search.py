@@ -93,3 +93,20 @@ def test_cli_inpaint_search_and_retrain(tmp_path, capsys):
     assert (tmp_path / "r" / "metrics.json").exists()
     assert main(["inpaint-search", "--data-dir", str(tmp_path / "missing"), "--out", str(out), *common]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_export_gets_its_inputs_explicitly(faces, tmp_path):
+    from asng_nas.inpainting.task import InpaintingExport, export_inpainting
+
+    s = _search(faces, tmp_path / "s", "cat")
+    ex = s.export
+    assert isinstance(ex, InpaintingExport)
+    assert ex.model is s.model and ex.task is s.task and ex.test_loader is s.test_loader
+    dist, theta = s.asng.distribution, s.asng.theta
+    doc = ex(tmp_path / "a", s.space, dist, theta, extra={"k": 1})
+    assert doc["k"] == 1 and (tmp_path / "a" / "architecture.json").exists()
+    assert (tmp_path / "a" / "inpainting.png").exists() == (tmp_path / "a" / "architecture.png").exists()
+    bare = export_inpainting(
+        tmp_path / "b", s.space, dist, theta
+    )  # without model, task, loader: no figure of restorations
+    assert bare["architecture"] == doc["architecture"] and not (tmp_path / "b" / "inpainting.png").exists()

@@ -11,7 +11,7 @@ auxiliary loss weight ``aux_weight``, cutout, gradient clipping; a checkpoint pe
 from __future__ import annotations
 
 import json
-import time
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..search.loop import cosine_lr, write_logs
+from ..search.training import Callback, CheckpointCallback, TrainState, train_loop
 from ..search.utils import atomic_torch_save, atomic_write_text, autocast, resolve_device, seed_everything
 from .augment import Augment
 from .data import ImageData, Loader
@@ -120,8 +121,12 @@ def retrain(
     config: CellRetrainConfig | None = None,
     device: str | torch.device | None = None,
     resume: bool = False,
+    callbacks: Sequence[Callback] = (),
 ) -> dict[str, Any]:
     """Train the network of ``genotype`` on the whole training set, evaluate on the test set.
+
+    ``resume``: continue from ``out_dir/retrain_checkpoint.pt`` when it exists. ``callbacks``: more
+    :data:`~asng_nas.search.training.Callback` s, called after each epoch's record, checkpoint and logs.
 
     Returns a summary ``{"test_error", "n_params", "channels", ...}`` (also in ``model.pt`` and
     ``retrain_summary.json`` under ``out_dir``).
@@ -147,27 +152,19 @@ def retrain(
     aug = Augment(data.augment.pad, data.augment.flip, cutout)
     gen = torch.Generator(device=dev).manual_seed(cfg.seed + 1)
     sgd = torch.optim.SGD(model.parameters(), lr=cfg.lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay)
-    ckpt = out / "retrain_checkpoint.pt"
-    epoch, seconds, history = 0, 0.0, []
-    if resume and ckpt.is_file():
-        st = torch.load(ckpt, map_location="cpu", weights_only=False)
-        model.load_state_dict(st["model"])
-        sgd.load_state_dict(st["sgd"])
-        gen.set_state(st["generator"])
-        torch.set_rng_state(st["torch_rng"])
-        if dev.type == "cuda" and st.get("cuda_rng") is not None:
-            torch.cuda.set_rng_state_all(st["cuda_rng"])
-        epoch, seconds, history = st["epoch"], st["seconds"], st["history"]
+    state = TrainState(model, sgd, dev, generator=gen)
+    if resume:
+        state.resume(out / "retrain_checkpoint.pt")
     n_iter = len(train) if not cfg.iters_per_epoch else min(len(train), cfg.iters_per_epoch)
     from tqdm.auto import tqdm
 
-    while epoch < cfg.epochs:
+    def epoch_step(st: TrainState) -> dict[str, Any]:
+        epoch = st.step
         lr = cosine_lr(cfg.lr, cfg.lr_min, epoch, cfg.epochs)
         for g in sgd.param_groups:
             g["lr"] = lr
         model.drop_prob = cfg.drop_path * epoch / cfg.epochs
         model.train()
-        t0 = time.perf_counter()
         tot, correct, n = 0.0, 0, 0
         batches = train.epoch(epoch)
         bar = tqdm(
@@ -198,35 +195,28 @@ def retrain(
             bar.set_postfix(loss=f"{tot / n:.3f}", acc=f"{correct / n:.3f}", refresh=False)
             bar.update(1)
         bar.close()
-        seconds += time.perf_counter() - t0
-        epoch += 1
-        rec: dict[str, Any] = {
-            "epoch": epoch,
+        return {
+            "epoch": epoch + 1,
             "lr": lr,
             "drop_path": model.drop_prob,
             "train_loss": tot / max(n, 1),
             "train_accuracy": correct / max(n, 1),
-            "train_seconds": seconds,
         }
-        if (cfg.eval_every and epoch % cfg.eval_every == 0) or epoch == cfg.epochs:
+
+    def record(st: TrainState, rec: dict[str, Any]) -> None:
+        rec["train_seconds"] = st.seconds
+        if (cfg.eval_every and st.step % cfg.eval_every == 0) or st.step == cfg.epochs:
             rec.update(_evaluate(model, test, cfg.amp))
-        history.append(rec)
-        atomic_torch_save(
-            {
-                "model": model.state_dict(),
-                "sgd": sgd.state_dict(),
-                "generator": gen.get_state(),
-                "torch_rng": torch.get_rng_state(),
-                "cuda_rng": torch.cuda.get_rng_state_all() if dev.type == "cuda" else None,
-                "epoch": epoch,
-                "seconds": seconds,
-                "history": history,
-            },
-            ckpt,
-        )
-        write_logs(out, history, stem="retrain_log")
+        st.history.append(rec)
+
+    def report(st: TrainState, rec: dict[str, Any]) -> None:
+        write_logs(out, st.history, stem="retrain_log")
         if cfg.progress:
             print(json.dumps({k: round(v, 5) if isinstance(v, float) else v for k, v in rec.items()}), flush=True)
+
+    save = CheckpointCallback(out / "retrain_checkpoint.pt", cfg.epochs)
+    train_loop(state, cfg.epochs, epoch_step, [record, save, report, *callbacks])
+    seconds = state.seconds
     final = _evaluate(model, test, cfg.amp)
     summary = {
         "test_error": final["test_error"],

@@ -10,48 +10,40 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .parser import parse_args
+from .parser import config_from_args, parse_args
 
 __all__ = ["main"]
 
 
-def _launch(args: argparse.Namespace) -> tuple[Any, Any, int]:
-    """Device, searcher class and rank: one process, or torchrun's process group."""
+def _launch(args: argparse.Namespace) -> tuple[Any, Any, int, int]:
+    """Device, searcher class, rank and world size: one process, or torchrun's process group."""
     from ..search.distributed import DistributedSearcher, init_distributed, world_info
     from ..search.searcher import Searcher
 
     rank, world, _ = world_info()
-    for flag in ("lam_x", "lam_theta"):
-        if getattr(args, flag) is None:
-            setattr(args, flag, max(2, world))
     if world > 1:
         device = init_distributed(None if args.device == "auto" else ("gloo" if args.device == "cpu" else None))
-        return device, DistributedSearcher, rank
-    return args.device, Searcher, rank
+        return device, DistributedSearcher, rank, world
+    return args.device, Searcher, rank, world
 
 
-def _search_config(args: argparse.Namespace, schedule: str) -> Any:
-    from ..search.searcher import SearchConfig
+def _configs(args: argparse.Namespace, world_size: int = 1) -> dict[str, Any]:
+    """The config dataclasses the command ``args.command`` runs with, built from its flags
+    (``world_size``: the processes of a search, which set the default lambdas)."""
+    if args.command in ("search", "inpaint-search"):
+        from ..search.config import SearchConfig
 
-    return SearchConfig(
-        epochs=args.epochs,
-        lr=args.lr,
-        lr_min=args.lr_min,
-        momentum=args.momentum,
-        weight_decay=args.weight_decay,
-        grad_clip=args.grad_clip,
-        lam_x=args.lam_x,
-        lam_theta=args.lam_theta,
-        alpha=args.alpha,
-        delta0=args.delta0,
-        seed=args.seed,
-        schedule=schedule,
-        iters_per_epoch=args.iters_per_epoch,
-        eval_every=args.eval_every,
-        amp=args.amp,
-        channels_last=args.channels_last,
-        progress=args.progress,
-    )
+        schedule = {"schedule": "iteration"} if args.command == "inpaint-search" else {}
+        return {"search_config": config_from_args(SearchConfig, args, world_size=world_size, **schedule)}
+    if args.command == "retrain":
+        from ..classification.retrain import CellRetrainConfig
+
+        return {"retrain_config": config_from_args(CellRetrainConfig, args)}
+    if args.command == "inpaint-retrain":
+        from ..inpainting.task import InpaintRetrainConfig
+
+        return {"retrain_config": config_from_args(InpaintRetrainConfig, args)}
+    return {}
 
 
 def _say(rank: int) -> Any:
@@ -77,10 +69,10 @@ def _search(args: argparse.Namespace) -> int:
     from ..classification.genotype import format_genotype
     from ..classification.task import build_search
 
-    device, searcher_cls, rank = _launch(args)
+    device, searcher_cls, rank, world = _launch(args)
     say = _say(rank)
     data = load_dataset(args.dataset, args.data_dir)
-    cfg = _search_config(args, args.schedule)
+    cfg = _configs(args, world)["search_config"]
     aug = Augment(data.augment.pad, data.augment.flip, args.cutout)
     searcher = build_search(
         data,
@@ -115,30 +107,10 @@ def _search(args: argparse.Namespace) -> int:
 def _retrain(args: argparse.Namespace) -> int:
     from ..classification.data import load_dataset
     from ..classification.export import load_genotype
-    from ..classification.retrain import CellRetrainConfig, retrain
+    from ..classification.retrain import retrain
 
     data = load_dataset(args.dataset, args.data_dir)
-    cfg = CellRetrainConfig(
-        epochs=args.epochs,
-        batch_size=args.batch_size,
-        lr=args.lr,
-        lr_min=args.lr_min,
-        momentum=args.momentum,
-        weight_decay=args.weight_decay,
-        grad_clip=args.grad_clip,
-        drop_path=args.drop_path,
-        aux_weight=args.aux_weight,
-        cutout=args.cutout,
-        n_cells=args.cells,
-        channels=args.channels,
-        target_params=args.target_params,
-        seed=args.seed,
-        iters_per_epoch=args.iters_per_epoch,
-        eval_every=args.eval_every,
-        amp=args.amp,
-        channels_last=args.channels_last,
-        progress=args.progress,
-    )
+    cfg = _configs(args)["retrain_config"]
     summary = retrain(load_genotype(args.arch), data, args.out, cfg, args.device, args.resume)
     print(
         f"retrained {summary['n_cells']} cells, C = {summary['channels']}, "
@@ -165,7 +137,7 @@ def _ints(text: str) -> tuple[int, ...]:
 def _inpaint_search(args: argparse.Namespace) -> int:
     from ..inpainting.task import build_inpainting_search
 
-    device, searcher_cls, rank = _launch(args)
+    device, searcher_cls, rank, world = _launch(args)
     say = _say(rank)
     train, test, name = _faces(args)
     lo, hi = _ints(args.channel_range)
@@ -173,7 +145,7 @@ def _inpaint_search(args: argparse.Namespace) -> int:
         train,
         test,
         args.out,
-        _search_config(args, "iteration"),
+        _configs(args, world)["search_config"],
         encoding=args.encoding,
         mask=args.mask,
         n_nodes=args.nodes,
@@ -209,18 +181,11 @@ def _inpaint_search(args: argparse.Namespace) -> int:
 
 
 def _inpaint_retrain(args: argparse.Namespace) -> int:
-    from ..inpainting.task import InpaintRetrainConfig, load_cae_arch, retrain_inpainting
+    from ..inpainting.task import load_cae_arch, retrain_inpainting
 
     train, test, name = _faces(args)
-    cfg = InpaintRetrainConfig(
-        iterations=args.iterations,
-        lr=args.lr,
-        batch_size=args.batch_size,
-        mask=args.mask,
-        seed=args.seed,
-        eval_every=args.eval_every,
-    )
-    res = retrain_inpainting(load_cae_arch(args.arch), train, test, args.out, cfg, args.device)
+    cfg = _configs(args)["retrain_config"]
+    res = retrain_inpainting(load_cae_arch(args.arch), train, test, args.out, cfg, args.device, args.resume)
     print(
         f"retrained on {name}: {res['parameters']} parameters, test PSNR {res['test_psnr']:.2f} dB, "
         f"SSIM {res['test_ssim']:.4f} -> {Path(args.out) / 'model.pt'}"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import math
-import time
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,7 @@ import torch.nn.functional as F
 
 from ..classification.data import Loader
 from ..search.searcher import SearchConfig, Searcher
+from ..search.training import Callback, CheckpointCallback, TrainState, train_loop
 from ..search.utils import atomic_torch_save, atomic_write_text, resolve_device, seed_everything, to_jsonable
 from .arch import CAEArch, NodeSpec
 from .masks import MASKS, apply_mask, make_masks
@@ -31,6 +32,7 @@ __all__ = [
     "InpaintingTask",
     "build_inpainting_search",
     "export_inpainting",
+    "InpaintingExport",
     "load_cae_arch",
     "InpaintRetrainConfig",
     "retrain_inpainting",
@@ -74,6 +76,13 @@ class InpaintingTask:
     def metrics(self, outputs: torch.Tensor, targets: torch.Tensor) -> dict[str, float]:
         p = capped_psnr(outputs.float(), targets)
         return {"psnr": float(p.mean()), "ssim": float(ssim(outputs.float(), targets).mean())}
+
+
+def _skip(it: Iterator[Any], n: int) -> Iterator[Any]:
+    """``it`` after its first ``n`` items."""
+    for _ in range(n):
+        next(it)
+    return it
 
 
 def evaluate_restoration(net: Any, task: InpaintingTask, loader: Loader, n_images: int) -> dict[str, float]:
@@ -135,13 +144,25 @@ def build_inpainting_search(
         cfg.schedule = "iteration"
     task = InpaintingTask(mask, train.shape[-2], train.shape[-1], n_test=len(test), test_seed=cfg.seed + 12345)
 
-    def export(out: Path, sp: CAESpace, dist: Any, theta: Any, extra: dict | None = None) -> dict:
-        return export_inpainting(out, sp, dist, theta, extra, searcher=searcher)
+    export = InpaintingExport(model, task, test_loader)
+    return searcher_cls(model, space, task, w_loader, t_loader, test_loader, cfg, out_dir, device=dev, export=export)
 
-    searcher = searcher_cls(
-        model, space, task, w_loader, t_loader, test_loader, cfg, out_dir, device=dev, export=export
-    )
-    return searcher
+
+class InpaintingExport:
+    """The export of an inpainting search, called by the searcher as
+    ``export(out_dir, space, distribution, theta, extra=...)``: :func:`export_inpainting` with the
+    supernet ``model`` (the searcher's: ``Searcher`` moves modules in place), the ``task`` and the
+    ``test_loader`` given here, at construction."""
+
+    def __init__(self, model: CAESupernet, task: InpaintingTask, test_loader: Loader | None = None):
+        self.model, self.task, self.test_loader = model, task, test_loader
+
+    def __call__(
+        self, out_dir: str | Path, space: CAESpace, distribution: Any, theta: Any, extra: dict | None = None
+    ) -> dict[str, Any]:
+        return export_inpainting(
+            out_dir, space, distribution, theta, extra, model=self.model, task=self.task, test_loader=self.test_loader
+        )
 
 
 def export_inpainting(
@@ -150,10 +171,13 @@ def export_inpainting(
     distribution: Any,
     theta: Any,
     extra: dict | None = None,
-    searcher: Searcher | None = None,
+    model: CAESupernet | None = None,
+    task: InpaintingTask | None = None,
+    test_loader: Loader | None = None,
 ) -> dict[str, Any]:
     """``architecture.json`` (choices by name, the architecture, theta), ``architecture.png``
-    and, given the searcher, ``inpainting.png`` (masked / restored / truth on test images)."""
+    and, given the supernet ``model``, the ``task`` and a ``test_loader``, ``inpainting.png``
+    (masked / restored / truth on the first test images)."""
     out = Path(out_dir)
     mode = distribution.mode(theta)
     doc = {
@@ -177,16 +201,14 @@ def export_inpainting(
 
         arch = space.decode(mode)
         draw_cae(arch, out / "architecture.png")
-        if searcher is not None and searcher.test_loader is not None:
-            batch = next(iter(searcher.test_loader.epoch(0)))
-            masked, truth = searcher.task.prepare(batch, False, None)
+        if model is not None and task is not None and test_loader is not None:
+            batch = next(iter(test_loader.epoch(0)))
+            masked, truth = task.prepare(batch, False, None)
             with torch.no_grad():
-                searcher.model.eval()
-                restored = searcher.model(masked[:8], arch)
-                searcher.model.train()
-            save_inpainting_grid(
-                masked[:8], restored, truth[:8], out / "inpainting.png", f"{getattr(searcher.task, 'mask', '')} mask"
-            )
+                model.eval()
+                restored = model(masked[:8], arch)
+                model.train()
+            save_inpainting_grid(masked[:8], restored, truth[:8], out / "inpainting.png", f"{task.mask} mask")
     except ImportError:
         pass
     return doc
@@ -216,6 +238,7 @@ class InpaintRetrainConfig:
     mask: str = "center"
     seed: int = 0
     eval_every: int = 10_000
+    checkpoint_every: int = 10_000  # iterations between two ``retrain_checkpoint.pt`` (0: only at the end)
 
 
 def retrain_inpainting(
@@ -225,10 +248,16 @@ def retrain_inpainting(
     out_dir: str | Path,
     config: InpaintRetrainConfig | None = None,
     device: str | torch.device | None = None,
+    resume: bool = False,
+    callbacks: Sequence[Callback] = (),
 ) -> dict[str, Any]:
     """Train :class:`CAENet` of ``arch`` from scratch on all of ``train``; report test PSNR/SSIM.
 
-    Writes ``out_dir/model.pt``, ``metrics.json``, ``log.jsonl`` and ``inpainting.png``.
+    Writes ``out_dir/model.pt``, ``metrics.json``, ``log.jsonl`` (at each evaluation) and
+    ``inpainting.png``, and ``retrain_checkpoint.pt`` every ``checkpoint_every`` iterations and at
+    the end. ``resume``: continue from that checkpoint when it exists (the weights are then the
+    same as an uninterrupted run's). ``callbacks``: more
+    :data:`~asng_nas.search.training.Callback` s, called after each iteration.
     """
     cfg = config or InpaintRetrainConfig()
     dev = resolve_device(device)
@@ -243,45 +272,53 @@ def retrain_inpainting(
     loader = _loader(train, cfg.batch_size, dev, shuffle=True, drop_last=True, seed=cfg.seed)
     test_loader = _loader(test, 64, dev)
     gen = torch.Generator(device=dev).manual_seed(cfg.seed + 1)
+    state = TrainState(net, opt, dev, generator=gen, scheduler=sched)
+    state.extra = {"epoch": 0, "batch": 0}  # position in the data order: epoch, batches used of it
+    if resume:
+        state.resume(out / "retrain_checkpoint.pt")
+    batches = _skip(loader.epoch(state.extra["epoch"]), state.extra["batch"])
 
-    def evaluate() -> dict[str, float]:
-        net.eval()
-        with torch.no_grad():
-            res = evaluate_restoration(net, task, test_loader, len(test))
-        net.train()
-        return res
+    def iteration(st: TrainState) -> dict[str, Any]:
+        nonlocal batches
+        batch = next(batches, None)
+        if batch is None:  # the epoch is over: the next one's order
+            st.extra["epoch"], st.extra["batch"] = st.extra["epoch"] + 1, 0
+            batches = loader.epoch(st.extra["epoch"])
+            batch = next(batches)
+        st.extra["batch"] += 1
+        masked, truth = task.prepare(batch, True, gen)
+        loss = task.loss(net(masked), truth)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        sched.step()
+        return {"loss": loss}
 
-    it, epoch, t0 = 0, 0, time.perf_counter()
-    log = []
-    while it < cfg.iterations:
-        for batch in loader.epoch(epoch):
-            masked, truth = task.prepare(batch, True, gen)
-            loss = task.loss(net(masked), truth)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            sched.step()
-            it += 1
-            if it % cfg.eval_every == 0 or it == cfg.iterations:
-                rec = {"iteration": it, "loss": float(loss.detach()), **evaluate(), "seconds": time.perf_counter() - t0}
-                log.append(rec)
-            if it >= cfg.iterations:
-                break
-        epoch += 1
-    final = log[-1]
+    def record(st: TrainState, rec: dict[str, Any]) -> None:
+        if st.step % cfg.eval_every == 0 or st.step == cfg.iterations:
+            net.eval()
+            with torch.no_grad():
+                res = evaluate_restoration(net, task, test_loader, len(test))
+            net.train()
+            st.history.append({"iteration": st.step, "loss": float(rec["loss"].detach()), **res, "seconds": st.seconds})
+            atomic_write_text(out / "log.jsonl", "".join(json.dumps(to_jsonable(r)) + "\n" for r in st.history))
+
+    save = CheckpointCallback(out / "retrain_checkpoint.pt", cfg.iterations, cfg.checkpoint_every)
+    train_loop(state, cfg.iterations, iteration, [record, save, *callbacks])
+    final = state.history[-1]
     result = {
         "architecture": arch.to_dict(),
         "parameters": sum(p.numel() for p in net.parameters()),
         "test_psnr": final["psnr"],
         "test_ssim": final["ssim"],
         "config": asdict(cfg),
-        "seconds": time.perf_counter() - t0,
+        "seconds": state.seconds,
     }
     atomic_torch_save(
         {"state_dict": net.state_dict(), "architecture": arch.to_dict(), "config": asdict(cfg)}, out / "model.pt"
     )
     atomic_write_text(out / "metrics.json", json.dumps(to_jsonable(result), indent=2) + "\n")
-    atomic_write_text(out / "log.jsonl", "".join(json.dumps(to_jsonable(r)) + "\n" for r in log))
+    atomic_write_text(out / "log.jsonl", "".join(json.dumps(to_jsonable(r)) + "\n" for r in state.history))
     try:
         from .figures import save_inpainting_grid
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import torch
 
@@ -40,8 +40,10 @@ class SearchConfig:
     momentum: float = 0.9
     weight_decay: float = 3e-4
     grad_clip: float = 5.0
-    lam_x: int = 2
-    lam_theta: int = 2
+    # architectures per weight / theta step; None (the default): the world size, at least 2.
+    # Always an int once constructed (hence the cast of the default).
+    lam_x: int = cast(int, None)
+    lam_theta: int = cast(int, None)
     alpha: float = 1.5
     delta0: float = 1.0
     seed: int = 0
@@ -52,12 +54,33 @@ class SearchConfig:
     amp: bool = True  # bf16 autocast (CUDA only)
     channels_last: bool = True  # (CUDA only)
     progress: bool = True
+    world_size: int = 1  # processes that share the architectures of a step (torchrun's WORLD_SIZE)
 
     def __post_init__(self) -> None:
         if self.schedule not in ("epoch", "iteration"):
             raise ValueError(f"schedule must be 'epoch' or 'iteration', got {self.schedule!r}")
-        if self.epochs < 1 or self.lam_x < 1 or self.lam_theta < 2:
-            raise ValueError("need epochs >= 1, lam_x >= 1 and lam_theta >= 2")
+        if self.epochs < 1:
+            raise ValueError("need epochs >= 1")
+        if self.world_size < 1:
+            raise ValueError(f"need world_size >= 1, got {self.world_size}")
+        # the paper's rule (section 2.3): lambda_x = lambda_theta = #processes, at least 2
+        if self.lam_x is None:
+            self.lam_x = max(2, self.world_size)
+        if self.lam_theta is None:
+            self.lam_theta = max(2, self.world_size)
+        self.check_lambdas(self.world_size)
+
+    def check_lambdas(self, world_size: int) -> None:
+        """Raise ``ValueError`` unless ``lam_x >= 1``, ``lam_theta >= 2`` (ASNG ranks at least two
+        samples) and both are at least ``world_size`` (every process evaluates at least one
+        architecture of each step). The one place the lambdas are validated."""
+        if self.lam_x < 1 or self.lam_theta < 2:
+            raise ValueError(f"need lam_x >= 1 and lam_theta >= 2, got {self.lam_x} and {self.lam_theta}")
+        if min(self.lam_x, self.lam_theta) < world_size:
+            raise ValueError(
+                f"lam_x={self.lam_x} and lam_theta={self.lam_theta} must be >= the world size "
+                f"{world_size}: every process evaluates at least one architecture"
+            )
 
 
 @dataclass

@@ -184,11 +184,7 @@ class DistributedSearcher(Searcher):
             raise RuntimeError("DistributedSearcher needs torch.distributed initialised (see init_distributed)")
         super().__init__(*args, **kwargs)
         self.rank, self.world = dist.get_rank(), dist.get_world_size()
-        if min(self.cfg.lam_x, self.cfg.lam_theta) < self.world:
-            raise ValueError(
-                f"lam_x={self.cfg.lam_x} and lam_theta={self.cfg.lam_theta} must be >= the world size "
-                f"{self.world}: every process evaluates at least one architecture"
-            )
+        self.cfg.check_lambdas(self.world)  # the config's rule, against the group's real size
         if self.rank != 0:
             self.test_loader = None
             self.cfg.progress = False
