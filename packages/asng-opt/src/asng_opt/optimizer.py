@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from . import _checks
-from ._samples import all_finite, copy_samples, n_samples, samples_equal
+from ._samples import all_finite, copy_samples, n_samples, samples_equal, total_is_finite
 from ._state_check import check_state_dict
 from .distribution import Distribution
 from .ranking import ranking_utility
@@ -145,7 +145,8 @@ class Optimizer(ABC):
         weights = ranking_utility(f, maximize=self.maximize)
         old = self.state
         new = self._update(old, raw, weights)  # pure: nothing is modified before this returns
-        if new is not old and not all_finite(tuple(new)):  # a guard: the update rules keep the state finite
+        finite = new is old or total_is_finite(tuple(new)) or all_finite(tuple(new))
+        if not finite:  # a guard: the update rules keep the state finite
             fields = [fld for fld, v in zip(self.state_fields, new) if not all_finite(v)]
             raise FloatingPointError(f"{name}.tell: the update made {fields} non-finite; the state is unchanged")
         self.state = new
