@@ -55,9 +55,11 @@ def tests_opt(session: nox.Session) -> None:
 
 @nox.session
 def tests_opt_extras(session: nox.Session) -> None:
-    """asng-opt with its optional extras (dask), so the distributed-evaluation tests run too."""
-    session.install(f"{OPT}[dask]", "pytest", "hypothesis")
-    _pytest(session, "packages/asng-opt/tests/test_minimize_parallel.py")
+    """asng-opt with its optional extras (dask, optuna), so the distributed-evaluation tests, the optuna
+    sampler's tests and the README examples that import them run too."""
+    session.install(f"{OPT}[dask,optuna]", "pytest", "hypothesis")
+    tests = "packages/asng-opt/tests"
+    _pytest(session, f"{tests}/test_minimize_parallel.py", f"{tests}/test_optuna_sampler.py", f"{tests}/test_readme.py")
 
 
 @nox.session
@@ -70,8 +72,8 @@ def tests_bench(session: nox.Session) -> None:
 @nox.session
 def tests_nas(session: nox.Session) -> None:
     session.install(TORCH)
-    session.install(OPT, f"{NAS}[test]")
-    _pytest(session, "packages/asng-nas/tests")
+    session.install(OPT, f"{NAS}[test]", f"{BENCH}[nas]")
+    _pytest(session, "packages/asng-nas/tests", "packages/asng-bench/tests/test_nas_compare.py")
 
 
 @nox.session
@@ -91,11 +93,13 @@ def typecheck(session: nox.Session) -> None:
 
 @nox.session
 def demo(session: nox.Session) -> None:
-    """The main job on embedded data, a few minutes on 2 CPU cores: a black-box ASNG run, a quick
-    toy study, a short cell search on the bundled digits and a short inpainting search on the
-    bundled faces. Outputs go to runs/demo/."""
+    """The main job on embedded data, about 5 minutes on 2 CPU cores: a black-box ASNG run, a quick
+    toy study, a short cell search on the bundled digits, a short inpainting search on the bundled
+    faces and a short retraining of the autoencoder it found, each printing its progress; it ends
+    with `asng-nas summary`: every output under runs/demo/ and what its numbers mean. Reruns
+    replace runs/demo/ (--overwrite)."""
     session.install(TORCH)
-    session.install(OPT, BENCH, f"{NAS}[plot,digits,inpainting]")
+    session.install(OPT, BENCH, f"{NAS}[plot,inpainting]")
     session.run("python", "packages/asng-opt/examples/blackbox.py")
     session.run(
         "asng-bench", "toy", "--alg", "asng", "--delta0", "1", "--eps-x", "0.05", "--runs", "20",
@@ -103,11 +107,23 @@ def demo(session: nox.Session) -> None:
     )  # fmt: skip
     session.run(
         "asng-nas", "search", "--epochs", "10", "--cells", "3", "--channels", "8", "--batch-size", "32",
-        "--threads", "1", "--no-progress", "--out", "runs/demo/digits-search",
+        "--threads", "1", "--out", "runs/demo/digits-search", "--overwrite",
     )  # fmt: skip
     session.run(
-        "asng-nas", "inpaint-search", "--iterations", "60", "--nodes", "10", "--channels", "16,32,64",
-        "--image-size", "32", "--threads", "1", "--no-progress", "--out", "runs/demo/inpaint-search",
+        "asng-nas", "inpaint-search", "--iterations", "300", "--batch-size", "8", "--eval-every", "20",
+        "--nodes", "10", "--channels", "16,32,64", "--image-size", "32", "--threads", "1",
+        "--out", "runs/demo/inpaint-search", "--overwrite",
+    )  # fmt: skip
+    # the supernet's shared weights after 300 SGD steps only sketch the faces: the found
+    # architecture retrained alone with Adam shows what it restores
+    session.run(
+        "asng-nas", "inpaint-retrain", "--arch", "runs/demo/inpaint-search", "--iterations", "500",
+        "--eval-every", "100", "--checkpoint-every", "0", "--image-size", "32", "--threads", "1",
+        "--out", "runs/demo/inpaint-retrain", "--overwrite",
+    )  # fmt: skip
+    session.run(
+        "asng-nas", "summary", "runs/demo/toy", "runs/demo/digits-search", "runs/demo/inpaint-search",
+        "runs/demo/inpaint-retrain",
     )  # fmt: skip
 
 
@@ -144,6 +160,14 @@ def blackbox(session: nox.Session) -> None:
 
 
 @nox.session
+def samplers(session: nox.Session) -> None:
+    """asng-opt's optuna ASNGSampler against optuna's samplers -> results/samplers/ (~8 CPU-minutes)."""
+    session.install(f"{OPT}[optuna]", BENCH)
+    args = session.posargs or ["--out", "results/samplers", "--seeds", "10", "--budget", "250", "--overwrite"]
+    session.run("asng-bench", "samplers", *args)
+
+
+@nox.session
 def toy(session: nox.Session) -> None:
     """The toy study (figures 1 and 3) at 100 runs per setting -> results/toy/ (then run `figures`)."""
     session.install(OPT, BENCH)
@@ -172,3 +196,13 @@ def figures(session: nox.Session) -> None:
     session.run(
         "asng-bench", "figures", "--toy", "results/toy", "--out", "results/figures", "--overwrite", *session.posargs
     )
+
+
+@nox.session
+def nas_compare(session: nox.Session) -> None:
+    """One-shot NAS strategies on Fashion-MNIST (asng-bench nas-compare) -> results/nas_compare/; continues a
+    previous sitting (--resume). Needs Debian's dataset-fashion-mnist (or pass --data-dir DIR after --)."""
+    session.install(TORCH)
+    session.install(OPT, NAS, f"{BENCH}[nas]")
+    args = session.posargs or ["--out", "results/nas_compare", "--jobs", "2", "--resume"]
+    session.run("asng-bench", "nas-compare", *args)

@@ -15,6 +15,7 @@ from asng_bench.blackbox.registry import (
     importable,
     main_budgets,
     quick_problems,
+    untuned_problems,
 )
 from asng_bench.blackbox.runner import HIT_COLUMNS, RUN_COLUMNS, run_one, run_study
 from asng_bench.blackbox.summary import SUMMARY_COLUMNS
@@ -112,12 +113,17 @@ def test_problem_registry_names_budgets_and_studies():
     assert set(main_budgets(400).values()) == {400}
     assert quick_problems() == ["onemax", "catsphere-K5", "mixed", "toy-fixed-x"]
     default = ["onemax", "catsphere-K5", "mixed", "toy-fixed-x", "catellipsoid-K10", "leadingones"]
-    assert default_problems() == default + (["ioh-f19-isingring"] if importable("ioh") else [])
+    with_ioh = ["ioh-f19-isingring", "ioh-f22-mis"] if importable("ioh") else []
+    assert default_problems() == default + with_ioh + ["nk-adjacent"]
+    assert untuned_problems() == ["ioh-f22-mis", "nk-adjacent"]
 
 
 def test_optimizer_registry_ours_first():
-    assert OURS == ("asng-l2", "asng-l16", "sng") == tuple(OPTIMIZERS)[:3]
-    assert [n for n, o in OPTIMIZERS.items() if o.short_only] == ["optuna-tpe", "optuna-cmaes"]
+    ablations = ("bb-no-margin", "bb-no-elitism", "bb-restart-uniform", "bb-quantile-all", "bb-log-all", "bb-lam16",
+                 "bb-ranks", "bb-lam-dim")  # fmt: skip
+    assert OURS == ("asng-bb", "asng-l2", "asng-l16", *ablations) == tuple(OPTIMIZERS)[: len(OURS)]
+    assert [OPTIMIZERS[n].role for n in OURS[:3]] == ["main", "reference", "reference"]
+    assert [n for n, o in OPTIMIZERS.items() if o.short_only] == ["bb-lam-dim", "optuna-tpe", "optuna-cmaes"]
 
 
 # ---- ERT / SP1 ---------------------------------------------------------------------------------
@@ -145,7 +151,7 @@ def test_run_one_counts_evaluations_and_hits():
     p = get_problem("onemax")
     r = run_one(p, "random", 64, 0)
     assert r["n_evals"] == 64 and not r["solved"]
-    r = run_one(p, "asng-l2", 3000, 0)  # seeded: solves OneMax (at evaluation 977 with asng-opt 0.1.0)
+    r = run_one(p, "asng-l2", 3000, 0)  # seeded: solves OneMax
     assert r["solved"] and None not in r["hits"] and r["hits"] == sorted(r["hits"])
     assert r["n_evals"] == r["hits"][-1] and r["best_gap"] == 0
     assert run_one(p, "asng-l2", 3000, 0)["hits"] == r["hits"]  # the same seed, the same run

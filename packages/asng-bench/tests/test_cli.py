@@ -24,7 +24,7 @@ from asng_bench.toy.speed import DEFAULT_SETTING
 from asng_bench.toy.tables import RUN_COLUMNS
 
 REPO = Path(__file__).resolve().parents[3]
-SUBCOMMANDS = ["overhead", "blackbox", "toy", "toy-sweep", "figures", "toy-speed", "nas-report"]
+SUBCOMMANDS = ["overhead", "blackbox", "toy", "toy-sweep", "figures", "toy-speed", "nas-report", "samplers"]
 
 
 def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:

@@ -1,7 +1,13 @@
 """The command line is unchanged: ``--help`` of every sub-command, the parsed flags and the
-configs built from them equal a snapshot (``data/cli_golden.json``) taken from the CLI as it was
-before its flags and configs were generated from the config dataclasses (when the configs were
-still filled field by field)."""
+configs built from them equal a snapshot (``data/cli_golden.json``). The parsed flags and configs
+were taken from the CLI as it was before its flags and configs were generated from the config
+dataclasses (when the configs were still filled field by field); the help texts were taken
+again when they gained their defaults and the paper-scale note (issue 13).
+
+After an intended change of the help texts, regenerate them (on the Python of ``help_python``)::
+
+    python packages/asng-nas/tests/test_cli_golden.py --regenerate-help
+"""
 
 import contextlib
 import io
@@ -15,7 +21,7 @@ import pytest
 from asng_nas.cli import parser as P
 
 GOLDEN = Path(__file__).parent / "data" / "cli_golden.json"
-COMMANDS = ["search", "retrain", "evaluate", "inpaint-search", "inpaint-retrain"]
+COMMANDS = ["search", "retrain", "evaluate", "inpaint-search", "inpaint-retrain", "summary"]
 ARGV = [
     ["search"],
     ["search", "--epochs", "3", "--lam-x", "4", "--lam-theta", "3", "--no-amp", "--schedule", "iteration"],
@@ -66,3 +72,18 @@ def test_parsed_flags_and_configs_are_unchanged(argv):
     got = configs(argv)
     for name, value in expected.items():  # new config fields may appear; none may change
         assert {k: got[name].get(k) for k in value} == value, name
+
+
+def regenerate_help() -> None:
+    """Rewrite the ``help`` part of the snapshot from the CLI as it is now (COLUMNS=100)."""
+    import os
+
+    os.environ["COLUMNS"] = "100"
+    golden = json.loads(GOLDEN.read_text())
+    golden["help"] = help_texts()
+    golden["help_python"] = list(sys.version_info[:2])
+    GOLDEN.write_text(json.dumps(golden, indent=1, sort_keys=True) + "\n")
+
+
+if __name__ == "__main__" and sys.argv[1:] == ["--regenerate-help"]:
+    regenerate_help()

@@ -106,3 +106,35 @@ def test_batched_augmentation():
     holes = (c == 0).sum(dim=(1, 2, 3))
     assert ((holes > 0) & (holes <= 16)).all()
     assert Augment(pad=4, flip=True, cutout=8)(torch.randn(3, 3, 32, 32), g).shape == (3, 3, 32, 32)
+
+
+def test_the_embedded_digits_are_scikit_learns():
+    """``asng_nas/data/digits.npz`` (read with numpy alone) holds scikit-learn's digits exactly,
+    so the default data set is the same as when it came from scikit-learn."""
+    sk = pytest.importorskip("sklearn.datasets")
+    from asng_nas.classification.data import _read_digits
+
+    images, target = _read_digits()
+    ds = sk.load_digits()
+    assert images.dtype == np.uint8 and np.array_equal(images, ds.images.astype(np.uint8))
+    assert np.array_equal(images.astype(float), ds.images) and np.array_equal(target, ds.target)
+    d = load_digits()
+    x = np.round(ds.images * (255.0 / 16.0)).astype(np.uint8)[:, None]
+    perm = np.random.default_rng(0).permutation(len(x))
+    assert np.array_equal(d.x_test.numpy(), x[perm[:297]]) and np.array_equal(d.x_train.numpy(), x[perm[297:]])
+
+
+def test_damaged_embedded_digits_are_one_line(tmp_path, monkeypatch):
+    from asng_nas.classification import data as D
+
+    bad = tmp_path / "asng_nas" / "data"
+    bad.mkdir(parents=True)
+    (bad / "digits.npz").write_bytes(b"PK\x03\x04 truncated")
+    import importlib.resources
+
+    monkeypatch.setattr(importlib.resources, "files", lambda _pkg: tmp_path / "asng_nas")
+    with pytest.raises(ValueError, match="digits.npz.*reinstall"):
+        D.load_digits()
+    (bad / "digits.npz").unlink()
+    with pytest.raises(FileNotFoundError, match="digits.npz"):
+        D.load_digits()

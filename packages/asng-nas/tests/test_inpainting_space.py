@@ -13,6 +13,18 @@ def test_paper_sizes():
     assert CAESpace("int").n_variables == 80
 
 
+def test_layouts_are_unchanged():
+    """Checkpoints written before the adoption of asng-opt's vocabulary still fit."""
+    from asng_opt import Categorical, Integer, Product
+
+    cat = CAESpace("cat", n_nodes=4, level_back=2, channels=(4, 8, 16))
+    assert cat.make_distribution().spec() == Categorical([6] * 4 + [3] * 4 + [2] * 4).spec()
+    sp = CAESpace("int", n_nodes=3, level_back=2, channel_range=(4, 16))
+    want = Product(cat=Categorical([2] * 3 + [2] * 3), int=Integer([1, 1, 1, 4, 4, 4], [3, 3, 3, 16, 16, 16]))
+    assert sp.make_distribution().spec() == want.spec()
+    assert sp.names[:4] == ["node1.skip", "node2.skip", "node3.skip", "node2.input"]
+
+
 def test_decode_cat_by_hand():
     sp = CAESpace("cat", n_nodes=4, level_back=2, channels=(4, 8, 16))
     # types: node1 k3 skip (2), node2 k1 no-skip (1), node3 k5 skip (4), node4 k5 no-skip (5)

@@ -17,7 +17,7 @@ torch.set_num_threads(1)
 @pytest.mark.parametrize("n_choices", [2, 3])
 def test_single_choice_space_stays_finite_over_long_noisy_searches(n_choices):
     """A space with one Choice went NaN in several of 100 runs of 2,000 iterations (beta > 1)."""
-    space = SearchSpace([Choice("op", tuple(range(n_choices)))])
+    space = SearchSpace(op=Choice(range(n_choices)))
     for seed in range(10):
         opt = ASNG(space.make_distribution(), seed=seed)
         rng = np.random.default_rng(seed)

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from asng_nas.classification.data import load_digits
-from asng_nas.classification.retrain import CellRetrainConfig, retrain
+from asng_nas.classification.retrain import CellRetrainConfig, load_model, retrain
 from asng_nas.classification.space import ENASSpace
 from asng_nas.inpainting.data import embedded_faces
 from asng_nas.inpainting.space import CAESpace
@@ -118,3 +118,116 @@ def test_train_state_reads_the_old_cell_retrain_checkpoint():
     st.load_state_dict(old)
     assert (st.step, st.seconds, st.history, st.extra) == (4, 1.5, [{"epoch": 4}], {})
     _same(st.model.state_dict(), net.state_dict())
+
+
+# ---- on_epoch_end, TensorBoard, torch.compile ---------------------------------------------------
+
+
+def _cells_setup():
+    space = ENASSpace()
+    g = space.decode(ASNG(space.make_distribution(), seed=2).ask(2)[0])
+    cfg = dict(epochs=2, batch_size=32, n_cells=3, channels=4, iters_per_epoch=2, cutout=2, progress=False)
+    return g, load_digits(), cfg
+
+
+def test_on_epoch_end_gets_each_log_record(faces, cae, tmp_path):
+    g, data, kw = _cells_setup()
+    got = []
+    retrain(g, data, tmp_path / "cells", CellRetrainConfig(**kw), "cpu", on_epoch_end=got.append)
+    rows = [json.loads(x) for x in open(tmp_path / "cells" / "retrain_log.jsonl")]
+    assert [r["epoch"] for r in got] == [1, 2] and "test_error" in got[-1]
+    assert len(got) == len(rows) and all(a == pytest.approx(b) for a, b in zip(got, rows))
+
+    train, test = faces
+    got = []
+    cfg = InpaintRetrainConfig(iterations=4, eval_every=2, batch_size=8, checkpoint_every=0)
+    retrain_inpainting(cae, train, test, tmp_path / "cae", cfg, "cpu", on_epoch_end=got.append)
+    rows = [json.loads(x) for x in open(tmp_path / "cae" / "log.jsonl")]
+    assert [r["iteration"] for r in got] == [2, 4]
+    assert len(got) == len(rows) and all(a == pytest.approx(b) for a, b in zip(got, rows))
+
+
+def _has_tensorboard() -> bool:
+    try:
+        import torch.utils.tensorboard  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+@pytest.mark.skipif(_has_tensorboard(), reason="tensorboard is installed: the missing-package error cannot occur")
+def test_tensorboard_without_the_package_is_a_clear_error_that_writes_nothing(faces, cae, tmp_path):
+    g, data, kw = _cells_setup()
+    cfg = CellRetrainConfig(**kw, tensorboard=str(tmp_path / "tb"))
+    with pytest.raises(ImportError, match="needs the tensorboard package"):
+        retrain(g, data, tmp_path / "out", cfg, "cpu")
+    train, test = faces
+    icfg = InpaintRetrainConfig(iterations=2, batch_size=8, tensorboard=str(tmp_path / "tb"))
+    with pytest.raises(ImportError, match="needs the tensorboard package"):
+        retrain_inpainting(cae, train, test, tmp_path / "out", icfg, "cpu")
+    assert list(tmp_path.iterdir()) == []  # refused before anything was written
+    retrain(g, data, tmp_path / "out", CellRetrainConfig(**kw), "cpu")  # not asked for: no error
+
+
+@pytest.mark.skipif(not _has_tensorboard(), reason="the optional tensorboard package is not installed")
+def test_tensorboard_logger_writes_every_number_of_the_records(tmp_path):
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    g, data, kw = _cells_setup()
+    retrain(g, data, tmp_path / "out", CellRetrainConfig(**kw, tensorboard=str(tmp_path / "tb")), "cpu")
+    rows = [json.loads(x) for x in open(tmp_path / "out" / "retrain_log.jsonl")]
+    ev = EventAccumulator(str(tmp_path / "tb"))
+    ev.Reload()
+    assert {"train_loss", "train_accuracy", "lr", "test_error"} <= set(ev.Tags()["scalars"])
+    loss = ev.Scalars("train_loss")
+    assert [e.step for e in loss] == [1, 2]
+    assert [e.value for e in loss] == pytest.approx([r["train_loss"] for r in rows], rel=1e-6)
+
+
+def test_compile_setting_is_checked_and_traced_training_matches_eager(faces, cae, tmp_path):
+    """``compile="aot_eager"``: torch.compile's tracing (dynamo + AOT autograd) without code
+    generation, fast enough for a unit test; the weights equal the eager run's up to rounding."""
+    with pytest.raises(ValueError, match="compile must be one of"):
+        CellRetrainConfig(compile="yes")
+    with pytest.raises(ValueError, match="compile must be one of"):
+        InpaintRetrainConfig(compile="fast")
+    train, test = faces
+    base = dict(iterations=3, eval_every=3, batch_size=8, checkpoint_every=0)
+    retrain_inpainting(cae, train, test, tmp_path / "eager", InpaintRetrainConfig(**base), "cpu")
+    retrain_inpainting(cae, train, test, tmp_path / "traced", InpaintRetrainConfig(**base, compile="aot_eager"), "cpu")
+    a, b = _weights(tmp_path / "eager" / "model.pt"), _weights(tmp_path / "traced" / "model.pt")
+    assert a.keys() == b.keys()
+    for k in a:
+        torch.testing.assert_close(a[k], b[k], rtol=1e-5, atol=1e-6)
+
+
+class _Payload:  # a class torch.load(weights_only=True) does not know
+    pass
+
+
+def test_checkpoints_and_models_load_with_weights_only(faces, cae, tmp_path):
+    """The retraining's files load with ``torch.load(..., weights_only=True)`` (optimizer and
+    scheduler states included); a checkpoint holding anything else is refused with a one-line
+    error naming it, before the run changes anything."""
+    train, test = faces
+    cfg = InpaintRetrainConfig(iterations=2, eval_every=2, batch_size=8, checkpoint_every=1)
+    retrain_inpainting(cae, train, test, tmp_path / "a", cfg, "cpu")
+    st = torch.load(tmp_path / "a" / "retrain_checkpoint.pt", weights_only=True)
+    assert st["optimizer"]["state"] and st["scheduler"]["last_epoch"] == 2
+    torch.load(tmp_path / "a" / "model.pt", weights_only=True)
+
+    bad = tmp_path / "b" / "retrain_checkpoint.pt"
+    bad.parent.mkdir()
+    torch.save({**st, "extra": {"epoch": 0, "batch": 0, "x": _Payload()}}, bad)
+    with pytest.raises(ValueError, match=r"retrain_checkpoint\.pt: not a readable training checkpoint"):
+        retrain_inpainting(cae, train, test, tmp_path / "b", cfg, "cpu", resume=True)
+    assert sorted(p.name for p in (tmp_path / "b").iterdir()) == ["retrain_checkpoint.pt"]
+
+    g, data, kw = _cells_setup()
+    retrain(g, data, tmp_path / "c", CellRetrainConfig(**kw), "cpu")
+    torch.load(tmp_path / "c" / "retrain_checkpoint.pt", weights_only=True)
+    model, info = load_model(tmp_path / "c" / "model.pt")
+    assert info["channels"] == kw["channels"]
+    torch.save({"format": "asng-nas-model-v1", "x": _Payload()}, tmp_path / "evil.pt")
+    with pytest.raises(ValueError, match=r"evil\.pt: not a readable training checkpoint"):
+        load_model(tmp_path / "evil.pt")

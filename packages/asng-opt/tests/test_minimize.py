@@ -6,7 +6,16 @@ import pytest
 from helpers import deep_equal
 
 from asng_opt import ASNG, Categorical, Gaussian, Integer, Product, minimize
+from asng_opt.blackbox import BlackBoxASNG, default_lam
 from asng_opt.minimize import STOP_REASONS, ObjectiveError
+
+#: minimize's two configurations of ASNG: the black-box default (None) and the paper's
+CONFIGS = [None, "paper"]
+
+
+def default_lam_of(config, dist, max_evals):
+    """The lam minimize picks when none is given (the tests check that the run used it)."""
+    return 2 if config == "paper" else default_lam(dist, max_evals)
 
 
 def onemax_like(c):
@@ -15,17 +24,25 @@ def onemax_like(c):
 
 @pytest.mark.parametrize("seed", range(5))
 def test_finds_optimum_of_small_problem(seed):
-    # lam = 4: measured 20/20 seeds within 272 evaluations (lam = 2 converged early on 3/20)
-    res = minimize(onemax_like, Categorical([4] * 12), max_evals=4000, seed=seed, lam=4)
+    # the paper's ASNG with lam = 4: measured 20/20 seeds within 272 evaluations (lam = 2 converged
+    # early on 3/20); it stops "converged" (no restart)
+    res = minimize(onemax_like, Categorical([4] * 12), max_evals=4000, seed=seed, lam=4, config="paper")
     assert res.fun == 0.0 and onemax_like(res.x) == 0.0
     assert np.all(res.most_likely == 2)
     assert res.stop_reason == "converged" and res.n_evals <= 4000
     assert len(res.history) == res.n_iterations and res.history[-1]["n_evals"] == res.n_evals
 
 
-def test_budget_is_respected_and_odd_budget_rounds_down():
-    res = minimize(onemax_like, Categorical([4] * 12), max_evals=11, seed=0)
-    assert res.n_evals == 10 and res.stop_reason == "max_evals"
+@pytest.mark.parametrize("config, max_evals", [("paper", 11), (None, 11), (None, 25), (None, 1000)])
+def test_budget_is_respected_and_odd_budget_rounds_down(config, max_evals):
+    # the last partial round is not run
+    res = minimize(onemax_like, Categorical([4] * 12), max_evals=max_evals, seed=0, config=config)
+    lam = default_lam_of(config, Categorical([4] * 12), max_evals)
+    assert max_evals % lam  # a budget that is not a multiple of lam
+    assert res.optimizer.lam == lam and res.stop_reason == "max_evals"
+    assert res.n_evals == max_evals // lam * lam and res.n_iterations * lam == res.n_evals
+    if config == "paper":
+        assert res.n_evals == 10
 
 
 def test_target_stops_early():
@@ -96,9 +113,12 @@ def test_maximize_negative_target_is_not_met_by_worse_values():
     assert all(v is None or v < -2 for h in res.history[:-1] for v in h["values"])
 
 
-def test_minimize_target_unreachable_runs_on():
-    res = minimize(onemax_like, Categorical([4] * 12), max_evals=40, seed=0, target=-1)
-    assert res.stop_reason == "max_evals" and res.n_evals == 40
+@pytest.mark.parametrize("config", CONFIGS)
+def test_minimize_target_unreachable_runs_on(config):
+    res = minimize(onemax_like, Categorical([4] * 12), max_evals=40, seed=0, target=-1, config=config)
+    lam = default_lam_of(config, Categorical([4] * 12), 40)
+    assert res.optimizer.lam == lam
+    assert res.stop_reason == "max_evals" and res.n_evals == 40 // lam * lam
 
 
 # ---- 2. failures -------------------------------------------------------------------------------------
@@ -158,7 +178,8 @@ def test_first_round_chains_the_first_raised_exception():
     assert str(info.value.__cause__) == "second"
 
 
-def test_first_round_with_one_success_goes_on():
+@pytest.mark.parametrize("config", CONFIGS)
+def test_first_round_with_one_success_goes_on(config):
     calls = {"n": 0}
 
     def fun(c):
@@ -167,14 +188,17 @@ def test_first_round_with_one_success_goes_on():
 
     # round 1 has a success; rounds 2.. fail entirely -> raises after max_failed_rounds of them
     with pytest.raises(ObjectiveError, match="3 consecutive rounds") as info:
-        minimize(fun, Categorical([4] * 12), max_evals=1000, seed=0, max_failed_rounds=3)
+        minimize(fun, Categorical([4] * 12), max_evals=1000, seed=0, max_failed_rounds=3, config=config)
     res = info.value.result
-    assert res.n_iterations == 4 and res.n_evals == 8 and len(res.history) == 4
+    lam = default_lam_of(config, Categorical([4] * 12), 1000)
+    assert res.optimizer.lam == lam
+    assert res.n_iterations == 4 and res.n_evals == 4 * lam and len(res.history) == 4
     assert res.fun == 1.0 and res.x is not None and res.stop_reason == "failed"
     assert [h["best"] for h in res.history] == [1.0] * 4
 
 
-def test_later_failed_rounds_raise_after_default_number():
+@pytest.mark.parametrize("config", CONFIGS)
+def test_later_failed_rounds_raise_after_default_number(config):
     calls = {"n": 0}
 
     def fun(c):
@@ -184,28 +208,42 @@ def test_later_failed_rounds_raise_after_default_number():
         return onemax_like(c)
 
     with pytest.raises(ObjectiveError, match="10 consecutive rounds") as info:
-        minimize(fun, Categorical([4] * 12), max_evals=1000, seed=0)
-    assert info.value.result.n_iterations == 2 + 10
-    assert str(info.value.__cause__) == "call 23"  # first failure of the last round
-    assert "round 12, sample 0: Boom: call 23" in str(info.value)
+        minimize(fun, Categorical([4] * 12), max_evals=1000, seed=0, config=config)
+    lam = default_lam_of(config, Categorical([4] * 12), 1000)
+    assert info.value.result.optimizer.lam == lam
+    ok_rounds = math.ceil(4 / lam)  # the rounds holding the 4 successful calls (2 with lam = 2)
+    n_rounds = ok_rounds + 10
+    first_call = (n_rounds - 1) * lam + 1  # first call of the last round (23 with lam = 2)
+    assert info.value.result.n_iterations == n_rounds
+    assert str(info.value.__cause__) == f"call {first_call}"  # first failure of the last round
+    assert f"round {n_rounds}, sample 0: Boom: call {first_call}" in str(info.value)
 
 
-def test_failed_rounds_that_are_not_consecutive_do_not_raise():
+@pytest.mark.parametrize("config", CONFIGS)
+def test_failed_rounds_that_are_not_consecutive_do_not_raise(config):
+    lam = default_lam_of(config, Categorical([4] * 12), 80)
+
     def fun(c):
         fun.n += 1
-        return None if (fun.n - 1) // 2 % 2 else onemax_like(c)  # every other round fails entirely
+        return None if (fun.n - 1) // lam % 2 else onemax_like(c)  # every other round fails entirely
 
     fun.n = 0
-    res = minimize(fun, Categorical([4] * 12), max_evals=80, seed=0, max_failed_rounds=2)
-    assert res.stop_reason == "max_evals" and res.n_evals == 80
-    assert sum(h["values"] == [None, None] for h in res.history) == 20
+    res = minimize(fun, Categorical([4] * 12), max_evals=80, seed=0, max_failed_rounds=2, config=config)
+    assert res.optimizer.lam == lam
+    n_rounds = 80 // lam  # 40 with lam = 2
+    assert res.stop_reason == "max_evals" and res.n_evals == n_rounds * lam
+    assert sum(h["values"] == [None] * lam for h in res.history) == n_rounds // 2
+    assert all(None not in h["values"] for h in res.history[::2])
 
 
 # ---- 3. inputs are left alone, runs repeat ---------------------------------------------------------
 
 
-@pytest.mark.parametrize("method", ["asng", "sng", "adam"])
-def test_distribution_is_not_modified_and_runs_repeat(method):
+METHOD_CONFIGS = [("asng", None), ("asng", "paper"), ("sng", None), ("adam", None)]
+
+
+@pytest.mark.parametrize("method, config", METHOD_CONFIGS)
+def test_distribution_is_not_modified_and_runs_repeat(method, config):
     dist = Product(c=Categorical([4] * 6), k=Integer(0, 9, size=2), g=Gaussian(0.0, 1.0, size=2))
     prior = {
         "c": np.tile([0.7, 0.1, 0.1, 0.1], (6, 1)),
@@ -217,7 +255,7 @@ def test_distribution_is_not_modified_and_runs_repeat(method):
     def f(s):
         return float(np.sum(s["c"] != 0) + np.sum(np.abs(s["k"] - 3)) + np.sum(s["g"] ** 2))
 
-    runs = [minimize(f, dist, max_evals=200, seed=7, method=method, theta=prior) for _ in range(2)]
+    runs = [minimize(f, dist, max_evals=200, seed=7, method=method, config=config, theta=prior) for _ in range(2)]
     # nothing the caller passed changed: the space's structure, its starting point, the prior
     assert dist.spec() == spec0 and deep_equal(dist.initial_theta(), initial0)
     assert deep_equal(prior, prior0)
@@ -226,25 +264,27 @@ def test_distribution_is_not_modified_and_runs_repeat(method):
     assert deep_equal(a.history, b.history) and deep_equal(a.x, b.x) and a.fun == b.fun
     assert deep_equal(a.optimizer.state_dict(), b.optimizer.state_dict())
     # the run started from the prior: its first round is what an optimizer on the prior draws
-    start = ASNG(dist, theta=prior, seed=7)
+    # (the black-box ASNG projects it with its margin: the same point here, inside the margin)
+    start = (BlackBoxASNG if method == "asng" and config is None else ASNG)(dist, lam=2, theta=prior, seed=7)
     assert deep_equal(start.theta, dist.project(dist.check_theta(prior)))
     first = start.ask()
     seen = []
-    minimize(lambda s: seen.append(s) or f(s), dist, max_evals=2, seed=7, method=method, theta=prior)
+    minimize(lambda s: seen.append(s) or f(s), dist, max_evals=2, seed=7, method=method, config=config, theta=prior)
     assert deep_equal(seen[0], {k: v[0] for k, v in first.items()})
     assert deep_equal(seen[1], {k: v[1] for k, v in first.items()})
     # ... and not what the maximum-entropy start draws
     unseen = []
-    minimize(lambda s: unseen.append(s) or f(s), dist, max_evals=2, seed=7, method=method)
+    minimize(lambda s: unseen.append(s) or f(s), dist, max_evals=2, seed=7, method=method, config=config)
     assert not deep_equal(unseen[0], seen[0])
     assert deep_equal(prior, prior0)
 
 
-@pytest.mark.parametrize("method", ["asng", "sng", "adam"])
-def test_a_strong_prior_sets_the_first_round(method):
+@pytest.mark.parametrize("method, config", METHOD_CONFIGS)
+def test_a_strong_prior_sets_the_first_round(method, config):
     dist = Categorical([5] * 4)
     prior = np.tile([0.02, 0.02, 0.9, 0.03, 0.03], (4, 1))  # mode 2; the uniform start has none
-    assert np.array_equal(ASNG(dist, theta=prior).most_likely(), [2] * 4)
+    cls = BlackBoxASNG if method == "asng" and config is None else ASNG
+    assert np.array_equal(cls(dist, theta=prior).most_likely(), [2] * 4)
     for theta, expect in ((prior, 2), (None, None)):
         seen = []
 
@@ -252,14 +292,17 @@ def test_a_strong_prior_sets_the_first_round(method):
             seen.append(c)
             return onemax_like(c)
 
-        res = minimize(f, dist, max_evals=200, lam=200, seed=0, method=method, theta=theta)
+        res = minimize(f, dist, max_evals=200, lam=200, seed=0, method=method, config=config, theta=theta)
         assert res.n_iterations == 1 and len(seen) == 200
         counts = np.stack([np.bincount(col, minlength=5) for col in np.array(seen).T])  # (4 variables, 5 categories)
         if expect is None:  # maximum entropy (p = 1/5): no category near the prior's 75%
             assert counts.max() < 0.4 * 200
-        else:  # the projected prior's mode probability (theta_max = 0.75 here), within 5 standard errors
-            p = ASNG(dist, theta=prior).theta[:, expect]
-            assert np.allclose(p, 0.75, rtol=1e-12, atol=0)
+        else:  # the projected prior's mode probability, within 5 standard errors
+            p = cls(dist, theta=prior).theta[:, expect]
+            # the paper's bounds: theta_max = 0.75 here; the black-box margin, 1 - 4 theta_min (> 0.9):
+            # the prior's 0.9 is kept
+            theta_max = 0.75 if cls is ASNG else 1 - 4 * (1 - 0.73 ** (1 / 4)) / 4
+            assert np.allclose(p, min(0.9, theta_max), rtol=1e-12, atol=0)
             assert np.all(counts.argmax(-1) == expect)
             assert np.all(np.abs(counts[:, expect] - 200 * p) <= 5 * np.sqrt(200 * p * (1 - p)))
 
@@ -334,18 +377,29 @@ def test_bad_arguments():
 
 
 @pytest.mark.parametrize(
-    "method, option, valid",
-    [("asng", "learning_rate", "alpha, delta0, delta_max"), ("sng", "lr", "delta"), ("adam", "delta", "lr, beta1")],
+    "method, config, option, valid",
+    [
+        ("asng", None, "learning_rate", "alpha, delta0, margin, elitist"),
+        ("asng", None, "delta_max", "alpha, delta0, margin, elitist"),  # the paper's bound only
+        ("asng", "paper", "learning_rate", "alpha, delta0, delta_max"),
+        ("asng", "paper", "margin", "alpha, delta0, delta_max"),  # the black-box options only
+        ("sng", None, "lr", "delta"),
+        ("adam", None, "delta", "lr, beta1"),
+    ],
 )
-def test_unknown_option_names_the_valid_ones(method, option, valid):
+def test_unknown_option_names_the_valid_ones(method, config, option, valid):
     with pytest.raises(ValueError, match=f"unknown option '{option}' for method '{method}'") as info:
-        minimize(onemax_like, Categorical([3] * 4), method=method, **{option: 0.1})
+        minimize(onemax_like, Categorical([3] * 4), method=method, config=config, **{option: 0.1})
     assert valid in str(info.value)
 
 
 def test_option_values_are_the_optimizers_value_errors():
-    with pytest.raises(ValueError, match="ASNG: alpha must be > 1"):
+    with pytest.raises(ValueError, match="ASNG: alpha must be > 1"):  # BlackBoxASNG checks it as ASNG
         minimize(onemax_like, Categorical([3] * 4), alpha=0.5)
+    with pytest.raises(ValueError, match="^ASNG: alpha must be > 1"):
+        minimize(onemax_like, Categorical([3] * 4), alpha=0.5, config="paper")
+    with pytest.raises(ValueError, match="^BlackBoxASNG: margin must be True or False"):
+        minimize(onemax_like, Categorical([3] * 4), margin="yes")
     with pytest.raises(ValueError, match="SNG: delta") as info:
         minimize(onemax_like, Categorical([3] * 4), method="sng", delta="big")
     assert "unknown option" not in str(info.value)
@@ -375,6 +429,7 @@ def test_maximize_accepts_numpy_bool():
     assert res.optimizer.maximize is True
 
 
+@pytest.mark.parametrize("config", CONFIGS)
 @pytest.mark.parametrize(
     "value, message",
     [
@@ -387,23 +442,28 @@ def test_maximize_accepts_numpy_bool():
         (None, "NoneType None"),
     ],
 )
-def test_objective_must_return_a_real_number(value, message):
+def test_objective_must_return_a_real_number(value, message, config):
     def f(c):
         f.n += 1
         return value if f.n % 2 else onemax_like(c)
 
     f.n = 0
-    res = minimize(f, Categorical([3] * 4), max_evals=20, seed=0)
-    for h in res.history:
-        assert h["values"][0] is None and h["values"][1] is not None
-        ((j, msg),) = h["failures"]
-        assert j == 0 and message in msg and "not a real number" in msg
+    res = minimize(f, Categorical([3] * 4), max_evals=20, seed=0, config=config)
+    lam = res.optimizer.lam
+    assert lam == default_lam_of(config, Categorical([3] * 4), 20) and lam % 2 == 0 and res.history
+    for h in res.history:  # every other evaluation, from the first, returns the bad value
+        assert all(v is None for v in h["values"][0::2]) and all(v is not None for v in h["values"][1::2])
+        assert [j for j, _ in h["failures"]] == list(range(0, lam, 2))
+        assert all(message in msg and "not a real number" in msg for _, msg in h["failures"])
 
 
+@pytest.mark.parametrize("config", CONFIGS)
 @pytest.mark.parametrize("value", [2, 2.0, np.float32(2.0), np.int64(2), np.array(2.0), np.array(2, dtype=np.int8)])
-def test_objective_may_return_numpy_scalars_and_0d_arrays(value):
-    res = minimize(lambda c: value, Categorical([3] * 4), max_evals=10, seed=0)
-    assert all(h["values"] == [2.0, 2.0] and not h["failures"] for h in res.history)
+def test_objective_may_return_numpy_scalars_and_0d_arrays(value, config):
+    res = minimize(lambda c: value, Categorical([3] * 4), max_evals=10, seed=0, config=config)
+    lam = res.optimizer.lam
+    assert lam == default_lam_of(config, Categorical([3] * 4), 10) and res.history
+    assert all(h["values"] == [2.0] * lam and not h["failures"] for h in res.history)
     assert res.fun == 2.0 and type(res.fun) is float
 
 
@@ -415,10 +475,16 @@ def test_objective_may_return_a_0d_tensor():
         minimize(lambda c: torch.tensor([1.0]), Categorical([3] * 4), max_evals=10, seed=0)
 
 
-def test_max_evals_accepts_integral_floats():
-    res = minimize(onemax_like, Categorical([4] * 12), max_evals=1e2, seed=0)
-    assert res.n_evals == 100
-    assert minimize(onemax_like, Categorical([4] * 12), max_evals=np.float64(10), seed=0).n_evals == 10
+@pytest.mark.parametrize("config", CONFIGS)
+def test_max_evals_accepts_integral_floats(config):
+    res = minimize(onemax_like, Categorical([4] * 12), max_evals=1e2, seed=0, config=config)
+    lam = default_lam_of(config, Categorical([4] * 12), 100)
+    assert res.optimizer.lam == lam and res.n_evals == 100 // lam * lam and type(res.n_evals) is int
+    res = minimize(onemax_like, Categorical([4] * 12), max_evals=np.float64(10), seed=0, config=config)
+    lam = default_lam_of(config, Categorical([4] * 12), 10)
+    assert res.optimizer.lam == lam and res.n_evals == 10 // lam * lam and type(res.n_evals) is int
+    if config == "paper":
+        assert res.n_evals == 10
 
 
 @pytest.mark.parametrize("max_evals", [1e2 + 0.5, math.nan, math.inf, True, "100", None, 1, 3.0])
@@ -427,10 +493,24 @@ def test_max_evals_refused(max_evals):
         minimize(onemax_like, Categorical([3] * 4), max_evals=max_evals, lam=4)
 
 
-@pytest.mark.parametrize("lam", ["x", None, 1, 2.5, True, -3])
+@pytest.mark.parametrize("lam", ["x", 1, 2.5, True, -3, np.nan])
 def test_lam_checked_before_max_evals(lam):
     with pytest.raises(ValueError, match="lam must be an integer >= 2"):
         minimize(onemax_like, Categorical([3] * 4), max_evals=10, lam=lam)
+    with pytest.raises(ValueError, match="lam must be an integer >= 2"):
+        minimize(onemax_like, Categorical([3] * 4), max_evals=10, lam=lam, config="paper")
+
+
+@pytest.mark.parametrize("config", CONFIGS)
+@pytest.mark.parametrize("max_evals", [2, 3, 7, 8, 9, 100])
+def test_lam_none_is_the_configs_default_capped_at_the_budget(config, max_evals):
+    # Categorical([3] * 4): the black-box default is 4 + floor(3 ln 4) = 8, capped by the budget
+    res = minimize(onemax_like, Categorical([3] * 4), max_evals=max_evals, lam=None, seed=0, config=config)
+    expected = 2 if config == "paper" else default_lam(Categorical([3] * 4), max_evals)
+    assert default_lam(Categorical([3] * 4)) == 8 and 2 <= expected <= min(8, max_evals)
+    assert res.optimizer.lam == expected and res.n_evals <= max_evals
+    if res.stop_reason == "max_evals":
+        assert res.n_evals == max_evals // expected * expected
 
 
 @pytest.mark.parametrize("n", [0, -1, 2.5, True, "3", None])

@@ -17,6 +17,8 @@ from asng_opt.minimize import ObjectiveError
 
 SPACE = Product({"c": Categorical([4] * 6), "g": Gaussian(np.zeros(3), low=-2.0, high=2.0)})
 RUN = dict(max_evals=96, seed=3, lam=6)
+#: minimize's configurations of ASNG: the black-box default (None) and the paper's
+CONFIGS = [None, "paper"]
 
 
 def objective(x):
@@ -47,6 +49,7 @@ def summary(res):
         "fun": res.fun,
         "n_evals": res.n_evals,
         "stop_reason": res.stop_reason,
+        "n_restarts": res.n_restarts,
         "history": res.history,
         "state": res.optimizer.state_dict(),
     }
@@ -81,10 +84,12 @@ def executor(request):
     )
 
 
+@pytest.mark.parametrize("config", CONFIGS)
 @pytest.mark.parametrize("fun", [objective, flaky], ids=["clean", "failing"])
-def test_executor_gives_the_serial_run(executor, fun):
-    serial = minimize(fun, SPACE, **RUN)
-    parallel = minimize(fun, SPACE, executor=executor, **RUN)
+def test_executor_gives_the_serial_run(executor, fun, config):
+    serial = minimize(fun, SPACE, config=config, **RUN)
+    parallel = minimize(fun, SPACE, executor=executor, config=config, **RUN)
+    assert type(serial.optimizer).__name__ == ("ASNG" if config else "BlackBoxASNG")
     assert deep_equal(summary(parallel), summary(serial))
     if fun is flaky:
         failures = [msg for h in serial.history for _, msg in h["failures"]]
@@ -193,9 +198,12 @@ def test_ctrl_c_while_waiting_on_futures():
     assert len(res.history) == res.n_iterations and res.n_evals >= 8 * res.n_iterations
 
 
-def test_vectorized_gives_the_serial_run():
-    serial = minimize(objective, SPACE, **RUN)
-    batched = minimize(vectorized_objective, SPACE, vectorized=True, **RUN)
+@pytest.mark.parametrize("config", CONFIGS)
+@pytest.mark.parametrize("lam", [RUN["lam"], None])
+def test_vectorized_gives_the_serial_run(config, lam):
+    run = {**RUN, "lam": lam}
+    serial = minimize(objective, SPACE, config=config, **run)
+    batched = minimize(vectorized_objective, SPACE, vectorized=True, config=config, **run)
     assert deep_equal(summary(batched), summary(serial))
 
 

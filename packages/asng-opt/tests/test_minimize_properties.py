@@ -13,10 +13,13 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from asng_opt import Categorical, Gaussian, Integer, Product, minimize
+from asng_opt.blackbox import default_lam
 from asng_opt.minimize import ObjectiveError
 
 seeds = st.integers(0, 2**32 - 1)
 lams = st.integers(2, 5)
+#: minimize's configurations of ASNG: the black-box default (None) and the paper's
+configs = st.sampled_from([None, "paper"])
 # 20 x 5 categories: ASNG needs hundreds of rounds to converge, far more than these budgets allow
 WIDE = Categorical([5] * 20)
 
@@ -35,8 +38,9 @@ def total(c):
     maximize=st.booleans(),
     lam=lams,
     seed=seeds,
+    config=configs,
 )
-def test_target_stops_at_the_first_round_reaching_it(target, sign, maximize, lam, seed):
+def test_target_stops_at_the_first_round_reaching_it(target, sign, maximize, lam, seed, config):
     def hit(v):
         return v >= target if maximize else v <= target
 
@@ -48,6 +52,7 @@ def test_target_stops_at_the_first_round_reaching_it(target, sign, maximize, lam
         lam=lam,
         maximize=maximize,
         target=target,
+        config=config,
     )
     values = [[v for v in h["values"]] for h in res.history]
     assert not any(hit(v) for vs in values[:-1] for v in vs)  # no earlier round reached it
@@ -91,8 +96,8 @@ def _fail(outcome):
 
 
 @settings(max_examples=60, deadline=None)
-@given(outcomes=st.lists(bad_returns, min_size=5, max_size=5), lam=lams, seed=seeds)
-def test_first_round_failing_entirely_raises_after_one_round(outcomes, lam, seed):
+@given(outcomes=st.lists(bad_returns, min_size=5, max_size=5), lam=lams, seed=seeds, config=configs)
+def test_first_round_failing_entirely_raises_after_one_round(outcomes, lam, seed, config):
     calls = []
 
     def f(c):
@@ -100,7 +105,7 @@ def test_first_round_failing_entirely_raises_after_one_round(outcomes, lam, seed
         return _fail(outcomes[len(calls) - 1])
 
     with pytest.raises(ObjectiveError, match="first round") as info:
-        minimize(f, WIDE, max_evals=100 * lam, seed=seed, lam=lam)
+        minimize(f, WIDE, max_evals=100 * lam, seed=seed, lam=lam, config=config)
     assert len(calls) == lam
     raised = [o for o in outcomes[:lam] if isinstance(o, Exception)]
     assert info.value.__cause__ is (raised[0] if raised else None)
@@ -117,8 +122,9 @@ def test_first_round_failing_entirely_raises_after_one_round(outcomes, lam, seed
     max_failed_rounds=st.integers(1, 4),
     lam=lams,
     seed=seeds,
+    config=configs,
 )
-def test_consecutive_failed_rounds_raise_exactly_when_documented(pattern, max_failed_rounds, lam, seed):
+def test_consecutive_failed_rounds_raise_exactly_when_documented(pattern, max_failed_rounds, lam, seed, config):
     """``pattern[i]``: every evaluation of round i fails (half by raising, half by returning None)."""
     calls = []
 
@@ -138,7 +144,7 @@ def test_consecutive_failed_rounds_raise_exactly_when_documented(pattern, max_fa
         if failed and (i == 0 or run >= max_failed_rounds):
             expected = i
             break
-    kw = dict(max_evals=len(pattern) * lam, seed=seed, lam=lam, max_failed_rounds=max_failed_rounds)
+    kw = dict(max_evals=len(pattern) * lam, seed=seed, lam=lam, max_failed_rounds=max_failed_rounds, config=config)
     if expected is None:
         res = minimize(f, WIDE, **kw)
         assert res.stop_reason == "max_evals" and len(res.history) == len(pattern)
@@ -172,8 +178,8 @@ good_returns = st.one_of(
 
 
 @settings(max_examples=80, deadline=None)
-@given(value=st.one_of(good_returns, bad_returns), lam=lams, seed=seeds)
-def test_an_evaluation_is_a_real_number_or_a_recorded_failure(value, lam, seed):
+@given(value=st.one_of(good_returns, bad_returns), lam=lams, seed=seeds, config=configs)
+def test_an_evaluation_is_a_real_number_or_a_recorded_failure(value, lam, seed, config):
     """Sample 0 of each round returns ``value``; the others a valid number."""
 
     def f(c):
@@ -181,7 +187,7 @@ def test_an_evaluation_is_a_real_number_or_a_recorded_failure(value, lam, seed):
         return _fail(value) if f.n % lam == 1 else total(c)
 
     f.n = 0
-    res = minimize(f, WIDE, max_evals=3 * lam, seed=seed, lam=lam)
+    res = minimize(f, WIDE, max_evals=3 * lam, seed=seed, lam=lam, config=config)
     good = not isinstance(value, Exception) and not (
         isinstance(value, (bool, np.bool_, str, bytes, list, tuple, dict, complex, type(None)))
         or (isinstance(value, np.ndarray) and value.shape != ())
@@ -217,14 +223,21 @@ def _value(s):
 
 
 @settings(max_examples=40, deadline=None)
-@given(make=spaces, prior=st.booleans(), method=st.sampled_from(["asng", "sng", "adam"]), lam=lams, seed=seeds)
-def test_inputs_unchanged_and_same_seed_same_run(make, prior, method, lam, seed):
+@given(
+    make=spaces,
+    prior=st.booleans(),
+    method_config=st.sampled_from([("asng", None), ("asng", "paper"), ("sng", None), ("adam", None)]),
+    lam=lams,
+    seed=seeds,
+)
+def test_inputs_unchanged_and_same_seed_same_run(make, prior, method_config, lam, seed):
+    method, config = method_config
     dist = make()
     options = {"theta": random_theta(dist, np.random.default_rng(seed))} if prior else {}
     options0, spec0, initial0 = copy.deepcopy(options), copy.deepcopy(dist.spec()), copy.deepcopy(dist.initial_theta())
-    a = minimize(_value, dist, max_evals=10 * lam, seed=seed, lam=lam, method=method, **options)
+    a = minimize(_value, dist, max_evals=10 * lam, seed=seed, lam=lam, method=method, config=config, **options)
     assert deep_equal(options, options0) and dist.spec() == spec0 and deep_equal(dist.initial_theta(), initial0)
-    b = minimize(_value, dist, max_evals=10 * lam, seed=seed, lam=lam, method=method, **options)
+    b = minimize(_value, dist, max_evals=10 * lam, seed=seed, lam=lam, method=method, config=config, **options)
     assert deep_equal(options, options0) and dist.spec() == spec0 and deep_equal(dist.initial_theta(), initial0)
     assert deep_equal(a.history, b.history) and deep_equal(a.x, b.x) and a.fun == b.fun
     assert deep_equal(a.most_likely, b.most_likely) and a.stop_reason == b.stop_reason
@@ -259,8 +272,8 @@ def _same_layout(sample, mode):
 
 
 @settings(max_examples=40, deadline=None)
-@given(space=nested, lam=lams, seed=seeds)
-def test_nested_products_give_nested_dicts_of_per_sample_arrays(space, lam, seed):
+@given(space=nested, lam=lams, seed=seeds, config=configs)
+def test_nested_products_give_nested_dicts_of_per_sample_arrays(space, lam, seed, config):
     layout = space.mode(space.initial_theta())
     seen = []
 
@@ -269,7 +282,7 @@ def test_nested_products_give_nested_dicts_of_per_sample_arrays(space, lam, seed
         seen.append(s)
         return _value(s)
 
-    res = minimize(f, space, max_evals=6 * lam, seed=seed, lam=lam)
+    res = minimize(f, space, max_evals=6 * lam, seed=seed, lam=lam, config=config)
     assert len(seen) == res.n_evals and _same_layout(res.x, layout) and _same_layout(res.most_likely, layout)
     assert res.fun == min(_value(s) for s in seen)
 
@@ -278,8 +291,8 @@ def test_nested_products_give_nested_dicts_of_per_sample_arrays(space, lam, seed
 
 
 @settings(max_examples=60, deadline=None)
-@given(k=st.integers(0, 25), lam=lams, maximize=st.booleans(), seed=seeds)
-def test_interrupt_after_k_evaluations_keeps_what_was_found(k, lam, maximize, seed):
+@given(k=st.integers(0, 25), lam=lams, maximize=st.booleans(), seed=seeds, config=configs)
+def test_interrupt_after_k_evaluations_keeps_what_was_found(k, lam, maximize, seed, config):
     values = []
 
     def f(c):
@@ -289,7 +302,7 @@ def test_interrupt_after_k_evaluations_keeps_what_was_found(k, lam, maximize, se
         return values[-1]
 
     with pytest.raises(KeyboardInterrupt) as info:
-        minimize(f, WIDE, max_evals=1000, seed=seed, lam=lam, maximize=maximize)
+        minimize(f, WIDE, max_evals=1000, seed=seed, lam=lam, maximize=maximize, config=config)
     res = info.value.result
     assert res.stop_reason == "interrupted" and res.n_evals == k
     assert len(res.history) == res.n_iterations == k // lam
@@ -303,32 +316,42 @@ def test_interrupt_after_k_evaluations_keeps_what_was_found(k, lam, maximize, se
 
 
 @settings(max_examples=60, deadline=None)
-@given(budget=st.integers(0, 60), lam=lams, as_float=st.booleans(), half=st.booleans())
-def test_max_evals_integral_numbers_only(budget, lam, as_float, half):
+@given(budget=st.integers(0, 60), lam=lams, as_float=st.booleans(), half=st.booleans(), config=configs)
+def test_max_evals_integral_numbers_only(budget, lam, as_float, half, config):
     half = half and as_float
     max_evals = float(budget) + (0.5 if half else 0.0) if as_float else budget
     if half or budget < lam:
         with pytest.raises(ValueError, match="max_evals"):
-            minimize(total, WIDE, max_evals=max_evals, lam=lam)
+            minimize(total, WIDE, max_evals=max_evals, lam=lam, config=config)
     else:
-        res = minimize(total, WIDE, max_evals=max_evals, lam=lam, seed=0)
+        res = minimize(total, WIDE, max_evals=max_evals, lam=lam, seed=0, config=config)
         assert res.stop_reason == "max_evals" and res.n_evals == budget // lam * lam
         assert type(res.n_evals) is int
 
 
 @settings(max_examples=40, deadline=None)
-@given(lam=st.one_of(st.integers(-5, 6), st.floats(allow_nan=True), st.text(max_size=3), st.none(), st.booleans()))
-def test_lam_range(lam):
-    max_evals = 12
-    ok = not isinstance(lam, (bool, str, type(None))) and math.isfinite(lam) and lam == int(lam) and lam >= 2
+@given(
+    lam=st.one_of(st.integers(-5, 14), st.floats(allow_nan=True), st.text(max_size=3), st.none(), st.booleans()),
+    max_evals=st.integers(2, 14),
+    config=configs,
+)
+def test_lam_range(lam, max_evals, config):
+    if lam is None:  # the configuration's default: 2, or 4 + floor(3 ln 20) = 12 capped by the budget
+        res = minimize(total, WIDE, max_evals=max_evals, lam=lam, seed=0, config=config)
+        expected = 2 if config == "paper" else default_lam(WIDE, max_evals)
+        assert res.optimizer.lam == expected and 2 <= expected <= min(12, max_evals)
+        assert default_lam(WIDE) == 12
+        return
+    ok = not isinstance(lam, (bool, str)) and math.isfinite(lam) and lam == int(lam) and lam >= 2
     if ok and lam > max_evals:  # a valid lam, checked first, then the budget against it
-        with pytest.raises(ValueError, match="max_evals must be an integer >= "):
-            minimize(total, WIDE, max_evals=max_evals, lam=lam)
+        with pytest.raises(ValueError, match=f"max_evals must be an integer >= {int(lam)}"):
+            minimize(total, WIDE, max_evals=max_evals, lam=lam, config=config)
     elif ok:
-        assert minimize(total, WIDE, max_evals=max_evals, lam=lam, seed=0).optimizer.lam == int(lam)
+        res = minimize(total, WIDE, max_evals=max_evals, lam=lam, seed=0, config=config)
+        assert res.optimizer.lam == int(lam)
     else:
         with pytest.raises(ValueError, match="lam must be an integer >= 2"):
-            minimize(total, WIDE, max_evals=max_evals, lam=lam)
+            minimize(total, WIDE, max_evals=max_evals, lam=lam, config=config)
 
 
 @settings(max_examples=40, deadline=None)

@@ -7,8 +7,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from .blackbox import cli as blackbox_cli
+from .nas_compare import cli as nas_compare_cli
 from .nas_report import cli as nas_report_cli
 from .overhead import cli as overhead_cli
+from .samplers import cli as samplers_cli
 from .toy import cli as toy_cli
 from .usage import UsageError
 
@@ -45,6 +47,8 @@ def build_parser() -> argparse.ArgumentParser:
     blackbox_cli.add_command(sub)
     toy_cli.add_commands(sub)  # toy, toy-sweep, figures, toy-speed
     nas_report_cli.add_command(sub)
+    samplers_cli.add_command(sub)
+    nas_compare_cli.add_command(sub)
     return parser
 
 

@@ -18,7 +18,7 @@ from typing import Any, Optional
 
 import numpy as np
 
-__all__ = ["sp1", "sp1_of_hits", "ert", "run_statistics", "quantile_inf", "median_or_nan"]
+__all__ = ["sp1", "sp1_of_hits", "ert", "bootstrap_ert_ci", "run_statistics", "quantile_inf", "median_or_nan"]
 
 
 def sp1(success: np.ndarray, iterations: np.ndarray) -> float:
@@ -52,6 +52,56 @@ def ert(evals: Sequence[Optional[float]], used: Sequence[float]) -> float:
     if succ == 0:
         return math.inf
     return float(sum(e if e is not None else u for e, u in zip(evals, used))) / succ
+
+
+def bootstrap_ert_ci(
+    evals: Sequence[Optional[float]],
+    used: Sequence[float],
+    n_resamples: int = 2000,
+    level: float = 0.95,
+    seed: int = 0,
+) -> tuple[float, float]:
+    """Percentile-bootstrap confidence interval of :func:`ert` (Efron & Tibshirani 1993, ch. 13).
+
+    The runs are resampled with replacement ``n_resamples`` times (a generator seeded ``seed``,
+    so the interval is reproducible); the bounds are the ``(1 - level) / 2`` and
+    ``(1 + level) / 2`` order statistics of the resampled ERTs (no interpolation, so that an
+    infinite ERT -- a resample without a success -- gives an infinite bound, never NaN).
+
+    Args:
+        evals: ``(N,)`` evaluations to the target per run, None where it was not reached.
+        used: ``(N,)`` evaluations each run spent.
+        n_resamples: bootstrap resamples, >= 1.
+        level: the confidence level, in (0, 1).
+        seed: the resampling generator's seed.
+
+    Returns:
+        ``(low, high)`` in evaluations; ``(inf, inf)`` without a success, ``(nan, nan)`` without runs.
+
+    Raises:
+        ValueError: if ``evals`` and ``used`` differ in length, ``n_resamples < 1`` or ``level``
+            is outside (0, 1).
+    """
+    if len(evals) != len(used):
+        raise ValueError("bootstrap_ert_ci: evals and used must have the same length")
+    if int(n_resamples) < 1:
+        raise ValueError(f"bootstrap_ert_ci: n_resamples must be >= 1, got {n_resamples}")
+    if not 0 < level < 1:
+        raise ValueError(f"bootstrap_ert_ci: level must be in (0, 1), got {level}")
+    n = len(evals)
+    if n == 0:
+        return math.nan, math.nan
+    success = np.array([e is not None for e in evals], dtype=float)
+    if not success.any():
+        return math.inf, math.inf
+    spent = np.array([e if e is not None else u for e, u in zip(evals, used)], dtype=float)
+    idx = np.random.default_rng(seed).integers(0, n, size=(int(n_resamples), n))
+    succ = success[idx].sum(axis=1)
+    with np.errstate(divide="ignore"):
+        erts = np.sort(np.where(succ > 0, spent[idx].sum(axis=1) / np.maximum(succ, 1), np.inf))
+    lo = int(math.floor((1 - level) / 2 * (erts.size - 1)))
+    hi = int(math.ceil((1 + level) / 2 * (erts.size - 1)))
+    return float(erts[lo]), float(erts[hi])
 
 
 def quantile_inf(values: np.ndarray, q: float) -> float:

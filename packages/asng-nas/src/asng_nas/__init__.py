@@ -11,7 +11,7 @@ from .classification.genotype import CellGenotype, Genotype
 from .classification.space import OPS, ENASSpace
 from .classification.supernet import Supernet
 from .search.searcher import SearchConfig, Searcher, SearchResult
-from .search.space import Choice, IntRange, SearchSpace
+from .search.space import Choice, FloatRange, IntRange, SearchSpace
 
 __version__ = "0.1.0"
 
@@ -25,6 +25,7 @@ __all__ = [
     "Choice",
     "ENASSpace",
     "IntRange",
+    "FloatRange",
     "SearchSpace",
     "Supernet",
 ]

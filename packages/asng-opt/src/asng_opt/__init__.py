@@ -2,11 +2,14 @@
 
 Distributions in expectation parameters (:class:`Categorical`, :class:`Gaussian`,
 :class:`Integer`, :class:`Product`), the ranking utility, and three ask/tell optimizers:
-:class:`ASNG` (adaptive step size), :class:`SNG` (constant step) and :class:`AdamNG`.
+:class:`ASNG` (adaptive step size), :class:`SNG` (constant step) and :class:`AdamNG`;
+:class:`BlackBoxASNG`, the configuration :func:`minimize` runs by default; named search spaces
+(:class:`Space`, :class:`Choice`, :class:`IntRange`, :class:`FloatRange`).
 The batch-capable update rules are in :mod:`asng_opt.updates`.
 """
 
-from . import updates
+from . import blackbox, updates
+from .blackbox import BlackBoxASNG
 from .categorical import Categorical
 from .distribution import Distribution
 from .gaussian import Gaussian
@@ -16,11 +19,13 @@ from .optimizer import Optimizer
 from .optimizers import ASNG, SNG, AdamNG
 from .product import Product
 from .ranking import ranking_utility
+from .space import Choice, FloatRange, IntRange, Space
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 
 __all__ = [
     "ASNG",
+    "BlackBoxASNG",
     "SNG",
     "AdamNG",
     "Optimizer",
@@ -34,4 +39,9 @@ __all__ = [
     "MinimizeResult",
     "ObjectiveError",
     "updates",
+    "blackbox",
+    "Space",
+    "Choice",
+    "IntRange",
+    "FloatRange",
 ]

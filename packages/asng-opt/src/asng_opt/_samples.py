@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Mapping
 from typing import Any
@@ -37,7 +38,10 @@ def n_samples(x: Any) -> int:
 
 
 def item(samples: Any, j: int) -> Any:
-    """Sample ``j`` of a batch, as a fresh copy: an array, or (nested) dicts of arrays."""
+    """Sample ``j`` of a batch, as a fresh copy: an array, (nested) dicts of arrays, or one
+    configuration dict of a list (a :class:`~asng_opt.Space`'s batch)."""
+    if isinstance(samples, list):
+        return copy.deepcopy(samples[j])
     if isinstance(samples, Mapping):
         return {k: item(v, j) for k, v in samples.items()}
     return np.array(samples[j])

@@ -114,7 +114,9 @@ class Categorical(Distribution):
     #: comparison, whose boolean array stays below 4,096 bytes per variable.
     search_above = 4096
 
-    def __init__(self, categories: Sequence[int] | np.ndarray, theta_min: float | Sequence[float] | None = None):
+    def __init__(
+        self, categories: Sequence[int] | np.ndarray, theta_min: float | Sequence[float] | np.ndarray | None = None
+    ):
         m = np.asarray(categories)
         if m.ndim != 1 or m.size == 0:
             raise ValueError(f"Categorical: categories must be a non-empty 1-D sequence of ints, got shape {m.shape}")

@@ -14,13 +14,17 @@ from ._checks import flag, integer, is_real
 from ._evaluate import ExecutorRefused, check_executor, evaluations
 from ._evaluate import as_value as _as_value  # noqa: F401 -- kept importable from here
 from ._samples import item as _item
+from .blackbox import BlackBoxASNG, default_lam, restart
 from .distribution import Distribution
 from .optimizer import Optimizer
 from .optimizers import ASNG, SNG, AdamNG
+from .space import Space
 
 __all__ = ["minimize", "MinimizeResult", "ObjectiveError"]
 
 _METHODS: dict[str, type[Optimizer]] = {"asng": ASNG, "sng": SNG, "adam": AdamNG}
+#: the configurations of ``minimize(config=...)``
+CONFIGS = ("blackbox", "paper")
 
 # constructor parameters that minimize sets itself; everything else is an option
 _OWN_ARGS = frozenset({"distribution", "lam", "seed", "maximize"})
@@ -34,15 +38,16 @@ class MinimizeResult:
     """What :func:`minimize` found.
 
     Attributes:
-        x: the best sample evaluated, as the objective saw it: an ``(n,)`` array, or a dict of
-            them (nested dicts for a nested :class:`Product`). ``None`` only in the partial result
+        x: the best sample evaluated, as the objective saw it: an ``(n,)`` array, a dict of
+            them (nested dicts for a nested :class:`Product`), or a configuration dict for a
+            :class:`~asng_opt.Space`. ``None`` only in the partial result
             of a run interrupted before any evaluation succeeded.
         fun: its objective value, a float in the objective's own units (the largest value seen
             when maximising); NaN where ``x`` is None.
         n_evals: number of objective evaluations completed, failed ones included. A multiple of
             ``lam``, except for an interrupted run, which also counts the evaluations of its
             unfinished round.
-        n_iterations: number of ask/tell rounds (the optimizer's ``t``).
+        n_iterations: number of ask/tell rounds, over all restarts.
         history: one dict per finished round: ``iteration`` (1, 2, ...), ``n_evals`` (total so
             far), ``values`` (``lam`` floats, None for a failed evaluation), ``failures``
             (``[(index in the round, message)]``), ``best`` (best value so far, None before any
@@ -58,7 +63,11 @@ class MinimizeResult:
               the first round or in ``max_failed_rounds`` consecutive rounds;
             * ``"interrupted"``: only in the ``result`` attached to a ``KeyboardInterrupt``.
         optimizer: the optimizer, to inspect or to continue; ``optimizer.theta`` is the final
-            distribution parameter.
+            distribution parameter (of the last restart).
+        n_restarts: how many times the search restarted (``config="blackbox"``), 0 otherwise.
+        best_at: the evaluation (1, 2, ... in order of completion within rounds) that found ``x``;
+            0 when ``x`` is None. Without a ``target`` the black-box configuration spends the whole
+            budget: this says how much of it finding ``x`` took.
     """
 
     x: Any
@@ -69,6 +78,8 @@ class MinimizeResult:
     most_likely: Any
     stop_reason: str
     optimizer: Optimizer = field(repr=False)
+    n_restarts: int = 0
+    best_at: int = 0
 
 
 class ObjectiveError(RuntimeError):
@@ -97,6 +108,24 @@ def _surrogate(values: list[float | None], maximize: bool) -> np.ndarray:
     return np.array([worst if v is None else float(np.searchsorted(uniq, v)) for v in values])
 
 
+def _told(values: list[float | None], maximize: bool, best: float) -> np.ndarray:
+    """The values themselves, comparable across rounds (the black-box ASNG keeps the best point
+    with its value); a failure (None) gets a value worse than every success of its round and than
+    the best so far (``best``, in minimisation units; inf before any success)."""
+    if all(v is not None for v in values):
+        return np.asarray(values, dtype=float)
+    sign = -1.0 if maximize else 1.0
+    ref = [sign * v for v in values if v is not None] + ([best] if math.isfinite(best) else [])
+    if not ref:
+        return np.zeros(len(values))  # all tie: the update is skipped
+    m = max(ref)
+    fail = m + max(1.0, abs(m))
+    if not math.isfinite(fail):
+        fail = float(np.nextafter(m, math.inf))
+        fail = fail if math.isfinite(fail) else m
+    return np.array([sign * fail if v is None else v for v in values], dtype=float)
+
+
 def _check_options(method: str, cls: type[Optimizer], options: Mapping[str, Any]) -> None:
     params = inspect.signature(cls).parameters
     if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
@@ -112,11 +141,13 @@ def _check_options(method: str, cls: type[Optimizer], options: Mapping[str, Any]
 
 def minimize(
     fun: Callable[[Any], Any],
-    distribution: Distribution,
+    distribution: Distribution | Space,
     max_evals: int = 1000,
     seed: Any = None,
-    lam: int = 2,
+    lam: int | None = None,
     method: str = "asng",
+    config: str | None = None,
+    restarts: int | None = None,
     maximize: bool = False,
     target: float | None = None,
     callback: Callable[[Optimizer, dict[str, Any]], Any] | None = None,
@@ -130,18 +161,33 @@ def minimize(
     Args:
         fun: objective; receives one sample -- an ``(n,)`` array (ints for Categorical and
             Integer variables, floats for Gaussian ones), or a dict of them for a
-            :class:`Product` (nested dicts for nested Products); each call gets its own copy --
-            and returns a real number: an int, a float, a numpy real scalar, or a 0-d array /
+            :class:`Product` (nested dicts for nested Products), or a configuration dict of plain
+            Python values ``{name: value}`` for a :class:`~asng_opt.Space`; each call gets its own
+            copy -- and returns a real number: an int, a float, a numpy real scalar, or a 0-d array /
             tensor whose ``.item()`` is one.
-        distribution: the search space (structure only: distributions hold no parameter, so a
-            run changes nothing the caller passed). Start from a prior with the option ``theta=``.
+        distribution: the search space, a distribution or a named :class:`~asng_opt.Space`
+            (structure only: they hold no parameter, so a run changes nothing the caller passed).
+            With a Space, ``res.x`` and ``res.most_likely`` are configuration dicts. Start from a
+            prior with the option ``theta=`` (in ``space.distribution``'s layout).
         max_evals: evaluation budget, an integer >= ``lam`` (an integral float such as ``1e4``
             is accepted); rounds of ``lam`` evaluations run while they fit in it.
         seed: sampling seed, anything ``numpy.random.default_rng`` accepts. The same seed on the
             same distribution gives the same run.
-        lam: samples per round, an integer >= 2.
-        method: ``"asng"`` (default, :class:`ASNG`), ``"sng"`` (:class:`SNG`) or ``"adam"``
-            (:class:`AdamNG`).
+        lam: samples per round, an integer >= 2; default ``4 + floor(3 ln N)`` (N variables) capped
+            at ``max(4, max_evals // 40)`` with ``config="blackbox"``
+            (:func:`~asng_opt.blackbox.default_lam`), 2 with ``config="paper"``.
+        method: ``"asng"`` (default), ``"sng"`` (:class:`SNG`) or ``"adam"`` (:class:`AdamNG`).
+        config: how ASNG is configured: ``"blackbox"`` (the default for ``method="asng"``:
+            :class:`~asng_opt.blackbox.BlackBoxASNG` -- a population growing with the dimension,
+            log-rank weights on Gaussian / Integer parts, a categorical margin, elitism -- and
+            restarts near the best point until the budget is spent) or ``"paper"`` (the paper's
+            :class:`ASNG`, lambda = 2, stopping when the distribution has converged: the only
+            configuration for ``"sng"`` and ``"adam"``).
+        restarts: the most restarts allowed, an integer >= 0 or None. A restart happens when the
+            distribution has converged (``should_stop()``) with budget left: a new optimizer starts
+            from :func:`~asng_opt.blackbox.prior_near` the best point (categorical rows half on its
+            category, sigma halved), on the same random stream, keeping the elite. Default: unlimited
+            with ``config="blackbox"``, 0 with ``"paper"``; once exhausted the run stops "converged".
         maximize: a bool (Python or numpy); True maximises instead of minimising.
         target: a real number (not NaN) or None; the run stops after the first round in which a
             value ``<= target`` (``>= target`` when maximising) was seen.
@@ -163,8 +209,9 @@ def minimize(
             value; a result of another length or shape fails every evaluation of the round, and so
             does an exception from the call (recorded for each). Not with ``executor``.
         **options: passed to the optimizer's constructor: ``theta`` (a starting parameter) for
-            all; ``alpha``, ``delta0``, ``delta_max`` for ASNG; ``delta`` for SNG; ``lr``,
-            ``beta1``, ``beta2``, ``eps`` for Adam.
+            all; ``alpha``, ``delta0``, ``margin``, ``elitist`` for the black-box ASNG; ``alpha``,
+            ``delta0``, ``delta_max`` for the paper's ASNG; ``delta`` for SNG; ``lr``, ``beta1``,
+            ``beta2``, ``eps`` for Adam.
 
     Returns:
         A :class:`MinimizeResult`; ``stop_reason`` is ``"max_evals"``, ``"converged"``,
@@ -202,11 +249,27 @@ def minimize(
     # ---- arguments ------------------------------------------------------------------------------
     if not callable(fun):
         raise ValueError(f"minimize: fun must be callable, got {type(fun).__name__}")
-    if not isinstance(distribution, Distribution):
+    if not isinstance(distribution, (Distribution, Space)):
         got = type(distribution).__name__
-        raise ValueError(f"minimize: distribution must be an asng_opt distribution, got {got}")
+        raise ValueError(f"minimize: distribution must be an asng_opt distribution or Space, got {got}")
     if not isinstance(method, str) or method not in _METHODS:
         raise ValueError(f"minimize: unknown method {method!r}; choose from {sorted(_METHODS)}")
+    if config is None:
+        config = "blackbox" if method == "asng" else "paper"
+    if not isinstance(config, str) or config not in CONFIGS:
+        raise ValueError(f"minimize: unknown config {config!r}; choose from {list(CONFIGS)}")
+    if config == "blackbox" and method != "asng":
+        raise ValueError(f"minimize: config='blackbox' configures ASNG; method {method!r} runs only as config='paper'")
+    blackbox = config == "blackbox"
+    max_restarts: float = (
+        (math.inf if blackbox else 0) if restarts is None else integer("restarts", restarts, "minimize", 0)
+    )
+    cls = BlackBoxASNG if blackbox else _METHODS[method]
+    if lam is None:  # the default never exceeds the budget
+        lam = 2
+        if blackbox:
+            dist = distribution.distribution if isinstance(distribution, Space) else distribution
+            lam = default_lam(dist, integer("max_evals", max_evals, "minimize", 2))
     lam = integer("lam", lam, "minimize", 2)
     max_evals = integer("max_evals", max_evals, "minimize", lam)
     max_failed_rounds = integer("max_failed_rounds", max_failed_rounds, "minimize", 1)
@@ -223,9 +286,10 @@ def minimize(
         raise ValueError(f"minimize: callback must be callable or None, got {type(callback).__name__}")
     vectorized = flag("vectorized", vectorized, "minimize")
     check_executor(fun, executor, vectorized)
-    cls = _METHODS[method]
     _check_options(method, cls, options)
     opt = cls(distribution, lam=lam, seed=seed, maximize=maximize, **options)
+    n_restarts = 0
+    best_at = 0
 
     # ---- the run --------------------------------------------------------------------------------
     sign = -1.0 if maximize else 1.0
@@ -240,11 +304,13 @@ def minimize(
             x=best_x,
             fun=sign * best_f if best_x is not None else math.nan,
             n_evals=n_evals,
-            n_iterations=opt.t,
+            n_iterations=len(history),
             history=history,
             most_likely=opt.most_likely(),
             stop_reason=stop_reason,
             optimizer=opt,
+            n_restarts=n_restarts,
+            best_at=best_at,
         )
 
     try:
@@ -265,19 +331,20 @@ def minimize(
                         continue
                     values.append(y)
                     if sign * y < best_f:
-                        best_f, best_x = sign * y, _item(samples, j)
+                        best_f, best_x, best_at = sign * y, _item(samples, j), n_evals
             except ExecutorRefused as e:
                 raise ObjectiveError(str(e), result("failed")) from e.__cause__
             finally:
                 outcomes.close()  # cancels an executor's pending futures
-            opt.tell(samples, _surrogate(values, maximize))
+            opt.tell(samples, _told(values, maximize, best_f) if blackbox else _surrogate(values, maximize))
             record = {
-                "iteration": opt.t,
+                "iteration": len(history) + 1,
                 "n_evals": n_evals,
                 "values": values,
                 "failures": failures,
                 "best": sign * best_f if best_x is not None else None,
                 "delta": getattr(opt, "delta", None),
+                "restarts": n_restarts,
             }
             history.append(record)
             n_failed_rounds = n_failed_rounds + 1 if len(failures) == lam else 0
@@ -299,7 +366,12 @@ def minimize(
             if target is not None and best_x is not None and best_f <= sign * target:
                 return result("target")
             if opt.should_stop():
-                return result("converged")
+                if n_evals + lam > max_evals and n_restarts < max_restarts:
+                    return result("max_evals")  # a restart would have followed: the budget stopped the run
+                if n_restarts >= max_restarts:
+                    return result("converged")
+                opt = restart(opt)
+                n_restarts += 1
     except KeyboardInterrupt as e:
         e.result = result("interrupted")  # type: ignore[attr-defined]
         raise

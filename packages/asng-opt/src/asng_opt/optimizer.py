@@ -17,6 +17,7 @@ from ._samples import all_finite, copy_samples, n_samples, samples_equal, total_
 from ._state_check import check_state_dict
 from .distribution import Distribution
 from .ranking import ranking_utility
+from .space import Space
 
 __all__ = ["Optimizer", "STATE_VERSION"]
 
@@ -28,7 +29,13 @@ class Optimizer(ABC):
     """One search distribution's state and the ask/tell loop around an update rule.
 
     Args:
-        distribution: the search space (structure only; it holds no parameter and is never modified).
+        distribution: the search space (structure only; it holds no parameter and is never modified):
+            a :class:`~asng_opt.Distribution`, or a named :class:`~asng_opt.Space`. With a Space,
+            ``ask`` returns a list of configuration dicts, ``tell`` takes such a list (also dicts
+            the optimizer did not produce), ``most_likely`` returns a dict, and the optimizer
+            searches ``space.distribution`` (``self.distribution``; ``self.space`` is the Space,
+            None otherwise): its state, ``state_dict`` and RNG stream are exactly those of an
+            optimizer built on ``space.distribution``.
         lam: samples per update (lambda_theta), an integer >= 2.
         seed: anything ``numpy.random.default_rng`` takes (None, an int, a SeedSequence, a Generator).
         maximize: treat larger objective values as better.
@@ -47,9 +54,18 @@ class Optimizer(ABC):
     state_fields: tuple[str, ...] = ("theta",)
 
     def __init__(
-        self, distribution: Distribution, lam: int = 2, seed: Any = None, maximize: bool = False, theta: Any = None
+        self,
+        distribution: Distribution | Space,
+        lam: int = 2,
+        seed: Any = None,
+        maximize: bool = False,
+        theta: Any = None,
     ):
         name = type(self).__name__
+        #: the named space given to the constructor, or None for a plain distribution
+        self.space: Space | None = distribution if isinstance(distribution, Space) else None
+        if self.space is not None:
+            distribution = self.space.distribution
         if not isinstance(distribution, Distribution):
             got = type(distribution).__name__
             raise ValueError(f"{name}: distribution must be an asng_opt distribution, got {got}")
@@ -71,6 +87,7 @@ class Optimizer(ABC):
         self.t = 0  # number of tell() calls accepted
         self.n_skipped = 0  # tells whose natural gradient was zero (ties, identical samples)
         self._pending: tuple[Any, Any] | None = None  # (decoded samples, raw samples) of the last ask
+        self._asked_codes: tuple[Any, Any] | None = None  # (_pending, its configurations encoded): a cache
 
     # ---- subclass interface -----------------------------------------------------------------
     @abstractmethod
@@ -85,6 +102,13 @@ class Optimizer(ABC):
     def _update(self, state: Any, raw: Any, weights: np.ndarray) -> Any:
         """The update rule: a pure function returning the new state (the old one when skipped)."""
 
+    def _utility(self, raw: Any, f: np.ndarray) -> tuple[Any, Any]:
+        """The samples and utility weights an update uses, from the raw samples and their ``(k,)``
+        finite losses: the ranking utility of section 2.4. A pure function of its inputs and the
+        current state (a refused tell must change nothing); subclasses may add samples or weigh
+        parts of the space differently (their ``_update`` receives what this returns)."""
+        return raw, ranking_utility(f, maximize=self.maximize)
+
     def _check_state(self, values: Mapping[str, Any], where: str) -> None:  # noqa: B027 -- optional hook
         """Range checks on a loaded state beyond shape and finiteness (subclasses add theirs)."""
 
@@ -95,7 +119,8 @@ class Optimizer(ABC):
         return self.state.theta
 
     def ask(self, n: int | None = None) -> Any:
-        """Draw ``n`` (default ``lam``) samples from p_theta: an ``(n, ...)`` array, or a dict of them.
+        """Draw ``n`` (default ``lam``) samples from p_theta: an ``(n, ...)`` array, or a dict of them;
+        with a :class:`~asng_opt.Space`, a list of ``n`` configuration dicts (``space.decode``).
 
         Integer variables come back clipped and rounded; the raw draws are kept so that ``tell``
         on these samples updates with them.
@@ -109,14 +134,21 @@ class Optimizer(ABC):
         raw = self.distribution.sample(self.theta, int(n), self._rng)
         user = self.distribution.decode(raw)
         self._pending = (copy_samples(user), raw)
-        return user
+        if self.space is None:
+            return user
+        configs = self.space.decode(user)
+        self._asked_codes = (self._pending, self.space.encode(configs))  # before the caller may edit them
+        return configs
 
     def tell(self, samples: Any, losses: Any) -> None:
         """Update with samples and their objective values (lower is better unless ``maximize``).
 
         Args:
             samples: ``(k, ...)`` samples, k >= 2: those of the last ``ask()`` (whose raw draws
-                are then used) or valid samples of your own (e.g. from other workers).
+                are then used) or valid samples of your own (e.g. from other workers). With a
+                :class:`~asng_opt.Space`, a list of k configuration dicts, encoded with
+                ``space.encode``; dicts that encode exactly as the last ``ask()``'s do are its
+                samples (their raw draws are used).
             losses: ``(k,)`` finite real numbers.
 
         Raises:
@@ -126,6 +158,8 @@ class Optimizer(ABC):
                 keep the state finite over every accepted range). The state is then unchanged.
         """
         name = type(self).__name__
+        if self.space is not None:
+            samples = self._encode_configs(samples)
         if self._pending is not None and samples_equal(samples, self._pending[0]):
             raw = self._pending[1]
             k = n_samples(raw)
@@ -142,7 +176,7 @@ class Optimizer(ABC):
             raise ValueError(f"{name}.tell: losses must be finite; got NaN or inf at {bad}")
         if k < 2:
             raise ValueError(f"{name}.tell: at least 2 samples are needed (lambda >= 2), got {k}")
-        weights = ranking_utility(f, maximize=self.maximize)
+        raw, weights = self._utility(raw, f)
         old = self.state
         new = self._update(old, raw, weights)  # pure: nothing is modified before this returns
         finite = new is old or total_is_finite(tuple(new)) or all_finite(tuple(new))
@@ -154,9 +188,29 @@ class Optimizer(ABC):
         self.n_skipped += new is old
         self._pending = None
 
+    def _encode_configs(self, configs: Any) -> Any:
+        """Told configurations -> a batch; the last ask's own batch when they encode as its
+        configurations do (so that its raw draws are used). ValueError from ``space.encode``."""
+        assert self.space is not None
+        try:
+            batch = self.space.encode(configs)
+        except ValueError as e:
+            raise ValueError(f"{type(self).__name__}.tell: {e}") from None
+        pending = self._pending
+        if pending is not None:
+            # the encoding of the asked configurations (made by ask; again after load_state_dict)
+            if self._asked_codes is None or self._asked_codes[0] is not pending:
+                self._asked_codes = (pending, self.space.encode(self.space.decode(pending[0])))
+            if samples_equal(batch, self._asked_codes[1]):
+                return pending[0]
+        return batch
+
     # ---- queries ----------------------------------------------------------------------------
     def most_likely(self) -> Any:
-        """The mode of p_theta: ``(n,)`` ints for categorical variables, a dict for a Product."""
+        """The mode of p_theta: ``(n,)`` ints for categorical variables, a dict for a Product;
+        with a :class:`~asng_opt.Space`, the configuration dict (``space.mode``)."""
+        if self.space is not None:
+            return self.space.mode(self.theta)
         return self.distribution.mode(self.theta)
 
     def should_stop(self) -> bool:
@@ -204,4 +258,5 @@ class Optimizer(ABC):
 
     def __repr__(self) -> str:
         hp = ", ".join(f"{k}={v!r}" for k, v in self.hyper().items())
-        return f"{type(self).__name__}({self.distribution!r}, lam={self.lam}, {hp}, t={self.t})"
+        space = self.distribution if self.space is None else self.space
+        return f"{type(self).__name__}({space!r}, lam={self.lam}, {hp}, t={self.t})"

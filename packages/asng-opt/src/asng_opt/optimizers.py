@@ -12,6 +12,7 @@ import numpy as np
 from . import _checks, updates
 from .distribution import Distribution
 from .optimizer import Optimizer
+from .space import Space
 
 __all__ = ["ASNG", "SNG", "AdamNG", "STEP_SIZE_MAX"]
 
@@ -41,11 +42,11 @@ class ASNG(Optimizer):
         ValueError: for arguments outside these ranges (and the base class's checks).
     """
 
-    state_fields = ("theta", "s", "gamma", "Delta")
+    state_fields: tuple[str, ...] = ("theta", "s", "gamma", "Delta")
 
     def __init__(
         self,
-        distribution: Distribution,
+        distribution: Distribution | Space,
         lam: int = 2,
         alpha: float = 1.5,
         delta0: float = 1.0,
@@ -54,11 +55,12 @@ class ASNG(Optimizer):
         maximize: bool = False,
         theta: Any = None,
     ):
-        self.alpha = _checks.positive("alpha", alpha, "ASNG")
+        name = type(self).__name__
+        self.alpha = _checks.positive("alpha", alpha, name)
         if self.alpha <= 1:
-            raise ValueError(f"ASNG: alpha must be > 1, got {alpha!r}")
-        self.delta0 = _checks.positive("delta0", delta0, "ASNG", upper=STEP_SIZE_MAX)
-        self.delta_max = _checks.positive("delta_max", delta_max, "ASNG", allow_inf=True)
+            raise ValueError(f"{name}: alpha must be > 1, got {alpha!r}")
+        self.delta0 = _checks.positive("delta0", delta0, name, upper=STEP_SIZE_MAX)
+        self.delta_max = _checks.positive("delta_max", delta_max, name, allow_inf=True)
         super().__init__(distribution, lam, seed, maximize, theta)
 
     @property
@@ -102,7 +104,7 @@ class SNG(Optimizer):
 
     def __init__(
         self,
-        distribution: Distribution,
+        distribution: Distribution | Space,
         lam: int = 2,
         delta: float = 0.1,
         seed: Any = None,
@@ -143,7 +145,7 @@ class AdamNG(Optimizer):
 
     def __init__(
         self,
-        distribution: Distribution,
+        distribution: Distribution | Space,
         lam: int = 2,
         lr: float = 0.01,
         beta1: float = 0.9,

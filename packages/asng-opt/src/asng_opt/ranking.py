@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-__all__ = ["ranking_utility"]
+__all__ = ["ranking_utility", "log_rank_weights"]
 
 
 def _base_weights(lam: int) -> np.ndarray:
@@ -53,4 +53,37 @@ def ranking_utility(losses: np.ndarray, maximize: bool = False) -> np.ndarray:
     cw = np.concatenate([[0.0], np.cumsum(_base_weights(lam))])
     lt = (f[..., None, :] < f[..., :, None]).sum(axis=-1)  # how many are strictly better
     eq = (f[..., None, :] == f[..., :, None]).sum(axis=-1)  # how many tie (itself included)
+    return (cw[lt + eq] - cw[lt]) / eq
+
+
+def log_rank_weights(losses: np.ndarray, maximize: bool = False) -> np.ndarray:
+    """Positive log-rank weights on the better half (the recombination weights of CMA-ES and CatCMA).
+
+    Args:
+        losses: ``(lam,)`` finite objective values, lam >= 2; lower is better unless ``maximize``.
+        maximize: rank higher values as better.
+
+    Returns:
+        ``(lam,)`` float weights summing to 1: the sample of rank i (1 = best) gets
+        ``w_i = ln((lam + 1) / 2) - ln i`` for ``i <= floor(lam / 2)`` and 0 otherwise, then
+        normalised (Hansen 2016, "The CMA Evolution Strategy: a tutorial", eq. 49 without the negative
+        weights). Tied values share the mean weight of the ranks they occupy.
+
+    With positive weights summing to 1, a natural-gradient step of learning rate ``eta <= 1`` on a
+    Gaussian in expectation parameters is the convex combination ``(1 - eta) theta + eta sum_i w_i
+    T(x_i)``, which keeps ``E[x^2] >= E[x]^2``: the variance cannot be driven below zero (and then
+    clamped at sigma_min) as sum-zero weights can.
+    """
+    f = np.asarray(losses, dtype=float)
+    if f.ndim != 1 or f.size < 2:
+        raise ValueError(f"log_rank_weights needs a (lam,) array with lam >= 2, got shape {f.shape}")
+    if maximize:
+        f = -f
+    lam = f.size
+    ranks = np.arange(1, lam + 1)
+    base = np.where(ranks <= lam // 2, math.log((lam + 1) / 2) - np.log(ranks), 0.0)
+    base /= base.sum()
+    cw = np.concatenate([[0.0], np.cumsum(base)])
+    lt = (f[None, :] < f[:, None]).sum(axis=-1)  # how many are strictly better
+    eq = (f[None, :] == f[:, None]).sum(axis=-1)  # how many tie (itself included)
     return (cw[lt + eq] - cw[lt]) / eq

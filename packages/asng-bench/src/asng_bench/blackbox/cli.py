@@ -17,7 +17,7 @@ QUICK_SEEDS = 3
 QUICK_BUDGET_CAP = 400  #: main-track budgets of ``--quick`` are at most this
 QUICK_SHORT_BUDGET = 50
 #: what a study writes into its folder (``partial.jsonl`` only while it runs: a stopped study)
-OUTPUTS = ("runs.csv", "hits.csv", "meta.json", "summary.csv", "blackbox.md", "ecdf*.png")
+OUTPUTS = ("runs.csv", "hits.csv", "traces.csv.gz", "meta.json", "summary.csv", "blackbox.md", "ecdf*.png", "ioh/*.zip")
 REPORT_INPUTS = ("runs.csv", "hits.csv", "meta.json")
 PARTIAL = "partial.jsonl"
 
@@ -27,10 +27,14 @@ def _command_line(args: argparse.Namespace) -> str:
     cmd = f"asng-bench blackbox --out {args.out} --jobs {args.jobs}" + (" --quick" if args.quick else "")
     if args.seeds:
         cmd += f" --seeds {args.seeds}"
+    if args.untuned_seeds:
+        cmd += f" --untuned-seeds {args.untuned_seeds}"
     if args.problems:
         cmd += " --problems " + " ".join(args.problems)
     if args.optimizers:
         cmd += " --optimizers " + " ".join(args.optimizers)
+    if args.reuse:
+        cmd += " --reuse " + " ".join(args.reuse)
     return cmd
 
 
@@ -66,12 +70,15 @@ def _check_out(args: argparse.Namespace) -> None:
 def blackbox_command(args: argparse.Namespace) -> None:
     """``asng-bench blackbox``: run the study (or ``--report-only``), then the README section."""
     from .readme import update_readme
-    from .registry import main_budgets, quick_problems
+    from .registry import main_budgets, quick_problems, untuned_problems
     from .report import report
     from .runner import run_study
 
     _check_out(args)
     _check_problems(args.problems or [])
+    for src in args.reuse or []:
+        if not all((Path(src) / n).is_file() for n in REPORT_INPUTS):
+            raise UsageError(f"--reuse {src}: needs runs.csv, hits.csv and meta.json there (a study's folder)")
     if args.report_only:
         report(args.out)
     else:
@@ -86,6 +93,8 @@ def blackbox_command(args: argparse.Namespace) -> None:
             jobs=args.jobs,
             command=_command_line(args),
             resume=args.resume,
+            reuse=args.reuse,
+            seeds_by_problem={p: args.untuned_seeds for p in untuned_problems()} if args.untuned_seeds else None,
         )
         print(f"[blackbox] done in {meta['wall_s']} s -> {args.out}")
     if args.readme:
@@ -105,6 +114,10 @@ def add_command(sub: argparse._SubParsersAction) -> None:
         default=None,
         help=f"seeds per optimizer and problem ({SEEDS}; {QUICK_SEEDS} with --quick)",
     )
+    p.add_argument(
+        "--untuned-seeds", type=positive_int, default=None,
+        help="seeds on the untuned problems (default: as --seeds)",
+    )  # fmt: skip
     p.add_argument(
         "--problems", nargs="+", default=None, choices=list(PROBLEMS), metavar="NAME",
         help="problem names (default: all available; " + ", ".join(PROBLEMS) + ")",
@@ -131,4 +144,10 @@ def add_command(sub: argparse._SubParsersAction) -> None:
         "--overwrite", action="store_true", help="replace the outputs of a previous study in the output folder"
     )
     p.add_argument("--report-only", action="store_true", help="only rebuild the tables and figures from the CSVs")
+    p.add_argument(
+        "--reuse", nargs="+", default=None, metavar="DIR",
+        help="take the peers' runs from the studies in DIR (the first first; --out itself may be one) where the "
+        "versions of their packages, the problem and the seeds are unchanged (ours always run again); meta.json "
+        "records what was reused",
+    )  # fmt: skip
     p.set_defaults(func=blackbox_command)

@@ -10,20 +10,23 @@ from typing import Any
 import numpy as np
 
 from ..report_io import pyplot, save_figure
-from .registry import OURS
+from .registry import ABLATIONS, MAIN, OURS, PROBLEMS
 from .summary import evals_or_none
-from .tables import optimizer_order
+from .tables import optimizer_order, problem_order
 
 __all__ = ["ecdf_figure"]
 
 
-def ecdf_figure(hits: list[dict[str, Any]], path: str | Path, track: str = "main") -> None:
-    """ECDF of runtimes: per problem, the fraction of (run, target) pairs reached within x evaluations."""
-    hs = [h for h in hits if h["track"] == track]
-    if not hs:
+def ecdf_figure(hits: list[dict[str, Any]], path: str | Path, track: str = "main", ablation: bool = False) -> None:
+    """ECDF of runtimes: per problem, the fraction of (run, target) pairs reached within x evaluations.
+
+    ``ablation``: only ``asng-bb`` and its ablations (else every optimizer but the ablations)."""
+    keep = (lambda o: o == MAIN or o in ABLATIONS) if ablation else (lambda o: o not in ABLATIONS)
+    hs = [h for h in hits if h["track"] == track and keep(h["optimizer"])]
+    if not hs or (ablation and not any(h["optimizer"] in ABLATIONS for h in hs)):
         return
     plt = pyplot()
-    problems = list(dict.fromkeys(h["problem"] for h in hs))
+    problems = problem_order(h["problem"] for h in hs)
     opts = optimizer_order(h["optimizer"] for h in hs)
     ncol = min(4, len(problems))
     nrow = math.ceil(len(problems) / ncol)
@@ -39,18 +42,26 @@ def ecdf_figure(hits: list[dict[str, Any]], path: str | Path, track: str = "main
             arr = np.array([e if e is not None else np.inf for e in ev])
             y = (arr[None, :] <= x[:, None]).mean(axis=1)
             style = "-" if o in OURS else "--"
-            ax.step(x, y, where="post", label=o, color=colors(i % 10), linestyle=style, lw=1.6 if o in OURS else 1.2)
+            lw = 2.4 if o == MAIN else (1.5 if o in OURS else 1.2)
+            z = 5 if o == MAIN else 2  # the main entry on top (an ablation can coincide with it)
+            ax.step(x, y, where="post", label=o, color=colors(i % 10), linestyle=style, lw=lw, zorder=z)
         ax.set_xscale("log")
         ax.set_xlim(10, budget)
         ax.set_ylim(0, 1.02)
-        ax.set_title(p, fontsize=10)
+        ax.set_title(p + (" (untuned)" if p in PROBLEMS and PROBLEMS[p].untuned else ""), fontsize=10)
         ax.set_xlabel("evaluations")
         ax.grid(alpha=0.3)
     for ax in axes.flat[len(problems) :]:
         ax.axis("off")
     axes[0, 0].set_ylabel("fraction of (run, target) reached")
-    handles, labels = axes[0, 0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=min(len(labels), 9), fontsize=9)
-    fig.suptitle(f"Black-box comparison, {track} track: ECDF of evaluations to the targets (solid: ours)")
+    legend: dict[str, Any] = {}  # every optimizer once (optuna-cmaes runs on one problem only)
+    for ax in axes.flat:
+        for h, lab in zip(*ax.get_legend_handles_labels()):
+            legend.setdefault(lab, h)
+    labels = optimizer_order(legend)
+    handles = [legend[lab] for lab in labels]
+    fig.legend(handles, labels, loc="lower center", ncol=min(len(labels), 10), fontsize=9)
+    what = f"ablation of {MAIN}" if ablation else "comparison"
+    fig.suptitle(f"Black-box {what}, {track} track: ECDF of evaluations to the targets (solid: ours)")
     fig.tight_layout(rect=(0, 0.06, 1, 0.96))
     save_figure(fig, path, dpi=110)

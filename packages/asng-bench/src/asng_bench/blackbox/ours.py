@@ -1,48 +1,128 @@
-"""Our optimizers in the black-box comparison: ASNG and SNG from asng-opt behind :class:`.searcher.Searcher`.
+"""Our optimizers in the black-box comparison, behind :class:`.searcher.Searcher`: one searcher,
+:class:`NaturalGradient`, for every configuration of asng-opt the study runs (which ones, under
+which names, is :mod:`.registry`).
 
-All run with the library's defaults (alpha = 1.5, delta0 = 1, appendix D's theta_min /
-sigma_min); the configurations compared (lambda, SNG's delta) are in :mod:`.registry`. When
-``should_stop()`` holds (the distribution has converged) and budget remains, the search restarts
-from the initial distribution with a fresh sampling stream; the evaluations before the restart count.
+* ``config="blackbox"``: what ``asng_opt.minimize(fun, dist, max_evals=budget, seed=seed)`` does
+  by default -- ``BlackBoxASNG(dist, lam=default_lam(dist, budget), seed=seed, **options)`` (the
+  dimension rule capped by the budget), told the objective values (as minimize tells them), and
+  when ``should_stop()`` holds with budget left, ``opt = asng_opt.blackbox.restart(opt, near_best)``
+  (near the best point by default; from the initial distribution with ``near_best=False``). The
+  ablations switch one ingredient off through ``options`` (``margin=False``, ``elitist=False``,
+  ``real_utility="quantile"``, ``cat_utility="log"``, ``lam=16``, ``lam="dim"``: the dimension
+  rule without the budget cap) or ``near_best=False``, or ``tell="ranks"``: each batch's dense
+  ranks instead of the values (what minimize told before asng-opt 0.3.0's fix: the update is the
+  same, its weights depend on the ranks only, but the elite's stored value is then a rank within
+  its own batch, every new batch's best ties with it and, ties going to the newer point, replaces
+  it, so the elite is the last batch's best rather than the best point ever).
+* ``config="paper"``: the paper's ASNG (or SNG) with the library's defaults (alpha = 1.5,
+  delta0 = 1, appendix D's bounds) and the given lambda; on convergence it restarts from the
+  initial distribution with a fresh sampling stream (the study's earlier rule, kept so that the
+  reference rows stay comparable with earlier studies).
+
+The evaluations before a restart count.
 """
 
 from __future__ import annotations
 
+from typing import Any, Optional
+
 import numpy as np
 
 from asng_opt import ASNG, SNG, Categorical, Integer, Product
+from asng_opt.blackbox import BlackBoxASNG, default_lam, restart
+from asng_opt.distribution import Distribution
 
 from .problems import Problem
 from .searcher import Candidate, Searcher
 
-__all__ = ["NaturalGradient"]
+__all__ = ["NaturalGradient", "search_space", "dense_ranks"]
+
+CONFIGS = ("blackbox", "paper")
+
+
+def search_space(problem: Problem) -> Distribution:
+    """The problem's variables as an asng-opt distribution: ``Categorical(categories)``, or
+    ``Product(c=Categorical, z=Integer(low, high))`` when it has integers."""
+    cat = Categorical(problem.categories)
+    return Product(c=cat, z=Integer(problem.int_low, problem.int_high)) if problem.n_int else cat
+
+
+def dense_ranks(f: np.ndarray) -> np.ndarray:
+    """``(k,)`` values -> ``(k,)`` float ranks 0, 1, ... among the distinct values (ties equal)."""
+    return np.searchsorted(np.unique(f), f).astype(float)
 
 
 class NaturalGradient(Searcher):
-    """ASNG or SNG from asng_opt, restarted from the initial distribution on convergence."""
+    """ASNG / SNG from asng_opt in one of the :data:`CONFIGS`.
 
-    def __init__(self, problem: Problem, budget: int, seed: int, method: str = "asng", lam: int = 2):
-        self.p, self.method, self.lam = problem, method, lam
-        self._seeds = np.random.SeedSequence(seed)
+    Args:
+        problem, budget, seed: as for every searcher (the budget is the runner's to enforce).
+        config: ``"blackbox"`` (BlackBoxASNG with minimize's restarts) or ``"paper"``.
+        method: ``"asng"`` or ``"sng"`` (``"paper"`` only).
+        lam: samples per update; None: the configuration's default (``"blackbox"``:
+            ``default_lam(dist, budget)``, as minimize; ``"paper"``: 2); ``"dim"`` (``"blackbox"``
+            only): ``default_lam(dist)``, the dimension rule without the budget cap.
+        near_best: ``"blackbox"`` only: restart near the best point (else from the initial
+            distribution).
+        tell: ``"blackbox"`` only: ``"values"`` (the objective values, as minimize) or
+            ``"ranks"`` (each batch's dense ranks).
+        **options: more keyword arguments of ``BlackBoxASNG`` (``"blackbox"`` only).
+
+    Raises:
+        ValueError: for an unknown config or method, or options given to ``"paper"``.
+    """
+
+    def __init__(
+        self,
+        problem: Problem,
+        budget: int,
+        seed: int,
+        config: str = "paper",
+        method: str = "asng",
+        lam: Optional[int | str] = None,
+        near_best: bool = True,
+        tell: str = "values",
+        **options: Any,
+    ):
+        if config not in CONFIGS:
+            raise ValueError(f"NaturalGradient: config must be one of {list(CONFIGS)}, got {config!r}")
+        if method not in ("asng", "sng") or (config == "blackbox" and method != "asng"):
+            raise ValueError(f"NaturalGradient: method {method!r} does not run as config {config!r}")
+        if tell not in ("ranks", "values") or (config == "paper" and tell != "values"):
+            raise ValueError(f"NaturalGradient: tell must be 'ranks' or 'values' (blackbox only), got {tell!r}")
+        if config == "paper" and options:
+            raise ValueError(f"NaturalGradient: config 'paper' takes no options, got {sorted(options)}")
+        self.p, self.config, self.method, self.near_best = problem, config, method, near_best
+        self._ranks = config == "blackbox" and tell == "ranks"
         self.restarts = 0
-        self._new()
+        dist = search_space(problem)
+        if lam == "dim" and config != "blackbox" or isinstance(lam, str) and lam != "dim":
+            raise ValueError(f"NaturalGradient: lam must be an integer, None or 'dim' (blackbox), got {lam!r}")
+        if config == "blackbox":
+            n = default_lam(dist, budget) if lam is None else default_lam(dist) if lam == "dim" else int(lam)
+            self.opt: Any = BlackBoxASNG(dist, lam=n, seed=seed, **options)  # as minimize(fun, dist, ..., seed=seed)
+        else:
+            self._seeds = np.random.SeedSequence(seed)
+            self._lam = 2 if lam is None else int(lam)
+            self._dist = dist
+            self._new_paper()
 
-    def _new(self) -> None:
-        p = self.p
-        cat = Categorical(p.categories)
-        dist = Product(c=cat, z=Integer(p.int_low, p.int_high)) if p.n_int else cat
-        seed = self._seeds.spawn(1)[0]
+    def _new_paper(self) -> None:
         cls = ASNG if self.method == "asng" else SNG
-        self.opt = cls(dist, lam=self.lam, seed=np.random.default_rng(seed))
+        self.opt = cls(self._dist, lam=self._lam, seed=np.random.default_rng(self._seeds.spawn(1)[0]))
 
     def ask(self) -> list[Candidate]:
         self._x = x = self.opt.ask()
         if isinstance(x, dict):
-            return [(x["c"][i], x["z"][i]) for i in range(self.lam)]
-        return [(x[i], None) for i in range(self.lam)]
+            return [(x["c"][i], x["z"][i]) for i in range(self.opt.lam)]
+        return [(x[i], None) for i in range(self.opt.lam)]
 
     def tell(self, values: list[float]) -> None:
-        self.opt.tell(self._x, np.asarray(values, dtype=float))
+        f = np.asarray(values, dtype=float)
+        self.opt.tell(self._x, dense_ranks(f) if self._ranks else f)
         if self.opt.should_stop():
             self.restarts += 1
-            self._new()
+            if self.config == "blackbox":
+                self.opt = restart(self.opt, near_best=self.near_best)
+            else:
+                self._new_paper()

@@ -22,6 +22,12 @@ evaluation with ``f - f_opt <= g``. The last gap is 0 (the optimum itself).
   n = 100, through the ``ioh`` package when it is installed (maximised there; here
   ``f = y_opt - y``), the bits XOR-ed with a fixed random mask so that the optimum is not the
   all-zeros point some optimizers start from.
+* ``nk-adjacent``: a categorical NK landscape with adjacent interactions (Kauffman's NK model with
+  the neighbourhood of Weinberger's adjacent variant, non-cyclic): n = 20 variables with K = 3
+  categories, ``f(c) = sum_{i=0}^{n-3} T_i[c_i, c_{i+1}, c_{i+2}]``, every table entry drawn
+  once, U(0, 1), from a generator seeded 2026. Each variable's best category depends on its
+  neighbours' (the epistasis the separable problems above lack); the optimum ``f_opt`` is exact,
+  by dynamic programming over the pairs ``(c_{i+1}, c_{i+2})``.
 """
 
 from __future__ import annotations
@@ -41,6 +47,8 @@ __all__ = [
     "mixed",
     "toy_fixed_x",
     "ioh_problem",
+    "nk_adjacent",
+    "nk_optimum",
 ]
 
 
@@ -202,4 +210,39 @@ def ioh_problem(fid: int, n: int = 100, instance: int = 1, xor_seed: int | None 
         f_opt=0.0,
         gaps=gaps,
         description=f"IOHprofiler PBO F{fid} {name}, n = {n}, instance {instance}{masked}",
+    )
+
+
+def nk_optimum(tables: np.ndarray) -> float:
+    """The minimum of ``sum_i tables[i, c_i, c_{i+1}, c_{i+2}]`` over all ``c``, exactly.
+
+    Dynamic programming over the state ``(c_{i+1}, c_{i+2})``: ``V_0[a, b] = min_x T_0[x, a, b]``,
+    ``V_i[a, b] = min_x V_{i-1}[x, a] + T_i[x, a, b]``, the optimum ``min V_{m-1}``
+    (O(m K^3) for ``tables`` of shape ``(m, K, K, K)``).
+    """
+    v = tables[0].min(axis=0)  # (K, K): state (c_1, c_2)
+    for t in tables[1:]:
+        v = (v[:, :, None] + t).min(axis=0)  # v[x, a] + T[x, a, b], minimised over x
+    return float(v.min())
+
+
+def nk_adjacent(n: int = 20, k: int = 3, seed: int = 2026) -> Problem:
+    """Categorical NK landscape, adjacent neighbourhood of 3 (``T_i[c_i, c_{i+1}, c_{i+2}]``, U(0, 1)
+    entries from ``default_rng(seed)``), minimised; ``f_opt`` by :func:`nk_optimum`."""
+    if n < 3 or k < 2:
+        raise ValueError(f"nk_adjacent: needs n >= 3 and k >= 2, got n={n}, k={k}")
+    tables = np.random.default_rng(seed).random((n - 2, k, k, k))
+    rows = np.arange(n - 2)
+
+    def fun(c: np.ndarray, z: np.ndarray | None) -> float:
+        return float(tables[rows, c[:-2], c[1:-1], c[2:]].sum())
+
+    return Problem(
+        name="nk-adjacent",
+        categories=np.full(n, k),
+        fun=fun,
+        f_opt=nk_optimum(tables),
+        gaps=(1.0, 0.5, 0.2, 0.0),
+        description=f"categorical NK landscape, adjacent neighbourhood of 3, n = {n}, K = {k}, "
+        f"U(0, 1) tables (seed {seed})",
     )

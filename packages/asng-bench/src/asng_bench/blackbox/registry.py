@@ -2,6 +2,11 @@
 default / ``--quick`` membership) and one of optimizers (name -> searcher factory, ours or a peer,
 the package it needs, the tracks and problems it runs on).
 
+Problems are "tuned" (the suite on which asng-opt's black-box configuration was chosen) or
+``untuned`` (added after that choice, reported separately). Our optimizers have a ``role``:
+``main`` (``asng-bb``, what ``asng_opt.minimize`` does by default), ``reference`` (the paper's
+settings, lambda = 2 and 16) or ``ablation`` (``asng-bb`` with one ingredient switched off).
+
 Two tracks, each with the same budget and the same seeds (0, 1, ...) for every optimizer of a
 problem: ``main`` with the per-problem budget, every optimizer except the ``short_only`` ones;
 ``short`` with :data:`SHORT_BUDGET` evaluations, every optimizer, optuna's samplers included
@@ -13,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import partial
-from typing import Callable, Optional
+from typing import Any, Callable, Optional
 
 from . import problems as P
 from .ours import NaturalGradient
@@ -26,6 +31,10 @@ __all__ = [
     "PROBLEMS",
     "OPTIMIZERS",
     "OURS",
+    "MAIN",
+    "ABLATIONS",
+    "ROLES",
+    "untuned_problems",
     "SHORT_BUDGET",
     "importable",
     "get_problem",
@@ -47,6 +56,7 @@ class ProblemSpec:
     default: bool = True  #: in the default study (else only on request, ``--problems NAME``)
     quick: bool = False  #: in the ``--quick`` smoke run
     package: Optional[str] = None  #: a module the problem needs
+    untuned: bool = False  #: new to the study after our configuration was chosen: reported apart
 
 
 @dataclass(frozen=True)
@@ -54,15 +64,23 @@ class OptimizerSpec:
     """An optimizer of the study: how to build its searcher and where it runs."""
 
     factory: SearcherFactory
-    ours: bool = False  #: ASNG / SNG from asng-opt (else a peer)
+    role: str = "peer"  #: ``main`` / ``reference`` / ``ablation`` (ours, see :data:`ROLES`) or ``peer``
     package: Optional[str] = None  #: the optional dependency it needs
     short_only: bool = False  #: too slow for the main budgets: short track only
     needs_integers: bool = False  #: runs only on problems with integer variables
     cost: float = 30.0  #: rough cost per evaluation, so that the longest runs start first
+    package_versions: tuple[str, ...] = ()  #: what must not have changed for its runs to be reused
+
+    @property
+    def ours(self) -> bool:
+        """ASNG from asng-opt (else a peer)."""
+        return self.role != "peer"
 
 
-#: in the order of the default study (cheapest first). ``ioh-f22-mis`` is defined but left out of
-#: the default study to keep its wall time down.
+ROLES = ("main", "reference", "ablation", "peer")
+
+
+#: in the order of the default study (cheapest first), the untuned problems last.
 PROBLEMS: dict[str, ProblemSpec] = {
     "onemax": ProblemSpec(P.onemax, 3000, quick=True),
     "catsphere-K5": ProblemSpec(P.categorical_sphere, 3000, quick=True),
@@ -71,7 +89,8 @@ PROBLEMS: dict[str, ProblemSpec] = {
     "catellipsoid-K10": ProblemSpec(P.categorical_ellipsoid, 4000),
     "leadingones": ProblemSpec(P.leadingones, 6000),
     "ioh-f19-isingring": ProblemSpec(partial(P.ioh_problem, 19), 3000, package="ioh"),
-    "ioh-f22-mis": ProblemSpec(partial(P.ioh_problem, 22), 3000, default=False, package="ioh"),
+    "ioh-f22-mis": ProblemSpec(partial(P.ioh_problem, 22), 3000, package="ioh", untuned=True),
+    "nk-adjacent": ProblemSpec(P.nk_adjacent, 3000, untuned=True),
 }
 SHORT_BUDGET = 150
 
@@ -84,22 +103,54 @@ def _nevergrad(name: str) -> SearcherFactory:
     return partial(NevergradSearcher, name=name)
 
 
-#: ours first, then the peers: the order of every table and figure
+def _ours(role: str, config: str = "blackbox", short_only: bool = False, **kw: Any) -> OptimizerSpec:
+    factory = partial(NaturalGradient, config=config, **kw)
+    return OptimizerSpec(factory, role=role, short_only=short_only, cost=60.0 if config == "blackbox" else 30.0)
+
+
+#: ours first (the main entry, the references, the ablations), then the peers: the order of every
+#: table and figure. Each ablation is ``asng-bb`` with one ingredient switched off or changed.
 OPTIMIZERS: dict[str, OptimizerSpec] = {
-    "asng-l2": OptimizerSpec(partial(NaturalGradient, method="asng", lam=2), ours=True),
-    "asng-l16": OptimizerSpec(partial(NaturalGradient, method="asng", lam=16), ours=True),
-    "sng": OptimizerSpec(partial(NaturalGradient, method="sng", lam=2), ours=True),
+    "asng-bb": _ours("main"),
+    "asng-l2": _ours("reference", "paper", lam=2),
+    "asng-l16": _ours("reference", "paper", lam=16),
+    "bb-no-margin": _ours("ablation", margin=False),
+    "bb-no-elitism": _ours("ablation", elitist=False),
+    "bb-restart-uniform": _ours("ablation", near_best=False),
+    "bb-quantile-all": _ours("ablation", real_utility="quantile"),
+    "bb-log-all": _ours("ablation", cat_utility="log"),
+    "bb-lam16": _ours("ablation", lam=16),
+    # told per-batch ranks instead of the values (minimize before its fix): the elite is then the
+    # last batch's best, not the best point ever
+    "bb-ranks": _ours("ablation", tell="ranks"),
+    # lambda = 4 + floor(3 ln N) without minimize's budget cap (max(4, budget // 40)): the cap binds
+    # only on the short track (budget 150), so this row runs there alone (on the main track it is asng-bb)
+    "bb-lam-dim": _ours("ablation", short_only=True, lam="dim"),
     "random": OptimizerSpec(RandomSearch),
-    "cmaes-catcmawm": OptimizerSpec(CatCMAwMSearcher, package="cmaes", cost=100.0),
-    "optuna-tpe": OptimizerSpec(_optuna("tpe"), package="optuna", short_only=True, cost=20000.0),
-    "optuna-cmaes": OptimizerSpec(
-        _optuna("cmaes"), package="optuna", short_only=True, needs_integers=True, cost=4000.0
+    # CatCMAwM's integer margin calls scipy.stats.chi2.ppf when scipy is installed, else its own approximation
+    "cmaes-catcmawm": OptimizerSpec(CatCMAwMSearcher, package="cmaes", cost=100.0, package_versions=("cmaes", "scipy")),
+    "optuna-tpe": OptimizerSpec(
+        _optuna("tpe"), package="optuna", short_only=True, cost=20000.0, package_versions=("optuna",)
     ),
-    "ng-dopo": OptimizerSpec(_nevergrad("DiscreteOnePlusOne"), package="nevergrad", cost=1000.0),
-    "ng-portfolio": OptimizerSpec(_nevergrad("PortfolioDiscreteOnePlusOne"), package="nevergrad", cost=1000.0),
-    "ng-ngopt": OptimizerSpec(_nevergrad("NGOpt"), package="nevergrad", cost=1000.0),
+    "optuna-cmaes": OptimizerSpec(
+        _optuna("cmaes"),
+        package="optuna",
+        short_only=True,
+        needs_integers=True,
+        cost=4000.0,
+        package_versions=("optuna", "cmaes"),
+    ),  # fmt: skip
+    "ng-dopo": OptimizerSpec(
+        _nevergrad("DiscreteOnePlusOne"), package="nevergrad", cost=1000.0, package_versions=("nevergrad",)
+    ),
+    "ng-portfolio": OptimizerSpec(
+        _nevergrad("PortfolioDiscreteOnePlusOne"), package="nevergrad", cost=1000.0, package_versions=("nevergrad",)
+    ),
+    "ng-ngopt": OptimizerSpec(_nevergrad("NGOpt"), package="nevergrad", cost=1000.0, package_versions=("nevergrad",)),
 }
 OURS = tuple(name for name, spec in OPTIMIZERS.items() if spec.ours)
+MAIN = next(name for name, spec in OPTIMIZERS.items() if spec.role == "main")  #: ``asng-bb``
+ABLATIONS = tuple(name for name, spec in OPTIMIZERS.items() if spec.role == "ablation")
 
 
 def importable(module: Optional[str]) -> bool:
@@ -121,6 +172,11 @@ def get_problem(name: str) -> P.Problem:
 def default_problems() -> list[str]:
     """The problems of the default study whose package imports here."""
     return [n for n, spec in PROBLEMS.items() if spec.default and importable(spec.package)]
+
+
+def untuned_problems() -> list[str]:
+    """The problems added after our black-box configuration was chosen (reported separately)."""
+    return [n for n, spec in PROBLEMS.items() if spec.untuned]
 
 
 def quick_problems() -> list[str]:

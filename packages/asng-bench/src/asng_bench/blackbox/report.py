@@ -1,5 +1,7 @@
-"""The report of a black-box study, rebuilt from its files: summary.csv, blackbox.md and the ECDF
-figures from runs.csv, hits.csv and meta.json (``asng-bench blackbox --report-only``)."""
+"""The report of a black-box study, rebuilt from its files: summary.csv, blackbox.md, the ECDF
+figures (ecdf.png, ecdf_short.png, ecdf_ablation.png) from runs.csv, hits.csv and meta.json, and
+the IOHanalyzer export ioh/ from runs.csv and traces.csv.gz where both ioh and the traces are
+there (``asng-bench blackbox --report-only``)."""
 
 from __future__ import annotations
 
@@ -7,14 +9,17 @@ from pathlib import Path
 
 from ..report_io import read_csv, read_json
 from .ecdf import ecdf_figure
+from .ioh_export import export_ioh
+from .registry import importable
 from .summary import summarize_targets, write_summary
 from .tables import markdown
+from .traces import TRACES, read_traces
 
 __all__ = ["report"]
 
 
 def report(out: str | Path) -> None:
-    """(Re)write summary.csv, blackbox.md and the figures from runs.csv, hits.csv and meta.json."""
+    """(Re)write summary.csv, blackbox.md, the figures and ioh/ from the study's files in ``out``."""
     out = Path(out)
     meta = read_json(out / "meta.json")
     rows = read_csv(out / "runs.csv")
@@ -25,5 +30,8 @@ def report(out: str | Path) -> None:
     try:
         ecdf_figure(hits, out / "ecdf.png")
         ecdf_figure(hits, out / "ecdf_short.png", track="short")
+        ecdf_figure(hits, out / "ecdf_ablation.png", ablation=True)
     except ImportError:  # matplotlib is a dependency, but keep the data if it is broken
         pass
+    if (out / TRACES).is_file() and importable("ioh"):
+        export_ioh(out, rows, read_traces(out / TRACES))

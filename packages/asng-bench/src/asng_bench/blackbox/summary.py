@@ -1,5 +1,7 @@
 """summary.csv of the black-box comparison: one row per (track, problem, optimizer, target) with
-ERT, SP1 and success rate (:mod:`asng_bench.stats`), the median overhead and the median best gap."""
+ERT with its bootstrap 95 % confidence interval (:data:`BOOTSTRAP` resamples of the runs, seed
+:data:`BOOTSTRAP_SEED`), SP1 and success rate (:mod:`asng_bench.stats`), the median overhead and
+the median best gap."""
 
 from __future__ import annotations
 
@@ -10,9 +12,12 @@ from pathlib import Path
 from typing import Any, Optional
 
 from ..report_io import write_csv
-from ..stats import ert, median_or_nan, sp1_of_hits
+from ..stats import bootstrap_ert_ci, ert, median_or_nan, sp1_of_hits
 
 __all__ = ["SUMMARY_COLUMNS", "summarize_targets", "write_summary", "evals_or_none"]
+
+BOOTSTRAP = 2000  #: resamples per confidence interval
+BOOTSTRAP_SEED = 12345  #: the resampling generator's seed (the same for every group)
 
 SUMMARY_COLUMNS = [
     "track",
@@ -25,6 +30,8 @@ SUMMARY_COLUMNS = [
     "successes",
     "success_rate",
     "ert",
+    "ert_ci_low",
+    "ert_ci_high",
     "sp1",
     "median_evals_success",
     "median_overhead_us_per_eval",
@@ -52,6 +59,8 @@ def summarize_targets(hits: Iterable[dict[str, Any]], runs: Iterable[dict[str, A
         hs = groups[key]
         evals = [evals_or_none(h["evals"]) for h in hs]
         ok = [e for e in evals if e is not None]
+        used = [float(h["n_evals"]) for h in hs]
+        lo, hi = bootstrap_ert_ci(evals, used, BOOTSTRAP, 0.95, BOOTSTRAP_SEED)
         out.append(
             {
                 "track": key[0],
@@ -63,7 +72,9 @@ def summarize_targets(hits: Iterable[dict[str, Any]], runs: Iterable[dict[str, A
                 "runs": len(hs),
                 "successes": len(ok),
                 "success_rate": len(ok) / len(hs),
-                "ert": ert(evals, [float(h["n_evals"]) for h in hs]),
+                "ert": ert(evals, used),
+                "ert_ci_low": lo,
+                "ert_ci_high": hi,
                 "sp1": sp1_of_hits(evals),
                 "median_evals_success": median_or_nan(ok),
                 "median_overhead_us_per_eval": median_or_nan(overhead.get(key[:3], [])),

@@ -1,4 +1,4 @@
-"""Image classification data: CIFAR-10 (python batches), Fashion-MNIST (IDX), sklearn digits.
+"""Image classification data: CIFAR-10 (python batches), Fashion-MNIST (IDX), the embedded digits.
 
 Nothing is downloaded. Images are kept as ``uint8`` ``(N, C, H, W)`` tensors; :class:`Loader`
 moves each mini-batch to the device, scales it to [0, 1] and standardises it per channel.
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 import pickle
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +29,7 @@ __all__ = [
     "read_idx",
     "DATASETS",
     "FASHION_MNIST_DIR",
+    "DIGITS_FILE",
 ]
 
 CIFAR_TRAIN = tuple(f"data_batch_{i}" for i in range(1, 6))
@@ -90,6 +92,53 @@ def _cifar_folder(data_dir: str | Path) -> Path:
     return d
 
 
+# what a CIFAR-10 python batch may reference: numpy arrays (and bytes) and nothing else
+_CIFAR_GLOBALS = {
+    ("numpy.core.multiarray", "_reconstruct"),
+    ("numpy._core.multiarray", "_reconstruct"),
+    ("numpy", "ndarray"),
+    ("numpy", "dtype"),
+    ("numpy.core.multiarray", "scalar"),
+    ("numpy._core.multiarray", "scalar"),
+    ("_codecs", "encode"),  # bytes in protocol-2 pickles written by Python 3
+}
+
+
+class _BatchUnpickler(pickle.Unpickler):
+    """Unpickles plain data and numpy arrays only; any other class or function is refused."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) not in _CIFAR_GLOBALS:
+            raise pickle.UnpicklingError(f"it references {module}.{name}")
+        return super().find_class(module, name)
+
+
+def _read_cifar_batch(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """One CIFAR-10 python batch: ``data`` (N, 3072) uint8 -> (N, 3, 32, 32) and ``labels`` (N,).
+
+    Raises ``ValueError`` naming ``path`` when it is not a readable batch (truncated, another
+    file, wrong shapes)."""
+    fix = "replace it with the file from cifar-10-python.tar.gz"
+    try:
+        with open(path, "rb") as fh:
+            batch = _BatchUnpickler(fh, encoding="bytes").load()
+    except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, IndexError, KeyError) as e:
+        raise ValueError(f"CIFAR-10: {path} is not a CIFAR-10 python batch ({type(e).__name__}: {e}); {fix}") from None
+    if not isinstance(batch, dict):
+        raise ValueError(f"CIFAR-10: {path} holds a {type(batch).__name__}, not a batch dict; {fix}")
+    batch = {(k.decode() if isinstance(k, bytes) else k): v for k, v in batch.items()}
+    if "data" not in batch or "labels" not in batch:
+        raise ValueError(f"CIFAR-10: {path} has no 'data'/'labels' entries; {fix}")
+    try:
+        x = np.asarray(batch["data"], dtype=np.uint8).reshape(-1, 3, 32, 32)
+        y = np.asarray(batch["labels"], dtype=np.int64).reshape(-1)
+    except (ValueError, TypeError) as e:
+        raise ValueError(f"CIFAR-10: {path} has malformed 'data'/'labels' ({e}); {fix}") from None
+    if len(x) != len(y) or (len(y) and (y.min() < 0 or y.max() > 9)):
+        raise ValueError(f"CIFAR-10: {path} holds {len(x)} images but {len(y)} labels in 0..9; {fix}")
+    return x, y
+
+
 def load_cifar10(data_dir: str | Path) -> ImageData:
     """CIFAR-10 from the ``cifar-10-batches-py`` folder as distributed (or its parent):
     ``data_batch_1`` .. ``data_batch_5`` and ``test_batch`` pickles with ``data`` (N, 3072) uint8
@@ -102,13 +151,9 @@ def load_cifar10(data_dir: str | Path) -> ImageData:
     def read(names: tuple[str, ...]) -> tuple[torch.Tensor, torch.Tensor]:
         xs, ys = [], []
         for name in names:
-            with open(d / name, "rb") as fh:
-                batch: dict[Any, Any] = pickle.load(fh, encoding="bytes")
-            batch = {(k.decode() if isinstance(k, bytes) else k): v for k, v in batch.items()}
-            if "data" not in batch or "labels" not in batch:
-                raise ValueError(f"CIFAR-10: {d / name} has no 'data'/'labels' entries")
-            xs.append(np.asarray(batch["data"], dtype=np.uint8).reshape(-1, 3, 32, 32))
-            ys.append(np.asarray(batch["labels"], dtype=np.int64))
+            x, y = _read_cifar_batch(d / name)
+            xs.append(x)
+            ys.append(y)
         return torch.from_numpy(np.concatenate(xs)), torch.from_numpy(np.concatenate(ys))
 
     x_tr, y_tr = read(CIFAR_TRAIN)
@@ -177,16 +222,39 @@ def load_fashion_mnist(data_dir: str | Path | None = None) -> ImageData:
     )
 
 
+#: The embedded digits: ``asng_nas/data/digits.npz`` (see ``asng_nas/data/README.md``).
+DIGITS_FILE = "digits.npz"
+
+
+def _read_digits() -> tuple[np.ndarray, np.ndarray]:
+    """The embedded digits: ``(1797, 8, 8)`` uint8 images with values 0..16 and ``(1797,)`` labels.
+
+    They are the test part of the UCI "Optical Recognition of Handwritten Digits" data
+    (Alpaydin and Kaynak 1998, CC BY 4.0), as scikit-learn bundles them, stored once by
+    ``scripts/make_digits_npz.py``; read with numpy alone. Raises ``FileNotFoundError`` /
+    ``ValueError`` naming the file when it is missing or damaged."""
+    from importlib.resources import as_file, files
+
+    with as_file(files("asng_nas") / "data" / DIGITS_FILE) as path:
+        if not path.is_file():
+            raise FileNotFoundError(f"{path}: the embedded digits are missing from this install; reinstall asng-nas")
+        try:
+            with np.load(path) as z:
+                images, target = np.asarray(z["images"]), np.asarray(z["target"])
+        except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile) as e:
+            raise ValueError(f"{path}: the embedded digits are damaged ({e}); reinstall asng-nas") from None
+    if images.shape != (1797, 8, 8) or target.shape != (1797,):
+        raise ValueError(f"{path}: expected (1797, 8, 8) images and 1797 labels, got {images.shape}, {target.shape}")
+    return images, target
+
+
 def load_digits(n_test: int = 297, seed: int = 0) -> ImageData:
-    """scikit-learn's bundled 8 x 8 digits (1797 images, no download), split at random into
-    ``1797 - n_test`` training and ``n_test`` test images (a fixed split for a given seed)."""
-    try:
-        from sklearn.datasets import load_digits as _sk_digits
-    except ImportError as e:  # pragma: no cover - depends on the environment
-        raise ImportError("the digits data set needs scikit-learn: pip install scikit-learn") from e
-    ds = _sk_digits()
-    x = np.round(ds.images * (255.0 / 16.0)).astype(np.uint8)[:, None]  # (1797, 1, 8, 8)
-    y = ds.target.astype(np.int64)
+    """The embedded 8 x 8 digits (1797 images, no download, no scikit-learn needed), scaled from
+    0..16 to 0..255 and split at random into ``1797 - n_test`` training and ``n_test`` test
+    images (a fixed split for a given seed). See :func:`_read_digits` for the source."""
+    images, target = _read_digits()
+    x = np.round(images.astype(np.float64) * (255.0 / 16.0)).astype(np.uint8)[:, None]  # (1797, 1, 8, 8)
+    y = target.astype(np.int64)
     perm = np.random.default_rng(seed).permutation(len(x))
     te, tr = perm[:n_test], perm[n_test:]
     return ImageData(
@@ -201,8 +269,15 @@ def load_digits(n_test: int = 297, seed: int = 0) -> ImageData:
 
 
 def load_dataset(name: str, data_dir: str | Path | None = None) -> ImageData:
-    """``digits`` (embedded), ``cifar10`` (needs ``data_dir``) or ``fashion-mnist``."""
+    """``digits`` (embedded; ``data_dir`` must be None), ``cifar10`` (needs ``data_dir``) or
+    ``fashion-mnist``. Raises ``ValueError`` for an unknown name or a folder given to digits,
+    ``FileNotFoundError`` for a missing data folder."""
     if name == "digits":
+        if data_dir is not None:
+            raise ValueError(
+                f"the digits data set is embedded and reads no folder, but a data folder ({data_dir}) was given; "
+                "drop --data-dir, or choose --dataset cifar10 / fashion-mnist"
+            )
         return load_digits()
     if name == "cifar10":
         if data_dir is None:

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
-from .genotype import CellGenotype, Genotype
+from .cellplot import CellDrawing, draw_cell, figure_size
+from .genotype import Genotype
 
 __all__ = ["load_genotype", "draw_genotype"]
 
@@ -26,54 +26,26 @@ def load_genotype(path: str | Path) -> Genotype:
     return Genotype.from_dict(doc["genotype"])
 
 
-def _draw_cell(ax: Any, cell: CellGenotype, title: str) -> None:
-    n = len(cell.nodes)
-    pos = {0: (0.0, 0.8), 1: (0.0, -0.8)}
-    for i in range(n):
-        pos[2 + i] = (1.0 + i, 1.0 if i % 2 == 0 else -1.0)
-    out_pos = (n + 1.0, 0.0)
-    labels = {0: "c_{k-2}", 1: "c_{k-1}", **{2 + i: f"node {i}" for i in range(n)}}
-    box = {"boxstyle": "round", "fc": "#dbe9f6", "ec": "#336"}
-    for k, (x, y) in pos.items():
-        ax.text(x, y, labels[k], ha="center", va="center", fontsize=8, bbox=box, zorder=3)
-    ax.text(*out_pos, "out", ha="center", va="center", fontsize=8, bbox={**box, "fc": "#f6e3db"}, zorder=3)
-    for i, node in enumerate(cell.nodes):
-        for e, (j, op) in enumerate(node):
-            (x0, y0), (x1, y1) = pos[j], pos[2 + i]
-            ax.annotate(
-                "",
-                xy=(x1, y1),
-                xytext=(x0, y0),
-                arrowprops={"arrowstyle": "->", "color": "#555", "connectionstyle": f"arc3,rad={0.15 if e else -0.15}"},
-            )
-            off = 0.12 if e else -0.12
-            ax.text(
-                (x0 + x1) / 2, (y0 + y1) / 2 + off, op, fontsize=6, ha="center", va="center", color="#a22", zorder=4
-            )
-    for k in cell.concat:
-        (x0, y0) = pos[k]
-        ax.annotate("", xy=out_pos, xytext=(x0, y0), arrowprops={"arrowstyle": "->", "color": "#999", "ls": "--"})
-    ax.set_xlim(-0.7, n + 1.7)
-    ax.set_ylim(-1.6, 1.6)
-    ax.set_title(title, fontsize=10)
-    ax.axis("off")
-
-
-def draw_genotype(genotype: Genotype, path: str | Path) -> None:
-    """Draw the normal and the reduction cell into one PNG (needs matplotlib)."""
+def draw_genotype(genotype: Genotype, path: str | Path) -> list[CellDrawing]:
+    """Draw the normal and the reduction cell into one PNG (needs matplotlib), each as a layered
+    left-to-right DAG with one label per operation edge (:mod:`.cellplot`). The file is written
+    atomically with the user's usual file mode. Returns what was drawn (for checks)."""
     import matplotlib
 
     matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
 
-    n = len(genotype.normal.nodes)
-    fig, axes = plt.subplots(2, 1, figsize=(1.6 * (n + 2), 6.0))
-    _draw_cell(axes[0], genotype.normal, "normal cell")
-    _draw_cell(axes[1], genotype.reduce, "reduction cell")
-    fig.tight_layout()
+    width, height, ratios = figure_size([genotype.normal, genotype.reduce])
+    fig, axes = plt.subplots(2, 1, figsize=(width, height), gridspec_kw={"height_ratios": ratios})
+    fig.subplots_adjust(left=0.02, right=0.98, top=0.95, bottom=0.02, hspace=0.25)
+    drawings = [
+        draw_cell(axes[0], genotype.normal, "normal cell"),
+        draw_cell(axes[1], genotype.reduce, "reduction cell"),
+    ]
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
     tmp = p.with_name(f".{p.name}.tmp.png")
     fig.savefig(tmp, dpi=120)
     plt.close(fig)
     tmp.replace(p)
+    return drawings

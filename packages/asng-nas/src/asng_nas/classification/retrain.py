@@ -4,14 +4,21 @@ The network (:class:`asng_nas.classification.network.Network`) holds only the ex
 is by default the largest C with at most ``target_params`` parameters (auxiliary head not
 counted). Training: SGD with cosine annealing, drop-path rising linearly to ``drop_path``,
 auxiliary loss weight ``aux_weight``, cutout, gradient clipping; a checkpoint per epoch
-(``retrain_checkpoint.pt``) for resume, logs ``retrain_log.csv`` / ``.jsonl``, and the final
-``model.pt`` (genotype, network arguments, weights, test error).
+(``retrain_checkpoint.pt``) for resume, logs ``retrain_log.csv`` / ``.jsonl`` (and TensorBoard
+scalars with ``tensorboard``), and the final ``model.pt`` (genotype, network arguments, weights,
+test error).
+
+Several processes (``torchrun``, or a process group the caller made) train data-parallel with
+``DistributedDataParallel``: ``batch_size`` is the global batch, each process trains on its
+``batch_size / world`` rows of it and the gradients are averaged, so without BatchNorm the weights
+follow the one-process run's; BatchNorm normalises with each process's own rows (see
+``docs/retraining.md``). ``compile``: ``torch.compile`` of the training network (off by default).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -20,8 +27,25 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..search.distributed import (
+    all_reduce_sum,
+    batch_shard,
+    broadcast_buffers,
+    group_info,
+    torchrun_group,
+    wrap_ddp,
+)
 from ..search.loop import cosine_lr, write_logs
-from ..search.training import Callback, CheckpointCallback, TrainState, train_loop
+from ..search.training import (
+    Callback,
+    CheckpointCallback,
+    TensorBoardLogger,
+    TrainState,
+    check_compile,
+    compile_model,
+    read_train_checkpoint,
+    train_loop,
+)
 from ..search.utils import atomic_torch_save, atomic_write_text, autocast, resolve_device, seed_everything
 from .augment import Augment
 from .data import ImageData, Loader
@@ -55,6 +79,11 @@ class CellRetrainConfig:
     amp: bool = True
     channels_last: bool = True
     progress: bool = True
+    compile: str = "off"  # torch.compile of the training network: off, on (= inductor), inductor, aot_eager, eager
+    tensorboard: str | None = None  # folder for TensorBoard event files (None: no TensorBoard; needs tensorboard)
+
+    def __post_init__(self) -> None:
+        check_compile(self.compile)
 
 
 def _net_kwargs(genotype: Genotype, n_cells: int, channels: int, data: ImageData) -> dict[str, Any]:
@@ -98,20 +127,23 @@ def choose_channels(
 
 @torch.no_grad()
 def _evaluate(model: nn.Module, loader: Loader, amp: bool) -> dict[str, float]:
+    """Test loss / accuracy / error of ``model`` (eval mode) on ``loader``; with a group of
+    several processes each evaluates every world-th batch and the sums are all-reduced."""
+    rank, world = group_info()
     model.eval()
     n, loss, correct = 0, 0.0, 0
-    for x, y in loader.epoch(0):
+    for k, (x, y) in enumerate(loader.epoch(0)):
+        if k % world != rank:
+            continue
         with autocast(loader.device, amp):
             logits, _ = model(x)
         loss += float(F.cross_entropy(logits.float(), y, reduction="sum"))
         correct += int((logits.argmax(1) == y).sum())
         n += len(y)
     model.train()
-    return {
-        "test_loss": loss / max(n, 1),
-        "test_accuracy": correct / max(n, 1),
-        "test_error": 1.0 - correct / max(n, 1),
-    }
+    loss, c, m = all_reduce_sum([loss, correct, n], loader.device)
+    m = max(m, 1)
+    return {"test_loss": loss / m, "test_accuracy": c / m, "test_error": 1.0 - c / m}
 
 
 def retrain(
@@ -122,19 +154,45 @@ def retrain(
     device: str | torch.device | None = None,
     resume: bool = False,
     callbacks: Sequence[Callback] = (),
+    on_epoch_end: Callable[[dict[str, Any]], None] | None = None,
 ) -> dict[str, Any]:
     """Train the network of ``genotype`` on the whole training set, evaluate on the test set.
 
     ``resume``: continue from ``out_dir/retrain_checkpoint.pt`` when it exists. ``callbacks``: more
-    :data:`~asng_nas.search.training.Callback` s, called after each epoch's record, checkpoint and logs.
+    :data:`~asng_nas.search.training.Callback` s, called after each epoch's record, checkpoint and
+    logs, on every process. ``on_epoch_end(record)``: called with each epoch's log record (a
+    dict: epoch, lr, drop_path, train_loss, train_accuracy, train_seconds and, when evaluated,
+    test_loss / test_accuracy / test_error), on rank 0 only, after the logs are written.
+
+    Under ``torchrun`` (``WORLD_SIZE`` > 1), or inside a process group the caller created, the
+    processes train data-parallel (see the module docstring); rank 0 alone writes files.
 
     Returns a summary ``{"test_error", "n_params", "channels", ...}`` (also in ``model.pt`` and
-    ``retrain_summary.json`` under ``out_dir``).
+    ``retrain_summary.json`` under ``out_dir``). Raises ``ValueError`` if the world size does not
+    divide ``batch_size``, ``ImportError`` if ``config.tensorboard`` is set without the
+    tensorboard package (both before anything is written).
     """
     cfg = config or CellRetrainConfig()
-    dev = resolve_device(device)
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    with torchrun_group(device) as dev:
+        return _retrain(genotype, data, Path(out_dir), cfg, dev, resume, callbacks, on_epoch_end)
+
+
+def _retrain(
+    genotype: Genotype,
+    data: ImageData,
+    out: Path,
+    cfg: CellRetrainConfig,
+    dev: torch.device,
+    resume: bool,
+    callbacks: Sequence[Callback],
+    on_epoch_end: Callable[[dict[str, Any]], None] | None,
+) -> dict[str, Any]:
+    rank, world = group_info()
+    lead = rank == 0
+    rows = batch_shard(cfg.batch_size, rank, world)  # this process's rows of each global batch
+    tb = TensorBoardLogger(cfg.tensorboard) if cfg.tensorboard and lead else None
+    if lead:
+        out.mkdir(parents=True, exist_ok=True)
     seed_everything(cfg.seed)
     channels = cfg.channels or choose_channels(
         genotype, cfg.n_cells, cfg.target_params, data.n_classes, data.in_channels
@@ -145,6 +203,10 @@ def retrain(
     if cl:
         model = model.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
     n_params = count_parameters(model)
+    # the training network: DDP (with several processes) and torch.compile (on request) around
+    # ``model``, which keeps the weights. Some weights may get no gradient (a cell input no node
+    # reads, the auxiliary head with aux_weight 0): DDP has to look for them
+    net = compile_model(wrap_ddp(model, dev, find_unused_parameters=True), cfg.compile)
     common: dict[str, Any] = dict(mean=data.mean, std=data.std, device=dev, channels_last=cl)
     train = Loader(data.x_train, data.y_train, cfg.batch_size, shuffle=True, drop_last=True, seed=cfg.seed, **common)
     test = Loader(data.x_test, data.y_test, cfg.eval_batch_size, **common)
@@ -170,22 +232,23 @@ def retrain(
         bar = tqdm(
             total=n_iter,
             desc=f"retrain {epoch + 1}/{cfg.epochs}",
-            disable=not cfg.progress,
+            disable=not (cfg.progress and lead),
             leave=False,
             dynamic_ncols=True,
         )
         for _ in range(n_iter):
             x, y = next(batches)
-            x = aug(x, gen)
+            x = aug(x, gen)  # the whole global batch on every process: the generator stays in step
+            x, y = x[rows], y[rows]
             if cl:
                 x = x.contiguous(memory_format=torch.channels_last)
             with autocast(dev, cfg.amp):
-                logits, aux = model(x)
+                logits, aux = net(x)
                 loss = F.cross_entropy(logits.float(), y)
                 if aux is not None and cfg.aux_weight > 0:
                     loss = loss + cfg.aux_weight * F.cross_entropy(aux.float(), y)
             sgd.zero_grad(set_to_none=True)
-            loss.backward()
+            loss.backward()  # DDP: the gradients are averaged over the processes here
             if cfg.grad_clip > 0:
                 nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
             sgd.step()
@@ -195,27 +258,38 @@ def retrain(
             bar.set_postfix(loss=f"{tot / n:.3f}", acc=f"{correct / n:.3f}", refresh=False)
             bar.update(1)
         bar.close()
+        tot, c, m = all_reduce_sum([tot, correct, n], dev)
         return {
             "epoch": epoch + 1,
             "lr": lr,
             "drop_path": model.drop_prob,
-            "train_loss": tot / max(n, 1),
-            "train_accuracy": correct / max(n, 1),
+            "train_loss": tot / max(m, 1),
+            "train_accuracy": c / max(m, 1),
         }
 
     def record(st: TrainState, rec: dict[str, Any]) -> None:
         rec["train_seconds"] = st.seconds
+        broadcast_buffers(model)  # every process holds rank 0's BN statistics (what is saved)
         if (cfg.eval_every and st.step % cfg.eval_every == 0) or st.step == cfg.epochs:
             rec.update(_evaluate(model, test, cfg.amp))
         st.history.append(rec)
 
     def report(st: TrainState, rec: dict[str, Any]) -> None:
         write_logs(out, st.history, stem="retrain_log")
+        if tb is not None:
+            tb(st, rec)
+        if on_epoch_end is not None:
+            on_epoch_end(dict(rec))
         if cfg.progress:
             print(json.dumps({k: round(v, 5) if isinstance(v, float) else v for k, v in rec.items()}), flush=True)
 
     save = CheckpointCallback(out / "retrain_checkpoint.pt", cfg.epochs)
-    train_loop(state, cfg.epochs, epoch_step, [record, save, report, *callbacks])
+    steps: list[Callback] = [record, save, report] if lead else [record]
+    try:
+        train_loop(state, cfg.epochs, epoch_step, [*steps, *callbacks])
+    finally:
+        if tb is not None:
+            tb.close()
     seconds = state.seconds
     final = _evaluate(model, test, cfg.amp)
     summary = {
@@ -226,12 +300,14 @@ def retrain(
         "n_cells": cfg.n_cells,
         "epochs": cfg.epochs,
         "train_seconds": seconds,
+        "world_size": world,
         "dataset": data.name,
         "genotype": genotype.to_dict(),
         "config": asdict(cfg),
     }
-    save_model(out / "model.pt", model, kwargs, summary)
-    atomic_write_text(out / "retrain_summary.json", json.dumps(summary, indent=2) + "\n")
+    if lead:
+        save_model(out / "model.pt", model, kwargs, summary)
+        atomic_write_text(out / "retrain_summary.json", json.dumps(summary, indent=2) + "\n")
     return summary
 
 
@@ -251,8 +327,10 @@ def save_model(path: str | Path, model: Network, kwargs: dict[str, Any], info: d
 
 
 def load_model(path: str | Path, device: str | torch.device = "cpu") -> tuple[Network, dict[str, Any]]:
-    """Rebuild a network saved by :func:`retrain`; returns ``(model, info)``."""
-    st = torch.load(path, map_location=device, weights_only=False)
+    """Rebuild a network saved by :func:`retrain`; returns ``(model, info)``. The file is read
+    with ``torch.load(..., weights_only=True)`` (it holds tensors and plain data only); raises
+    ``ValueError`` naming the file for one that is refused, unreadable or not a model file."""
+    st = read_train_checkpoint(path)
     if st.get("format") != "asng-nas-model-v1":
         raise ValueError(f"{path} is not an asng-nas model file")
     model = Network(Genotype.from_dict(st["genotype"]), **st["network"]).to(device)

@@ -31,16 +31,14 @@ class ENASSpace(SearchSpace):
     def __init__(self, n_nodes: int = 5, ops: Sequence[str] = OPS):
         self.n_nodes = int(n_nodes)
         self.ops = tuple(ops)
-        variables: list[Choice] = []
+        variables: dict[str, Choice] = {}
         for cell in self.CELLS:
             for i in range(self.n_nodes):
                 inputs = ("c_{k-2}", "c_{k-1}", *(f"node{j}" for j in range(i)))
-                variables += [
-                    Choice(f"{cell}.node{i}.input_a", inputs),
-                    Choice(f"{cell}.node{i}.input_b", inputs),
-                    Choice(f"{cell}.node{i}.op_a", self.ops),
-                    Choice(f"{cell}.node{i}.op_b", self.ops),
-                ]
+                variables[f"{cell}.node{i}.input_a"] = Choice(inputs)
+                variables[f"{cell}.node{i}.input_b"] = Choice(inputs)
+                variables[f"{cell}.node{i}.op_a"] = Choice(self.ops)
+                variables[f"{cell}.node{i}.op_b"] = Choice(self.ops)
         super().__init__(variables)
 
     def decode(self, sample: Any) -> Genotype:

@@ -1,15 +1,25 @@
 """The sub-commands of the command line: each builds its search / retraining from the parsed
-flags (see :mod:`.parser`), runs it and prints a summary; :func:`main` dispatches."""
+flags (see :mod:`.parser`), runs it and prints a summary; :func:`main` dispatches.
+
+:func:`main` turns what a user can get wrong into one line on stderr and exit status 2 (a
+missing or damaged data file or checkpoint, an ``--out`` folder holding a previous run, a
+missing optional package), and Ctrl-C into one line saying what is saved and how to resume
+(exit status 130); anything else is a bug and keeps its traceback."""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
+import shlex
 import sys
-from collections.abc import Sequence
+import warnings
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from .outdir import OUTPUTS, checkpoint_name, prepare_out_dir
 from .parser import config_from_args, parse_args
 
 __all__ = ["main"]
@@ -46,6 +56,13 @@ def _configs(args: argparse.Namespace, world_size: int = 1) -> dict[str, Any]:
     return {}
 
 
+def _prepare_out(args: argparse.Namespace) -> None:
+    """Refuse an ``--out`` folder holding a previous run (see :mod:`.outdir`); called by each
+    command once its inputs are read (so a wrong data folder is reported first) and before it
+    writes anything."""
+    prepare_out_dir(args.command, args.out, resume=args.resume, overwrite=args.overwrite)
+
+
 def _say(rank: int) -> Any:
     """``print`` on rank 0, a no-op elsewhere."""
     return print if rank == 0 else (lambda *a, **k: None)
@@ -73,6 +90,7 @@ def _search(args: argparse.Namespace) -> int:
     say = _say(rank)
     data = load_dataset(args.dataset, args.data_dir)
     cfg = _configs(args, world)["search_config"]
+    _prepare_out(args)
     aug = Augment(data.augment.pad, data.augment.flip, args.cutout)
     searcher = build_search(
         data,
@@ -104,6 +122,31 @@ def _search(args: argparse.Namespace) -> int:
     return 0
 
 
+@contextlib.contextmanager
+def _resuming(args: argparse.Namespace) -> Iterator[None]:
+    """Around a retraining: with ``--resume``, its checkpoint is read first (one-line error for an
+    empty, truncated or foreign file), and a checkpoint of another network (other ``--cells`` /
+    ``--channels`` / architecture) is one line naming it instead of torch's list of keys."""
+    from ..search.checkpoint import CheckpointError, read_checkpoint
+
+    ckpt = Path(args.out) / "retrain_checkpoint.pt"
+    fix = "resume with the flags of the retraining that wrote it, or start anew with --overwrite"
+    if args.resume and ckpt.is_file():
+        read_checkpoint(ckpt, None, fix)
+    try:
+        yield
+    except RuntimeError as e:
+        if args.resume and str(e).startswith("Error(s) in loading state_dict"):
+            raise CheckpointError(f"{ckpt}: it was written for another network (weights differ); {fix}") from None
+        raise
+
+
+def _lead_print(line: str) -> None:
+    """Print on the lead process only (rank 0 under torchrun: every rank runs the command)."""
+    if int(os.environ.get("RANK", "0")) == 0:
+        print(line)
+
+
 def _retrain(args: argparse.Namespace) -> int:
     from ..classification.data import load_dataset
     from ..classification.export import load_genotype
@@ -111,8 +154,11 @@ def _retrain(args: argparse.Namespace) -> int:
 
     data = load_dataset(args.dataset, args.data_dir)
     cfg = _configs(args)["retrain_config"]
-    summary = retrain(load_genotype(args.arch), data, args.out, cfg, args.device, args.resume)
-    print(
+    genotype = load_genotype(args.arch)
+    _prepare_out(args)
+    with _resuming(args):
+        summary = retrain(genotype, data, args.out, cfg, args.device, args.resume)
+    _lead_print(
         f"retrained {summary['n_cells']} cells, C = {summary['channels']}, "
         f"{summary['n_params']} parameters: test error {100 * summary['test_error']:.2f} % "
         f"-> {Path(args.out) / 'model.pt'}"
@@ -141,6 +187,7 @@ def _inpaint_search(args: argparse.Namespace) -> int:
     say = _say(rank)
     train, test, name = _faces(args)
     lo, hi = _ints(args.channel_range)
+    _prepare_out(args)
     searcher = build_inpainting_search(
         train,
         test,
@@ -185,8 +232,11 @@ def _inpaint_retrain(args: argparse.Namespace) -> int:
 
     train, test, name = _faces(args)
     cfg = _configs(args)["retrain_config"]
-    res = retrain_inpainting(load_cae_arch(args.arch), train, test, args.out, cfg, args.device, args.resume)
-    print(
+    arch = load_cae_arch(args.arch)
+    _prepare_out(args)
+    with _resuming(args):
+        res = retrain_inpainting(arch, train, test, args.out, cfg, args.device, args.resume)
+    _lead_print(
         f"retrained on {name}: {res['parameters']} parameters, test PSNR {res['test_psnr']:.2f} dB, "
         f"SSIM {res['test_ssim']:.4f} -> {Path(args.out) / 'model.pt'}"
     )
@@ -196,8 +246,11 @@ def _inpaint_retrain(args: argparse.Namespace) -> int:
 def _evaluate(args: argparse.Namespace) -> int:
     from ..classification.data import load_dataset
     from ..classification.retrain import evaluate_model
+    from ..search.checkpoint import read_checkpoint
 
     data = load_dataset(args.dataset, args.data_dir)
+    # read safely first (weights_only): a damaged or foreign file is one line naming it
+    read_checkpoint(args.model, "asng-nas-model-v1", "give the model.pt written by asng-nas retrain")
     res = evaluate_model(args.model, data, args.device, args.batch_size)
     print(json.dumps(res))
     return 0
@@ -213,13 +266,59 @@ def _end_distributed(completed: bool) -> None:
         distributed.shutdown_distributed(barrier=completed)
 
 
+def _summary(args: argparse.Namespace) -> int:
+    from .summary import summarize
+
+    print(summarize(args.folders))
+    return 0
+
+
+class _Interrupted:
+    """What ``main`` says after Ctrl-C: what is saved in ``--out`` and the command that resumes."""
+
+    @staticmethod
+    def message(args: argparse.Namespace, argv: Sequence[str]) -> str:
+        out = getattr(args, "out", None)
+        if args.command not in OUTPUTS or out is None:
+            return "asng-nas: interrupted"
+        ckpt = Path(out) / checkpoint_name(args.command)
+        if not ckpt.is_file():
+            return f"asng-nas: interrupted before the first checkpoint; nothing to resume in {out}"
+        words = [w for w in argv if w != "--overwrite"]
+        again = shlex.join(["asng-nas", *words, *([] if "--resume" in words else ["--resume"])])
+        saved = "the last checkpoint" if args.command == "inpaint-retrain" else "the last completed epoch"
+        return f"asng-nas: interrupted; {saved} is saved in {ckpt}: continue with: {again}"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``asng-nas`` with ``argv`` (default: ``sys.argv[1:]``); returns the exit status."""
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = parse_args(argv)
-    if args.threads:
+    if getattr(args, "threads", None):
         import torch
 
         torch.set_num_threads(args.threads)
     completed = False
+    with warnings.catch_warnings():
+        warnings.showwarning = _show_warning
+        try:
+            return_code = _dispatch(args, argv)
+            completed = return_code == 0
+            return return_code
+        finally:
+            _end_distributed(completed)
+
+
+def _show_warning(message: Any, category: Any, filename: str, lineno: int, file: Any = None, line: Any = None) -> None:
+    """Warnings of a command as one line on stderr (no source line)."""
+    first = str(message).strip().splitlines()[0] if str(message).strip() else category.__name__
+    if "matplotlib" in first and "pip install" not in first:
+        first += ' (pip install "asng-nas[plot]" draws it)'
+    print(f"asng-nas: warning: {first}", file=sys.stderr)
+
+
+def _dispatch(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    """Run the sub-command; the errors a user can cause become one line and status 2."""
     try:
         commands = {
             "search": _search,
@@ -227,15 +326,30 @@ def main(argv: Sequence[str] | None = None) -> int:
             "evaluate": _evaluate,
             "inpaint-search": _inpaint_search,
             "inpaint-retrain": _inpaint_retrain,
+            "summary": _summary,
         }
-        rc = commands[args.command](args)
-        completed = rc == 0
-        return rc
-    except (FileNotFoundError, ValueError) as e:
-        print(f"asng-nas: error: {e}", file=sys.stderr)
+        return commands[args.command](args)
+    except KeyboardInterrupt:
+        with contextlib.suppress(OSError):
+            sys.stdout.flush()
+        print(f"\n{_Interrupted.message(args, argv)}", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # e.g. `asng-nas summary runs/x | head`: stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except (FileNotFoundError, ValueError, ImportError) as e:
+        print(f"asng-nas: error: {_one_line(e)}", file=sys.stderr)
         return 2
-    finally:
-        _end_distributed(completed)
+
+
+def _one_line(e: BaseException) -> str:
+    """The first line of an exception's message (ImportError: with the extra to install)."""
+    text = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+    if isinstance(e, ImportError) and e.name and "pip install" not in text:
+        extra = {"matplotlib": "plot", "skimage": "inpainting", "PIL": "inpainting"}.get(e.name.split(".")[0])
+        if extra:
+            text += f' (install it with: pip install "asng-nas[{extra}]")'
+    return text
 
 
 if __name__ == "__main__":

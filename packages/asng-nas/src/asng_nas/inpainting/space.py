@@ -47,21 +47,22 @@ class CAESpace(SearchSpace):
         self.channel_range = (int(lo), int(hi))
         self.max_channels = max(self.channels) if encoding == "cat" else self.channel_range[1]
         n = self.n_nodes
-        conns = [Choice(f"node{i}.input", tuple(range(i - 1, max(0, i - level_back) - 1, -1))) for i in range(2, n + 1)]
-        conns.append(Choice("output.input", tuple(range(n, max(0, n - level_back), -1))))
+        conns = {f"node{i}.input": Choice(range(i - 1, max(0, i - level_back) - 1, -1)) for i in range(2, n + 1)}
+        conns["output.input"] = Choice(range(n, max(0, n - level_back), -1))
+        variables: dict[str, Choice | IntRange]
         if encoding == "cat":
-            variables: list[Choice | IntRange] = [
-                *(Choice(f"node{i}.type", LAYER_TYPES) for i in range(1, n + 1)),
-                *(Choice(f"node{i}.channels", self.channels) for i in range(1, n + 1)),
-                *conns,
-            ]
+            variables = {
+                **{f"node{i}.type": Choice(LAYER_TYPES) for i in range(1, n + 1)},
+                **{f"node{i}.channels": Choice(self.channels) for i in range(1, n + 1)},
+                **conns,
+            }
         else:
-            variables = (
-                [Choice(f"node{i}.skip", (True, False)) for i in range(1, n + 1)]
-                + conns
-                + [IntRange(f"node{i}.kernel_index", 1, len(KERNELS)) for i in range(1, n + 1)]
-                + [IntRange(f"node{i}.channels", lo, hi) for i in range(1, n + 1)]
-            )
+            variables = {
+                **{f"node{i}.skip": Choice((True, False)) for i in range(1, n + 1)},
+                **conns,
+                **{f"node{i}.kernel_index": IntRange(1, len(KERNELS)) for i in range(1, n + 1)},
+                **{f"node{i}.channels": IntRange(lo, hi) for i in range(1, n + 1)},
+            }
         super().__init__(variables)
 
     def decode(self, sample: Any) -> CAEArch:

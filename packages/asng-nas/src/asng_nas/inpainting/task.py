@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -19,8 +19,17 @@ import torch
 import torch.nn.functional as F
 
 from ..classification.data import Loader
+from ..search.distributed import batch_shard, group_info, torchrun_group, wrap_ddp
 from ..search.searcher import SearchConfig, Searcher
-from ..search.training import Callback, CheckpointCallback, TrainState, train_loop
+from ..search.training import (
+    Callback,
+    CheckpointCallback,
+    TensorBoardLogger,
+    TrainState,
+    check_compile,
+    compile_model,
+    train_loop,
+)
 from ..search.utils import atomic_torch_save, atomic_write_text, resolve_device, seed_everything, to_jsonable
 from .arch import CAEArch, NodeSpec
 from .masks import MASKS, apply_mask, make_masks
@@ -239,6 +248,11 @@ class InpaintRetrainConfig:
     seed: int = 0
     eval_every: int = 10_000
     checkpoint_every: int = 10_000  # iterations between two ``retrain_checkpoint.pt`` (0: only at the end)
+    compile: str = "off"  # torch.compile of the training network: off, on (= inductor), inductor, aot_eager, eager
+    tensorboard: str | None = None  # folder for TensorBoard event files (None: no TensorBoard; needs tensorboard)
+
+    def __post_init__(self) -> None:
+        check_compile(self.compile)
 
 
 def retrain_inpainting(
@@ -250,6 +264,7 @@ def retrain_inpainting(
     device: str | torch.device | None = None,
     resume: bool = False,
     callbacks: Sequence[Callback] = (),
+    on_epoch_end: Callable[[dict[str, Any]], None] | None = None,
 ) -> dict[str, Any]:
     """Train :class:`CAENet` of ``arch`` from scratch on all of ``train``; report test PSNR/SSIM.
 
@@ -257,14 +272,44 @@ def retrain_inpainting(
     ``inpainting.png``, and ``retrain_checkpoint.pt`` every ``checkpoint_every`` iterations and at
     the end. ``resume``: continue from that checkpoint when it exists (the weights are then the
     same as an uninterrupted run's). ``callbacks``: more
-    :data:`~asng_nas.search.training.Callback` s, called after each iteration.
+    :data:`~asng_nas.search.training.Callback` s, called after each iteration on every process.
+    ``on_epoch_end(record)``: called with each log record (every ``eval_every`` iterations and at
+    the end: iteration, loss, psnr, ssim, seconds), on rank 0 only; ``config.tensorboard`` writes
+    the same records as TensorBoard scalars.
+
+    Under ``torchrun`` (``WORLD_SIZE`` > 1), or in a process group the caller created, the
+    processes train data-parallel (``DistributedDataParallel``): ``batch_size`` is the global
+    batch, masks and flips are drawn for all of it on every process, each trains on its
+    ``batch_size / world`` rows; the CAE has no BatchNorm, so the weights follow the one-process
+    run's up to rounding. Rank 0 alone writes files. Raises ``ValueError`` if the world size does
+    not divide ``batch_size`` and ``ImportError`` for ``tensorboard`` without the package (before
+    anything is written).
     """
     cfg = config or InpaintRetrainConfig()
-    dev = resolve_device(device)
+    with torchrun_group(device) as dev:
+        return _retrain_inpainting(arch, train, test, Path(out_dir), cfg, dev, resume, callbacks, on_epoch_end)
+
+
+def _retrain_inpainting(
+    arch: CAEArch,
+    train: torch.Tensor,
+    test: torch.Tensor,
+    out: Path,
+    cfg: InpaintRetrainConfig,
+    dev: torch.device,
+    resume: bool,
+    callbacks: Sequence[Callback],
+    on_epoch_end: Callable[[dict[str, Any]], None] | None,
+) -> dict[str, Any]:
+    rank, world = group_info()
+    lead = rank == 0
+    rows = batch_shard(cfg.batch_size, rank, world)
+    tb = TensorBoardLogger(cfg.tensorboard) if cfg.tensorboard and lead else None
     seed_everything(cfg.seed)
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    if lead:
+        out.mkdir(parents=True, exist_ok=True)
     net = CAENet(arch, train.shape[1]).to(dev)
+    fwd = compile_model(wrap_ddp(net, dev), cfg.compile)  # the training network; ``net`` keeps the weights
     opt = torch.optim.Adam(net.parameters(), lr=cfg.lr)
     steps = [int(cfg.iterations * 2 / 5), int(cfg.iterations * 4 / 5)]
     sched = torch.optim.lr_scheduler.MultiStepLR(opt, milestones=steps, gamma=0.1)
@@ -286,10 +331,10 @@ def retrain_inpainting(
             batches = loader.epoch(st.extra["epoch"])
             batch = next(batches)
         st.extra["batch"] += 1
-        masked, truth = task.prepare(batch, True, gen)
-        loss = task.loss(net(masked), truth)
+        masked, truth = task.prepare(batch, True, gen)  # the whole global batch: the generator stays in step
+        loss = task.loss(fwd(masked[rows]), truth[rows])
         opt.zero_grad(set_to_none=True)
-        loss.backward()
+        loss.backward()  # DDP: the gradients are averaged over the processes here
         opt.step()
         sched.step()
         return {"loss": loss}
@@ -300,11 +345,22 @@ def retrain_inpainting(
             with torch.no_grad():
                 res = evaluate_restoration(net, task, test_loader, len(test))
             net.train()
-            st.history.append({"iteration": st.step, "loss": float(rec["loss"].detach()), **res, "seconds": st.seconds})
+            row = {"iteration": st.step, "loss": float(rec["loss"].detach()), **res, "seconds": st.seconds}
+            st.history.append(row)
+            if not lead:
+                return
             atomic_write_text(out / "log.jsonl", "".join(json.dumps(to_jsonable(r)) + "\n" for r in st.history))
+            if tb is not None:
+                tb.log(st.step, row)
+            if on_epoch_end is not None:
+                on_epoch_end(dict(row))
 
     save = CheckpointCallback(out / "retrain_checkpoint.pt", cfg.iterations, cfg.checkpoint_every)
-    train_loop(state, cfg.iterations, iteration, [record, save, *callbacks])
+    try:
+        train_loop(state, cfg.iterations, iteration, [record, save, *callbacks] if lead else [record, *callbacks])
+    finally:
+        if tb is not None:
+            tb.close()
     final = state.history[-1]
     result = {
         "architecture": arch.to_dict(),
@@ -313,7 +369,10 @@ def retrain_inpainting(
         "test_ssim": final["ssim"],
         "config": asdict(cfg),
         "seconds": state.seconds,
+        "world_size": world,
     }
+    if not lead:
+        return result
     atomic_torch_save(
         {"state_dict": net.state_dict(), "architecture": arch.to_dict(), "config": asdict(cfg)}, out / "model.pt"
     )

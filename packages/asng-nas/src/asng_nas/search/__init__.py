@@ -8,7 +8,7 @@ logs), :mod:`.checkpoint` (checkpoint + RNG persistence, resume), :mod:`.distrib
 """
 
 from .searcher import BatchLoader, SearchConfig, Searcher, SearchResult, Task, cosine_lr
-from .space import Choice, IntRange, SearchSpace, mean_max_theta, split_samples
+from .space import Choice, FloatRange, IntRange, SearchSpace, mean_max_theta, split_samples
 
 __all__ = [
     "BatchLoader",
@@ -19,6 +19,7 @@ __all__ = [
     "cosine_lr",
     "Choice",
     "IntRange",
+    "FloatRange",
     "SearchSpace",
     "mean_max_theta",
     "split_samples",

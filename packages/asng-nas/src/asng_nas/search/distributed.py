@@ -20,6 +20,11 @@ lambda, seed and data order, the theta trajectory equals a one-process run's (te
 
 Launch: ``torchrun --nproc_per_node=N -m asng_nas search ...`` (see the package README).
 
+Multi-process *retraining* (data parallel, ``DistributedDataParallel``) uses the helpers at the
+end of this module: :func:`torchrun_group`, :func:`group_info`, :func:`wrap_ddp`,
+:func:`batch_shard`, :func:`all_reduce_sum` and :func:`broadcast_buffers` (see
+``docs/retraining.md``).
+
 Process-group lifetime: use :func:`distributed_session` (or :func:`init_distributed` with
 :func:`shutdown_distributed` in a ``finally``). Before creating the group, :func:`init_distributed`
 imports the torch modules that read ``dist.group.WORLD`` into default arguments at import time
@@ -45,12 +50,20 @@ from typing import Any
 import numpy as np
 import torch
 import torch.distributed as dist
+from torch import nn
 
 from .searcher import Searcher
+from .utils import resolve_device
 
 __all__ = [
     "DistributedSearcher",
+    "all_reduce_sum",
     "backend_threads",
+    "batch_shard",
+    "broadcast_buffers",
+    "group_info",
+    "torchrun_group",
+    "wrap_ddp",
     "distributed_session",
     "init_distributed",
     "shutdown_distributed",
@@ -226,3 +239,83 @@ class DistributedSearcher(Searcher):
         if self.rank != 0:
             self.export = lambda *a, **k: None  # noqa: E731 -- rank 0 exports
         return super().run(stop_after)
+
+
+# ---- data-parallel retraining ------------------------------------------------------------------
+
+
+def group_info() -> tuple[int, int]:
+    """``(rank, world size)`` of the default process group; ``(0, 1)`` without one."""
+    if dist.is_available() and dist.is_initialized():
+        return dist.get_rank(), dist.get_world_size()
+    return 0, 1
+
+
+@contextlib.contextmanager
+def torchrun_group(device: str | torch.device | None = None) -> Iterator[torch.device]:
+    """``with torchrun_group(device) as dev:`` -- this process's device for a run that may be
+    one of torchrun's processes.
+
+    Under torchrun (``WORLD_SIZE`` > 1) with no default group yet, joins one with
+    :func:`init_distributed` (gloo when ``device`` is the CPU, else NCCL with CUDA) and tears it
+    down on exit (:func:`shutdown_distributed`: after a barrier when the block completes, without
+    one when it raises). A group that already exists is used as it is and left open. A CUDA
+    ``device`` without an index becomes ``cuda:LOCAL_RANK`` when the group has several
+    processes. Without torchrun and without a group: ``resolve_device(device)``, no group.
+    """
+    _, env_world, local = world_info()
+    dev = resolve_device(device)
+    if env_world > 1 and not dist.is_initialized():
+        with distributed_session("gloo" if dev.type == "cpu" else None) as joined:
+            yield joined
+        return
+    if dist.is_initialized() and dist.get_world_size() > 1 and dev.type == "cuda" and dev.index is None:
+        dev = torch.device(f"cuda:{local}")
+    yield dev
+
+
+def wrap_ddp(model: nn.Module, device: torch.device, find_unused_parameters: bool = False) -> nn.Module:
+    """``DistributedDataParallel(model)`` when the default group has several processes, else
+    ``model`` itself. The wrapper averages the gradients over the processes during ``backward``
+    and broadcasts rank 0's buffers (BN running statistics) before every forward; ``model``
+    keeps the weights (use it for ``state_dict`` and evaluation)."""
+    _, world = group_info()
+    if world == 1:
+        return model
+    from torch.nn.parallel import DistributedDataParallel
+
+    ids = [device] if device.type == "cuda" else None
+    return DistributedDataParallel(model, device_ids=ids, find_unused_parameters=find_unused_parameters)
+
+
+def batch_shard(n: int, rank: int, world: int) -> slice:
+    """This process's rows of a global batch of ``n``: the ``rank``-th of ``world`` equal,
+    contiguous parts. Raises ``ValueError`` unless ``world`` divides ``n`` (unequal parts would
+    weight the samples unequally in DDP's average of the per-process mean gradients)."""
+    if n % world:
+        raise ValueError(f"the batch size {n} is not a multiple of the world size {world}")
+    k = n // world
+    return slice(rank * k, (rank + 1) * k)
+
+
+def all_reduce_sum(values: Sequence[float], device: torch.device | str = "cpu") -> list[float]:
+    """The element-wise sums of ``values`` over the processes of the default group (float64,
+    one all-reduce); ``values`` unchanged without a group of several processes."""
+    _, world = group_info()
+    if world == 1:
+        return [float(v) for v in values]
+    buf = torch.tensor([float(v) for v in values], dtype=torch.float64, device=device)
+    dist.all_reduce(buf)
+    return [float(v) for v in buf.tolist()]
+
+
+def broadcast_buffers(model: nn.Module, src: int = 0) -> None:
+    """Copy rank ``src``'s buffers (BN running statistics, counters) to every process: after a
+    training step each process's BN running averages have moved with its own part of the batch;
+    call this before evaluating or saving so that all processes hold rank ``src``'s. A no-op
+    without a group of several processes."""
+    _, world = group_info()
+    if world == 1:
+        return
+    for b in model.buffers():
+        dist.broadcast(b.data, src)

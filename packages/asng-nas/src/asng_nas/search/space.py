@@ -1,58 +1,36 @@
 """Declarative search spaces: named variables -> an ``asng_opt`` distribution -> architectures.
 
-A :class:`SearchSpace` lists its variables (:class:`Choice` = categorical, :class:`IntRange` =
-ordinal integer). It builds the distribution ASNG optimises (a ``Categorical``, or a ``Product``
-``{"cat": Categorical, "int": Integer}`` when integer variables are present), splits a batch of
-samples into single ones, and decodes one sample into an architecture. The default decoding is
-a ``{name: choice}`` dict; subclasses (e.g.
+The vocabulary is asng-opt's own (:class:`asng_opt.Choice`, :class:`asng_opt.IntRange`,
+:class:`asng_opt.FloatRange`, re-exported here); a variable's name is its key in the space. A
+:class:`SearchSpace` holds an :class:`asng_opt.Space` (``space.space``) and adds what the search
+loop needs: the distribution ASNG optimises (``space.space.distribution``: a ``Categorical``, or a
+``Product`` ``{"cat": Categorical, "int": Integer}`` when integer variables are present), the
+split of a batch of samples into single ones, and the decoding of one sample into an
+architecture. The default decoding is a ``{name: value}`` dict; subclasses (e.g.
 :class:`asng_nas.classification.space.ENASSpace`) override :meth:`decode` to build a structured
-architecture. The search loop only uses ``distribution``, ``split``, ``decode``,
+architecture. The search loop only uses ``make_distribution``, ``split``, ``decode``,
 ``describe`` and ``summary``, so any object with these works (duck typing).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, Union
 
 import numpy as np
 
-from asng_opt import Categorical, Distribution, Integer, Product
+from asng_opt import Choice, Distribution, FloatRange, IntRange, Space
 
 __all__ = [
     "Choice",
     "IntRange",
+    "FloatRange",
     "SearchSpace",
     "split_samples",
     "mean_max_theta",
 ]
 
-
-@dataclass(frozen=True)
-class Choice:
-    """A categorical variable: ``name`` takes one of ``choices`` (category index = position)."""
-
-    name: str
-    choices: tuple[Any, ...]
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "choices", tuple(self.choices))
-        if not self.choices:
-            raise ValueError(f"variable {self.name!r} has no choice")
-
-
-@dataclass(frozen=True)
-class IntRange:
-    """An ordinal integer variable in ``[low, high]`` (inclusive), searched with a Gaussian."""
-
-    name: str
-    low: int
-    high: int
-
-    def __post_init__(self) -> None:
-        if self.low > self.high:
-            raise ValueError(f"variable {self.name!r}: low={self.low} > high={self.high}")
+Variable = Union[Choice, IntRange, FloatRange]
 
 
 def split_samples(samples: Any) -> list[Any]:
@@ -71,65 +49,60 @@ def mean_max_theta(distribution: Distribution, theta: Any) -> float:
 
 
 class SearchSpace:
-    """A space defined by a list of variables.
+    """A space of named variables and its decoding into architectures.
+
+    ``SearchSpace(act=Choice(("relu", "gelu")), width=IntRange(8, 32))``, or
+    ``SearchSpace({"node1.op": Choice(OPS), ...})`` for names that are not identifiers, or
+    ``SearchSpace(asng_opt_space)``.
 
     Args:
-        variables: :class:`Choice` and :class:`IntRange` items; names must be unique.
+        variables: a mapping name -> :class:`asng_opt.Choice` / :class:`asng_opt.IntRange` /
+            :class:`asng_opt.FloatRange`, or an :class:`asng_opt.Space` (positional only), then
+            keyword variables.
 
     Samples are ``(n_cat,)`` int arrays when all variables are categorical, else dicts
-    ``{"cat": (n_cat,), "int": (n_int,)}`` (categorical and integer variables each in the order
-    given).
+    ``{"cat": (n_cat,), "int": (n_int,)}`` (plus ``"float": (n_float,)`` unit coordinates for
+    FloatRanges), categorical and integer variables each in the order given.
+
+    Raises:
+        ValueError: what :class:`asng_opt.Space` refuses (no variable, a name given twice, a
+            name that is not a string, a value that is not a variable).
     """
 
-    def __init__(self, variables: Sequence[Choice | IntRange]):
-        names = [v.name for v in variables]
-        if len(set(names)) != len(names):
-            raise ValueError("variable names must be unique")
-        if not variables:
-            raise ValueError("a search space needs at least one variable")
-        self.variables: tuple[Choice | IntRange, ...] = tuple(variables)
-        self.categorical = tuple(v for v in variables if isinstance(v, Choice))
-        self.integer = tuple(v for v in variables if isinstance(v, IntRange))
+    def __init__(self, variables: Mapping[str, Variable] | Space | None = None, /, **named: Variable):
+        if isinstance(variables, Space):
+            variables = variables.variables
+        #: the asng-opt space: names, variables, the distribution, encode / decode
+        self.space = Space(variables, **named)
+
+    @property
+    def variables(self) -> Mapping[str, Variable]:
+        """Read-only mapping name -> variable, in definition order."""
+        return self.space.variables
 
     @property
     def names(self) -> list[str]:
-        return [v.name for v in self.variables]
+        return list(self.space.names)
 
     @property
     def n_variables(self) -> int:
-        return len(self.variables)
+        return len(self.space)
 
     @property
     def n_theta(self) -> int:
-        return self.make_distribution().n_theta
+        return self.space.distribution.n_theta
 
     def make_distribution(self) -> Distribution:
-        """A fresh distribution at its initial (maximum-entropy) parameter."""
-        cat = Categorical([len(v.choices) for v in self.categorical]) if self.categorical else None
-        if not self.integer:
-            assert cat is not None
-            return cat
-        ints = Integer([v.low for v in self.integer], [v.high for v in self.integer])
-        return Product(cat=cat, int=ints) if cat is not None else Product(int=ints)
+        """The distribution ASNG optimises (structure only: it holds no parameter)."""
+        return self.space.distribution
 
     def split(self, samples: Any) -> list[Any]:
         return split_samples(samples)
 
     def assignment(self, sample: Any) -> dict[str, Any]:
-        """One sample -> ``{variable name: chosen value}`` (JSON-friendly)."""
-        if isinstance(sample, Mapping):
-            cat = np.asarray(sample.get("cat", []), dtype=np.int64)
-            ints = np.asarray(sample.get("int", []), dtype=np.int64)
-        else:
-            cat, ints = np.asarray(sample, dtype=np.int64), np.zeros(0, np.int64)
-        if cat.shape != (len(self.categorical),) or ints.shape != (len(self.integer),):
-            raise ValueError(
-                f"sample shapes {cat.shape}/{ints.shape} do not match the space "
-                f"({len(self.categorical)} categorical, {len(self.integer)} integer variables)"
-            )
-        out: dict[str, Any] = {v.name: v.choices[int(i)] for v, i in zip(self.categorical, cat)}
-        out.update({v.name: int(i) for v, i in zip(self.integer, ints)})
-        return {name: out[name] for name in self.names}
+        """One sample -> ``{variable name: chosen value}`` in definition order (JSON-friendly when
+        the labels are). Raises ValueError for a sample that does not fit the space."""
+        return self.space.decode_one(sample)
 
     def decode(self, sample: Any) -> Any:
         """One sample -> the architecture the supernet takes (default: :meth:`assignment`)."""
@@ -142,3 +115,6 @@ class SearchSpace:
     def summary(self, distribution: Distribution, theta: Any) -> float:
         """Scalar convergence summary of the distribution at ``theta``: the mean max probability."""
         return mean_max_theta(distribution, theta)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.space!r})"

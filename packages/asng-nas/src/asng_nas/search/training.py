@@ -1,16 +1,24 @@
 """The training loop shared by the retrainings: one saved / restored :class:`TrainState` and a loop
 of steps (an epoch, an iteration, ...) followed by callbacks (records, logs, checkpoints, progress).
 
+Beside the loop: :func:`on_record` turns a user's ``on_epoch_end(record)`` into a callback,
+:class:`TensorBoardLogger` writes each log record's numbers as TensorBoard scalars (optional:
+needs the ``tensorboard`` package, asked for only when the logger is built) and
+:func:`compile_model` applies ``torch.compile`` to a fixed network on request.
+
 A checkpoint holds the weights, the optimizer and the scheduler, the task's generator, the torch
 (and CUDA) RNG states, the number of completed steps, the training seconds, the history and a
 free ``extra`` dictionary (e.g. the position in the data order), so that a resumed run continues
-exactly as an uninterrupted one.
+exactly as an uninterrupted one. It holds tensors and plain data only and is read back with
+``torch.load(..., weights_only=True)`` (:func:`read_train_checkpoint`).
 """
 
 from __future__ import annotations
 
+import math
+import pickle
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +27,18 @@ from torch import nn
 
 from .utils import atomic_torch_save
 
-__all__ = ["TrainState", "Callback", "CheckpointCallback", "train_loop"]
+__all__ = [
+    "TrainState",
+    "Callback",
+    "CheckpointCallback",
+    "train_loop",
+    "read_train_checkpoint",
+    "on_record",
+    "TensorBoardLogger",
+    "COMPILE_CHOICES",
+    "check_compile",
+    "compile_model",
+]
 
 FORMAT = "asng-nas-train-v1"
 
@@ -80,12 +99,31 @@ class TrainState:
         atomic_torch_save(self.state_dict(), path)
 
     def resume(self, path: str | Path) -> bool:
-        """Load the checkpoint at ``path`` if it exists; returns whether it did."""
+        """Load the checkpoint at ``path`` if it exists; returns whether it did. Read with
+        :func:`read_train_checkpoint` (``weights_only=True``): ``ValueError`` naming the file for
+        one torch refuses or cannot read, before anything is changed."""
         p = Path(path)
         if not p.is_file():
             return False
-        self.load_state_dict(torch.load(p, map_location="cpu", weights_only=False))
+        self.load_state_dict(read_train_checkpoint(p))
         return True
+
+
+def read_train_checkpoint(path: str | Path) -> dict[str, Any]:
+    """The dict in the checkpoint ``path`` (on the CPU), read with ``torch.load(...,
+    weights_only=True)``: a training checkpoint holds only tensors and plain data (the optimizer
+    and scheduler states, RNG states as byte tensors, the history of numbers and strings), so
+    nothing needs allow-listing and no code in the file runs. Raises ``ValueError`` (one line,
+    naming the file) for a file torch refuses or cannot read, or that holds no dict."""
+    p = Path(path)
+    try:
+        state = torch.load(p, map_location="cpu", weights_only=True)
+    except (pickle.UnpicklingError, RuntimeError, EOFError) as e:
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise ValueError(f"{p}: not a readable training checkpoint ({first})") from None
+    if not isinstance(state, dict):
+        raise ValueError(f"{p}: not a training checkpoint (holds a {type(state).__name__}, not a dict)")
+    return state
 
 
 Callback = Callable[[TrainState, dict[str, Any]], None]
@@ -119,3 +157,87 @@ def train_loop(
         for cb in callbacks:
             cb(state, record)
     return state
+
+
+def on_record(fn: Callable[[dict[str, Any]], None]) -> Callback:
+    """The callback that calls ``fn(record)`` after each step, e.g. a user's
+    ``on_epoch_end(record)``; ``record`` is the dictionary that goes into the logs."""
+
+    def cb(state: TrainState, record: dict[str, Any]) -> None:
+        fn(record)
+
+    return cb
+
+
+def _scalars(record: Mapping[str, Any]) -> dict[str, float]:
+    """The finite real numbers of ``record`` (ints, floats, 0-d tensors; not booleans)."""
+    out = {}
+    for k, v in record.items():
+        if isinstance(v, torch.Tensor) and v.numel() == 1:
+            v = float(v.detach().float())
+        if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v):
+            out[str(k)] = float(v)
+    return out
+
+
+class TensorBoardLogger:
+    """A callback writing every number of each log record as a TensorBoard scalar (tag = the
+    record's key, step = ``state.step``, or the ``step`` given to :meth:`log`) to event files
+    under ``log_dir``.
+
+    Needs the optional ``tensorboard`` package (``torch.utils.tensorboard`` imports it): without
+    it the constructor raises ``ImportError`` naming the package. The constructor only checks
+    that import; the folder and the event file are created at the first record. Call
+    :meth:`close` at the end (the retrainings do).
+    """
+
+    def __init__(self, log_dir: str | Path):
+        try:
+            from torch.utils.tensorboard import SummaryWriter
+        except ImportError as e:  # tensorboard missing (or broken)
+            raise ImportError(
+                f"TensorBoard logging to {log_dir} needs the tensorboard package (pip install tensorboard): {e}"
+            ) from e
+        self.log_dir = Path(log_dir)
+        self._writer_cls = SummaryWriter
+        self.writer: Any = None
+
+    def log(self, step: int, record: Mapping[str, Any]) -> None:
+        """Write the finite numbers of ``record`` (ints, floats, one-element tensors) at ``step``."""
+        if self.writer is None:
+            self.writer = self._writer_cls(log_dir=str(self.log_dir))
+        for k, v in _scalars(record).items():
+            self.writer.add_scalar(k, v, step)
+        self.writer.flush()
+
+    def __call__(self, state: TrainState, record: dict[str, Any]) -> None:
+        self.log(state.step, record)
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            self.writer = None
+
+
+COMPILE_CHOICES = ("off", "on", "inductor", "aot_eager", "eager")
+"""``compile`` settings of the retraining configs: ``off`` (eager, the default); ``on`` (the same
+as ``inductor``: ``torch.compile``'s default backend, which needs a C++ compiler on the CPU and
+Triton on a GPU); ``aot_eager`` / ``eager`` (``torch.compile`` without code generation:
+checks that the network traces, no speed-up)."""
+
+
+def check_compile(value: str) -> None:
+    """Raise ``ValueError`` unless ``value`` is one of :data:`COMPILE_CHOICES`."""
+    if value not in COMPILE_CHOICES:
+        raise ValueError(f"compile must be one of {', '.join(COMPILE_CHOICES)}; got {value!r}")
+
+
+def compile_model(model: nn.Module, mode: str = "off") -> nn.Module:
+    """``model`` itself for ``mode="off"``, else ``torch.compile(model, backend=...)`` (see
+    :data:`COMPILE_CHOICES`; ``on`` is ``inductor``). The compiled module shares ``model``'s
+    parameters and buffers: keep ``model`` for ``state_dict`` and evaluation. Compilation itself
+    happens at the first call. Raises ``ValueError`` for an unknown ``mode``."""
+    check_compile(mode)
+    if mode == "off":
+        return model
+    return torch.compile(model, backend="inductor" if mode == "on" else mode)  # type: ignore[return-value]

@@ -14,6 +14,7 @@ import numpy as np
 import torch
 
 __all__ = [
+    "current_umask",
     "atomic_write_text",
     "atomic_torch_save",
     "to_jsonable",
@@ -24,11 +25,36 @@ __all__ = [
 ]
 
 
+_UMASK: int | None = None
+
+
+def current_umask() -> int:
+    """The process's file-mode creation mask (e.g. ``0o022``), read once and cached.
+
+    Linux reports it in ``/proc/self/status``; elsewhere it is read by setting and restoring it
+    with :func:`os.umask` (not thread-safe for the instant it takes, hence done once)."""
+    global _UMASK
+    if _UMASK is None:
+        try:
+            with open("/proc/self/status") as fh:
+                line = next(ln for ln in fh if ln.startswith("Umask:"))
+            _UMASK = int(line.split()[1], 8)
+        except (OSError, StopIteration, ValueError, IndexError):
+            _UMASK = os.umask(0o022)
+            os.umask(_UMASK)
+    return _UMASK
+
+
 def _atomic(path: str | Path, write: Any, mode: str) -> None:
+    """Write ``path`` through a temporary file in its folder, then ``os.replace`` it over ``path``.
+
+    ``tempfile.mkstemp`` creates the file with mode 0600; it is given the mode a plain ``open``
+    would have given it (0666 minus the umask), so shared results are readable as usual."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.chmod(tmp, 0o666 & ~current_umask())
         with os.fdopen(fd, mode) as fh:
             write(fh)
             fh.flush()

@@ -1,0 +1,247 @@
+"""The parts of the black-box study added for issue 12: our searcher = minimize's default, the
+ablation rows, the bootstrap CI of ERT, the verdict rule, the untuned NK problem, reusing peers'
+runs, improvement traces and the IOHanalyzer export. Small budgets only."""
+
+import csv
+import gzip
+import itertools
+import json
+import math
+import zipfile
+
+import numpy as np
+import pytest
+
+from asng_bench.blackbox import problems as bp
+from asng_bench.blackbox.ours import NaturalGradient, dense_ranks, search_space
+from asng_bench.blackbox.registry import ABLATIONS, MAIN, OPTIMIZERS, PROBLEMS, get_problem, make_searcher
+from asng_bench.blackbox.runner import run_one, run_study
+from asng_bench.blackbox.tables import verdict
+from asng_bench.blackbox.traces import read_traces, write_traces
+from asng_bench.cli import main
+from asng_bench.stats import bootstrap_ert_ci, ert
+
+# ---- our searcher is minimize's default ---------------------------------------------------------
+
+
+def _values_of(searcher, problem, n):
+    vals = []
+    while len(vals) < n:
+        v = [problem(c, z) for c, z in searcher.ask()]
+        vals += v
+        searcher.tell(v)
+    return vals[:n]
+
+
+def _small_mixed() -> bp.Problem:
+    """Two categorical variables and one integer: converges (and restarts) within a few hundred evaluations."""
+    return bp.Problem(
+        name="small",
+        categories=np.array([3, 2]),
+        fun=lambda c, z: float(c[0] != 2) + float(c[1]) + abs(float(z[0]) - 1),
+        f_opt=0.0,
+        gaps=(0.0,),
+        int_low=np.array([0]),
+        int_high=np.array([4]),
+    )
+
+
+@pytest.mark.parametrize("problem, budget, seed", [("catsphere-K5", 300, 0), ("mixed", 300, 2), ("small", 600, 1)])
+def test_asng_bb_evaluates_what_minimize_evaluates(problem, budget, seed):
+    from asng_opt import minimize
+
+    p = _small_mixed() if problem == "small" else get_problem(problem)
+    res = minimize(lambda x: p(x["c"], x["z"]) if isinstance(x, dict) else p(x), search_space(p),
+                   max_evals=budget, seed=seed)  # fmt: skip
+    expected = [v for h in res.history for v in h["values"]]
+    s = make_searcher(MAIN, p, budget, seed)
+    assert _values_of(s, p, len(expected)) == expected
+    assert s.restarts == res.n_restarts
+    if problem == "small":
+        assert res.n_restarts > 0  # the restarts near the best point are compared too
+
+
+def test_ablations_switch_one_ingredient_off():
+    p = get_problem("mixed")
+    bb = make_searcher(MAIN, p, 3000, 0).opt
+    assert bb.hyper() == {"alpha": 1.5, "delta0": 1.0, "margin": True, "elitist": True,
+                          "cat_utility": "quantile", "real_utility": "log"}  # fmt: skip
+    changed = {
+        "bb-no-margin": ("margin", False),
+        "bb-no-elitism": ("elitist", False),
+        "bb-quantile-all": ("real_utility", "quantile"),
+        "bb-log-all": ("cat_utility", "log"),
+    }
+    for name, (key, value) in changed.items():
+        opt = make_searcher(name, p, 3000, 0).opt
+        assert {k: v for k, v in opt.hyper().items() if v != bb.hyper()[k]} == {key: value}, name
+        assert opt.lam == bb.lam
+    assert make_searcher("bb-lam16", p, 3000, 0).opt.lam == 16
+    assert make_searcher("bb-restart-uniform", p, 3000, 0).near_best is False
+    assert make_searcher(MAIN, p, 150, 0).opt.lam == 4  # minimize's budget cap: max(4, 150 // 40)
+    assert make_searcher("bb-lam-dim", p, 150, 0).opt.lam == bb.lam == 4 + int(3 * math.log(20))
+    assert set(ABLATIONS) >= set(changed) | {"bb-lam16", "bb-restart-uniform", "bb-lam-dim", "bb-ranks"}
+    assert OPTIMIZERS["bb-lam-dim"].short_only
+
+
+def test_dense_ranks_and_bad_searcher_arguments():
+    assert dense_ranks(np.array([3.0, 1.0, 3.0, 2.0])).tolist() == [2.0, 0.0, 2.0, 1.0]
+    p = get_problem("onemax")
+    with pytest.raises(ValueError, match="config"):
+        NaturalGradient(p, 10, 0, config="nope")
+    with pytest.raises(ValueError, match="takes no options"):
+        NaturalGradient(p, 10, 0, config="paper", margin=False)
+    with pytest.raises(ValueError, match="lam"):
+        NaturalGradient(p, 10, 0, config="paper", lam="dim")
+
+
+# ---- bootstrap CI and the verdict rule ------------------------------------------------------------
+
+
+def test_bootstrap_ci_brackets_the_ert_and_is_reproducible():
+    evals = [100, 120, None, 90, 300, None, 110, 105]
+    used = [100, 120, 1000, 90, 300, 1000, 110, 105]
+    lo, hi = bootstrap_ert_ci(evals, used, n_resamples=1000, seed=3)
+    assert lo < ert(evals, used) < hi
+    assert (lo, hi) == bootstrap_ert_ci(evals, used, n_resamples=1000, seed=3)
+    assert bootstrap_ert_ci([50, 50, 50], [50, 50, 50]) == (50.0, 50.0)  # no spread, no interval
+    assert bootstrap_ert_ci([None, None], [10, 10]) == (math.inf, math.inf)
+    assert bootstrap_ert_ci([5, None], [5, 10], n_resamples=2000)[1] == math.inf  # a resample can miss the success
+    with pytest.raises(ValueError, match="same length"):
+        bootstrap_ert_ci([1], [1, 2])
+    with pytest.raises(ValueError, match="level"):
+        bootstrap_ert_ci([1], [1], level=1.0)
+
+
+def _c(e, lo, hi):
+    return {"ert": e, "ert_ci_low": lo, "ert_ci_high": hi}
+
+
+def test_verdict_follows_issue_12s_rule():
+    assert verdict(_c(100, 90, 110), _c(200, 180, 220), 0, 0)[0] == "won"
+    assert verdict(_c(105, 104, 106), _c(100, 99, 101), 0, 0)[0] == "tied"  # within 1.1x
+    assert verdict(_c(150, 120, 180), _c(100, 80, 125), 0, 0) == ("tied", "ERT 1.50×, CIs overlap")
+    assert verdict(_c(300, 250, 350), _c(100, 80, 120), 0, 0)[0] == "lost"
+    assert verdict(_c(math.inf, math.inf, math.inf), _c(100, 80, 120), 0, 0)[0] == "lost"
+    assert verdict(_c(500, 110, math.inf), _c(100, 80, 120), 0, 0)[0] == "tied"  # an open CI overlaps
+    assert verdict(_c(500, 200, math.inf), _c(100, 80, 120), 0, 0)[0] == "lost"
+    assert verdict(_c(100, 90, 110), _c(math.inf, math.inf, math.inf), 1, 0)[0] == "won"
+    # no success of ours: [inf, inf] shares no finite point with an interval open above
+    assert verdict(_c(math.inf, math.inf, math.inf), _c(3000, 1200, math.inf), 0, 0)[0] == "lost"
+    inf = _c(math.inf, math.inf, math.inf)
+    assert verdict(inf, inf, 0.5, 1.0)[0] == "won" and verdict(inf, inf, 2.0, 1.0)[0] == "lost"
+    assert verdict(inf, inf, 1.0, 1.0)[0] == "tied"
+
+
+# ---- the NK landscape -----------------------------------------------------------------------------
+
+
+def test_nk_optimum_is_the_brute_force_minimum():
+    p = bp.nk_adjacent(n=6, k=3, seed=1)
+    values = [p(np.array(c), None) for c in itertools.product(range(3), repeat=6)]
+    assert p.f_opt == pytest.approx(min(values))
+    tables = np.random.default_rng(1).random((4, 3, 3, 3))
+    c = np.array([0, 2, 1, 1, 0, 2])
+    assert p(c, None) == pytest.approx(sum(tables[i, c[i], c[i + 1], c[i + 2]] for i in range(4)))
+    q = get_problem("nk-adjacent")
+    assert q.categories.tolist() == [3] * 20 and q.gaps[-1] == 0 and 0 < q.f_opt < 18
+    with pytest.raises(ValueError, match="n >= 3"):
+        bp.nk_adjacent(n=2)
+
+
+# ---- traces, reuse and the IOHanalyzer export -----------------------------------------------------
+
+
+def test_run_one_records_the_improvement_trace(tmp_path):
+    r = run_one(get_problem("catsphere-K5"), MAIN, 200, 1)
+    tr = r["trace"]
+    assert tr[0][0] == 1 and tr[-1][1] == r["best_gap"]
+    assert all(a[0] < b[0] and a[1] > b[1] for a, b in zip(tr, tr[1:]))
+    write_traces(tmp_path / "t.csv.gz", {("main", "catsphere-K5", MAIN, 1): tr})
+    back = read_traces(tmp_path / "t.csv.gz")[("main", "catsphere-K5", MAIN, 1)]
+    assert [e for e, _ in back] == [e for e, _ in tr] and np.allclose([g for _, g in back], [g for _, g in tr])
+    (tmp_path / "bad.csv.gz").write_bytes(gzip.compress(b"a,b\n"))
+    with pytest.raises(ValueError, match="bad.csv.gz: not a traces file"):
+        read_traces(tmp_path / "bad.csv.gz")
+
+
+def _runs(folder):
+    with open(folder / "runs.csv", newline="") as f:
+        return {(r["track"], r["problem"], r["optimizer"], r["seed"]): r for r in csv.DictReader(f)}
+
+
+def _rewrite_runs(folder, change):
+    rows = list(_runs(folder).values())
+    for r in rows:
+        change(r)
+    with open(folder / "runs.csv", "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+
+
+def test_reuse_takes_the_peers_runs_and_reruns_ours(tmp_path):
+    kw = dict(problems=["onemax"], optimizers=[MAIN, "random"], seeds=2, budgets={"onemax": 40}, short_budget=None,
+              progress=False)  # fmt: skip
+    run_study(tmp_path / "a", **kw)
+    marked = ("main", "onemax", "random", "1")  # seed 0 is spot-checked (run again), seed 1 is taken as it is
+
+    def mark(r):
+        if (r["track"], r["problem"], r["optimizer"], r["seed"]) == marked:
+            r["wall_s"] = "123.0"  # a marker only a reused row carries
+
+    _rewrite_runs(tmp_path / "a", mark)
+    meta = run_study(tmp_path / "b", reuse=[tmp_path / "a"], **kw)
+    runs_b = _runs(tmp_path / "b")
+    assert float(runs_b[marked]["wall_s"]) == 123.0 and meta["run_here"] == 2  # ours ran again
+    rec = meta["reused"]
+    assert rec["sources"][0]["reused"] == {"random": ["onemax"]} and rec["sources"][0]["runs"] == 2
+    assert rec["spot_checks"] == {"random on onemax": "identical"} and rec["rerun"] == {}
+    assert rec["sources"][0]["runs_without_trace"] == 0  # the source recorded traces
+    md = (tmp_path / "b" / "blackbox.md").read_text()
+    assert "Reused peers' runs: 2 runs taken from" in md and "1 of 1 identical" in md
+    # a spot check that differs: every run of the pair is made again
+    _rewrite_runs(tmp_path / "a", lambda r: r.update(best_gap="-5.0") if r["optimizer"] == "random" else None)
+    meta = run_study(tmp_path / "c", reuse=[tmp_path / "a"], **kw)
+    assert meta["run_here"] == 4 and meta["reused"]["spot_checks"]["random on onemax"].startswith("differs")
+    assert float(_runs(tmp_path / "c")[marked]["wall_s"]) != 123.0
+    # another numpy version recorded: nothing is reused, and the reason is recorded
+    m = json.loads((tmp_path / "a" / "meta.json").read_text())
+    m["versions"]["numpy"] = "0.0"
+    (tmp_path / "a" / "meta.json").write_text(json.dumps(m))
+    meta = run_study(tmp_path / "d", reuse=[tmp_path / "a"], **kw)
+    assert meta["run_here"] == 4 and "versions changed: numpy 0.0 ->" in meta["reused"]["rerun"]["random on onemax"]
+    with pytest.raises(ValueError, match="no runs.csv"):
+        run_study(tmp_path / "e", reuse=[tmp_path / "nowhere"], **kw)
+
+
+def test_cli_quick_exports_the_runs_for_iohanalyzer(tmp_path):
+    pytest.importorskip("ioh")
+    out = tmp_path / "bb"
+    main(["blackbox", "--quick", "--out", str(out), "--seeds", "2", "--problems", "onemax", "nk-adjacent",
+          "--optimizers", MAIN, "bb-no-margin", "random"])  # fmt: skip
+    traces = read_traces(out / "traces.csv.gz")
+    runs = _runs(out)
+    with zipfile.ZipFile(out / "ioh" / "main.zip") as z:
+        names = z.namelist()
+        info = json.loads(z.read(f"{MAIN}/IOHprofiler_f1_onemax.json"))
+        dat = z.read(f"{MAIN}/data_f1_onemax/IOHprofiler_f1_DIM100.dat").decode().splitlines()
+    nk_id = list(PROBLEMS).index("nk-adjacent") + 1
+    assert f"random/IOHprofiler_f{nk_id}_nk-adjacent.json" in names
+    assert info["function_name"] == "onemax" and info["maximization"] is False
+    logged = [r["evals"] for sc in info["scenarios"] for r in sc["runs"]]
+    assert logged == [int(runs[("main", "onemax", MAIN, str(s))]["n_evals"]) for s in (0, 1)]
+    blocks, cur = [], None
+    for line in dat:
+        if line.startswith("evaluations"):
+            cur = []
+            blocks.append(cur)
+        else:
+            e, y = line.split()
+            cur.append((int(e), float(y)))
+    assert len(blocks) == 2
+    for s, block in enumerate(blocks):
+        assert [e for e, _ in block] == [e for e, _ in traces[("main", "onemax", MAIN, s)]]
+    assert (out / "ioh" / "short.zip").is_file() and f"f{nk_id}: nk-adjacent" in (out / "ioh" / "README.md").read_text()
+    md = (out / "blackbox.md").read_text()
+    assert "— untuned problems" in md and "### Ablation, main track" in md and "who wins (issue 12's rule)" in md

@@ -1,0 +1,213 @@
+"""One entry point for searching a user's model: :func:`search` (and :func:`build_search`, which
+returns the :class:`~asng_nas.search.Searcher` without running it).
+
+The user's model (an ordinary ``nn.Module`` with LayerChoice / InputChoice / value choices in it)
+is wrapped as the loop's supernet (:class:`Supernet`: ``supernet(inputs, choices)`` activates
+``choices``, then runs the model), its variables become a :class:`~asng_nas.nn.space.ModelSpace`,
+and the user's data a weight loader and a theta loader. Everything else -- the alternating ASNG
+steps, BN re-estimation before evaluation, logs (``log.csv``, ``log.jsonl``), ``checkpoint.pt``
+after every epoch, exact resume, multi-process search under ``torchrun`` -- is the existing loop's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from ..search.config import SearchConfig
+from ..search.export import export_architecture
+from ..search.searcher import Searcher
+from ..search.utils import resolve_device
+from .data import as_loader, split_halves
+from .discover import Variables, activate
+from .export import Exported, export
+from .space import ModelSpace
+from .task import LossFn, MetricFn, SupervisedTask
+
+__all__ = ["Supernet", "NNSearchResult", "build_search", "search"]
+
+
+class Supernet(nn.Module):
+    """``Supernet(model)(inputs, choices)``: :func:`~asng_nas.nn.activate` ``choices`` on ``model``
+    (its variables found once, at construction), then ``model(inputs)``."""
+
+    def __init__(self, model: nn.Module, variables: Variables):
+        super().__init__()
+        self.model = model
+        self._variables = variables
+
+    def forward(self, inputs: Any, choices: Mapping[str, Any]) -> Any:
+        activate(self._variables, choices)
+        return self.model(inputs)
+
+
+@dataclass
+class NNSearchResult:
+    """What :func:`search` returns: ``choices`` (the most likely architecture, ``{label: value}``),
+    ``history`` (per-epoch records), ``finished``, and the ``searcher`` (its model, ASNG, ...)."""
+
+    choices: dict[str, Any]
+    history: list[dict[str, Any]]
+    finished: bool
+    searcher: Searcher = field(repr=False)
+
+    def export(self, init: str = "copy") -> Exported:
+        """The most likely architecture as an ordinary module (see :func:`asng_nas.nn.export`),
+        pruned on one item of the weight data."""
+        supernet = self.searcher.model
+        assert isinstance(supernet, Supernet)
+        return export(supernet.model, self.choices, init=init, example_input=example_input(self.searcher))
+
+
+def example_input(searcher: Searcher) -> Any:
+    """The inputs of the first batch of the weight data (on the search's device), cut to one item
+    when they are a tensor: what the export runs once to find the modules it never calls."""
+    with torch.random.fork_rng():  # a user's shuffling DataLoader draws its order from the global RNG
+        inputs, _ = searcher.task.prepare(next(iter(searcher.weight_loader.epoch(0))), False, None)
+    return inputs[:1] if isinstance(inputs, torch.Tensor) else inputs
+
+
+def _exporter(model: nn.Module, searcher: list[Searcher]) -> Any:
+    """The search's export: ``architecture.json`` (choices, theta, and under ``"nn"`` the spec
+    :func:`~asng_nas.nn.rebuild` reads) and ``export/`` (:meth:`Exported.save`)."""
+
+    def write(out_dir: Path, space: ModelSpace, distribution: Any, theta: Any, extra: Any = None) -> None:
+        choices = space.decode(distribution.mode(theta))
+        exported = export(model, choices, example_input=example_input(searcher[0]))
+        extra = {**(extra or {}), "nn": exported.spec}
+        export_architecture(out_dir, space, distribution, theta, extra=extra, draw=False)
+        exported.save(Path(out_dir) / "export")
+
+    return write
+
+
+def build_search(
+    model: nn.Module,
+    train_data: Any,
+    *,
+    valid_data: Any = None,
+    test_data: Any = None,
+    loss: LossFn | None = None,
+    metric: MetricFn | Mapping[str, MetricFn] | None = None,
+    config: SearchConfig | None = None,
+    batch_size: int = 64,
+    eval_batch_size: int = 256,
+    out_dir: str | Path | None = None,
+    device: str | torch.device | None = None,
+    num_workers: int = 0,
+) -> Searcher:
+    """The :class:`~asng_nas.search.Searcher` of :func:`search` (same arguments), not yet run.
+
+    Runs in several processes when ``torch.distributed`` is initialised (e.g. by
+    :func:`asng_nas.search.distributed.distributed_session` under ``torchrun``).
+    """
+    cfg = config or SearchConfig()
+    dev = resolve_device(device)
+    space = ModelSpace(model)
+    common: dict[str, Any] = dict(shuffle=True, drop_last=True, num_workers=num_workers)
+    if valid_data is None:
+        if not isinstance(train_data, torch.utils.data.Dataset):
+            raise ValueError("without valid_data, train_data must be a Dataset (it is split in halves by index)")
+        first, second = split_halves(len(train_data))  # type: ignore[arg-type]
+        w_loader = as_loader(train_data, batch_size, first, seed=cfg.seed, **common)
+        t_loader = as_loader(train_data, batch_size, second, seed=cfg.seed + 7919, **common)
+    else:
+        w_loader = as_loader(train_data, batch_size, None, seed=cfg.seed, **common)
+        t_loader = as_loader(valid_data, batch_size, None, seed=cfg.seed + 7919, **common)
+    for name, loader in (("weight", w_loader), ("theta", t_loader)):
+        if len(loader) == 0:
+            raise ValueError(f"the {name} data has fewer items than batch_size={batch_size}: no full batch")
+    test_loader = as_loader(test_data, eval_batch_size, num_workers=num_workers) if test_data is not None else None
+    task = SupervisedTask(dev, loss, metric)
+    supernet = Supernet(model, space.variables)
+    searcher_cls: type[Searcher] = Searcher
+    if torch.distributed.is_available() and torch.distributed.is_initialized():
+        from ..search.distributed import DistributedSearcher
+
+        searcher_cls = DistributedSearcher
+    holder: list[Searcher] = []  # the exporter reads the weight data through the searcher
+    searcher = searcher_cls(
+        supernet,
+        space,
+        task,
+        w_loader,
+        t_loader,
+        test_loader,
+        cfg,
+        out_dir,
+        device=dev,
+        export=_exporter(model, holder),
+    )
+    holder.append(searcher)
+    return searcher
+
+
+def search(
+    model: nn.Module,
+    train_data: Any,
+    *,
+    valid_data: Any = None,
+    test_data: Any = None,
+    loss: LossFn | None = None,
+    metric: MetricFn | Mapping[str, MetricFn] | None = None,
+    config: SearchConfig | None = None,
+    batch_size: int = 64,
+    eval_batch_size: int = 256,
+    out_dir: str | Path | None = None,
+    device: str | torch.device | None = None,
+    num_workers: int = 0,
+    resume: bool = False,
+) -> NNSearchResult:
+    """Search the architecture of ``model`` (an ``nn.Module`` with choice primitives) with ASNG-NAS.
+
+    Args:
+        model: the supernet; its weights are trained in place (and moved to ``device``).
+        train_data: a torch ``Dataset`` of ``(input, target)`` items or a ``DataLoader`` of such
+            batches. Without ``valid_data`` it must be a ``Dataset`` and is split by index:
+            ``[0, N // 2)`` trains the weights, ``[N // 2, N)`` the architecture distribution
+            (:func:`~asng_nas.nn.data.split_halves`; shuffle a class-sorted set first).
+        valid_data: the theta-step data (``Dataset`` or ``DataLoader``); then ``train_data`` is
+            the weight-step data, whole.
+        test_data: evaluated with the most likely architecture after every ``config.eval_every``
+            epochs and at the end (BN statistics re-estimated first).
+        loss: ``loss(outputs, targets) -> scalar tensor`` (default: cross-entropy).
+        metric: ``metric(outputs, targets) -> float`` or ``{name: callable}`` (default: accuracy).
+        config: :class:`~asng_nas.search.SearchConfig` (epochs, SGD, lambdas, seed, ...).
+        batch_size: items per step (the search drops incomplete batches).
+        out_dir: where ``log.csv``, ``log.jsonl``, ``checkpoint.pt``, ``architecture.json`` and
+            ``export/`` (``architecture.json`` + ``model.pt`` of the exported module) go (None: nothing).
+        device: ``"cpu"``, ``"cuda"``, ... (default: CUDA when available).
+        num_workers: ``DataLoader`` workers for ``Dataset`` inputs.
+        resume: continue from ``out_dir/checkpoint.pt`` if there is one. With ``Dataset`` inputs
+            the resumed run equals an uninterrupted one, bit for bit.
+
+    Returns:
+        :class:`NNSearchResult` (``.choices``, ``.history``, ``.export()``).
+
+    Raises:
+        ValueError: a model without primitives, data that is not a Dataset / DataLoader, data
+            smaller than one batch, bad loss / metric.
+    """
+    searcher = build_search(
+        model,
+        train_data,
+        valid_data=valid_data,
+        test_data=test_data,
+        loss=loss,
+        metric=metric,
+        config=config,
+        batch_size=batch_size,
+        eval_batch_size=eval_batch_size,
+        out_dir=out_dir,
+        device=device,
+        num_workers=num_workers,
+    )
+    if resume:
+        searcher.resume()
+    res = searcher.run()
+    return NNSearchResult(dict(res.architecture), res.history, res.finished, searcher)

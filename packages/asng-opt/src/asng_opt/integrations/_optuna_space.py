@@ -1,0 +1,215 @@
+"""An optuna search space as one asng_opt :class:`~asng_opt.Product`, and the way back.
+
+Each optuna distribution becomes one variable of one of three parts:
+
+* ``"cat"`` -- :class:`~asng_opt.Categorical`: a ``CategoricalDistribution`` with ``m`` choices is
+  a variable with ``m`` categories (the choice's index, optuna's internal representation).
+* ``"int"`` -- :class:`~asng_opt.Integer` over the grid index ``k`` in ``[0, K]``: an
+  ``IntDistribution`` without ``log`` (value ``low + k * step``, ``K = (high - low) // step``) and a
+  ``FloatDistribution`` with ``step`` (value ``low + k * step``, clipped to ``high``).
+* ``"real"`` -- :class:`~asng_opt.Gaussian` in the unit coordinate ``u``: a ``FloatDistribution``
+  without ``step`` (``x = low + u (high - low)``, or ``exp`` of that on the log scale when
+  ``log=True``) and an ``IntDistribution`` with ``log=True`` (the log of ``[low - 1/2, high + 1/2]``
+  mapped to ``[0, 1]``, then rounded, as optuna's CMA-ES sampler does). The mean is bounded to
+  ``[0, 1]``, samples are clipped to it; sigma starts at ``REAL_SIGMA0`` and stays in
+  ``[REAL_SIGMA_MIN, REAL_SIGMA_MAX]``.
+
+Single-valued distributions are not part of a relative space (optuna suggests their one value
+itself). A *raw* sample is what the distribution drew: category indices, the Integer's raw
+Gaussian draws (clipped and rounded only when decoded) and the Gaussian's ``u`` before clipping.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+from optuna.distributions import (
+    BaseDistribution,
+    CategoricalDistribution,
+    FloatDistribution,
+    IntDistribution,
+    distribution_to_json,
+)
+
+from ..categorical import Categorical
+from ..distribution import Distribution
+from ..gaussian import Gaussian
+from ..integer import Integer
+from ..product import Product
+
+__all__ = ["SpaceCodec", "REAL_SIGMA0", "REAL_SIGMA_MIN", "REAL_SIGMA_MAX"]
+
+#: initial sigma of a real variable in the unit coordinate (a quarter of its range: about 5% of the
+#: first samples fall outside [0, 1] and are clipped to a bound)
+REAL_SIGMA0 = 0.25
+#: the smallest sigma of a real variable: 1e-3 of its (log-)range
+REAL_SIGMA_MIN = 1e-3
+#: the largest sigma of a real variable: half its range (as an Integer's)
+REAL_SIGMA_MAX = 0.5
+
+PARTS = ("cat", "int", "real")
+
+
+class SpaceCodec:
+    """The asng_opt distribution of an optuna search space, and sample <-> parameter conversions.
+
+    Args:
+        search_space: ``{name: distribution}`` of optuna distributions, none of them single-valued.
+
+    Attributes:
+        names: the parameter names, sorted.
+        distribution: a :class:`~asng_opt.Product` with the parts ``"cat"``, ``"int"``, ``"real"``
+            that have variables.
+        n_variables: the number of parameters.
+        key: a short hash of the space (names and distributions), stored with each trial.
+
+    Raises:
+        ValueError: for an empty space, a single-valued or unknown distribution type.
+    """
+
+    def __init__(self, search_space: Mapping[str, BaseDistribution]):
+        if not search_space:
+            raise ValueError("ASNGSampler: the relative search space is empty")
+        self.names = sorted(search_space)
+        self.space = {n: search_space[n] for n in self.names}
+        self.slots: dict[str, tuple[str, int]] = {}  # name -> (part, index in the part)
+        cats: list[int] = []
+        grid: list[int] = []
+        n_real = 0
+        for name in self.names:
+            d = self.space[name]
+            if d.single():
+                raise ValueError(f"ASNGSampler: parameter {name!r} has a single value; it is not sampled")
+            if isinstance(d, CategoricalDistribution):
+                self.slots[name] = ("cat", len(cats))
+                cats.append(len(d.choices))
+            elif isinstance(d, IntDistribution) and not d.log:
+                self.slots[name] = ("int", len(grid))
+                grid.append((d.high - d.low) // d.step)
+            elif isinstance(d, FloatDistribution) and d.step is not None:
+                self.slots[name] = ("int", len(grid))
+                grid.append(int(round((d.high - d.low) / d.step)))
+            elif isinstance(d, (IntDistribution, FloatDistribution)):
+                self.slots[name] = ("real", n_real)
+                n_real += 1
+            else:
+                raise ValueError(f"ASNGSampler: parameter {name!r} has an unsupported distribution {d!r}")
+        parts: dict[str, Distribution] = {}
+        if cats:
+            parts["cat"] = Categorical(cats)
+        if grid:
+            parts["int"] = Integer(0, np.array(grid))
+        if n_real:
+            parts["real"] = Gaussian(
+                mean=0.5,
+                sigma=REAL_SIGMA0,
+                sigma_min=REAL_SIGMA_MIN,
+                sigma_max=REAL_SIGMA_MAX,
+                low=0.0,
+                high=1.0,
+                size=n_real,
+            )
+        self.distribution = Product(parts)
+        self.n_variables = len(self.names)
+        text = json.dumps([[n, distribution_to_json(self.space[n])] for n in self.names])
+        self.key = hashlib.sha1(text.encode()).hexdigest()[:16]
+
+    # ---- one sample ---------------------------------------------------------------------------
+    def sample(self, theta: Any, rng: np.random.Generator) -> dict[str, np.ndarray]:
+        """One raw sample from p_theta: ``{part: (n_part,) array}``."""
+        raw = self.distribution.sample(theta, 1, rng)
+        return {k: np.asarray(v)[0] for k, v in raw.items()}
+
+    def to_params(self, raw: Mapping[str, Any]) -> dict[str, Any]:
+        """The optuna parameter values (external representation) of one raw sample."""
+        user = self.distribution.decode({k: np.asarray(v)[None] for k, v in raw.items()})
+        out: dict[str, Any] = {}
+        for name in self.names:
+            part, i = self.slots[name]
+            d = self.space[name]
+            v = user[part][0, i]
+            if part == "cat":
+                assert isinstance(d, CategoricalDistribution)
+                out[name] = d.choices[int(v)]
+            elif part == "int":
+                out[name] = _grid_value(d, int(v))
+            else:
+                out[name] = _real_value(d, float(np.clip(v, 0.0, 1.0)))
+        return out
+
+    def from_params(self, params: Mapping[str, Any]) -> dict[str, np.ndarray]:
+        """A raw sample whose decoded values are ``params`` (for trials whose values were fixed,
+        e.g. enqueued): category indices, grid indices, unit coordinates."""
+        user: dict[str, list[Any]] = {p: [] for p in self.distribution.parts}
+        for name in self.names:
+            part, _ = self.slots[name]
+            d = self.space[name]
+            x = d.to_internal_repr(params[name])
+            if part == "cat":
+                user[part].append(int(x))
+            elif part == "int":
+                low, step = float(d.low), float(d.step)  # type: ignore[attr-defined]
+                user[part].append(int(round((float(x) - low) / step)))
+            else:
+                user[part].append(_real_unit(d, float(x)))
+        raw, _ = self.distribution.check_samples({k: np.array([v]) for k, v in user.items()})
+        return {k: np.asarray(v)[0] for k, v in raw.items()}
+
+    # ---- storage ------------------------------------------------------------------------------
+    def raw_to_json(self, raw: Mapping[str, Any]) -> dict[str, list[Any]]:
+        """A raw sample as JSON-ready lists (floats round-trip exactly through JSON)."""
+        return {k: np.asarray(v).tolist() for k, v in raw.items()}
+
+    def raw_from_json(self, data: Any) -> dict[str, np.ndarray] | None:
+        """The raw sample stored by :meth:`raw_to_json`, or None if it does not fit this space."""
+        if not isinstance(data, Mapping) or set(data) != set(self.distribution.parts):
+            return None
+        out: dict[str, np.ndarray] = {}
+        for k, part in self.distribution.parts.items():
+            v = np.asarray(data[k], dtype=np.int64 if k == "cat" else float)
+            if v.shape != (part.n_variables,):  # type: ignore[attr-defined]
+                return None
+            out[k] = v
+        return out
+
+
+def _grid_value(d: BaseDistribution, k: int) -> Any:
+    """``low + k * step`` of an int / stepped float distribution (floats clipped to ``high``)."""
+    if isinstance(d, IntDistribution):
+        return int(d.low + k * d.step)
+    assert isinstance(d, FloatDistribution) and d.step is not None
+    return float(min(d.low + k * d.step, d.high))
+
+
+def _log_bounds(d: BaseDistribution) -> tuple[float, float]:
+    """The interval the unit coordinate spans: ``(low, high)``, their logs, or for a log-scaled
+    integer the logs of ``low - 1/2`` and ``high + 1/2`` (each integer gets its share)."""
+    low, high = float(d.low), float(d.high)  # type: ignore[attr-defined]
+    if isinstance(d, IntDistribution):
+        return math.log(low - 0.5), math.log(high + 0.5)
+    if d.log:  # type: ignore[attr-defined]
+        return math.log(low), math.log(high)
+    return low, high
+
+
+def _real_value(d: BaseDistribution, u: float) -> Any:
+    """The parameter value at unit coordinate ``u`` in [0, 1]."""
+    a, b = _log_bounds(d)
+    y = a + u * (b - a)
+    low, high = d.low, d.high  # type: ignore[attr-defined]
+    if isinstance(d, IntDistribution):
+        return int(min(max(int(math.floor(math.exp(y) + 0.5)), low), high))
+    x = math.exp(y) if d.log else y  # type: ignore[attr-defined]
+    return float(min(max(x, low), high))
+
+
+def _real_unit(d: BaseDistribution, x: float) -> float:
+    """The unit coordinate of value ``x`` (inverse of :func:`_real_value` up to rounding)."""
+    a, b = _log_bounds(d)
+    y = math.log(x) if (isinstance(d, IntDistribution) or d.log) else x  # type: ignore[attr-defined]
+    return float(min(max((y - a) / (b - a), 0.0), 1.0))
