@@ -327,7 +327,6 @@ def _corrupt_elites(sd):
     ]
 
 
-
 @pytest.mark.parametrize("which", [0, 1, 2, 3, 4, 5, 6, 7, 8])
 def test_corrupt_elite_is_refused_and_the_optimizer_unchanged(which):
     a, b = _started(seed=3), _started(seed=4)
@@ -412,9 +411,11 @@ def test_small_mixed_space_ends_at_the_right_mode():
     for seed in range(40):
         res = minimize(deceptive, space, max_evals=200, seed=seed, lam=4)
         right += int(res.most_likely["c"][0]) == 1 and int(res.most_likely["k"][0]) == 4
-    # measured: 39/40 (the paper's ASNG: 14/40; 34/40 while minimize told BlackBoxASNG each round's
-    # ranks instead of values that compare across rounds)
-    assert right >= 38, right
+    # measured: 37/40 (the paper's ASNG: 14/40; 34/40 while minimize told BlackBoxASNG each round's
+    # ranks instead of values that compare across rounds; 40/40 when every restart started with sigma
+    # halved, 34/40 when every restart zoomed in -- the alternation trades 3 seeds here for wide
+    # integer ranges, see test_wide_integer_ranges_are_searched)
+    assert right >= 36, right
 
 
 # ---- config="paper" is the previous minimize ---------------------------------------------------------
@@ -607,3 +608,40 @@ def test_blackbox_tells_stay_finite_and_in_domain(space, lam, kind, maximize, el
         assert _finite(raw) and math.isfinite(value)
         opt.distribution.check_samples(opt.distribution.decode(raw))  # a valid sample
     assert opt.t == 50
+
+
+# ---- real-valued parts (issue 12: sigma collapsed, f stalled at ~1-20 on a 5-d sphere) --------------
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_real_sphere_converges(seed):
+    # measured: 1e-10 in 824-912 evaluations (seeds 0-3); the paper's ASNG ended at f ~ 1-20 in 20,000
+    res = minimize(
+        lambda v: float(np.sum((v - 3) ** 2)),
+        Gaussian(mean=0.0, sigma=1.0, size=5),
+        max_evals=3000,
+        seed=seed,
+        target=1e-10,
+    )
+    assert res.stop_reason == "target" and res.fun <= 1e-10 and res.n_evals <= 2000, (res.fun, res.n_evals)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_real_and_categorical_converge(seed):
+    # measured: 1e-8 in 610-650 evaluations (seeds 0-2)
+    space = Product(c=Categorical([4] * 5), r=Gaussian(mean=0.0, sigma=2.0, size=3))
+
+    def f(x):
+        return float(np.sum(x["c"] != 2)) + float(np.sum((x["r"] - 1.5) ** 2))
+
+    res = minimize(f, space, max_evals=5000, seed=seed, target=1e-8)
+    assert res.stop_reason == "target" and np.all(res.x["c"] == 2) and res.n_evals <= 1500, (res.fun, res.n_evals)
+
+
+@pytest.mark.parametrize("high, target", [(10**6, 100), (10**5, 10), (10**9, 123456), (10**6, 999900)])
+def test_wide_integer_ranges_are_searched(high, target):
+    # found by a newcomer: with draws beyond a bound updating as drawn and every restart at sigma / 2,
+    # these ended at the bound (x = 0 or high); measured now: 5/5 seeds each within 3,000 evaluations
+    for seed in range(3):
+        res = minimize(lambda v: float(abs(v[0] - target)), Integer(0, high), max_evals=3000, seed=seed)
+        assert res.fun == 0, (seed, res.x, res.n_restarts)

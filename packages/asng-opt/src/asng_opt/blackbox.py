@@ -267,6 +267,16 @@ def blackbox_update(
     return BlackBoxState(new_theta, new_s, float(new_gamma), float(new_Delta), new_p)
 
 
+def _clip_integers(dist: Distribution, raw: Any) -> Any:
+    """Raw draws with every Integer part's clipped to its [low, high] (a draw beyond a bound is
+    evaluated at the bound: updating with the draw itself kept sigma wide on wide ranges)."""
+    if isinstance(dist, Product):
+        return {k: _clip_integers(p, raw[k]) for k, p in dist.parts.items()}
+    if isinstance(dist, Integer):
+        return np.clip(raw, dist.low, dist.high)
+    return raw
+
+
 def _take(raw: Any, j: int) -> Any:
     if isinstance(raw, Mapping):
         return {k: _take(v, j) for k, v in raw.items()}
@@ -356,6 +366,8 @@ class BlackBoxASNG(ASNG):
         super().__init__(dist, lam=lam, alpha=alpha, delta0=delta0, seed=seed, maximize=maximize, theta=theta)
         self.space = space  # ask/tell speak the Space's dicts; the margin lives in self.distribution
         self._elite: tuple[Any, float] | None = None  # (raw sample (1, ...), loss)
+        #: restarts near the best point before this optimizer (set by :func:`restart`)
+        self.n_restarts = 0
         self._candidate: tuple[Any, float] | None = None
 
     state_fields: tuple[str, ...] = ("theta", "s", "gamma", "Delta", "p_sigma")
@@ -390,6 +402,7 @@ class BlackBoxASNG(ASNG):
         return a >= b if self.maximize else a <= b
 
     def _utility(self, raw: Any, f: np.ndarray) -> tuple[Any, Any]:
+        raw = _clip_integers(self.distribution, raw)  # what was evaluated: beyond a bound is the bound
         j = int(np.argmax(f) if self.maximize else np.argmin(f))
         best = (_take(raw, j), float(f[j]))
         if self._elite is not None and not self._better(best[1], self._elite[1]):
@@ -456,7 +469,11 @@ def restart(opt: Optimizer, near_best: bool = True, lam: int | None = None) -> O
     distribution has converged with budget left.
     """
     elite = getattr(opt, "elite", None) if near_best else None
-    theta = None if elite is None else prior_near(opt.distribution, elite[0])
+    k = getattr(opt, "n_restarts", 0) + 1
+    # restarts alternate (as BIPOP alternates its regimes): odd ones wide (sigma / 2, to leave a
+    # local optimum), even ones zooming in on the best point (the 2j-th: sigma / 2^(j+1))
+    scale = 0.5 if k % 2 else 0.5 ** min(k // 2 + 1, 60)
+    theta = None if elite is None else prior_near(opt.distribution, elite[0], sigma_scale=scale)
     space = getattr(opt, "space", None)
     new = type(opt)(
         opt.distribution if space is None else space,
@@ -468,4 +485,5 @@ def restart(opt: Optimizer, near_best: bool = True, lam: int | None = None) -> O
     )
     if elite is not None and isinstance(new, BlackBoxASNG):
         new._elite = elite
+        new.n_restarts = k
     return new

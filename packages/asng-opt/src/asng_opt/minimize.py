@@ -186,8 +186,10 @@ def minimize(
         restarts: the most restarts allowed, an integer >= 0 or None. A restart happens when the
             distribution has converged (``should_stop()``) with budget left: a new optimizer starts
             from :func:`~asng_opt.blackbox.prior_near` the best point (categorical rows half on its
-            category, sigma halved), on the same random stream, keeping the elite. Default: unlimited
-            with ``config="blackbox"``, 0 with ``"paper"``; once exhausted the run stops "converged".
+            category; sigma: odd restarts the initial one / 2, the 2j-th the initial one / 2^(j+1),
+            alternating wide and zooming restarts), on the same random stream,
+            keeping the elite. Default: unlimited with ``config="blackbox"``, 0 with ``"paper"``;
+            once exhausted the run stops "converged".
         maximize: a bool (Python or numpy); True maximises instead of minimising.
         target: a real number (not NaN) or None; the run stops after the first round in which a
             value ``<= target`` (``>= target`` when maximising) was seen.

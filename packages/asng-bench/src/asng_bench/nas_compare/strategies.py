@@ -165,7 +165,7 @@ def _darts(model: nn.Module, data: StudyData, cfg: StudyConfig, seed: int) -> tu
                 }
             )
             w_loss = a_loss = 0.0
-    alphas = {label: [round(float(v), 5) for v in a] for label, a in zip(relax.labels, relax.alpha)}
+    alphas = {label: [round(float(v), 5) for v in a.detach()] for label, a in zip(relax.labels, relax.alpha)}
     history.append({"alphas": alphas})
     return relax.derive(), history
 
