@@ -141,8 +141,8 @@ def bench_nas(session: nox.Session) -> None:
     session.install(OPT, f"{NAS}[inpainting]")
     session.run(
         "python", "-m", "asng_nas.bench", "--out", "results/nas", "--threads", "1", "--cells", "5",
-        "--channels", "8", "--batch-size", "16", "--image-size", "32", "--repeats", "5",
-    )  # fmt: skip
+        "--channels", "8", "--batch-size", "16", "--image-size", "32", "--repeats", "5", *session.posargs,
+    )  # fmt: skip  # posargs: e.g. --against <a worktree's packages/asng-nas/src> (old vs new in one run)
     session.run("python", "-m", "asng_nas.bench.distributed", "--out", "results/nas")
 
 

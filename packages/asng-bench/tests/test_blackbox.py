@@ -10,10 +10,12 @@ from asng_bench.blackbox.registry import (
     OPTIMIZERS,
     OURS,
     PROBLEMS,
+    applies,
     default_problems,
     get_problem,
     importable,
     main_budgets,
+    make_searcher,
     quick_problems,
     untuned_problems,
 )
@@ -82,6 +84,20 @@ def test_mixed_values():
     assert p.n_int == 10 and p.int_low.tolist() == [-10] * 10 and p.int_high.tolist() == [10] * 10
 
 
+def test_rosenbrock_and_mixed_real_values():
+    p = bp.rosenbrock()
+    assert (p.n_cat, p.n_int, p.n_real, p.gaps[-1]) == (0, 0, 10, 1e-6)
+    assert p(np.zeros(0), None, np.ones(10)) == 0.0
+    assert p(np.zeros(0), None, np.zeros(10)) == pytest.approx(9.0)  # (1 - 0)^2 per term
+    assert p(np.zeros(0), None, np.full(10, 99.0)) == p(np.zeros(0), None, np.full(10, 5.0))  # clipped into the box
+    m = bp.mixed_real()
+    c_opt, r_opt = (3 * np.arange(10) + 1) % 4, -3.5 + 1.7 * np.arange(5)
+    assert m(c_opt, None, r_opt) == 0.0
+    r = r_opt.copy()
+    r[4] += 0.1  # weight 100
+    assert m((c_opt + 1) % 4, None, r) == pytest.approx(10 + 1.0)
+
+
 def test_toy_fixed_x_is_the_papers_expectation():
     d, k = 30, 5
     p = bp.toy_fixed_x(d, k, seed=0)
@@ -114,13 +130,13 @@ def test_problem_registry_names_budgets_and_studies():
     assert quick_problems() == ["onemax", "catsphere-K5", "mixed", "toy-fixed-x"]
     default = ["onemax", "catsphere-K5", "mixed", "toy-fixed-x", "catellipsoid-K10", "leadingones"]
     with_ioh = ["ioh-f19-isingring", "ioh-f22-mis"] if importable("ioh") else []
-    assert default_problems() == default + with_ioh + ["nk-adjacent"]
-    assert untuned_problems() == ["ioh-f22-mis", "nk-adjacent"]
+    assert default_problems() == default + with_ioh + ["nk-adjacent", "rosenbrock", "mixed-real"]
+    assert untuned_problems() == ["ioh-f22-mis", "nk-adjacent", "rosenbrock", "mixed-real"]
 
 
 def test_optimizer_registry_ours_first():
     ablations = ("bb-no-margin", "bb-no-elitism", "bb-restart-uniform", "bb-quantile-all", "bb-log-all", "bb-lam16",
-                 "bb-ranks", "bb-lam-dim")  # fmt: skip
+                 "bb-no-mutant", "bb-ranks", "bb-lam-dim")  # fmt: skip
     assert OURS == ("asng-bb", "asng-l2", "asng-l16", *ablations) == tuple(OPTIMIZERS)[: len(OURS)]
     assert [OPTIMIZERS[n].role for n in OURS[:3]] == ["main", "reference", "reference"]
     assert [n for n, o in OPTIMIZERS.items() if o.short_only] == ["bb-lam-dim", "optuna-tpe", "optuna-cmaes"]
@@ -225,6 +241,28 @@ def test_peer_runs_on_a_categorical_and_the_mixed_problem(name, module):
     for pname in ("catsphere-K5", "mixed"):
         r = run_one(get_problem(pname), name, 40, 0)
         assert r["n_evals"] == 40 and math.isfinite(r["best_gap"])
+
+
+@pytest.mark.parametrize(
+    "name, module",
+    [("asng-bb", None), ("asng-l2", None), ("random", None), ("cmaes-catcmawm", "cmaes"), ("ng-ngopt", "nevergrad"),
+     ("ng-dopo", "nevergrad"), ("optuna-tpe", "optuna"), ("optuna-cmaes", "optuna")],
+)  # fmt: skip
+def test_every_optimizer_runs_on_the_real_valued_problems(name, module):
+    if module:
+        pytest.importorskip(module)
+    for pname in ("rosenbrock", "mixed-real"):
+        prob = get_problem(pname)
+        if not applies(name, prob):
+            assert name in ("ng-dopo", "ng-ngopt") and prob.n_cat == 0  # not on a purely real problem
+            continue
+        searcher = make_searcher(name, prob, 40, 0)
+        cands = searcher.ask()
+        for c, z, r in cands:
+            assert c.shape == (prob.n_cat,) and z is None and r.shape == (prob.n_real,)
+        searcher.tell([prob(c, z, r) for c, z, r in cands])
+        res = run_one(prob, name, 40, 0)
+        assert res["n_evals"] == 40 and 0 <= res["best_gap"] < math.inf
 
 
 def test_optuna_cmaes_on_the_mixed_problem():

@@ -27,7 +27,7 @@ from asng_bench.stats import bootstrap_ert_ci, ert
 def _values_of(searcher, problem, n):
     vals = []
     while len(vals) < n:
-        v = [problem(c, z) for c, z in searcher.ask()]
+        v = [problem(c, z, r) for c, z, r in searcher.ask()]
         vals += v
         searcher.tell(v)
     return vals[:n]
@@ -38,7 +38,7 @@ def _small_mixed() -> bp.Problem:
     return bp.Problem(
         name="small",
         categories=np.array([3, 2]),
-        fun=lambda c, z: float(c[0] != 2) + float(c[1]) + abs(float(z[0]) - 1),
+        fun=lambda c, z, r: float(c[0] != 2) + float(c[1]) + abs(float(z[0]) - 1),
         f_opt=0.0,
         gaps=(0.0,),
         int_low=np.array([0]),
@@ -69,6 +69,7 @@ def test_ablations_switch_one_ingredient_off():
     changed = {
         "bb-no-margin": ("margin", False),
         "bb-no-elitism": ("elitist", False),
+        "bb-no-mutant": ("mutant", False),
         "bb-quantile-all": ("real_utility", "quantile"),
         "bb-log-all": ("cat_utility", "log"),
     }

@@ -70,3 +70,20 @@ def test_distributed_bench_records_what_it_ran(tmp_path, monkeypatch):
         assert (r["batch_size"], r["iterations_per_epoch"], r["timed_iterations"]) == (8, 2, 2)
         assert r["timed_images"] == 2 * r["lambda"] * 8 * 2  # weight + theta step, 2 iterations
     assert (res["batch_size"], res["iterations_per_epoch"], res["timed_epochs"]) == (8, 2, 1)
+
+
+def test_bench_against_times_two_versions_interleaved(tmp_path):
+    """Against this very package the two workers run the same search bit for bit; timings are not
+    checked (see results/nas); a folder without asng_nas or an unknown setup key is refused."""
+    import asng_nas
+    from asng_nas.bench.speed import bench_against
+
+    src = os.path.dirname(os.path.dirname(asng_nas.__file__))
+    res = bench_against(src, n_cells=2, channels=4, batch_size=2, image_size=8, repeats=2, warmup=1)
+    assert res["same_state"] is True and res["old_module"] == res["new_module"]
+    assert len(res["old_all"]) == len(res["new_all"]) == 2 and res["threads"] == 1
+    assert res["ratio_new_over_old"] == pytest.approx(res["new_seconds"] / res["old_seconds"])
+    with pytest.raises(ValueError, match="no asng_nas package"):
+        bench_against(tmp_path)
+    with pytest.raises(ValueError, match="unknown setup"):
+        bench_against(src, cells=3)

@@ -116,7 +116,7 @@ def test_retrain_and_evaluate_commands(tmp_path, capsys):
 def test_search_config_owns_the_lambdas():
     """SearchConfig alone resolves and validates lambda: unset, both default to the world size
     (at least 2); the CLI passes the flags and the world size and sets nothing itself."""
-    from asng_nas.cli.commands import _configs
+    from asng_nas.cli.launch import configs as _configs
     from asng_nas.search.config import SearchConfig
 
     assert (SearchConfig().lam_x, SearchConfig().lam_theta) == (2, 2)

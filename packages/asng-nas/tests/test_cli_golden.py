@@ -48,11 +48,11 @@ def help_texts() -> dict[str, str]:
 
 def configs(argv: list[str]) -> dict:
     """The parsed namespace and the configs the commands build from it (one process)."""
-    from asng_nas.cli import commands as C
+    from asng_nas.cli import launch as C
 
     args = P.parse_args(argv)
     doc = {"namespace": dict(sorted(vars(args).items()))}
-    cfgs = C._configs(args)
+    cfgs = C.configs(args)
     for name, cfg in cfgs.items():
         doc[name] = asdict(cfg)
     return json.loads(json.dumps(doc))

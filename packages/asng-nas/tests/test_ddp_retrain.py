@@ -19,8 +19,8 @@ from asng_nas.classification.data import load_digits
 from asng_nas.classification.network import Network
 from asng_nas.classification.space import ENASSpace
 from asng_nas.inpainting.data import embedded_faces
+from asng_nas.inpainting.retrain import InpaintRetrainConfig, retrain_inpainting
 from asng_nas.inpainting.space import CAESpace
-from asng_nas.inpainting.task import InpaintRetrainConfig, retrain_inpainting
 from asng_nas.search.distributed import backend_threads, batch_shard, distributed_session
 from asng_opt import ASNG
 

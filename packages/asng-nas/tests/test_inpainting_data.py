@@ -12,6 +12,48 @@ def test_embedded_faces_are_real_and_offline():
     assert 40 < x.float().mean() < 220 and x.float().std() > 20  # not blank
 
 
+def test_default_faces_load_without_scikit_image(monkeypatch):
+    """A plain install (no [inpainting] extra) has the default faces: they ship as package data."""
+    import sys
+
+    monkeypatch.setitem(sys.modules, "skimage", None)  # any import of scikit-image now fails
+    monkeypatch.setitem(sys.modules, "skimage.data", None)
+    with pytest.raises(ImportError):
+        import skimage.data  # noqa: F401
+    x = embedded_faces(16)
+    assert x.shape == (100, 3, 16, 16) and x.dtype == torch.uint8 and x.float().std() > 20
+
+
+def test_shipped_faces_are_scikit_images_lfw_faces():
+    """``faces.npz`` holds the first 100 images (the faces) of ``lfw_subset()`` as round(255 v),
+    so the default data is the same as when it came from scikit-image."""
+    skd = pytest.importorskip("skimage.data")
+    from asng_nas.data import read_embedded
+    from asng_nas.inpainting.data import _resize_u8
+
+    shipped = read_embedded("faces.npz", {"faces": (100, 25, 25)}, "the embedded faces")["faces"]
+    expected = np.round(skd.lfw_subset()[:100] * 255).astype(np.uint8)
+    assert shipped.dtype == np.uint8 and np.array_equal(shipped, expected)
+    old = _resize_u8(torch.from_numpy(expected).unsqueeze(1), 32).repeat(1, 3, 1, 1)
+    assert torch.equal(embedded_faces(32), old)
+
+
+def test_damaged_embedded_faces_are_one_line(tmp_path, monkeypatch):
+    import importlib.resources
+
+    bad = tmp_path / "asng_nas" / "data"
+    bad.mkdir(parents=True)
+    monkeypatch.setattr(importlib.resources, "files", lambda _pkg: tmp_path / "asng_nas")
+    with pytest.raises(FileNotFoundError, match="faces.npz.*reinstall"):
+        embedded_faces(16)
+    np.savez(bad / "faces.npz", faces=np.zeros((10, 25, 25), np.uint8))
+    with pytest.raises(ValueError, match=r"faces.npz: expected faces \(100, 25, 25\)"):
+        embedded_faces(16)
+    (bad / "faces.npz").write_bytes(b"PK\x03\x04 truncated")
+    with pytest.raises(ValueError, match="faces.npz.*damaged.*reinstall"):
+        embedded_faces(16)
+
+
 def _write_celeba(root, n=6, with_boxes=True):
     from PIL import Image
 

@@ -90,7 +90,7 @@ def test_apply_mask_zeroes_missing_pixels():
 
 def test_search_and_retraining_average_psnr_the_same_way_with_a_perfect_image():
     from asng_nas.inpainting.metrics import PSNR_CAP, capped_psnr
-    from asng_nas.inpainting.task import InpaintingTask, _loader, evaluate_restoration
+    from asng_nas.inpainting.task import InpaintingTask, evaluate_restoration, face_loader
 
     pred, target = _images(3)
     target = quantize(target)  # 8-bit ground truth, so an exact copy is a perfect restoration
@@ -104,7 +104,7 @@ def test_search_and_retraining_average_psnr_the_same_way_with_a_perfect_image():
         return pred
 
     u8 = torch.round(target * 255).to(torch.uint8)  # the loaders hold uint8 images
-    retrain = evaluate_restoration(net, task, _loader(u8, len(u8), torch.device("cpu")), len(u8))["psnr"]
+    retrain = evaluate_restoration(net, task, face_loader(u8, len(u8), torch.device("cpu")), len(u8))["psnr"]
     expected = float(torch.cat([psnr(pred[[0, 2, 3]], target[[0, 2, 3]]), torch.tensor([PSNR_CAP])]).mean())
     assert math.isclose(search, retrain, rel_tol=1e-12)
     assert math.isclose(search, expected, rel_tol=1e-12)

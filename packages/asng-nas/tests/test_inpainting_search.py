@@ -5,7 +5,9 @@ import pytest
 import torch
 
 from asng_nas.inpainting.data import embedded_faces
-from asng_nas.inpainting.task import InpaintRetrainConfig, build_inpainting_search, load_cae_arch, retrain_inpainting
+from asng_nas.inpainting.export import load_cae_arch
+from asng_nas.inpainting.retrain import InpaintRetrainConfig, retrain_inpainting
+from asng_nas.inpainting.task import build_inpainting_search
 from asng_nas.search.searcher import SearchConfig
 
 torch.set_num_threads(1)
@@ -96,7 +98,7 @@ def test_cli_inpaint_search_and_retrain(tmp_path, capsys):
 
 
 def test_export_gets_its_inputs_explicitly(faces, tmp_path):
-    from asng_nas.inpainting.task import InpaintingExport, export_inpainting
+    from asng_nas.inpainting.export import InpaintingExport, export_inpainting
 
     s = _search(faces, tmp_path / "s", "cat")
     ex = s.export

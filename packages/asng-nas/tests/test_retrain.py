@@ -86,7 +86,7 @@ except Exception as e:
     sys.exit(77)
 from asng_nas.inpainting.data import embedded_faces
 from asng_nas.inpainting.space import CAESpace
-from asng_nas.inpainting.task import InpaintRetrainConfig, retrain_inpainting
+from asng_nas.inpainting.retrain import InpaintRetrainConfig, retrain_inpainting
 from asng_opt import ASNG
 space = CAESpace("cat", 3, 2, (4, 8), (4, 8))
 arch = space.decode(ASNG(space.make_distribution(), seed=1).ask(2)[0])

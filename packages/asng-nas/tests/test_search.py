@@ -70,3 +70,42 @@ def test_cosine_schedule():
     assert cosine_lr(0.025, 0.0, 0, 100) == 0.025
     assert cosine_lr(0.025, 0.0, 100, 100) == pytest.approx(0.0)
     assert cosine_lr(0.025, 0.0, 50, 100) == pytest.approx(0.0125)
+
+
+def test_the_console_line_per_epoch_is_short_and_the_log_keeps_everything(digits, tmp_path, capsys):
+    cfg = SearchConfig(epochs=2, seed=5, iters_per_epoch=3, progress=True)
+    build_search(digits, tmp_path, cfg, n_cells=2, channels=4, batch_size=16, max_test=64).run()
+    lines = [x for x in capsys.readouterr().out.splitlines() if x.startswith("search ")]
+    assert [x.split(" | ")[0] for x in lines] == ["search 1/2", "search 2/2"]
+    assert all(len(x) <= 130 and "{" not in x and "most_likely" not in x for x in lines), lines
+    assert "train loss " in lines[0] and " acc " in lines[0] and "max-theta" in lines[0]
+    assert "test loss " in lines[-1] and lines[-1].endswith(" s")
+    rec = json.loads(open(tmp_path / "log.jsonl").read().splitlines()[-1])
+    assert {"most_likely", "lr", "theta_loss", "eval_seconds"} <= set(rec)  # the file keeps the whole record
+
+
+def test_epoch_line_formats_a_record():
+    from asng_nas.search.loop import epoch_line
+
+    rec = {"epoch": 3, "lr": 0.02, "train_loss": 1.23456, "train_psnr": 24.5, "theta_loss": 1.3,
+           "delta": 0.0123, "mean_max_theta": 0.5, "search_seconds": 12.34, "test_ssim": 0.75,
+           "eval_seconds": 1.0, "most_likely": [[1, 2]]}  # fmt: skip
+    assert epoch_line("search", rec, 10) == (
+        "search 3/10 | train loss 1.235 PSNR 24.5 | test SSIM 0.75 | theta-loss 1.3 delta 0.0123 max-theta 0.5 | 12.3 s"
+    )
+
+
+@pytest.mark.parametrize(
+    "bad, match",
+    [({"epochs": 0}, "epochs"), ({"lr": 0.0}, "lr > 0"), ({"momentum": 1.0}, "momentum"),
+     ({"grad_clip": -1.0}, "grad_clip"), ({"iters_per_epoch": 0}, "iters_per_epoch")],
+)  # fmt: skip
+def test_search_and_retraining_share_one_validated_training_config(bad, match):
+    from asng_nas.classification.retrain import CellRetrainConfig
+    from asng_nas.search.config import TrainConfig
+
+    assert issubclass(SearchConfig, TrainConfig) and issubclass(CellRetrainConfig, TrainConfig)
+    assert (SearchConfig().epochs, CellRetrainConfig().epochs) == (100, 600)
+    for cls in (SearchConfig, CellRetrainConfig):
+        with pytest.raises(ValueError, match=match):
+            cls(**bad)

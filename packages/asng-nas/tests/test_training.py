@@ -10,8 +10,8 @@ from asng_nas.classification.data import load_digits
 from asng_nas.classification.retrain import CellRetrainConfig, load_model, retrain
 from asng_nas.classification.space import ENASSpace
 from asng_nas.inpainting.data import embedded_faces
+from asng_nas.inpainting.retrain import InpaintRetrainConfig, retrain_inpainting
 from asng_nas.inpainting.space import CAESpace
-from asng_nas.inpainting.task import InpaintRetrainConfig, retrain_inpainting
 from asng_nas.search.training import TrainState
 from asng_opt import ASNG
 
@@ -231,3 +231,46 @@ def test_checkpoints_and_models_load_with_weights_only(faces, cae, tmp_path):
     torch.save({"format": "asng-nas-model-v1", "x": _Payload()}, tmp_path / "evil.pt")
     with pytest.raises(ValueError, match=r"evil\.pt: not a readable training checkpoint"):
         load_model(tmp_path / "evil.pt")
+
+
+class _FakeWriter:
+    """Stands in for TensorBoard's ``SummaryWriter``: records the scalars it is given."""
+
+    made: list["_FakeWriter"] = []
+
+    def __init__(self, log_dir):
+        self.log_dir, self.scalars, self.closed = log_dir, [], False
+        _FakeWriter.made.append(self)
+
+    def add_scalar(self, tag, value, step):
+        self.scalars.append((tag, value, step))
+
+    def flush(self):
+        pass
+
+    def close(self):
+        self.closed = True
+
+
+def test_both_retrainings_report_each_record_to_tensorboard_and_on_epoch_end(faces, cae, tmp_path, monkeypatch):
+    """The shared retraining run (``retrain_run``): each log record goes to the TensorBoard
+    logger (then closed) and to ``on_epoch_end``, in both retrainings (no tensorboard needed)."""
+    import sys
+    import types
+
+    fake = types.ModuleType("torch.utils.tensorboard")
+    fake.SummaryWriter = _FakeWriter
+    monkeypatch.setitem(sys.modules, "torch.utils.tensorboard", fake)
+    _FakeWriter.made.clear()
+    g, data, kw = _cells_setup()
+    seen: list = []
+    retrain(g, data, tmp_path / "c", CellRetrainConfig(**kw, tensorboard=str(tmp_path / "tb_c")), "cpu",
+            on_epoch_end=seen.append)  # fmt: skip
+    train, test = faces
+    icfg = InpaintRetrainConfig(iterations=4, eval_every=2, batch_size=8, tensorboard=str(tmp_path / "tb_i"))
+    retrain_inpainting(cae, train, test, tmp_path / "i", icfg, "cpu", on_epoch_end=seen.append)
+    cells, inpaint = _FakeWriter.made
+    assert cells.closed and inpaint.closed and cells.log_dir == str(tmp_path / "tb_c")
+    assert [r["epoch"] for r in seen[:2]] == [1, 2] and [r["iteration"] for r in seen[2:]] == [2, 4]
+    assert sorted(s for t, _, s in cells.scalars if t == "train_loss") == [1, 2]
+    assert [(s, v) for t, v, s in inpaint.scalars if t == "psnr"] == [(2, seen[2]["psnr"]), (4, seen[3]["psnr"])]

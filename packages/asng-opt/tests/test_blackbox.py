@@ -645,3 +645,69 @@ def test_wide_integer_ranges_are_searched(high, target):
     for seed in range(3):
         res = minimize(lambda v: float(abs(v[0] - target)), Integer(0, high), max_evals=3000, seed=seed)
         assert res.fun == 0, (seed, res.x, res.n_restarts)
+
+
+# ---- the package's pieces: restart scales and the elitist mutant (an option, off by default) ----------
+
+
+def test_restart_scales_alternate_wide_and_zooming():
+    from asng_opt.blackbox import restart_scale
+
+    assert [restart_scale(k) for k in range(1, 7)] == [0.5, 0.25, 0.5, 0.125, 0.5, 0.0625]
+    assert restart_scale(2 * 10**6) == 0.5**60  # capped: sigma stays representable
+
+
+def test_mutate_changes_few_discrete_variables_and_keeps_the_elite():
+    from asng_opt.blackbox import mutate
+
+    dist = Product(c=Categorical([4] * 50), k=Integer(-3, 3, size=10), g=Gaussian(0.0, 1.0, size=2))
+    elite = {"c": np.full((1, 50), 2), "k": np.full((1, 10), 3.0), "g": np.zeros((1, 2))}
+    before = copy.deepcopy(elite)
+    rng = np.random.default_rng(0)
+    changed = []
+    for _ in range(200):
+        m = mutate(dist, dist.initial_theta(), elite, rng)
+        n_c = int(np.sum(m["c"] != 2))
+        n_k = int(np.sum(m["k"] != 3))
+        assert n_c + n_k >= 1  # at least one discrete variable changes
+        assert np.all(m["k"] <= 3) and np.all(m["k"] >= 2)  # +-1 steps, clipped at the bound
+        assert m["g"].shape == (1, 2) and np.all(m["g"] != 0)  # the reals move by sigma N(0, 1)
+        changed.append(n_c + n_k)
+    assert 1.0 <= np.mean(changed) < 2.5  # rate 1 / N' = 1/60 per variable, at least one
+    assert deep_equal(elite, before)
+
+
+def test_mutant_joins_only_after_the_elite_stalls():
+    from asng_opt.blackbox import MUTANT_STALL
+
+    dist = Categorical([2] * 20)
+    plain, mut = BlackBoxASNG(dist, seed=1, mutant=False), BlackBoxASNG(dist, seed=1)
+    for _ in range(MUTANT_STALL + 1):  # a constant objective: the elite never improves after the first tell
+        xa, xb = plain.ask(), mut.ask()
+        assert np.array_equal(xa, xb)  # no mutant before the stall
+        plain.tell(xa, np.zeros(len(xa)))
+        mut.tell(xb, np.zeros(len(xb)))
+    xa, xb = plain.ask(), mut.ask()
+    assert np.array_equal(xa[:-1], xb[:-1]) and not np.array_equal(xa[-1], xb[-1])
+    assert restart(mut).mutant is True
+
+
+def test_mutant_with_a_space_tells_the_asked_configurations_and_a_rejected_one_is_left_out():
+    from asng_opt import Choice, FloatRange, IntRange, Space
+    from asng_opt.blackbox import MUTANT_STALL
+
+    space = Space(a=Choice(["x", "y", "z"]), n=IntRange(0, 9), r=FloatRange(0.0, 1.0), b=Choice([0, 1]))
+    opt = BlackBoxASNG(space, lam=6, seed=3)
+    for _ in range(MUTANT_STALL + 1):
+        cfgs = opt.ask()
+        opt.tell(cfgs, [0.0] * len(cfgs))  # the elite never improves
+    cfgs = opt.ask()
+    assert len(cfgs) == 6 and all(space.encode([c]) is not None for c in cfgs)
+    assert opt._mutant is not None and opt._pending is not None
+    raw, k = opt._pending[1], 6
+    kept, f = opt._without_rejected_mutant(raw, np.array([0.0] * 5 + [1.0]))  # worse than the elite (0)
+    assert len(f) == k - 1
+    kept, f = opt._without_rejected_mutant(raw, np.zeros(6))  # ties are accepted, as DiscreteOnePlusOne does
+    assert len(f) == k
+    opt.tell(cfgs, [0.0] * 5 + [1.0])
+    assert opt.t == MUTANT_STALL + 2 and opt._mutant is None

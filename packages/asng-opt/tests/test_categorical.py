@@ -95,7 +95,7 @@ def test_fisher_factor(cats, seed):
     # F^-1 = E[(T - theta)(T - theta)^T] = diag(theta) - theta theta^T per block
     for i, m in enumerate(d.categories):
         if m > 1:
-            idx = np.flatnonzero(d._var_of_free == i)
+            idx = np.flatnonzero(d._ix.var_of_free == i)
             t = th[i, : m - 1]
             assert np.allclose(np.linalg.inv(F[np.ix_(idx, idx)]), np.diag(t) - np.outer(t, t), atol=1e-10)
     g = rng.standard_normal(d.n_theta)
@@ -129,7 +129,7 @@ def test_updates_stay_in_theta(cats, seed, steps):
     th = d.initial_theta()
     for size in steps:
         th = d.step(th, size * rng.standard_normal(d.n_theta))
-        valid = d._valid
+        valid = d._ix.valid
         assert np.all(np.abs(th.sum(-1) - 1) <= 1e-12)
         assert np.all(th[~valid] == 0)
         has = d.categories > 1

@@ -35,8 +35,8 @@ def test_many_categories_build_sample_and_update(cats, lam):
     assert opt.t == 10
     th = opt.theta
     assert np.all(np.abs(th.sum(-1) - 1) <= 1e-9)
-    assert np.all(th[d._valid] >= np.broadcast_to(d.theta_min[:, None], th.shape)[d._valid])
-    assert np.all(th[~d._valid] == 0)
+    assert np.all(th[d._ix.valid] >= np.broadcast_to(d.theta_min[:, None], th.shape)[d._ix.valid])
+    assert np.all(th[~d._ix.valid] == 0)
 
 
 @pytest.mark.parametrize("cats", BIG, ids=str)
@@ -182,7 +182,7 @@ def _check_state(opt, d, rng):
     th = st_["theta"]
     for key in ("theta", "s", "gamma", "Delta"):
         assert np.all(np.isfinite(st_[key])), key
-    valid = d._valid
+    valid = d._ix.valid
     assert np.all(np.abs(th.sum(-1) - 1) <= 1e-9)
     lo = np.broadcast_to(d.theta_min[:, None], th.shape)
     assert np.all(th[valid] >= lo[valid] * (1 - 1e-12))

@@ -16,10 +16,12 @@ optuna = pytest.importorskip("optuna")
 from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution  # noqa: E402
 from optuna.trial import TrialState  # noqa: E402
 
+from asng_opt import Choice, FloatRange, IntRange, Space  # noqa: E402
 from asng_opt.blackbox import BlackBoxASNG  # noqa: E402
-from asng_opt.integrations._optuna_history import ATTR, generation_losses  # noqa: E402
+from asng_opt.integrations._optuna_history import ATTR, REPLAY_VERSION, generation_losses  # noqa: E402
 from asng_opt.integrations._optuna_space import SpaceCodec  # noqa: E402
 from asng_opt.integrations.optuna import ASNGSampler, default_lam  # noqa: E402
+from asng_opt.space import FLOAT_SIGMA_MIN  # noqa: E402
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 SRC = str(Path(__file__).parents[1] / "src")
@@ -137,6 +139,22 @@ def test_codec_round_trips_every_distribution_kind():
     assert min(seen["ilog"]) < 10 and max(seen["ilog"]) > 100  # log scale: small and large values
 
 
+def test_codec_parts_are_built_as_a_named_space_builds_its_parts():
+    codec = SpaceCodec(
+        {
+            "c": CategoricalDistribution(["x", "y", "z"]),
+            "k": IntDistribution(0, 6, step=2),
+            "f": FloatDistribution(-1.0, 2.0),
+            "g": FloatDistribution(1e-5, 1e-1, log=True),
+        }
+    )
+    space = Space(c=Choice(["x", "y", "z"]), k=IntRange(0, 3), f=FloatRange(-1.0, 2.0), g=FloatRange(0.0, 1.0))
+    ours, theirs = codec.distribution.parts, space.distribution.parts
+    assert list(ours) == ["cat", "int", "real"]
+    assert [ours[k].spec() for k in ours] == [theirs[k].spec() for k in ("cat", "int", "float")]
+    assert ours["real"].sigma_min.tolist() == [FLOAT_SIGMA_MIN] * 2 == [1e-6] * 2  # 1e-3 before replay version 2
+
+
 def test_generation_losses_put_failures_below_every_value():
     # None (failed) and +inf: max + span; -inf: min - span; span = max(max - min, 1)
     assert generation_losses([3.0, None, 1.0, 3.0, math.inf, -math.inf]).tolist() == [3.0, 5.0, 1.0, 3.0, 5.0, -1.0]
@@ -195,7 +213,8 @@ def test_generations_have_lam_members_and_are_sampled_relatively():
     assert sorted(gens) == list(range(len(gens)))
     assert all(len(m) == 5 for g, m in gens.items() if g < len(gens) - 1)
     assert mark(study.trials[0]) is None  # the first trial: no space yet (random)
-    assert all(set(mark(t)) == {"space", "generation", "raw"} for t in study.trials[1:])
+    assert all(set(mark(t)) == {"version", "space", "generation", "raw"} for t in study.trials[1:])
+    assert {mark(t, "version") for t in study.trials[1:]} == {REPLAY_VERSION}
     assert ASNGSampler(lam=5).current_optimizer(study).t == 8  # 40 relative trials, 8 full generations
 
 
@@ -354,6 +373,23 @@ def test_search_space_change_starts_a_new_distribution():
     opt = ASNGSampler(lam=4).current_optimizer(study)
     assert list(opt.distribution.parts) == ["cat"] and opt.theta["cat"].shape == (1, 3)  # ... over x alone
     assert opt.t >= 5  # 29 trials in the new space, generations of 4
+
+
+def test_a_study_sampled_under_another_replay_version_is_refused():
+    study = optuna.create_study(sampler=ASNGSampler(seed=0, lam=4))
+    study.optimize(mixed, n_trials=9)
+    old = optuna.create_study(sampler=ASNGSampler(seed=0, lam=4))
+    for t in study.trials:  # the same trials as asng-opt 0.3 stored them: no "version" key
+        attrs = {ATTR: {k: v for k, v in mark(t).items() if k != "version"}} if mark(t) else {}
+        old.add_trial(
+            optuna.trial.create_trial(params=t.params, distributions=t.distributions, value=t.value, system_attrs=attrs)
+        )
+    with pytest.raises(ValueError, match=r"trial 1 was sampled by another asng-opt \(replay version 1; "):
+        ASNGSampler(lam=4).current_optimizer(old)
+    with pytest.raises(ValueError, match="replay version 1"):
+        old.optimize(mixed, n_trials=1)
+    assert len(old.trials) == 10 and old.trials[-1].state == TrialState.FAIL  # nothing was replayed into it
+    assert ASNGSampler(lam=4).current_optimizer(study).t == 2  # this version's trials replay
 
 
 def test_enqueued_trials_are_told_with_their_values():

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["is_real", "number", "positive", "flag", "generator", "count", "integer"]
+__all__ = ["is_real", "number", "positive", "flag", "generator", "count", "integer", "population", "losses"]
 
 
 def is_real(v: Any) -> bool:
@@ -68,3 +68,31 @@ def integer(name: str, value: Any, where: str, minimum: int) -> int:
     if isinstance(value, (float, np.floating)) and math.isfinite(value) and float(value).is_integer():
         value = int(value)
     return count(name, value, where, minimum)
+
+
+def population(lam: Any, where: str) -> int:
+    """``lam``, the samples per update: an int >= 2 (the ranking needs two samples; bools refused)."""
+    if isinstance(lam, (bool, np.bool_)) or not isinstance(lam, (int, np.integer)) or lam < 2:
+        raise ValueError(f"{where}: lam must be an integer >= 2 (the ranking needs two samples), got {lam!r}")
+    return int(lam)
+
+
+def losses(values: Any, k: int, where: str) -> np.ndarray:
+    """The ``(k,)`` finite real objective values of ``k >= 2`` told samples, as a float array.
+
+    Raises:
+        ValueError: another shape, a non-numeric dtype, NaN or +-inf (their indices named), then
+            ``k < 2`` (the ranking needs two samples).
+    """
+    f = np.asarray(values)
+    if f.shape != (k,):
+        raise ValueError(f"{where}: losses must have shape ({k},) to match the samples, got {f.shape}")
+    if f.dtype.kind not in "biuf":
+        raise ValueError(f"{where}: losses must be real numbers, got dtype {f.dtype}")
+    f = f.astype(float)
+    if not np.isfinite(f).all():
+        bad = np.flatnonzero(~np.isfinite(f)).tolist()
+        raise ValueError(f"{where}: losses must be finite; got NaN or inf at {bad}")
+    if k < 2:
+        raise ValueError(f"{where}: at least 2 samples are needed (lambda >= 2), got {k}")
+    return f

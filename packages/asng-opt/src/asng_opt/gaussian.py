@@ -12,18 +12,18 @@ from typing import Any
 
 import numpy as np
 
+from ._gaussian_checks import (
+    REAL_LIMIT,
+    SIGMA_MIN_FLOOR,
+    SIGMA_REL_TOL,
+    check_arguments,
+    check_resolution,
+    check_samples,
+    check_theta,
+)
 from .distribution import Distribution
 
-__all__ = ["Gaussian", "REAL_LIMIT", "SIGMA_MIN_FLOOR"]
-
-#: the largest magnitude of a mean, a finite bound or a standard deviation. Theta holds mu^2 + sigma^2
-#: and the Fisher factor products such as mu^2 sigma^2 (appendix C); keeping |mu|, sigma <= 1e30
-#: keeps every intermediate far from float64 overflow. Infinite bounds act as +-REAL_LIMIT.
-REAL_LIMIT = 1e30
-#: the smallest sigma_min: the Fisher factor divides by sigma^4, which must stay far above underflow.
-SIGMA_MIN_FLOOR = 1e-30
-#: the relative accuracy to which theta = (mu, mu^2 + sigma^2) must represent the initial sigma
-SIGMA_REL_TOL = 1e-6
+__all__ = ["Gaussian", "REAL_LIMIT", "SIGMA_MIN_FLOOR", "SIGMA_REL_TOL"]
 
 
 class Gaussian(Distribution):
@@ -58,37 +58,9 @@ class Gaussian(Distribution):
         size: int | None = None,
     ):
         name = type(self).__name__
-        arrays = [np.asarray(v, dtype=float) for v in (mean, sigma, sigma_min, sigma_max, low, high)]
-        if any(a.ndim > 1 for a in arrays):
-            raise ValueError(f"{name}: arguments must be scalars or 1-D arrays")
-        try:
-            shape = np.broadcast_shapes(*(a.shape for a in arrays), () if size is None else (size,))
-        except ValueError as e:
-            raise ValueError(f"{name}: argument lengths do not match ({e})") from None
-        if shape == ():
-            shape = (1,)
-        if shape[0] == 0:
-            raise ValueError(f"{name}: needs at least one variable")
-        mean, sigma, smin, smax, low, high = (np.broadcast_to(a, shape).copy() for a in arrays)
-        if np.any(np.isnan(low)) or np.any(np.isnan(high)) or np.any(low > high):
-            bad = int(np.flatnonzero(~(low <= high))[0])
-            raise ValueError(f"{name}: variable {bad} has low={low[bad]} > high={high[bad]}")
+        mean, sigma, smin, smax, low, high = check_arguments(name, mean, sigma, sigma_min, sigma_max, low, high, size)
         lim = REAL_LIMIT
-        for what, a in (("low", low), ("high", high)):
-            big = np.isfinite(a) & (np.abs(a) > lim)
-            if np.any(big):
-                bad = int(np.flatnonzero(big)[0])
-                msg = f"{what}={a[bad]:g} of variable {bad} is beyond +-{lim:g} (use inf, or rescale)"
-                raise ValueError(f"{name}: {msg}")
-        if not np.all(np.isfinite(smin)) or np.any(smin < SIGMA_MIN_FLOOR) or np.any(smin > lim):
-            raise ValueError(f"{name}: sigma_min must lie in [{SIGMA_MIN_FLOOR:g}, {lim:g}], got {smin.tolist()}")
-        if np.any(np.isnan(smax)) or np.any(smax < smin):
-            raise ValueError(f"{name}: sigma_max must be >= sigma_min")
-        if not np.all(np.isfinite(mean)) or not np.all(np.isfinite(sigma)) or np.any(sigma <= 0):
-            raise ValueError(f"{name}: mean must be finite and sigma finite and > 0")
-        if np.any(np.abs(mean) > lim) or np.any(sigma > lim):
-            raise ValueError(f"{name}: |mean| and sigma must be <= {lim:g} (rescale the variable)")
-        self.n_variables = int(shape[0])
+        self.n_variables = int(mean.shape[0])
         self.n_theta = 2 * self.n_variables
         self.low, self.high = low, high
         self.sigma_min, self.sigma_max = smin, smax
@@ -98,35 +70,20 @@ class Gaussian(Distribution):
         self.mirrored = bool(mirrored)
         self._init = np.stack([mean, mean**2 + sigma**2], axis=-1)
         self._init = self.project(self._init)
-        want = np.clip(sigma, smin, self._smax)
-        got = self.mean_sigma(self._init)[1]
-        lost = np.abs(got - want) > SIGMA_REL_TOL * want
-        if np.any(lost):
-            bad = int(np.flatnonzero(lost)[0])
-            raise ValueError(
-                f"{name}: variable {bad}: sigma={want[bad]:g} is too small next to mean={mean[bad]:g} for theta = "
-                f"(mu, mu^2 + sigma^2) to hold it in float64 (it would start at sigma={got[bad]:g}); "
-                f"centre the variable (optimise x - {mean[bad]:g}) or rescale it"
-            )
+        check_resolution(name, mean, np.clip(sigma, smin, self._smax), self.mean_sigma(self._init)[1])
 
-    # ---- helpers ------------------------------------------------------------------------------
+    # ---- parameter ----------------------------------------------------------------------------
     def mean_sigma(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``(mu, sigma)``, each ``B + (n,)``; sigma is guarded against cancellation."""
         mu = theta[..., 0]
         var = np.maximum(theta[..., 1] - mu * mu, self.sigma_min**2)
         return mu, np.sqrt(var)
 
-    # ---- parameter ----------------------------------------------------------------------------
     def initial_theta(self, batch_shape: tuple[int, ...] = ()) -> np.ndarray:
         return np.broadcast_to(self._init, tuple(batch_shape) + self._init.shape).copy()
 
     def check_theta(self, theta: Any) -> np.ndarray:
-        t = np.array(theta, dtype=float)
-        if t.shape != (self.n_variables, 2):
-            raise ValueError(f"{type(self).__name__}: theta must have shape ({self.n_variables}, 2), got {t.shape}")
-        if not np.all(np.isfinite(t)) or np.any(t[:, 1] < t[:, 0] ** 2):
-            raise ValueError(f"{type(self).__name__}: theta must be finite (mean, mean^2 + var) pairs")
-        return t
+        return check_theta(type(self).__name__, theta, self.n_variables)
 
     # ---- sampling -----------------------------------------------------------------------------
     def sample(self, theta: np.ndarray, lam: int, rng: np.random.Generator) -> np.ndarray:
@@ -141,12 +98,7 @@ class Gaussian(Distribution):
         return mu[..., None, :] + sigma[..., None, :] * xi
 
     def check_samples(self, samples: Any) -> tuple[np.ndarray, int]:
-        x = np.asarray(samples)
-        if x.ndim != 2 or x.shape[1] != self.n_variables:
-            raise ValueError(f"{type(self).__name__}: samples must have shape (lam, {self.n_variables}), got {x.shape}")
-        if not np.issubdtype(x.dtype, np.number) or not np.all(np.isfinite(x)):
-            raise ValueError(f"{type(self).__name__}: samples must be finite numbers")
-        return x.astype(float), x.shape[0]
+        return check_samples(type(self).__name__, samples, self.n_variables)
 
     def mode(self, theta: np.ndarray) -> np.ndarray:
         """``B + (n,)``: the mean, decoded (clipped and rounded for an :class:`Integer`)."""

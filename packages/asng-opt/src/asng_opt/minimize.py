@@ -1,142 +1,28 @@
-"""Black-box minimisation driver around the ask/tell optimizers."""
+"""Black-box minimisation driver around the ask/tell optimizers: :func:`minimize`.
+
+Its pieces: the arguments are checked and resolved in :mod:`asng_opt._minimize_args`, the rounds
+run in :mod:`asng_opt._minimize_run`, one round's evaluations in :mod:`asng_opt._evaluate`, and
+the result and error types live in :mod:`asng_opt._result` (all importable from here).
+"""
 
 from __future__ import annotations
 
-import inspect
-import math
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Any
 
-import numpy as np
-
-from ._checks import flag, integer, is_real
-from ._evaluate import ExecutorRefused, check_executor, evaluations
 from ._evaluate import as_value as _as_value  # noqa: F401 -- kept importable from here
-from ._samples import item as _item
-from .blackbox import BlackBoxASNG, default_lam, restart
+from ._minimize_args import CONFIGS as CONFIGS
+from ._minimize_args import resolve
+from ._minimize_run import run
+from ._minimize_run import surrogate_losses as _surrogate  # noqa: F401 -- kept importable from here
+from ._minimize_run import told_losses as _told  # noqa: F401 -- kept importable from here
+from ._result import STOP_REASONS as STOP_REASONS
+from ._result import MinimizeResult, ObjectiveError
 from .distribution import Distribution
 from .optimizer import Optimizer
-from .optimizers import ASNG, SNG, AdamNG
 from .space import Space
 
 __all__ = ["minimize", "MinimizeResult", "ObjectiveError"]
-
-_METHODS: dict[str, type[Optimizer]] = {"asng": ASNG, "sng": SNG, "adam": AdamNG}
-#: the configurations of ``minimize(config=...)``
-CONFIGS = ("blackbox", "paper")
-
-# constructor parameters that minimize sets itself; everything else is an option
-_OWN_ARGS = frozenset({"distribution", "lam", "seed", "maximize"})
-
-#: every value of :attr:`MinimizeResult.stop_reason`
-STOP_REASONS = ("max_evals", "converged", "target", "callback", "failed", "interrupted")
-
-
-@dataclass
-class MinimizeResult:
-    """What :func:`minimize` found.
-
-    Attributes:
-        x: the best sample evaluated, as the objective saw it: an ``(n,)`` array, a dict of
-            them (nested dicts for a nested :class:`Product`), or a configuration dict for a
-            :class:`~asng_opt.Space`. ``None`` only in the partial result
-            of a run interrupted before any evaluation succeeded.
-        fun: its objective value, a float in the objective's own units (the largest value seen
-            when maximising); NaN where ``x`` is None.
-        n_evals: number of objective evaluations completed, failed ones included. A multiple of
-            ``lam``, except for an interrupted run, which also counts the evaluations of its
-            unfinished round.
-        n_iterations: number of ask/tell rounds, over all restarts.
-        history: one dict per finished round: ``iteration`` (1, 2, ...), ``n_evals`` (total so
-            far), ``values`` (``lam`` floats, None for a failed evaluation), ``failures``
-            (``[(index in the round, message)]``), ``best`` (best value so far, None before any
-            success) and ``delta`` (the optimizer's step size after the round; None for Adam).
-        most_likely: the mode of the final distribution (same layout as ``x``).
-        stop_reason: why the run ended --
-
-            * ``"max_evals"``: another round of ``lam`` evaluations would exceed ``max_evals``;
-            * ``"converged"``: the optimizer's ``should_stop()`` held;
-            * ``"target"``: a value at least as good as ``target`` was seen;
-            * ``"callback"``: the callback returned a true value;
-            * ``"failed"``: only in :attr:`ObjectiveError.result` -- every evaluation failed in
-              the first round or in ``max_failed_rounds`` consecutive rounds;
-            * ``"interrupted"``: only in the ``result`` attached to a ``KeyboardInterrupt``.
-        optimizer: the optimizer, to inspect or to continue; ``optimizer.theta`` is the final
-            distribution parameter (of the last restart).
-        n_restarts: how many times the search restarted (``config="blackbox"``), 0 otherwise.
-        best_at: the evaluation (1, 2, ... in order of completion within rounds) that found ``x``;
-            0 when ``x`` is None. Without a ``target`` the black-box configuration spends the whole
-            budget: this says how much of it finding ``x`` took.
-    """
-
-    x: Any
-    fun: float
-    n_evals: int
-    n_iterations: int
-    history: list[dict[str, Any]] = field(repr=False)
-    most_likely: Any
-    stop_reason: str
-    optimizer: Optimizer = field(repr=False)
-    n_restarts: int = 0
-    best_at: int = 0
-
-
-class ObjectiveError(RuntimeError):
-    """The objective failed on every evaluation of the first round of :func:`minimize`, or of
-    ``max_failed_rounds`` consecutive rounds -- or the ``executor`` refused to take a round's
-    evaluations (its ``submit`` raised: shut down or broken).
-
-    The message names the first failure of the last round; ``__cause__`` is the first exception
-    the objective raised in that round (None if it only returned bad values).
-
-    Attributes:
-        result: the partial :class:`MinimizeResult` (``stop_reason == "failed"``), history and
-            best point so far included.
-    """
-
-    def __init__(self, message: str, result: MinimizeResult | None = None):
-        super().__init__(message)
-        self.result = result
-
-
-def _surrogate(values: list[float | None], maximize: bool) -> np.ndarray:
-    """Ranks of the values, ties kept, failures (None) ranked worst of the batch."""
-    ok = [v for v in values if v is not None]
-    uniq = np.unique(np.asarray(ok, dtype=float))
-    worst = -1.0 if maximize else float(len(uniq))
-    return np.array([worst if v is None else float(np.searchsorted(uniq, v)) for v in values])
-
-
-def _told(values: list[float | None], maximize: bool, best: float) -> np.ndarray:
-    """The values themselves, comparable across rounds (the black-box ASNG keeps the best point
-    with its value); a failure (None) gets a value worse than every success of its round and than
-    the best so far (``best``, in minimisation units; inf before any success)."""
-    if all(v is not None for v in values):
-        return np.asarray(values, dtype=float)
-    sign = -1.0 if maximize else 1.0
-    ref = [sign * v for v in values if v is not None] + ([best] if math.isfinite(best) else [])
-    if not ref:
-        return np.zeros(len(values))  # all tie: the update is skipped
-    m = max(ref)
-    fail = m + max(1.0, abs(m))
-    if not math.isfinite(fail):
-        fail = float(np.nextafter(m, math.inf))
-        fail = fail if math.isfinite(fail) else m
-    return np.array([sign * fail if v is None else v for v in values], dtype=float)
-
-
-def _check_options(method: str, cls: type[Optimizer], options: Mapping[str, Any]) -> None:
-    params = inspect.signature(cls).parameters
-    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
-        return
-    valid = [k for k in params if k not in _OWN_ARGS]
-    unknown = [k for k in options if k not in valid]
-    if unknown:
-        raise ValueError(
-            f"minimize: unknown option{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))} "
-            f"for method {method!r} ({cls.__name__}); valid options: {', '.join(valid)}"
-        )
 
 
 def minimize(
@@ -248,133 +134,21 @@ def minimize(
         Exception: whatever ``callback`` raises, and other ``BaseException`` s of the objective
             (``SystemExit``, ...), propagate unchanged.
     """
-    # ---- arguments ------------------------------------------------------------------------------
-    if not callable(fun):
-        raise ValueError(f"minimize: fun must be callable, got {type(fun).__name__}")
-    if not isinstance(distribution, (Distribution, Space)):
-        got = type(distribution).__name__
-        raise ValueError(f"minimize: distribution must be an asng_opt distribution or Space, got {got}")
-    if not isinstance(method, str) or method not in _METHODS:
-        raise ValueError(f"minimize: unknown method {method!r}; choose from {sorted(_METHODS)}")
-    if config is None:
-        config = "blackbox" if method == "asng" else "paper"
-    if not isinstance(config, str) or config not in CONFIGS:
-        raise ValueError(f"minimize: unknown config {config!r}; choose from {list(CONFIGS)}")
-    if config == "blackbox" and method != "asng":
-        raise ValueError(f"minimize: config='blackbox' configures ASNG; method {method!r} runs only as config='paper'")
-    blackbox = config == "blackbox"
-    max_restarts: float = (
-        (math.inf if blackbox else 0) if restarts is None else integer("restarts", restarts, "minimize", 0)
+    settings = resolve(
+        fun,
+        distribution,
+        max_evals,
+        lam,
+        method,
+        config,
+        restarts,
+        maximize,
+        target,
+        callback,
+        max_failed_rounds,
+        executor,
+        vectorized,
+        options,
     )
-    cls = BlackBoxASNG if blackbox else _METHODS[method]
-    if lam is None:  # the default never exceeds the budget
-        lam = 2
-        if blackbox:
-            dist = distribution.distribution if isinstance(distribution, Space) else distribution
-            lam = default_lam(dist, integer("max_evals", max_evals, "minimize", 2))
-    lam = integer("lam", lam, "minimize", 2)
-    max_evals = integer("max_evals", max_evals, "minimize", lam)
-    max_failed_rounds = integer("max_failed_rounds", max_failed_rounds, "minimize", 1)
-    maximize = flag("maximize", maximize, "minimize")
-    target_arg = target
-    if target is not None:
-        try:
-            target = float(target) if is_real(target) else math.nan
-        except (OverflowError, TypeError, ValueError):
-            target = math.nan
-        if math.isnan(target):
-            raise ValueError(f"minimize: target must be a real number (not NaN) or None, got {target_arg!r}")
-    if callback is not None and not callable(callback):
-        raise ValueError(f"minimize: callback must be callable or None, got {type(callback).__name__}")
-    vectorized = flag("vectorized", vectorized, "minimize")
-    check_executor(fun, executor, vectorized)
-    _check_options(method, cls, options)
-    opt = cls(distribution, lam=lam, seed=seed, maximize=maximize, **options)
-    n_restarts = 0
-    best_at = 0
-
-    # ---- the run --------------------------------------------------------------------------------
-    sign = -1.0 if maximize else 1.0
-    best_x: Any = None
-    best_f = math.inf  # in minimisation units (sign * value)
-    history: list[dict[str, Any]] = []
-    n_evals = 0
-    n_failed_rounds = 0  # consecutive rounds in which every evaluation failed
-
-    def result(stop_reason: str) -> MinimizeResult:
-        return MinimizeResult(
-            x=best_x,
-            fun=sign * best_f if best_x is not None else math.nan,
-            n_evals=n_evals,
-            n_iterations=len(history),
-            history=history,
-            most_likely=opt.most_likely(),
-            stop_reason=stop_reason,
-            optimizer=opt,
-            n_restarts=n_restarts,
-            best_at=best_at,
-        )
-
-    try:
-        while n_evals + lam <= max_evals:
-            samples = opt.ask()
-            values: list[float | None] = []
-            failures: list[tuple[int, str]] = []
-            errors: list[Exception] = []
-            outcomes = evaluations(fun, samples, lam, executor, vectorized)
-            try:
-                for j, y, e in outcomes:
-                    if e is not None:
-                        errors.append(e)
-                    n_evals += 1
-                    if isinstance(y, str):
-                        values.append(None)
-                        failures.append((j, y))
-                        continue
-                    values.append(y)
-                    if sign * y < best_f:
-                        best_f, best_x, best_at = sign * y, _item(samples, j), n_evals
-            except ExecutorRefused as e:
-                raise ObjectiveError(str(e), result("failed")) from e.__cause__
-            finally:
-                outcomes.close()  # cancels an executor's pending futures
-            opt.tell(samples, _told(values, maximize, best_f) if blackbox else _surrogate(values, maximize))
-            record = {
-                "iteration": len(history) + 1,
-                "n_evals": n_evals,
-                "values": values,
-                "failures": failures,
-                "best": sign * best_f if best_x is not None else None,
-                "delta": getattr(opt, "delta", None),
-                "restarts": n_restarts,
-            }
-            history.append(record)
-            n_failed_rounds = n_failed_rounds + 1 if len(failures) == lam else 0
-            if n_failed_rounds and (len(history) == 1 or n_failed_rounds >= max_failed_rounds):
-                when = "the first round" if len(history) == 1 else f"{n_failed_rounds} consecutive rounds"
-                j, msg = failures[0]
-                if executor is not None and "pickle" in msg.lower():
-                    msg += " (the executor could not pickle the objective, a sample or a value: define the "
-                    msg += "objective at module level, or use a ThreadPoolExecutor)"
-                err = ObjectiveError(
-                    f"minimize: every evaluation failed in {when} (lam={lam}, {n_evals} evaluations); "
-                    f"first failure of round {len(history)}, sample {j}: {msg}",
-                    result("failed"),
-                )
-                raise err from (errors[0] if errors else None)
-            del errors
-            if callback is not None and callback(opt, record):
-                return result("callback")
-            if target is not None and best_x is not None and best_f <= sign * target:
-                return result("target")
-            if opt.should_stop():
-                if n_evals + lam > max_evals and n_restarts < max_restarts:
-                    return result("max_evals")  # a restart would have followed: the budget stopped the run
-                if n_restarts >= max_restarts:
-                    return result("converged")
-                opt = restart(opt)
-                n_restarts += 1
-    except KeyboardInterrupt as e:
-        e.result = result("interrupted")  # type: ignore[attr-defined]
-        raise
-    return result("max_evals")
+    opt = settings.cls(distribution, lam=settings.lam, seed=seed, maximize=settings.maximize, **options)
+    return run(opt, fun, settings, callback, executor)

@@ -81,7 +81,7 @@ def _export_track(
                 missing.append(f"{r['problem']}/{opt}/seed {r['seed']}")
                 continue
             p = get_problem(r["problem"])
-            dim = int(p.n_cat + p.n_int)
+            dim = int(p.dimension)
             lg.attach_problem(ioh.MetaData(ids[r["problem"]], 1, r["problem"], dim, ioh.OptimizationType.MIN, 0.0))
             optimum = ioh.RealSolution([0.0] * dim, 0.0)
             for e, g in trace:

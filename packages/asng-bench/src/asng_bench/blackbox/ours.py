@@ -28,23 +28,51 @@ from typing import Any, Optional
 
 import numpy as np
 
-from asng_opt import ASNG, SNG, Categorical, Integer, Product
+from asng_opt import ASNG, SNG, Categorical, Gaussian, Integer, Product
 from asng_opt.blackbox import BlackBoxASNG, default_lam, restart
 from asng_opt.distribution import Distribution
+from asng_opt.space import FLOAT_SIGMA_INIT, FLOAT_SIGMA_MAX, FLOAT_SIGMA_MIN
 
 from .problems import Problem
 from .searcher import Candidate, Searcher
 
-__all__ = ["NaturalGradient", "search_space", "dense_ranks"]
+__all__ = ["NaturalGradient", "search_space", "real_part", "dense_ranks"]
 
 CONFIGS = ("blackbox", "paper")
 
 
+def real_part(problem: Problem) -> Gaussian:
+    """The problem's reals as what a ``FloatRange(low, high)`` of :class:`asng_opt.Space` is, in the
+    variables' own units instead of the unit coordinate: mean at the box's centre, sigma
+    ``FLOAT_SIGMA_INIT`` (1/4) of the range, within [``FLOAT_SIGMA_MIN``, ``FLOAT_SIGMA_MAX``]
+    (1e-6, 1/2) of the range, the mean kept in the box. (Draws outside the box are evaluated at
+    its nearest point, :meth:`.problems.Problem.__call__`; the update uses the draw, as for a Space.)"""
+    lo, hi = problem.real_low, problem.real_high
+    span = hi - lo
+    return Gaussian(
+        mean=(lo + hi) / 2,
+        sigma=FLOAT_SIGMA_INIT * span,
+        sigma_min=FLOAT_SIGMA_MIN * span,
+        sigma_max=FLOAT_SIGMA_MAX * span,
+        low=lo,
+        high=hi,
+    )
+
+
 def search_space(problem: Problem) -> Distribution:
-    """The problem's variables as an asng-opt distribution: ``Categorical(categories)``, or
-    ``Product(c=Categorical, z=Integer(low, high))`` when it has integers."""
-    cat = Categorical(problem.categories)
-    return Product(c=cat, z=Integer(problem.int_low, problem.int_high)) if problem.n_int else cat
+    """The problem's variables as an asng-opt distribution: ``Categorical(categories)`` when it has
+    only categorical variables, else ``Product(c=Categorical, z=Integer(low, high), r=``
+    :func:`real_part` ``)`` without the empty parts (a single part alone when there is one)."""
+    parts: dict[str, Distribution] = {}
+    if problem.n_cat:
+        parts["c"] = Categorical(problem.categories)
+    if problem.n_int:
+        parts["z"] = Integer(problem.int_low, problem.int_high)
+    if problem.n_real:
+        parts["r"] = real_part(problem)
+    if len(parts) == 1:
+        return next(iter(parts.values()))
+    return Product(parts)
 
 
 def dense_ranks(f: np.ndarray) -> np.ndarray:
@@ -113,9 +141,12 @@ class NaturalGradient(Searcher):
 
     def ask(self) -> list[Candidate]:
         self._x = x = self.opt.ask()
-        if isinstance(x, dict):
-            return [(x["c"][i], x["z"][i]) for i in range(self.opt.lam)]
-        return [(x[i], None) for i in range(self.opt.lam)]
+        p = self.p
+        if not isinstance(x, dict):  # a single part
+            x = {"c" if p.n_cat else "z" if p.n_int else "r": x}
+        none = np.zeros((self.opt.lam, 0), dtype=np.int64)
+        c, z, r = x.get("c", none), x.get("z"), x.get("r")
+        return [(c[i], None if z is None else z[i], None if r is None else r[i]) for i in range(self.opt.lam)]
 
     def tell(self, values: list[float]) -> None:
         f = np.asarray(values, dtype=float)

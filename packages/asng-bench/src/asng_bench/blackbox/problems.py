@@ -2,7 +2,8 @@
 Which of them the study runs, with which budget, is :mod:`.registry`.
 
 Every problem has categorical variables ``c`` (``c[i]`` in ``{0, ..., K_i - 1}``, no order
-assumed) and optionally integer variables ``z`` (``z[j]`` in ``[low_j, high_j]``), a known
+assumed), integer variables ``z`` (``z[j]`` in ``[low_j, high_j]``) and real variables ``r``
+(``r[j]`` in ``[low_j, high_j]``), any of the three possibly empty, a known
 optimum value ``f_opt``, and a list of target gaps: a run reaches target ``g`` at the first
 evaluation with ``f - f_opt <= g``. The last gap is 0 (the optimum itself).
 
@@ -28,6 +29,15 @@ evaluation with ``f - f_opt <= g``. The last gap is 0 (the optimum itself).
   once, U(0, 1), from a generator seeded 2026. Each variable's best category depends on its
   neighbours' (the epistasis the separable problems above lack); the optimum ``f_opt`` is exact,
   by dynamic programming over the pairs ``(c_{i+1}, c_{i+2})``.
+* ``rosenbrock``: real-valued, n = 10 variables in [-5, 5], ``f(r) = sum_{i<n-1} 100 (r_{i+1} -
+  r_i^2)^2 + (1 - r_i)^2``, optimum 0 at all ones; its curved valley rewards a search that
+  learns correlations (CatCMAwM's full covariance), which our separable Gaussian does not.
+* ``mixed-real``: 10 categorical variables (K = 4) and 5 reals in [-5, 5], ``f = #{i : c_i !=
+  c*_i} + sum_j 10^(2 j / 4) (r_j - r*_j)^2`` with ``r*_j = -3.5 + 1.7 j``: the issue's real +
+  categorical case, the reals' scales 1 to 100.
+
+The real-valued problems cannot be solved exactly in floating point: their last target gap is
+1e-6 instead of 0.
 """
 
 from __future__ import annotations
@@ -49,21 +59,31 @@ __all__ = [
     "ioh_problem",
     "nk_adjacent",
     "nk_optimum",
+    "rosenbrock",
+    "mixed_real",
 ]
 
 
 @dataclass
 class Problem:
-    """A minimisation problem over categorical (and optionally integer) variables."""
+    """A minimisation problem over categorical, integer and real variables (any of them may be absent).
+
+    ``fun(c, z, r)`` gets ``c`` the ``(n_cat,)`` category indices, ``z`` the ``(n_int,)`` integers
+    (None without integers) and ``r`` the ``(n_real,)`` reals (None without reals); the reals lie in
+    the box ``[real_low, real_high]`` (every optimizer is told the box; a draw outside it is
+    evaluated at the nearest point of the box).
+    """
 
     name: str
     categories: np.ndarray  # (n_c,) number of categories per categorical variable
-    fun: Callable[[np.ndarray, Optional[np.ndarray]], float]  # fun(c, z) -> float
+    fun: Callable[[np.ndarray, Optional[np.ndarray], Optional[np.ndarray]], float]  # fun(c, z, r) -> float
     f_opt: float
-    gaps: tuple[float, ...]  # target gaps f - f_opt, decreasing, the last one 0
+    gaps: tuple[float, ...]  # target gaps f - f_opt, decreasing, the last one 0 (1e-6 with reals)
     int_low: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     int_high: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     description: str = ""
+    real_low: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    real_high: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     @property
     def n_cat(self) -> int:
@@ -74,11 +94,18 @@ class Problem:
         return int(self.int_low.size)
 
     @property
-    def dimension(self) -> int:
-        return self.n_cat + self.n_int
+    def n_real(self) -> int:
+        return int(self.real_low.size)
 
-    def __call__(self, c: np.ndarray, z: np.ndarray | None = None) -> float:
-        return float(self.fun(np.asarray(c, dtype=np.int64), None if z is None else np.asarray(z, dtype=np.int64)))
+    @property
+    def dimension(self) -> int:
+        return self.n_cat + self.n_int + self.n_real
+
+    def __call__(self, c: np.ndarray, z: np.ndarray | None = None, r: np.ndarray | None = None) -> float:
+        """``fun`` at ``(c, z, r)``, the reals clipped into the box."""
+        zz = None if z is None else np.asarray(z, dtype=np.int64)
+        rr = None if r is None else np.clip(np.asarray(r, dtype=float), self.real_low, self.real_high)
+        return float(self.fun(np.asarray(c, dtype=np.int64), zz, rr))
 
 
 def onemax(n: int = 100) -> Problem:
@@ -86,7 +113,7 @@ def onemax(n: int = 100) -> Problem:
     return Problem(
         name="onemax",
         categories=np.full(n, 2),
-        fun=lambda c, z: float(n - np.sum(c)),
+        fun=lambda c, z, r: float(n - np.sum(c)),
         f_opt=0.0,
         gaps=(20.0, 10.0, 5.0, 0.0),
         description=f"OneMax, n = {n} bits",
@@ -103,7 +130,7 @@ def leadingones(n: int = 100) -> Problem:
     return Problem(
         name="leadingones",
         categories=np.full(n, 2),
-        fun=lambda c, z: float(n - _leading_ones(c)),
+        fun=lambda c, z, r: float(n - _leading_ones(c)),
         f_opt=0.0,
         gaps=(75.0, 50.0, 25.0, 0.0),
         description=f"LeadingOnes, n = {n} bits",
@@ -118,7 +145,7 @@ def _categorical_quadratic(name: str, n: int, k: int, cond: float, gaps: tuple[f
     w = np.ones(n) if cond == 1 else cond ** (np.arange(n) / (n - 1))
     opt = _shifted_optimum(n, k)
 
-    def fun(c: np.ndarray, z: np.ndarray | None) -> float:
+    def fun(c: np.ndarray, z: np.ndarray | None, r: np.ndarray | None) -> float:
         d = (c - opt) / (k - 1)
         return float(np.dot(w, d * d))
 
@@ -145,7 +172,7 @@ def mixed(n_cat: int = 10, k: int = 5, n_int: int = 10, low: int = -10, high: in
     z_opt = low + (7 * np.arange(n_int) + 3) % (high - low + 1)
     scale = (high - low) / 2
 
-    def fun(c: np.ndarray, z: np.ndarray | None) -> float:
+    def fun(c: np.ndarray, z: np.ndarray | None, r: np.ndarray | None) -> float:
         assert z is not None
         d = (z - z_opt) / scale
         return float(np.sum(c != c_opt) + np.dot(d, d))
@@ -169,7 +196,7 @@ def toy_fixed_x(d: int = 30, k: int = 5, seed: int = 0) -> Problem:
     rows = np.arange(d)
     f_opt = float(table.min(axis=1).sum())
 
-    def fun(c: np.ndarray, z: np.ndarray | None) -> float:
+    def fun(c: np.ndarray, z: np.ndarray | None, r: np.ndarray | None) -> float:
         return float(table[rows, c].sum())
 
     return Problem(
@@ -198,7 +225,7 @@ def ioh_problem(fid: int, n: int = 100, instance: int = 1, xor_seed: int | None 
     name = p.meta_data.name
     mask = np.zeros(n, dtype=np.int64) if xor_seed is None else np.random.default_rng(xor_seed).integers(0, 2, n)
 
-    def fun(c: np.ndarray, z: np.ndarray | None) -> float:
+    def fun(c: np.ndarray, z: np.ndarray | None, r: np.ndarray | None) -> float:
         return y_opt - float(p((c ^ mask).tolist()))
 
     gaps = {19: (20.0, 10.0, 4.0, 0.0), 22: (10.0, 5.0, 2.0, 0.0)}.get(fid, (10.0, 5.0, 2.0, 0.0))
@@ -234,7 +261,7 @@ def nk_adjacent(n: int = 20, k: int = 3, seed: int = 2026) -> Problem:
     tables = np.random.default_rng(seed).random((n - 2, k, k, k))
     rows = np.arange(n - 2)
 
-    def fun(c: np.ndarray, z: np.ndarray | None) -> float:
+    def fun(c: np.ndarray, z: np.ndarray | None, r: np.ndarray | None) -> float:
         return float(tables[rows, c[:-2], c[1:-1], c[2:]].sum())
 
     return Problem(
@@ -245,4 +272,49 @@ def nk_adjacent(n: int = 20, k: int = 3, seed: int = 2026) -> Problem:
         gaps=(1.0, 0.5, 0.2, 0.0),
         description=f"categorical NK landscape, adjacent neighbourhood of 3, n = {n}, K = {k}, "
         f"U(0, 1) tables (seed {seed})",
+    )
+
+
+def rosenbrock(n: int = 10, low: float = -5.0, high: float = 5.0) -> Problem:
+    """Rosenbrock's function ``sum_{i<n-1} 100 (r_{i+1} - r_i^2)^2 + (1 - r_i)^2`` on ``[low, high]^n``;
+    optimum 0 at ``r = (1, ..., 1)``."""
+
+    def fun(c: np.ndarray, z: np.ndarray | None, r: np.ndarray | None) -> float:
+        assert r is not None
+        return float(np.sum(100.0 * (r[1:] - r[:-1] ** 2) ** 2 + (1.0 - r[:-1]) ** 2))
+
+    return Problem(
+        name="rosenbrock",
+        categories=np.zeros(0, dtype=np.int64),
+        fun=fun,
+        f_opt=0.0,
+        gaps=(100.0, 1.0, 1e-2, 1e-6),
+        real_low=np.full(n, float(low)),
+        real_high=np.full(n, float(high)),
+        description=f"Rosenbrock, n = {n} reals in [{low:g}, {high:g}]",
+    )
+
+
+def mixed_real(n_cat: int = 10, k: int = 4, n_real: int = 5, low: float = -5.0, high: float = 5.0) -> Problem:
+    """``#{i: c_i != c*_i} + sum_j 10^(2 j / (n_real - 1)) (r_j - r*_j)^2``, ``r*_j = -3.5 + 1.7 j``;
+    optimum 0."""
+    c_opt = _shifted_optimum(n_cat, k)
+    r_opt = -3.5 + 1.7 * np.arange(n_real)
+    w = 100.0 ** (np.arange(n_real) / max(n_real - 1, 1))
+
+    def fun(c: np.ndarray, z: np.ndarray | None, r: np.ndarray | None) -> float:
+        assert r is not None
+        d = r - r_opt
+        return float(np.sum(c != c_opt) + np.dot(w, d * d))
+
+    return Problem(
+        name="mixed-real",
+        categories=np.full(n_cat, k),
+        fun=fun,
+        f_opt=0.0,
+        gaps=(2.0, 1.0, 1e-2, 1e-6),
+        real_low=np.full(n_real, float(low)),
+        real_high=np.full(n_real, float(high)),
+        description=f"mixed real: {n_cat} categorical (K = {k}) + {n_real} reals in [{low:g}, {high:g}], "
+        "weights 1 to 100",
     )

@@ -8,8 +8,13 @@ there, traces.csv.gz) instead of being run again when nothing that decides them 
 * the problem's description (its definition, parameters included) is the same, and so are its
   target gaps;
 * DIR has a run for every (track, budget, seed) the new study asks for;
-* where DIR/meta.json records a fingerprint of the peers' code (:func:`peer_code_sha256`), it is
-  the same (studies before this option did not record one; that is reported).
+* the peers' code: where DIR/meta.json records a fingerprint of it (:func:`peer_code_sha256`)
+  and it differs, the runs are still taken, and the spot check that the runner makes for every
+  (peer, problem) (one run computed again and compared, :func:`.runner._spot_check`) decides:
+  a pair whose run is not reproduced is run again in full. (The wrappers change when the study
+  gains a kind of variable -- the real-valued problems did -- without changing what they do on
+  the problems that have none.) Studies before this option did not record a fingerprint; that is
+  reported.
 
 Ours (asng-opt) are always run again. Everything else is run.
 """
@@ -82,10 +87,17 @@ def _why_not(source: dict[str, Any], problem: str, optimizer: str, installed: di
     desc = source.get("problems", {}).get(problem)
     if desc != get_problem(problem).description:
         return "not in the source study" if desc is None else f"problem changed: {desc!r}"
-    code = source.get("peer_code_sha256")
-    if code is not None and code != peer_code_sha256():
-        return "the peers' code changed (peer_code_sha256)"
     return ""
+
+
+def _fingerprint(meta: dict[str, Any]) -> str:
+    """What the source study's fingerprint of the peers' code says, for the record."""
+    code = meta.get("peer_code_sha256")
+    if code is None:
+        return "not recorded by the source study"
+    if code == peer_code_sha256():
+        return "unchanged"
+    return "changed since the source study: each (peer, problem) reused only where its spot check reproduces the run"
 
 
 def reusable_runs(source_dir: str | Path, tasks: Sequence[Task]) -> tuple[dict[Task, Result], dict[str, Any]]:
@@ -135,7 +147,7 @@ def reusable_runs(source_dir: str | Path, tasks: Sequence[Task]) -> tuple[dict[T
         "command": meta.get("command"),
         "runs": len(out),
         "runs_without_trace": sum(r[2] is None for r in out.values()),
-        "code_fingerprint": "compared" if meta.get("peer_code_sha256") else "not recorded by the source study",
+        "code_fingerprint": _fingerprint(meta),
         "reused": reused,
         "rerun": {f"{opt} on {pname}": why for (opt, pname), why in reasons.items() if why},
     }

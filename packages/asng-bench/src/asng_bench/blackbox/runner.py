@@ -101,11 +101,11 @@ def run_one(problem: Problem, optimizer: str, budget: int, seed: int) -> dict[st
     while n < budget and gi < len(gaps):
         cands = searcher.ask()
         values: list[float] = []
-        for c, z in cands:
+        for c, z, r in cands:
             if n >= budget or gi == len(gaps):  # budget spent or optimum found: stop mid-batch
                 break
             t = time.perf_counter()
-            f = problem(c, z)
+            f = problem(c, z, r)
             fun_s += time.perf_counter() - t
             n += 1
             values.append(f)

@@ -1,9 +1,9 @@
 """The batch ask/tell interface every optimizer of the black-box comparison is wrapped in.
 
-A searcher's ``ask()`` returns a list of candidates ``(c, z)`` (``c`` the category indices,
-``z`` the integers or ``None``); ``tell(values)`` gets their objective values in the same order
-(lower is better). The runner (:mod:`.runner`) evaluates the candidates one by one, counts every
-evaluation and times the objective separately.
+A searcher's ``ask()`` returns a list of candidates ``(c, z, r)`` (``c`` the category indices,
+``z`` the integers or ``None``, ``r`` the reals or ``None``); ``tell(values)`` gets their
+objective values in the same order (lower is better). The runner (:mod:`.runner`) evaluates the
+candidates one by one, counts every evaluation and times the objective separately.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from .problems import Problem
 
 __all__ = ["Candidate", "Searcher", "SearcherFactory"]
 
-Candidate = tuple[np.ndarray, Optional[np.ndarray]]
+Candidate = tuple[np.ndarray, Optional[np.ndarray], Optional[np.ndarray]]
 
 
 class Searcher:

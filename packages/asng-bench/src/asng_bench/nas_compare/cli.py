@@ -6,7 +6,8 @@ from __future__ import annotations
 import argparse
 
 from ..argtypes import non_negative_int, positive_int
-from ..outdir import refuse_overwrite
+from ..flags import add_jobs_flag, add_names_flag, add_quick_flag, add_seeds_flag, add_study_parser
+from ..outdir import add_overwrite_flag, refuse_overwrite
 from ..usage import UsageError
 
 __all__ = ["add_command", "nas_compare_command", "SEEDS", "QUICK_SEEDS"]
@@ -64,28 +65,20 @@ def add_command(sub: argparse._SubParsersAction) -> None:
         "ASNG-NAS (lambda = 2; delta0 = 1 and 0.1) vs random sampling with weight sharing vs first-order DARTS "
         "on one ENAS-cell supernet: search, retrain from scratch, test error vs search CPU time"
     )
-    p = sub.add_parser("nas-compare", help=what, description=what)
-    p.add_argument("--out", default="results/nas_compare", help="folder for runs/, runs.csv, nas_compare.md/.png")
+    out_help = "folder for runs/, runs.csv, nas_compare.md/.png"
+    p = add_study_parser(sub, "nas-compare", what, nas_compare_command, "results/nas_compare", out_help)
     p.add_argument(
         "--data-dir",
         default=None,
         help="folder of the Fashion-MNIST IDX files (default: /usr/share/datasets/fashion-mnist)",
     )
-    p.add_argument(
-        "--seeds", type=positive_int, default=None, help=f"seeds per strategy ({SEEDS}; {QUICK_SEEDS} with --quick)"
-    )
+    add_seeds_flag(p, "strategy", SEEDS, QUICK_SEEDS)
     p.add_argument("--first-seed", type=non_negative_int, default=0, help="the first seed")
     p.add_argument(
         "--iterations", type=positive_int, default=None, help=f"search iterations per run ({FULL.iterations})"
     )
-    p.add_argument(
-        "--strategies", nargs="+", default=None, choices=list(STRATEGIES), metavar="NAME",
-        help="strategies (default: all; " + ", ".join(STRATEGIES) + ")",
-    )  # fmt: skip
-    p.add_argument("--jobs", type=positive_int, default=1, help="worker processes (one torch thread each)")
-    p.add_argument("--quick", action="store_true", help="smoke run: a tiny supernet and budget, 2 seeds (< 2 minutes)")
+    add_names_flag(p, "--strategies", STRATEGIES, "strategies")
+    add_jobs_flag(p, "worker processes (one torch thread each)")
+    add_quick_flag(p, "smoke run: a tiny supernet and budget, 2 seeds (< 2 minutes)")
     p.add_argument("--resume", action="store_true", help="continue a previous run in --out (keeps its finished runs)")
-    p.add_argument(
-        "--overwrite", action="store_true", help="replace the outputs of a previous run in the output folder"
-    )
-    p.set_defaults(func=nas_compare_command)
+    add_overwrite_flag(p)

@@ -53,10 +53,9 @@ class StudyConfig:
     retrain_lr: float = 0.05
 
     def __post_init__(self) -> None:
-        for name in ("pool", "n_cells", "n_nodes", "channels", "batch", "iterations", "log_every"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"StudyConfig.{name} must be >= 1, got {getattr(self, name)}")
-        for name in ("rs_candidates", "rs_eval_items", "retrain_steps", "retrain_batch"):
+        counts: tuple[str, ...] = ("pool", "n_cells", "n_nodes", "channels", "batch", "iterations", "log_every")
+        counts += ("rs_candidates", "rs_eval_items", "retrain_steps", "retrain_batch")
+        for name in counts:
             if getattr(self, name) < 1:
                 raise ValueError(f"StudyConfig.{name} must be >= 1, got {getattr(self, name)}")
 

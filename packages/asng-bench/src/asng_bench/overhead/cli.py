@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from ..argtypes import positive_int
+from ..flags import add_study_parser
 from ..outdir import add_overwrite_flag, refuse_overwrite
 
 __all__ = ["add_command", "overhead_command", "write_overhead"]
@@ -39,9 +40,9 @@ def overhead_command(args: argparse.Namespace) -> None:
 def add_command(sub: argparse._SubParsersAction) -> None:
     """Register ``overhead``."""
     what = "time one ask()+tell() pair of the asng-opt optimizers (overhead.json, overhead.md)"
-    p = sub.add_parser("overhead", help=what, description=what)
-    p.add_argument("--out", default="results/opt", help="folder for overhead.json / overhead.md")
+    p = add_study_parser(
+        sub, "overhead", what, overhead_command, "results/opt", "folder for overhead.json / overhead.md"
+    )
     p.add_argument("--repeats", type=positive_int, default=5, help="timing repeats (the median is reported)")
     p.add_argument("--pairs", type=positive_int, default=4000, help="ask/tell pairs per repeat")
     add_overwrite_flag(p)
-    p.set_defaults(func=overhead_command)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 
 from ..argtypes import positive_int
-from ..outdir import refuse_overwrite
+from ..flags import add_jobs_flag, add_names_flag, add_quick_flag, add_seeds_flag, add_study_parser
+from ..outdir import add_overwrite_flag, refuse_overwrite
 from ..usage import UsageError
 
 __all__ = ["add_command", "samplers_command", "SEEDS", "BUDGET", "QUICK_SEEDS", "QUICK_BUDGET"]
@@ -48,28 +49,14 @@ def add_command(sub: argparse._SubParsersAction) -> None:
     from .runs import PROBLEMS, SAMPLERS
 
     what = "ASNGSampler vs optuna's TPE, CMA-ES and random samplers (evaluations to target, overhead per trial)"
-    p = sub.add_parser("samplers", help=what, description=what)
-    p.add_argument("--out", default="results/samplers", help="folder for runs.csv, hits.csv, summary.csv, samplers.md")
-    p.add_argument(
-        "--seeds",
-        type=positive_int,
-        default=None,
-        help=f"seeds per problem and sampler ({SEEDS}; {QUICK_SEEDS} with --quick)",
-    )
+    out_help = "folder for runs.csv, hits.csv, summary.csv, samplers.md"
+    p = add_study_parser(sub, "samplers", what, samplers_command, "results/samplers", out_help)
+    add_seeds_flag(p, "problem and sampler", SEEDS, QUICK_SEEDS)
     p.add_argument(
         "--budget", type=positive_int, default=None, help=f"trials per run ({BUDGET}; {QUICK_BUDGET} with --quick)"
     )
-    p.add_argument(
-        "--problems", nargs="+", default=None, choices=list(PROBLEMS), metavar="NAME",
-        help="problem names (default: all; " + ", ".join(PROBLEMS) + ")",
-    )  # fmt: skip
-    p.add_argument(
-        "--samplers", nargs="+", default=None, choices=list(SAMPLERS), metavar="NAME",
-        help="sampler names (default: all; " + ", ".join(SAMPLERS) + ")",
-    )  # fmt: skip
-    p.add_argument("--jobs", type=positive_int, default=1, help="worker processes")
-    p.add_argument("--quick", action="store_true", help=f"smoke run: {QUICK_SEEDS} seeds, {QUICK_BUDGET} trials")
-    p.add_argument(
-        "--overwrite", action="store_true", help="replace the outputs of a previous run in the output folder"
-    )
-    p.set_defaults(func=samplers_command)
+    add_names_flag(p, "--problems", PROBLEMS, "problem names")
+    add_names_flag(p, "--samplers", SAMPLERS, "sampler names")
+    add_jobs_flag(p)
+    add_quick_flag(p, f"smoke run: {QUICK_SEEDS} seeds, {QUICK_BUDGET} trials")
+    add_overwrite_flag(p)

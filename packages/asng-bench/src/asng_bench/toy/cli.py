@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..argtypes import alpha_value, non_negative_int, positive_float, positive_int
+from ..flags import add_jobs_flag, add_study_parser
 from ..outdir import add_overwrite_flag, refuse_existing, refuse_overwrite
 from ..usage import UsageError
 
@@ -137,10 +138,20 @@ def toy_speed_command(args: argparse.Namespace) -> None:
     )
 
 
+def _run_flags(p: argparse.ArgumentParser, runs: int, runs_help: str, seed_help: str, out: str, out_help: str) -> None:
+    """``--runs``, ``--seed``, ``--out`` and ``--t-max`` of ``toy`` and ``toy-sweep``."""
+    p.add_argument("--runs", type=positive_int, default=runs, help=runs_help)
+    p.add_argument("--seed", type=non_negative_int, default=0, help=seed_help)
+    p.add_argument("--out", default=out, help=out_help)
+    p.add_argument(
+        "--t-max", type=positive_int, default=100_000, help="iteration budget and cosine period (paper: 1e5)"
+    )
+
+
 def add_commands(sub: argparse._SubParsersAction) -> None:
     """Register ``toy``, ``toy-sweep``, ``figures`` and ``toy-speed``."""
     what = "one setting of the selective squared error study (section 3.1): runs -> OUT/runs.csv, SP1 printed"
-    p = sub.add_parser("toy", help=what, description=what)
+    p = add_study_parser(sub, "toy", what, toy_command)
     p.add_argument("--alg", choices=["asng", "sng", "adam"], default=DEFAULT_ALG, help="the algorithm updating theta")
     p.add_argument(
         "--delta0",
@@ -152,33 +163,23 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         "--eps-x", type=positive_float, default=DEFAULT_EPS_X, help="SGD learning rate of x before cosine annealing"
     )
     p.add_argument("--alpha", type=alpha_value, default=DEFAULT_ALPHA, help="ASNG's alpha > 1 (ignored by sng / adam)")
-    p.add_argument("--runs", type=positive_int, default=DEFAULT_RUNS, help="independent runs (the paper: 100)")
-    p.add_argument("--seed", type=non_negative_int, default=0, help="run r uses seed SEED + r (recorded in runs.csv)")
-    p.add_argument("--out", default="runs/toy", help="folder for runs.csv")
-    p.add_argument(
-        "--t-max", type=positive_int, default=100_000, help="iteration budget and cosine period (paper: 1e5)"
-    )
+    seed_help = "run r uses seed SEED + r (recorded in runs.csv)"
+    _run_flags(p, DEFAULT_RUNS, "independent runs (the paper: 100)", seed_help, "runs/toy", "folder for runs.csv")
     p.add_argument(
         "--single", action="store_true", help="drive each run through the asng-opt classes (ask/tell), not batched"
     )
     add_overwrite_flag(p)
-    p.set_defaults(func=toy_command)
 
     what = "the grids of figures 1 and 3 (runs_fig{1,3}.csv and sweep JSON); an interrupted sweep resumes"
-    p = sub.add_parser("toy-sweep", help=what, description=what)
+    p = add_study_parser(sub, "toy-sweep", what, toy_sweep_command)
     p.add_argument("--figure", type=int, nargs="+", choices=[1, 3], required=True, help="1, 3 or both")
-    p.add_argument("--runs", type=positive_int, default=100, help="runs per setting")
-    p.add_argument("--seed", type=non_negative_int, default=0, help="run r of every setting uses seed SEED + r")
-    p.add_argument("--out", default="results/toy", help="folder for runs_fig*.csv and sweep_fig*.json")
-    p.add_argument(
-        "--t-max", type=positive_int, default=100_000, help="iteration budget and cosine period (paper: 1e5)"
-    )
-    p.add_argument("--jobs", type=positive_int, default=1, help="worker processes (batches: one per alg, eps_x, alpha)")
+    seed_help = "run r of every setting uses seed SEED + r"
+    _run_flags(p, 100, "runs per setting", seed_help, "results/toy", "folder for runs_fig*.csv and sweep_fig*.json")
+    add_jobs_flag(p, "worker processes (batches: one per alg, eps_x, alpha)")
     add_overwrite_flag(p)
-    p.set_defaults(func=toy_sweep_command)
 
     what = "summary tables and figures from the runs tables of `toy-sweep` (figures 1 and 3) or of `toy`"
-    p = sub.add_parser("figures", help=what, description=what)
+    p = add_study_parser(sub, "figures", what, figures_command)
     p.add_argument(
         "--toy", default="results/toy",
         help="folder with runs_fig1.csv / runs_fig3.csv (toy-sweep) or runs.csv (toy); summary.csv/.md go here too",
@@ -187,12 +188,9 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         "--out", default="results/figures", help="folder for fig1_toy.png / fig3_alpha.png (runs_ecdf.png for toy)"
     )
     add_overwrite_flag(p)
-    p.set_defaults(func=figures_command)
 
     what = "batched vs single-run throughput of the toy study (speedup.json)"
-    p = sub.add_parser("toy-speed", help=what, description=what)
-    p.add_argument("--out", default="results/toy", help="folder for speedup.json")
+    p = add_study_parser(sub, "toy-speed", what, toy_speed_command, "results/toy", "folder for speedup.json")
     p.add_argument("--single-runs", type=positive_int, default=4, help="runs in single-run mode")
     p.add_argument("--batch-runs", type=positive_int, default=1000, help="runs in the batch (at least --single-runs)")
     add_overwrite_flag(p)
-    p.set_defaults(func=toy_speed_command)

@@ -11,7 +11,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["CellGenotype", "Genotype", "format_genotype"]
+__all__ = ["CellGenotype", "Genotype", "format_genotype", "node_labels", "genotype_choices", "CELL_KINDS"]
+
+#: The cell types, in the order of the search space's variables.
+CELL_KINDS = ("normal", "reduce")
 
 Edge = tuple[int, str]
 
@@ -76,3 +79,21 @@ def format_genotype(genotype: Genotype) -> str:
             lines.append(f"  node{i} = {oa}({names[ja]}) + {ob}({names[jb]})")
         lines.append(f"  output = concat({', '.join(names[k] for k in cell.concat)})")
     return "\n".join(lines)
+
+
+def node_labels(kind: str, i: int) -> tuple[str, str, str, str]:
+    """The variable names of node ``i`` of cell type ``kind``: ``input_a, input_b, op_a, op_b``
+    (``"normal.node0.input_a"``, ...): the names of :class:`~asng_nas.classification.space.ENASSpace`
+    and the labels of the primitives of :class:`~asng_nas.classification.cells.SearchNode`."""
+    return (f"{kind}.node{i}.input_a", f"{kind}.node{i}.input_b", f"{kind}.node{i}.op_a", f"{kind}.node{i}.op_b")
+
+
+def genotype_choices(genotype: Genotype, kinds: tuple[str, ...] = CELL_KINDS) -> dict[str, Any]:
+    """The cells of ``kinds`` of ``genotype`` as choices of the primitives ``{label: value}``: an
+    input is its state index (``int``), an operation its name; what ``asng_nas.nn.activate`` takes."""
+    out: dict[str, Any] = {}
+    for kind in kinds:
+        cell = genotype.normal if kind == "normal" else genotype.reduce
+        for i, ((ia, oa), (ib, ob)) in enumerate(cell.nodes):
+            out.update(zip(node_labels(kind, i), (ia, ib, oa, ob)))
+    return out

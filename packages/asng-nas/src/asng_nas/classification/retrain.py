@@ -27,62 +27,50 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..search.config import TrainConfig
 from ..search.distributed import (
     all_reduce_sum,
-    batch_shard,
     broadcast_buffers,
-    group_info,
-    torchrun_group,
-    wrap_ddp,
 )
-from ..search.loop import cosine_lr, write_logs
+from ..search.loop import cosine_lr, epoch_line, write_logs
 from ..search.training import (
     Callback,
     CheckpointCallback,
-    TensorBoardLogger,
+    RetrainRun,
     TrainState,
     check_compile,
-    compile_model,
-    read_train_checkpoint,
+    retrain_run,
     train_loop,
 )
-from ..search.utils import atomic_torch_save, atomic_write_text, autocast, resolve_device, seed_everything
+from ..search.utils import atomic_write_text, autocast
 from .augment import Augment
 from .data import ImageData, Loader
 from .genotype import Genotype
+from .model_file import evaluate_model, evaluate_network, load_model, save_model
 from .network import Network, count_parameters
 
 __all__ = ["CellRetrainConfig", "choose_channels", "retrain", "evaluate_model", "load_model"]
 
 
 @dataclass
-class CellRetrainConfig:
-    """Retraining hyper-parameters (defaults: the paper's CIFAR-10 retraining)."""
+class CellRetrainConfig(TrainConfig):
+    """Retraining hyper-parameters (defaults: the paper's CIFAR-10 retraining): those of
+    :class:`~asng_nas.search.config.TrainConfig` (600 epochs here) and the network's."""
 
     epochs: int = 600
     batch_size: int = 80
     eval_batch_size: int = 256
-    lr: float = 0.025
-    lr_min: float = 0.0
-    momentum: float = 0.9
-    weight_decay: float = 3e-4
-    grad_clip: float = 5.0
     drop_path: float = 0.3
     aux_weight: float = 0.4
     cutout: int | None = None  # side of the cutout square; None: half the image side (16 on CIFAR-10)
     n_cells: int = 20
     channels: int | None = None  # None: the largest width with <= target_params parameters
     target_params: float = 4.0e6
-    seed: int = 0
-    iters_per_epoch: int | None = None
-    eval_every: int = 1
-    amp: bool = True
-    channels_last: bool = True
-    progress: bool = True
     compile: str = "off"  # torch.compile of the training network: off, on (= inductor), inductor, aot_eager, eager
     tensorboard: str | None = None  # folder for TensorBoard event files (None: no TensorBoard; needs tensorboard)
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         check_compile(self.compile)
 
 
@@ -125,27 +113,6 @@ def choose_channels(
     return lo
 
 
-@torch.no_grad()
-def _evaluate(model: nn.Module, loader: Loader, amp: bool) -> dict[str, float]:
-    """Test loss / accuracy / error of ``model`` (eval mode) on ``loader``; with a group of
-    several processes each evaluates every world-th batch and the sums are all-reduced."""
-    rank, world = group_info()
-    model.eval()
-    n, loss, correct = 0, 0.0, 0
-    for k, (x, y) in enumerate(loader.epoch(0)):
-        if k % world != rank:
-            continue
-        with autocast(loader.device, amp):
-            logits, _ = model(x)
-        loss += float(F.cross_entropy(logits.float(), y, reduction="sum"))
-        correct += int((logits.argmax(1) == y).sum())
-        n += len(y)
-    model.train()
-    loss, c, m = all_reduce_sum([loss, correct, n], loader.device)
-    m = max(m, 1)
-    return {"test_loss": loss / m, "test_accuracy": c / m, "test_error": 1.0 - c / m}
-
-
 def retrain(
     genotype: Genotype,
     data: ImageData,
@@ -173,27 +140,17 @@ def retrain(
     tensorboard package (both before anything is written).
     """
     cfg = config or CellRetrainConfig()
-    with torchrun_group(device) as dev:
-        return _retrain(genotype, data, Path(out_dir), cfg, dev, resume, callbacks, on_epoch_end)
+    with retrain_run(device, Path(out_dir), cfg, resume, callbacks, on_epoch_end) as run:
+        return _retrain(genotype, data, cfg, run)
 
 
 def _retrain(
     genotype: Genotype,
     data: ImageData,
-    out: Path,
     cfg: CellRetrainConfig,
-    dev: torch.device,
-    resume: bool,
-    callbacks: Sequence[Callback],
-    on_epoch_end: Callable[[dict[str, Any]], None] | None,
+    run: RetrainRun,
 ) -> dict[str, Any]:
-    rank, world = group_info()
-    lead = rank == 0
-    rows = batch_shard(cfg.batch_size, rank, world)  # this process's rows of each global batch
-    tb = TensorBoardLogger(cfg.tensorboard) if cfg.tensorboard and lead else None
-    if lead:
-        out.mkdir(parents=True, exist_ok=True)
-    seed_everything(cfg.seed)
+    dev, lead, rows, out = run.device, run.lead, run.rows, run.out
     channels = cfg.channels or choose_channels(
         genotype, cfg.n_cells, cfg.target_params, data.n_classes, data.in_channels
     )
@@ -206,7 +163,7 @@ def _retrain(
     # the training network: DDP (with several processes) and torch.compile (on request) around
     # ``model``, which keeps the weights. Some weights may get no gradient (a cell input no node
     # reads, the auxiliary head with aux_weight 0): DDP has to look for them
-    net = compile_model(wrap_ddp(model, dev, find_unused_parameters=True), cfg.compile)
+    net = run.training_network(model, find_unused_parameters=True)
     common: dict[str, Any] = dict(mean=data.mean, std=data.std, device=dev, channels_last=cl)
     train = Loader(data.x_train, data.y_train, cfg.batch_size, shuffle=True, drop_last=True, seed=cfg.seed, **common)
     test = Loader(data.x_test, data.y_test, cfg.eval_batch_size, **common)
@@ -215,8 +172,7 @@ def _retrain(
     gen = torch.Generator(device=dev).manual_seed(cfg.seed + 1)
     sgd = torch.optim.SGD(model.parameters(), lr=cfg.lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay)
     state = TrainState(model, sgd, dev, generator=gen)
-    if resume:
-        state.resume(out / "retrain_checkpoint.pt")
+    run.start(state)
     n_iter = len(train) if not cfg.iters_per_epoch else min(len(train), cfg.iters_per_epoch)
     from tqdm.auto import tqdm
 
@@ -271,27 +227,20 @@ def _retrain(
         rec["train_seconds"] = st.seconds
         broadcast_buffers(model)  # every process holds rank 0's BN statistics (what is saved)
         if (cfg.eval_every and st.step % cfg.eval_every == 0) or st.step == cfg.epochs:
-            rec.update(_evaluate(model, test, cfg.amp))
+            rec.update(evaluate_network(model, test, cfg.amp))
         st.history.append(rec)
 
     def report(st: TrainState, rec: dict[str, Any]) -> None:
         write_logs(out, st.history, stem="retrain_log")
-        if tb is not None:
-            tb(st, rec)
-        if on_epoch_end is not None:
-            on_epoch_end(dict(rec))
-        if cfg.progress:
-            print(json.dumps({k: round(v, 5) if isinstance(v, float) else v for k, v in rec.items()}), flush=True)
+        run.report(st.step, rec)
+        if cfg.progress:  # the whole record is in retrain_log.jsonl / .csv
+            print(epoch_line("retrain", rec, cfg.epochs), flush=True)
 
-    save = CheckpointCallback(out / "retrain_checkpoint.pt", cfg.epochs)
+    save = CheckpointCallback(run.checkpoint, cfg.epochs)
     steps: list[Callback] = [record, save, report] if lead else [record]
-    try:
-        train_loop(state, cfg.epochs, epoch_step, [*steps, *callbacks])
-    finally:
-        if tb is not None:
-            tb.close()
+    train_loop(state, cfg.epochs, epoch_step, [*steps, *run.callbacks])
     seconds = state.seconds
-    final = _evaluate(model, test, cfg.amp)
+    final = evaluate_network(model, test, cfg.amp)
     summary = {
         "test_error": final["test_error"],
         "test_accuracy": final["test_accuracy"],
@@ -300,7 +249,7 @@ def _retrain(
         "n_cells": cfg.n_cells,
         "epochs": cfg.epochs,
         "train_seconds": seconds,
-        "world_size": world,
+        "world_size": run.world,
         "dataset": data.name,
         "genotype": genotype.to_dict(),
         "config": asdict(cfg),
@@ -309,43 +258,3 @@ def _retrain(
         save_model(out / "model.pt", model, kwargs, summary)
         atomic_write_text(out / "retrain_summary.json", json.dumps(summary, indent=2) + "\n")
     return summary
-
-
-def save_model(path: str | Path, model: Network, kwargs: dict[str, Any], info: dict[str, Any]) -> None:
-    """Save weights plus what is needed to rebuild the network."""
-    args = {k: v for k, v in kwargs.items() if k != "genotype"}
-    atomic_torch_save(
-        {
-            "format": "asng-nas-model-v1",
-            "genotype": kwargs["genotype"].to_dict(),
-            "network": args,
-            "state_dict": model.state_dict(),
-            "info": info,
-        },
-        path,
-    )
-
-
-def load_model(path: str | Path, device: str | torch.device = "cpu") -> tuple[Network, dict[str, Any]]:
-    """Rebuild a network saved by :func:`retrain`; returns ``(model, info)``. The file is read
-    with ``torch.load(..., weights_only=True)`` (it holds tensors and plain data only); raises
-    ``ValueError`` naming the file for one that is refused, unreadable or not a model file."""
-    st = read_train_checkpoint(path)
-    if st.get("format") != "asng-nas-model-v1":
-        raise ValueError(f"{path} is not an asng-nas model file")
-    model = Network(Genotype.from_dict(st["genotype"]), **st["network"]).to(device)
-    model.load_state_dict(st["state_dict"])
-    return model, st["info"]
-
-
-def evaluate_model(
-    path: str | Path,
-    data: ImageData,
-    device: str | torch.device | None = None,
-    batch_size: int = 256,
-) -> dict[str, float]:
-    """Test loss, accuracy and error of a saved model on ``data``'s test set."""
-    dev = resolve_device(device)
-    model, _ = load_model(path, dev)
-    test = Loader(data.x_test, data.y_test, batch_size, data.mean, data.std, device=dev)
-    return _evaluate(model, test, True)

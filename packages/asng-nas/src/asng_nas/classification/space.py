@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from ..search.space import Choice, SearchSpace
-from .genotype import CellGenotype, Genotype
+from .genotype import CELL_KINDS, CellGenotype, Genotype, node_labels
 from .ops import OP_NAMES
 
 __all__ = ["ENASSpace", "OPS"]
@@ -26,7 +26,7 @@ class ENASSpace(SearchSpace):
     With 5 nodes and 5 operations: 40 variables, n_theta = 140.
     """
 
-    CELLS = ("normal", "reduce")
+    CELLS = CELL_KINDS
 
     def __init__(self, n_nodes: int = 5, ops: Sequence[str] = OPS):
         self.n_nodes = int(n_nodes)
@@ -35,10 +35,11 @@ class ENASSpace(SearchSpace):
         for cell in self.CELLS:
             for i in range(self.n_nodes):
                 inputs = ("c_{k-2}", "c_{k-1}", *(f"node{j}" for j in range(i)))
-                variables[f"{cell}.node{i}.input_a"] = Choice(inputs)
-                variables[f"{cell}.node{i}.input_b"] = Choice(inputs)
-                variables[f"{cell}.node{i}.op_a"] = Choice(self.ops)
-                variables[f"{cell}.node{i}.op_b"] = Choice(self.ops)
+                input_a, input_b, op_a, op_b = node_labels(cell, i)
+                variables[input_a] = Choice(inputs)
+                variables[input_b] = Choice(inputs)
+                variables[op_a] = Choice(self.ops)
+                variables[op_b] = Choice(self.ops)
         super().__init__(variables)
 
     def decode(self, sample: Any) -> Genotype:

@@ -1,4 +1,7 @@
-"""The search supernet of the ENAS micro space: ``model(x, genotype) -> logits``.
+"""The search supernet of the ENAS micro space: ``model(x, genotype) -> logits``, one module
+written with the :mod:`asng_nas.nn` primitives, which the built-in search (``asng-nas search``),
+the ``asng_nas.nn`` strategies (random sampling with weight sharing, DARTS's relaxation) and
+:func:`asng_nas.nn.export` all run.
 
 Macro structure (shared with :class:`asng_nas.classification.network.Network`): a 3 x 3 conv stem to
 ``stem_multiplier * C`` channels + BN, then ``n_cells`` cells with reduction cells at depths
@@ -9,14 +12,15 @@ its type and the whole batch; only its edges run.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import NamedTuple
+from collections.abc import Mapping, Sequence
+from typing import Any, NamedTuple
 
 import torch
 from torch import nn
 
+from ..nn.discover import activate, discover
 from .cells import SearchCell
-from .genotype import Genotype
+from .genotype import CELL_KINDS, Genotype, genotype_choices
 from .ops import OP_NAMES
 
 __all__ = ["Supernet", "CellPlan", "cell_plan"]
@@ -57,17 +61,24 @@ def stem(in_channels: int, out_channels: int, affine: bool) -> nn.Sequential:
 
 
 class Supernet(nn.Module):
-    """Weight-sharing network over :class:`asng_nas.classification.space.ENASSpace` architectures.
+    """Weight-sharing network of the ENAS micro space, written with the :mod:`asng_nas.nn` primitives.
 
     Args:
         n_cells: number of cells (8 in the paper's search).
         channels: C of the first cells (16 in the paper's search).
         n_classes, in_channels: classifier outputs and image channels.
-        n_nodes, ops: must match the search space.
-        affine: BN affine parameters (off during search).
+        n_nodes, ops: must match the search space (:class:`~asng_nas.classification.space.ENASSpace`).
+        affine: BN affine parameters (off during search; on to retrain an export).
         stem_multiplier: the stem outputs ``stem_multiplier * C`` channels.
 
-    ``forward(x: (N, in_channels, H, W), arch: Genotype) -> (N, n_classes)`` logits.
+    ``forward(x: (N, in_channels, H, W), arch=None) -> (N, n_classes)`` logits. ``arch``: a
+    :class:`Genotype` (what ``ENASSpace.decode`` returns; the search loop passes it) or
+    ``{label: value}`` choices (what ``asng_nas.nn.ModelSpace.decode`` returns) is activated
+    first (:func:`asng_nas.nn.activate`); None runs the architecture active now, e.g. one set
+    by a strategy of :mod:`asng_nas.nn` (sampled, or DARTS's mixture). The variables of the
+    primitives are ENASSpace's, in its order (``ModelSpace(net).names == ENASSpace().names``; a
+    network without reduction cells, ``n_cells < 3``, has only the ``normal.*`` ones). Raises
+    ValueError for choices that are not the network's.
     """
 
     def __init__(
@@ -89,10 +100,13 @@ class Supernet(nn.Module):
         )
         self.pool = nn.AdaptiveAvgPool2d(1)
         self.classifier = nn.Linear(plan[-1].c, n_classes)
+        self._kinds = tuple(kind for kind in CELL_KINDS if any((kind == "reduce") == p.reduction for p in plan))
+        self._variables = discover(self)
 
-    def forward(self, x: torch.Tensor, arch: Genotype) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, arch: Genotype | Mapping[str, Any] | None = None) -> torch.Tensor:
+        if arch is not None:
+            activate(self._variables, genotype_choices(arch, self._kinds) if isinstance(arch, Genotype) else arch)
         s0 = s1 = self.stem(x)
         for cell in self.cells:
-            geno = arch.reduce if cell.reduction else arch.normal
-            s0, s1 = s1, cell(s0, s1, geno)
+            s0, s1 = s1, cell(s0, s1)
         return self.classifier(self.pool(s1).flatten(1))

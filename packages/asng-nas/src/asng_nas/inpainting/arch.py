@@ -17,9 +17,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["NodeSpec", "CAEArch"]
+__all__ = ["NodeSpec", "CAEArch", "KERNELS", "LAYER_TYPES"]
 
 KERNELS = (1, 3, 5)
+#: the 6 layer types of the Cat encoding, in category order (type index = kernel index * 2 + no-skip)
+LAYER_TYPES: tuple[str, ...] = tuple(f"conv{k}x{k}{'+skip' if s else ''}" for k in KERNELS for s in (True, False))
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Face images for inpainting: CelebA from a folder, or the embedded LFW faces.
+"""Face images for inpainting: CelebA from a folder, or the embedded LFW faces (``faces.npz``).
 
 Images are returned as uint8 tensors (N, 3, S, S); training code converts to float in [0, 1]
 (dividing by 255, as in appendix E.3) on its device and applies random horizontal flips there.
@@ -13,7 +13,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-__all__ = ["embedded_faces", "load_celeba", "split_celeba", "IMAGE_SUFFIXES"]
+from ..data import read_embedded
+
+__all__ = ["embedded_faces", "load_celeba", "split_celeba", "IMAGE_SUFFIXES", "FACES_FILE"]
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
 PAPER_TRAIN, PAPER_TEST = 101_000, 2_000
@@ -26,18 +28,24 @@ def _resize_u8(x: torch.Tensor, size: int) -> torch.Tensor:
     return y.round().clamp(0, 255).to(torch.uint8)
 
 
-def embedded_faces(size: int = 64) -> torch.Tensor:
-    """The 100 real face images scikit-image ships (``skimage.data.lfw_subset()[:100]``).
+#: The embedded faces: ``asng_nas/data/faces.npz`` (see ``asng_nas/data/README.md``).
+FACES_FILE = "faces.npz"
 
-    25 x 25 grayscale, resized to ``size`` and repeated to 3 channels: (100, 3, size, size)
-    uint8. Nothing is downloaded.
+
+def embedded_faces(size: int = 64) -> torch.Tensor:
+    """The 100 real face images shipped with asng-nas (``asng_nas/data/faces.npz``).
+
+    They are the faces of scikit-image's ``lfw_subset()`` (a 25 x 25 grayscale subset of Labeled
+    Faces in the Wild, Huang et al. 2007), stored once as ``round(255 * value)`` uint8 by
+    ``scripts/make_faces_npz.py`` and read with numpy alone (no scikit-image, nothing downloaded).
+    Resized to ``size`` and repeated to 3 channels: (100, 3, size, size) uint8.
+
+    Raises ``FileNotFoundError`` / ``ValueError`` naming the file when it is missing or damaged.
     """
-    try:
-        from skimage.data import lfw_subset
-    except ImportError as e:  # pragma: no cover - scikit-image is a dependency
-        raise ImportError("the embedded faces need scikit-image: pip install scikit-image") from e
-    faces = lfw_subset()[:100]  # (100, 25, 25) float in [0, 1]
-    x = torch.from_numpy(np.round(faces * 255).astype(np.uint8)).unsqueeze(1)
+    faces = read_embedded(FACES_FILE, {"faces": (100, 25, 25)}, "the embedded faces")["faces"]
+    if faces.dtype != np.uint8:
+        raise ValueError(f"{FACES_FILE}: the embedded faces are {faces.dtype}, not uint8; reinstall asng-nas")
+    x = torch.from_numpy(np.ascontiguousarray(faces)).unsqueeze(1)
     return _resize_u8(x, size).repeat(1, 3, 1, 1)
 
 
@@ -108,7 +116,7 @@ def load_celeba(root: str | Path, size: int = 64, limit: int | None = None, cach
     for i, path in enumerate(files):
         with Image.open(path) as im:
             img = np.asarray(im.convert("RGB"))
-        crop = torch.from_numpy(np.ascontiguousarray(_square_crop(img, boxes.get(path.name)))).permute(2, 0, 1)
+        crop = torch.from_numpy(np.array(_square_crop(img, boxes.get(path.name)))).permute(2, 0, 1)
         out[i] = _resize_u8(crop.unsqueeze(0), size)[0].numpy()
     if cache:
         try:

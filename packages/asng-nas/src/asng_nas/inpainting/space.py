@@ -11,6 +11,10 @@
 Connections: node i (1-based, i >= 2) reads one of nodes max(0, i - level_back) .. i - 1, nearest
 first (node 0 is the image); node 1 always reads the image and has no variable; the output node
 reads one of the last ``level_back`` nodes.
+
+:class:`~.model.CAEModel` is this space written with :mod:`asng_nas.nn` primitives: its variables
+(``asng_nas.nn.discover``) carry the same labels, kinds and candidates (tested), and
+:class:`~.supernet.CAESupernet` runs a decoded architecture by activating them.
 """
 
 from __future__ import annotations
@@ -18,12 +22,9 @@ from __future__ import annotations
 from typing import Any
 
 from ..search.space import Choice, IntRange, SearchSpace
-from .arch import KERNELS, CAEArch, NodeSpec
+from .arch import KERNELS, LAYER_TYPES, CAEArch, NodeSpec
 
 __all__ = ["CAESpace", "LAYER_TYPES"]
-
-#: the 6 layer types of the Cat encoding, in category order
-LAYER_TYPES: tuple[str, ...] = tuple(f"conv{k}x{k}{'+skip' if s else ''}" for k in KERNELS for s in (True, False))
 
 
 class CAESpace(SearchSpace):

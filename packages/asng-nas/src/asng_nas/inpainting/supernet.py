@@ -1,22 +1,28 @@
 """CAE networks: the search supernet and the fixed network of one exported architecture.
 
-Both run :func:`cae_forward`, which walks the active path of an architecture; they differ only
-in where a layer's weights come from. The supernet gives every (node, layer type) its own
-encoder and decoder weights at the largest width and slices them to the sampled channel counts,
-so a forward pass runs only the active layers. The fixed network holds exactly the active
-layers' weights at their widths (for retraining).
+The supernet gives every (node, layer type) its own encoder and decoder weights at the largest
+width; its forward is that of :class:`~.model.CAEModel`, the space written with
+:mod:`asng_nas.nn` primitives, which slice the weights to the sampled channel counts, so a
+forward pass runs only the active layers. The fixed network (:class:`CAENet`, for retraining)
+holds exactly the active layers' weights at their widths and runs :func:`cae_forward`, the same
+function of an architecture (tested against the supernet; ``asng_nas.nn.export`` of the
+supernet's model gives an equivalent plain module).
 """
 
 from __future__ import annotations
 
 import math
-from typing import Callable
+from typing import Any, Callable
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..nn.discover import activate, discover
+from ..nn.export import Exported, export
 from .arch import KERNELS, CAEArch, NodeSpec
+from .model import CAEModel, arch_choices
+from .space import CAESpace
 
 __all__ = ["CAESupernet", "CAENet", "cae_forward"]
 
@@ -71,15 +77,38 @@ def cae_forward(
 
 
 class CAESupernet(nn.Module):
-    """All candidate layers of the inpainting space, weights at ``max_channels``.
+    """All candidate layers of the inpainting space, weights at ``max_channels``: a
+    :class:`~.model.CAEModel` of :mod:`asng_nas.nn` primitives (``self.model``) run on the active
+    architecture.
 
     Args:
         n_nodes: encoder nodes (20 in the paper).
         max_channels: the widest channel choice (256); weights are allocated at this width.
         in_channels: image channels (3).
+        space: the :class:`~.space.CAESpace` searched; ``self.model`` then has exactly its
+            variables (``asng_nas.nn.ModelSpace(self.model)`` has its n_theta). Without it the
+            model's variables cover every architecture of ``n_nodes`` nodes up to
+            ``max_channels`` (integer widths in [1, max_channels], any earlier node as input).
+
+    ``forward(x, arch)``: ``(N, C, H, W)`` images and a :class:`~.arch.CAEArch` ->
+    ``(N, C, H, W)``; only the active layers run and receive gradients.
+
+    The weights live where they always did (``enc_w``, ``dec_w``, ``enc_b``, ``dec_b``: one per
+    (node, layer type), slot ``(node - 1) * 6 + type``; ``out_w``, ``out_b``); the primitives of
+    ``self.model`` hold the same parameters. ``state_dict`` keeps the old keys only and
+    ``load_state_dict`` takes them (checkpoints of earlier versions load); ``parameters()``
+    keeps the old order (optimizer states fit).
+
+    Raises:
+        ValueError: a ``space`` with other nodes, or wider than ``max_channels``.
     """
 
-    def __init__(self, n_nodes: int = 20, max_channels: int = 256, in_channels: int = 3):
+    def __init__(self, n_nodes: int = 20, max_channels: int = 256, in_channels: int = 3, space: CAESpace | None = None):
+        if space is not None and (space.n_nodes != n_nodes or space.max_channels > max_channels):
+            raise ValueError(  # before any weight is drawn: a refused call leaves the RNG as it was
+                f"the space has {space.n_nodes} nodes up to {space.max_channels} channels; "
+                f"the supernet {n_nodes} nodes up to {max_channels}"
+            )
         super().__init__()
         self.n_nodes, self.max_channels, self.in_channels = n_nodes, max_channels, in_channels
         C = max_channels
@@ -94,9 +123,34 @@ class CAESupernet(nn.Module):
         self.dec_b = nn.ParameterList([nn.Parameter(torch.zeros(C)) for _ in range(n_nodes * len(shapes))])
         self.out_w = nn.Parameter(_init_(torch.empty(C, in_channels, 3, 3)))
         self.out_b = nn.Parameter(torch.zeros(in_channels))
+        with torch.device("meta"):  # no memory, no random draw: the weights are the ones above
+            self.model = _model_for(space, n_nodes, max_channels, in_channels)
+        self._aliases = self._share()
+        self._variables = discover(self.model)
+        self.register_state_dict_post_hook(_drop_aliases)
+        self.register_load_state_dict_pre_hook(_add_aliases)
+
+    @classmethod
+    def for_space(cls, space: CAESpace, in_channels: int = 3) -> CAESupernet:
+        """The supernet of ``space`` (its nodes, its largest width, its variables)."""
+        return cls(space.n_nodes, space.max_channels, in_channels, space=space)
 
     def _slot(self, node: int, type_index: int) -> int:
         return (node - 1) * 2 * len(KERNELS) + type_index
+
+    def _share(self) -> dict[str, str]:
+        """Point the primitives at the weights above; ``{model parameter name: weight name}``."""
+        for i in range(1, self.n_nodes + 1):
+            for t, layer in enumerate(self.model.layers(i)):
+                slot = self._slot(i, t)
+                layer.enc.weight, layer.enc.bias = self.enc_w[slot], self.enc_b[slot]
+                layer.dec.weight, layer.dec.bias = self.dec_w[slot], self.dec_b[slot]
+        self.model.out.weight, self.model.out.bias = self.out_w, self.out_b
+        names = {id(p): name for name, p in self.named_parameters()}  # the model's are duplicates: not listed
+        aliases = {f"model.{n}": names[id(p)] for n, p in self.model.named_parameters(remove_duplicate=False)}
+        if len(aliases) != sum(1 for _ in self.model.named_parameters(remove_duplicate=False)):  # pragma: no cover
+            raise RuntimeError("a primitive of the CAE model holds a weight of its own")
+        return aliases
 
     def _enc(self, i: int, spec: NodeSpec, c_in: int, c_out: int) -> tuple[torch.Tensor, torch.Tensor]:
         slot = self._slot(i, spec.type_index)
@@ -106,8 +160,39 @@ class CAESupernet(nn.Module):
         slot = self._slot(i, spec.type_index)
         return self.dec_w[slot][:c_in, :c_out], self.dec_b[slot][:c_out]
 
+    def choices(self, arch: CAEArch) -> dict[str, Any]:
+        """``arch`` as ``{label: value}`` of ``self.model``'s variables (for :func:`asng_nas.nn.export`)."""
+        return arch_choices(self.model, arch)
+
+    def export(self, arch: CAEArch, example_input: torch.Tensor | None = None, init: str = "copy") -> Exported:
+        """``arch`` as a plain module (:func:`asng_nas.nn.export` of ``self.model``; with an
+        ``example_input``, e.g. one image, the nodes off the active path are dropped)."""
+        return export(self.model, self.choices(arch), init=init, example_input=example_input)
+
     def forward(self, x: torch.Tensor, arch: CAEArch) -> torch.Tensor:
-        return cae_forward(x, arch, self._enc, self._dec, self.out_w, self.out_b)
+        activate(self._variables, arch_choices(self.model, arch))
+        return self.model(x)
+
+
+def _model_for(space: CAESpace | None, n_nodes: int, max_channels: int, in_channels: int) -> CAEModel:
+    if space is None:
+        return CAEModel("int", n_nodes, n_nodes, (1, max_channels), in_channels)
+    widths = space.channels if space.encoding == "cat" else space.channel_range
+    return CAEModel(space.encoding, n_nodes, space.level_back, widths, in_channels)
+
+
+def _drop_aliases(module: nn.Module, state_dict: dict[str, Any], prefix: str, local_metadata: Any) -> None:
+    """state_dict post-hook: the primitives' names of the shared weights go (only the old keys stay)."""
+    for key in [k for k in state_dict if k.startswith(prefix + "model.")]:
+        del state_dict[key]
+
+
+def _add_aliases(module: nn.Module, state_dict: dict[str, Any], prefix: str, *args: Any) -> None:
+    """load_state_dict pre-hook: the primitives' names of the shared weights, from the old keys."""
+    assert isinstance(module, CAESupernet)
+    for alias, name in module._aliases.items():
+        if prefix + name in state_dict:
+            state_dict.setdefault(prefix + alias, state_dict[prefix + name])
 
 
 class CAENet(nn.Module):

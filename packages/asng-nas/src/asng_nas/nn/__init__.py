@@ -7,7 +7,10 @@ several modules runs), :class:`InputChoice` (choose among incoming tensors), :cl
 :func:`export` the architecture found as a plain module and :func:`rebuild` it from its JSON.
 
 Modules: :mod:`.mutable` (the variable and its evaluation state), :mod:`.values`, :mod:`.layers`,
-:mod:`.ops` (the primitives), :mod:`.discover` (find, activate, mix), :mod:`.space` (the named
+:mod:`.ops` (the primitives), :mod:`.transpose` (a weight-sharing
+:class:`ConvTranspose2d`), :mod:`.wired` (:class:`ChosenValue`: a size set by an upstream choice,
+and :class:`WiredConv2d`, which takes one), :mod:`.switch` (:class:`Switch`: a module picked by
+a value choice, also an ordinal one), :mod:`.discover` (find, activate, mix), :mod:`.space` (the named
 asng-opt space), :mod:`.export`, :mod:`.prune` (drop what an architecture never runs),
 :mod:`.strategy` (how strategies evaluate choices; DARTS's relaxation), :mod:`.data`,
 :mod:`.task`, :mod:`.search` (the entry point).
@@ -23,8 +26,11 @@ from .prune import Unused
 from .search import NNSearchResult, Supernet, build_search, search
 from .space import ModelSpace, named_space
 from .strategy import Relaxation
+from .switch import Switch
 from .task import SupervisedTask, accuracy
+from .transpose import ConvTranspose2d
 from .values import IntChoice, ValueChoice
+from .wired import ChosenValue, WiredConv2d
 
 __all__ = [
     "LayerChoice",
@@ -34,6 +40,10 @@ __all__ = [
     "Conv2d",
     "Linear",
     "BatchNorm2d",
+    "ConvTranspose2d",
+    "WiredConv2d",
+    "ChosenValue",
+    "Switch",
     "FixedInputs",
     "Mutable",
     "Variable",

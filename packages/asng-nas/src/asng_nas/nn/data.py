@@ -114,20 +114,16 @@ class DataLoaderAdapter:
 
 
 def as_loader(
-    data: Any,
-    batch_size: int,
-    indices: Sequence[int] | None = None,
-    shuffle: bool = False,
-    drop_last: bool = False,
-    seed: int = 0,
-    num_workers: int = 0,
+    data: Any, batch_size: int, indices: Sequence[int] | None = None, **options: Any
 ) -> DatasetLoader | DataLoaderAdapter:
-    """A ``Dataset`` -> :class:`DatasetLoader`; a ``DataLoader`` (``indices`` must be None) ->
+    """A ``Dataset`` -> :class:`DatasetLoader` of ``indices`` with the keyword ``options`` of its
+    constructor (``shuffle``, ``drop_last``, ``seed``, ``num_workers``, ...); a ``DataLoader``
+    (``indices`` must be None; ``options`` are then ignored: it has its own) ->
     :class:`DataLoaderAdapter`. ValueError for anything else."""
     if isinstance(data, DataLoader):
         if indices is not None:
             raise ValueError("a DataLoader cannot be split: pass a Dataset, or both train_data and valid_data")
         return DataLoaderAdapter(data)
     if isinstance(data, Dataset):
-        return DatasetLoader(data, batch_size, indices, shuffle, drop_last, seed, num_workers)
+        return DatasetLoader(data, batch_size, indices, **options)
     raise ValueError(f"expected a torch Dataset or DataLoader, got {type(data).__name__}")

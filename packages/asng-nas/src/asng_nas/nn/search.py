@@ -101,10 +101,34 @@ def build_search(
     device: str | torch.device | None = None,
     num_workers: int = 0,
 ) -> Searcher:
-    """The :class:`~asng_nas.search.Searcher` of :func:`search` (same arguments), not yet run.
+    """The :class:`~asng_nas.search.Searcher` of :func:`search`, not yet run.
+
+    Args:
+        model: the supernet; its weights are trained in place (and moved to ``device``).
+        train_data: a torch ``Dataset`` of ``(input, target)`` items or a ``DataLoader`` of such
+            batches. Without ``valid_data`` it must be a ``Dataset`` and is split by index:
+            ``[0, N // 2)`` trains the weights, ``[N // 2, N)`` the architecture distribution
+            (:func:`~asng_nas.nn.data.split_halves`; shuffle a class-sorted set first).
+        valid_data: the theta-step data (``Dataset`` or ``DataLoader``); then ``train_data`` is
+            the weight-step data, whole.
+        test_data: evaluated with the most likely architecture after every ``config.eval_every``
+            epochs and at the end (BN statistics re-estimated first).
+        loss: ``loss(outputs, targets) -> scalar tensor`` (default: cross-entropy).
+        metric: ``metric(outputs, targets) -> float`` or ``{name: callable}`` (default: accuracy).
+        config: :class:`~asng_nas.search.SearchConfig` (epochs, SGD, lambdas, seed, ...).
+        batch_size: items per step (the search drops incomplete batches).
+        eval_batch_size: items per evaluation batch of ``test_data``.
+        out_dir: where ``log.csv``, ``log.jsonl``, ``checkpoint.pt``, ``architecture.json`` and
+            ``export/`` (``architecture.json`` + ``model.pt`` of the exported module) go (None: nothing).
+        device: ``"cpu"``, ``"cuda"``, ... (default: CUDA when available).
+        num_workers: ``DataLoader`` workers for ``Dataset`` inputs.
 
     Runs in several processes when ``torch.distributed`` is initialised (e.g. by
     :func:`asng_nas.search.distributed.distributed_session` under ``torchrun``).
+
+    Raises:
+        ValueError: a model without primitives, data that is not a Dataset / DataLoader, data
+            smaller than one batch, bad loss / metric.
     """
     cfg = config or SearchConfig()
     dev = resolve_device(device)
@@ -147,66 +171,24 @@ def build_search(
     return searcher
 
 
-def search(
-    model: nn.Module,
-    train_data: Any,
-    *,
-    valid_data: Any = None,
-    test_data: Any = None,
-    loss: LossFn | None = None,
-    metric: MetricFn | Mapping[str, MetricFn] | None = None,
-    config: SearchConfig | None = None,
-    batch_size: int = 64,
-    eval_batch_size: int = 256,
-    out_dir: str | Path | None = None,
-    device: str | torch.device | None = None,
-    num_workers: int = 0,
-    resume: bool = False,
-) -> NNSearchResult:
+def search(model: nn.Module, train_data: Any, *, resume: bool = False, **options: Any) -> NNSearchResult:
     """Search the architecture of ``model`` (an ``nn.Module`` with choice primitives) with ASNG-NAS.
 
     Args:
-        model: the supernet; its weights are trained in place (and moved to ``device``).
-        train_data: a torch ``Dataset`` of ``(input, target)`` items or a ``DataLoader`` of such
-            batches. Without ``valid_data`` it must be a ``Dataset`` and is split by index:
-            ``[0, N // 2)`` trains the weights, ``[N // 2, N)`` the architecture distribution
-            (:func:`~asng_nas.nn.data.split_halves`; shuffle a class-sorted set first).
-        valid_data: the theta-step data (``Dataset`` or ``DataLoader``); then ``train_data`` is
-            the weight-step data, whole.
-        test_data: evaluated with the most likely architecture after every ``config.eval_every``
-            epochs and at the end (BN statistics re-estimated first).
-        loss: ``loss(outputs, targets) -> scalar tensor`` (default: cross-entropy).
-        metric: ``metric(outputs, targets) -> float`` or ``{name: callable}`` (default: accuracy).
-        config: :class:`~asng_nas.search.SearchConfig` (epochs, SGD, lambdas, seed, ...).
-        batch_size: items per step (the search drops incomplete batches).
-        out_dir: where ``log.csv``, ``log.jsonl``, ``checkpoint.pt``, ``architecture.json`` and
-            ``export/`` (``architecture.json`` + ``model.pt`` of the exported module) go (None: nothing).
-        device: ``"cpu"``, ``"cuda"``, ... (default: CUDA when available).
-        num_workers: ``DataLoader`` workers for ``Dataset`` inputs.
+        model, train_data: see :func:`build_search`.
         resume: continue from ``out_dir/checkpoint.pt`` if there is one. With ``Dataset`` inputs
             the resumed run equals an uninterrupted one, bit for bit.
+        options: the keyword arguments of :func:`build_search`: ``valid_data``, ``test_data``,
+            ``loss``, ``metric``, ``config``, ``batch_size`` (64), ``eval_batch_size`` (256),
+            ``out_dir``, ``device``, ``num_workers``.
 
     Returns:
         :class:`NNSearchResult` (``.choices``, ``.history``, ``.export()``).
 
     Raises:
-        ValueError: a model without primitives, data that is not a Dataset / DataLoader, data
-            smaller than one batch, bad loss / metric.
+        ValueError: as :func:`build_search`; TypeError: an unknown option.
     """
-    searcher = build_search(
-        model,
-        train_data,
-        valid_data=valid_data,
-        test_data=test_data,
-        loss=loss,
-        metric=metric,
-        config=config,
-        batch_size=batch_size,
-        eval_batch_size=eval_batch_size,
-        out_dir=out_dir,
-        device=device,
-        num_workers=num_workers,
-    )
+    searcher = build_search(model, train_data, **options)
     if resume:
         searcher.resume()
     res = searcher.run()

@@ -1,5 +1,6 @@
 """What the search loop needs from its collaborators (:class:`Task`, :class:`BatchLoader`), its
-hyper-parameters (:class:`SearchConfig`) and its outcome (:class:`SearchResult`)."""
+hyper-parameters (:class:`SearchConfig`, on :class:`TrainConfig`, which the cell retraining
+shares) and its outcome (:class:`SearchResult`)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any, Protocol, cast
 
 import torch
 
-__all__ = ["Task", "BatchLoader", "SearchConfig", "SearchResult"]
+__all__ = ["Task", "BatchLoader", "TrainConfig", "SearchConfig", "SearchResult"]
 
 
 class Task(Protocol):
@@ -31,8 +32,16 @@ class BatchLoader(Protocol):
 
 
 @dataclass
-class SearchConfig:
-    """Hyper-parameters of the search (defaults: the paper's CIFAR-10 search)."""
+class TrainConfig:
+    """The SGD training hyper-parameters the search and the cell retraining share (defaults: the
+    paper's CIFAR-10 settings), validated once here.
+
+    ``epochs`` of at most ``iters_per_epoch`` iterations (None: the whole data), SGD with
+    ``momentum`` and ``weight_decay`` and cosine annealing from ``lr`` to ``lr_min``, gradient
+    norm clipped to ``grad_clip`` (0: off); evaluation every ``eval_every`` epochs (0: at the end);
+    bf16 autocast (``amp``) and ``channels_last`` on CUDA only; ``progress``: a progress bar and
+    one line per epoch. Raises ``ValueError`` naming the field for a value out of range.
+    """
 
     epochs: int = 100
     lr: float = 0.025
@@ -40,27 +49,48 @@ class SearchConfig:
     momentum: float = 0.9
     weight_decay: float = 3e-4
     grad_clip: float = 5.0
+    seed: int = 0
+    iters_per_epoch: int | None = None
+    eval_every: int = 1
+    amp: bool = True
+    channels_last: bool = True
+    progress: bool = True
+
+    def __post_init__(self) -> None:
+        if self.epochs < 1:
+            raise ValueError("need epochs >= 1")
+        if not (self.lr > 0 and self.lr_min >= 0 and 0 <= self.momentum < 1):
+            raise ValueError(
+                f"need lr > 0, lr_min >= 0, 0 <= momentum < 1; got {self.lr}, {self.lr_min}, {self.momentum}"
+            )
+        if not (self.weight_decay >= 0 and self.grad_clip >= 0 and self.eval_every >= 0):
+            raise ValueError(
+                f"need weight_decay, grad_clip and eval_every >= 0; got {self.weight_decay}, {self.grad_clip}, "
+                f"{self.eval_every}"
+            )
+        if self.iters_per_epoch is not None and self.iters_per_epoch < 1:
+            raise ValueError(f"need iters_per_epoch >= 1 (or None: the whole data), got {self.iters_per_epoch}")
+
+
+@dataclass
+class SearchConfig(TrainConfig):
+    """Hyper-parameters of the search (defaults: the paper's CIFAR-10 search): those of
+    :class:`TrainConfig` and ASNG's."""
+
     # architectures per weight / theta step; None (the default): the world size, at least 2.
     # Always an int once constructed (hence the cast of the default).
     lam_x: int = cast(int, None)
     lam_theta: int = cast(int, None)
     alpha: float = 1.5
     delta0: float = 1.0
-    seed: int = 0
     schedule: str = "epoch"  # cosine annealing per "epoch" or per "iteration"
-    iters_per_epoch: int | None = None  # cap on iterations per epoch (None: the whole half)
-    eval_every: int = 1  # evaluate the most likely architecture every k epochs (0: at the end)
     bn_batches: int = 10  # weight-half batches that re-estimate BN statistics before evaluation
-    amp: bool = True  # bf16 autocast (CUDA only)
-    channels_last: bool = True  # (CUDA only)
-    progress: bool = True
     world_size: int = 1  # processes that share the architectures of a step (torchrun's WORLD_SIZE)
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         if self.schedule not in ("epoch", "iteration"):
             raise ValueError(f"schedule must be 'epoch' or 'iteration', got {self.schedule!r}")
-        if self.epochs < 1:
-            raise ValueError("need epochs >= 1")
         if self.world_size < 1:
             raise ValueError(f"need world_size >= 1, got {self.world_size}")
         # the paper's rule (section 2.3): lambda_x = lambda_theta = #processes, at least 2

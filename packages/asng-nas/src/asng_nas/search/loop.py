@@ -28,7 +28,7 @@ from .utils import atomic_write_text, to_jsonable
 if TYPE_CHECKING:
     from .searcher import Searcher
 
-__all__ = ["EpochLoop", "cosine_lr", "write_logs"]
+__all__ = ["EpochLoop", "cosine_lr", "epoch_line", "write_logs"]
 
 
 def cosine_lr(lr: float, lr_min: float, t: float, total: float) -> float:
@@ -138,9 +138,8 @@ class EpochLoop:
             if self.s.out_dir is not None:
                 self.s.save_checkpoint()
                 self.s.write_logs()
-            if self.s.cfg.progress:
-                shown = {k: v for k, v in rec.items() if k != "most_likely"}
-                print(json.dumps(to_jsonable(_round(shown))), flush=True)
+            if self.s.cfg.progress:  # the full record is in log.jsonl / log.csv
+                print(epoch_line("search", rec, self.s.cfg.epochs), flush=True)
         finished = self.s.epoch >= self.s.cfg.epochs
         ml = self.s.asng.most_likely()
         if finished and self.s.out_dir is not None:
@@ -161,8 +160,40 @@ class EpochLoop:
         }
 
 
-def _round(d: dict[str, Any]) -> dict[str, Any]:
-    return {k: (round(v, 5) if isinstance(v, float) else v) for k, v in d.items()}
+_SHORT = {"accuracy": "acc", "error": "err", "psnr": "PSNR", "ssim": "SSIM"}
+_OTHER = (("theta_loss", "theta-loss"), ("delta", "delta"), ("mean_max_theta", "max-theta"))
+
+
+def _value(v: Any) -> str:
+    return f"{v:.4g}" if isinstance(v, float) else str(v)
+
+
+def _group(rec: dict[str, Any], prefix: str) -> str:
+    items = [(k[len(prefix) :], v) for k, v in rec.items() if k.startswith(prefix) and k != f"{prefix}seconds"]
+    return " ".join(f"{_SHORT.get(k, k)} {_value(v)}" for k, v in items if not isinstance(v, (list, dict)))
+
+
+def epoch_line(label: str, rec: dict[str, Any], total: int) -> str:
+    """One short console line for a per-epoch record (the log files keep the whole record).
+
+    ``rec`` is a record of :meth:`EpochLoop.run_epoch` or of a retraining: ``epoch``, ``train_*``
+    and ``test_*`` values, optionally ``theta_loss`` / ``delta`` / ``mean_max_theta`` and the
+    seconds so far (``search_seconds`` or ``train_seconds``). Floats are shown to 4 significant
+    digits, e.g. ``search 3/10 | train loss 1.234 acc 0.4561 | test loss 1.1 acc 0.52 |
+    theta-loss 1.301 delta 0.0123 max-theta 0.512 | 12.3 s``.
+    """
+    parts = [f"{label} {rec.get('epoch', '?')}/{total}"]
+    for prefix in ("train_", "test_"):
+        group = _group(rec, prefix)
+        if group:
+            parts.append(f"{prefix[:-1]} {group}")
+    other = " ".join(f"{name} {_value(rec[k])}" for k, name in _OTHER if k in rec)
+    if other:
+        parts.append(other)
+    seconds = rec.get("search_seconds", rec.get("train_seconds"))
+    if isinstance(seconds, (int, float)):
+        parts.append(f"{seconds:.1f} s")
+    return " | ".join(parts)
 
 
 def write_logs(out_dir: Path, history: Iterable[dict[str, Any]], stem: str = "log") -> None:

@@ -1,6 +1,7 @@
 """The training loop shared by the retrainings: one saved / restored :class:`TrainState` and a loop
 of steps (an epoch, an iteration, ...) followed by callbacks (records, logs, checkpoints, progress).
 
+Around the loop: :func:`retrain_run`, the set-up of one of the processes of a retraining.
 Beside the loop: :func:`on_record` turns a user's ``on_epoch_end(record)`` into a callback,
 :class:`TensorBoardLogger` writes each log record's numbers as TensorBoard scalars (optional:
 needs the ``tensorboard`` package, asked for only when the logger is built) and
@@ -15,17 +16,20 @@ exactly as an uninterrupted one. It holds tensors and plain data only and is rea
 
 from __future__ import annotations
 
+import contextlib
 import math
 import pickle
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import torch
 from torch import nn
 
-from .utils import atomic_torch_save
+from .distributed import batch_shard, group_info, torchrun_group, wrap_ddp
+from .utils import atomic_torch_save, seed_everything
 
 __all__ = [
     "TrainState",
@@ -38,6 +42,8 @@ __all__ = [
     "COMPILE_CHOICES",
     "check_compile",
     "compile_model",
+    "RetrainRun",
+    "retrain_run",
 ]
 
 FORMAT = "asng-nas-train-v1"
@@ -241,3 +247,92 @@ def compile_model(model: nn.Module, mode: str = "off") -> nn.Module:
     if mode == "off":
         return model
     return torch.compile(model, backend="inductor" if mode == "on" else mode)  # type: ignore[return-value]
+
+
+class RetrainSettings(Protocol):
+    """What :func:`retrain_run` reads of a retraining's config."""
+
+    batch_size: int
+    seed: int
+    tensorboard: str | None
+    compile: str
+
+
+@dataclass(frozen=True)
+class RetrainRun:
+    """One process's run of a retraining (made by :func:`retrain_run`): where it runs, where it
+    writes, and the caller's ``resume`` / ``callbacks`` / ``on_epoch_end``."""
+
+    device: torch.device
+    rank: int
+    world: int
+    rows: slice  # this process's rows of each global batch (:func:`~.distributed.batch_shard`)
+    out: Path
+    tensorboard: TensorBoardLogger | None  # on rank 0 when asked for, else None
+    compile: str = "off"  # torch.compile of the training network (:data:`COMPILE_CHOICES`)
+    resume: bool = False
+    callbacks: tuple[Callback, ...] = ()  # the caller's, after the retraining's own, on every process
+    on_epoch_end: Callable[[dict[str, Any]], None] | None = None  # rank 0, with each log record
+
+    @property
+    def lead(self) -> bool:
+        """Rank 0: the process that writes files."""
+        return self.rank == 0
+
+    @property
+    def checkpoint(self) -> Path:
+        """``out/retrain_checkpoint.pt``."""
+        return self.out / "retrain_checkpoint.pt"
+
+    def training_network(self, model: nn.Module, find_unused_parameters: bool = False) -> nn.Module:
+        """The module that trains ``model`` here: ``DistributedDataParallel`` around it when the
+        group has several processes (:func:`~.distributed.wrap_ddp`), then ``torch.compile`` as
+        :attr:`compile` says (:func:`compile_model`). ``model`` keeps the weights: use it for
+        ``state_dict`` and evaluation."""
+        return compile_model(wrap_ddp(model, self.device, find_unused_parameters), self.compile)
+
+    def start(self, state: TrainState) -> None:
+        """With ``resume``, continue ``state`` from :attr:`checkpoint` when it exists."""
+        if self.resume:
+            state.resume(self.checkpoint)
+
+    def report(self, step: int, record: dict[str, Any]) -> None:
+        """A log record (written to the logs by the caller): to TensorBoard and ``on_epoch_end``."""
+        if self.tensorboard is not None:
+            self.tensorboard.log(step, record)
+        if self.on_epoch_end is not None:
+            self.on_epoch_end(dict(record))
+
+
+@contextlib.contextmanager
+def retrain_run(
+    device: str | torch.device | None,
+    out: Path,
+    config: RetrainSettings,
+    resume: bool = False,
+    callbacks: Sequence[Callback] = (),
+    on_epoch_end: Callable[[dict[str, Any]], None] | None = None,
+) -> Iterator[RetrainRun]:
+    """``with retrain_run(device, out, config, resume, callbacks, on_epoch_end) as run:`` -- the
+    set-up the two retrainings share, for one process or one of torchrun's.
+
+    Joins torchrun's process group if there is one (:func:`~.distributed.torchrun_group`), takes
+    this process's rows of each global batch of ``config.batch_size``, builds the TensorBoard
+    logger of ``config.tensorboard`` on rank 0, seeds every RNG with ``config.seed`` and creates
+    ``out`` on rank 0; on exit closes the logger (and leaves the group it joined).
+
+    Raises ``ValueError`` if the world size does not divide ``batch_size`` and ``ImportError``
+    for ``tensorboard`` without the tensorboard package, both before anything is written.
+    """
+    with torchrun_group(device) as dev:
+        rank, world = group_info()
+        rows = batch_shard(config.batch_size, rank, world)
+        tb = TensorBoardLogger(config.tensorboard) if config.tensorboard and rank == 0 else None
+        seed_everything(config.seed)
+        if rank == 0:
+            out.mkdir(parents=True, exist_ok=True)
+        try:
+            yield RetrainRun(dev, rank, world, rows, out, tb, config.compile, resume, tuple(callbacks), on_epoch_end)
+        finally:
+            if tb is not None:
+                tb.close()

@@ -1,7 +1,8 @@
 """The optimizer state of :class:`~asng_opt.integrations.optuna.ASNGSampler`, rebuilt from the study.
 
 Every trial that the sampler samples relatively records one system attribute, ``"asng"``: the
-space's key, the generation the trial counts toward and its raw draws (one storage write).
+replay version, the space's key, the generation the trial counts toward and its raw draws (one
+storage write).
 Nothing else is kept: the state is a function of the stored trials, so every thread and process
 sharing the storage rebuilds the same one (:func:`replay`), and the sampler object only caches it.
 
@@ -12,6 +13,10 @@ first incomplete one. A new trial joins the first generation at or after that on
 than ``lam`` counting members (:func:`next_generation`), so trials started while a generation
 is running count toward the next one. Two processes that sample at the same moment can both
 join the same generation, which then has more than ``lam`` members: it is told with all of them.
+
+The replayed state depends on how the space maps onto the distribution; :data:`REPLAY_VERSION`
+names that mapping, and a study holding trials of another version is refused (:func:`generations`)
+rather than replayed into a state its trials were not sampled from.
 """
 
 from __future__ import annotations
@@ -27,10 +32,15 @@ from optuna.trial import FrozenTrial, TrialState
 from ..optimizer import Optimizer
 from ._optuna_space import SpaceCodec
 
-__all__ = ["ATTR", "KEY_SPACE", "KEY_GENERATION", "KEY_RAW", "PRUNED_POLICIES", "Replay", "replay", "next_generation"]
+__all__ = [
+    *("ATTR", "KEY_VERSION", "KEY_SPACE", "KEY_GENERATION", "KEY_RAW", "REPLAY_VERSION", "PRUNED_POLICIES"),
+    *("Replay", "replay", "next_generation", "mark"),
+]
 
-#: the trial system attribute the sampler writes: a dict with the three keys below
+#: the trial system attribute the sampler writes: a dict with the four keys below
 ATTR = "asng"
+#: the replay version the trial was sampled under (absent before version 2)
+KEY_VERSION = "version"
 #: the key of the space the trial was sampled in
 KEY_SPACE = "space"
 #: the generation the trial counts toward
@@ -39,6 +49,16 @@ KEY_GENERATION = "generation"
 KEY_RAW = "raw"
 #: how pruned trials enter their generation
 PRUNED_POLICIES = ("worst", "last", "ignore")
+#: the version of the space -> distribution mapping the replayed state depends on. 1 (asng-opt 0.3,
+#: no ``"version"`` key): a real parameter's sigma_min was 1e-3 of its range; 2: 1e-6, a Space's
+#: FloatRange's (one builder for both, :func:`asng_opt._space_parts.space_parts`)
+REPLAY_VERSION = 2
+
+
+def mark(key: str, generation: int, raw: dict[str, Any]) -> dict[str, Any]:
+    """The system attribute :data:`ATTR` of a trial sampled in space ``key`` for ``generation``
+    with the raw draws ``raw`` (JSON-ready lists, ``SpaceCodec.raw_to_json``)."""
+    return {KEY_VERSION: REPLAY_VERSION, KEY_SPACE: key, KEY_GENERATION: generation, KEY_RAW: raw}
 
 
 @dataclass
@@ -60,12 +80,23 @@ def _counts(trial: FrozenTrial, pruned: str) -> bool:
 
 
 def generations(trials: Sequence[FrozenTrial], key: str, pruned: str) -> dict[int, list[FrozenTrial]]:
-    """The counting members of each generation of space ``key``, in trial-number order."""
+    """The counting members of each generation of space ``key``, in trial-number order.
+
+    Raises:
+        ValueError: a trial was sampled under another :data:`REPLAY_VERSION` (by another asng-opt).
+    """
     out: dict[int, list[FrozenTrial]] = {}
     for t in trials:
         attrs = t.system_attrs.get(ATTR)
         if not isinstance(attrs, dict):
             continue
+        version = attrs.get(KEY_VERSION, 1)
+        if version != REPLAY_VERSION:
+            raise ValueError(
+                f"ASNGSampler: trial {t.number} was sampled by another asng-opt (replay version {version!r}; this "
+                f"one replays version {REPLAY_VERSION}, see CHANGELOG.md); its state cannot be rebuilt: continue "
+                f"the study with the asng-opt that started it, or start a new study"
+            )
         g = attrs.get(KEY_GENERATION)
         if attrs.get(KEY_SPACE) == key and isinstance(g, int) and _counts(t, pruned):
             out.setdefault(g, []).append(t)

@@ -12,7 +12,8 @@ Each optuna distribution becomes one variable of one of three parts:
   ``log=True``) and an ``IntDistribution`` with ``log=True`` (the log of ``[low - 1/2, high + 1/2]``
   mapped to ``[0, 1]``, then rounded, as optuna's CMA-ES sampler does). The mean is bounded to
   ``[0, 1]``, samples are clipped to it; sigma starts at ``REAL_SIGMA0`` and stays in
-  ``[REAL_SIGMA_MIN, REAL_SIGMA_MAX]``.
+  ``[REAL_SIGMA_MIN, REAL_SIGMA_MAX]``: a named :class:`~asng_opt.Space`'s ``"float"`` part
+  (the parts are built by :func:`asng_opt._space_parts.space_parts`, as a Space's are).
 
 Single-valued distributions are not part of a relative space (optuna suggests their one value
 itself). A *raw* sample is what the distribution drew: category indices, the Integer's raw
@@ -36,23 +37,21 @@ from optuna.distributions import (
     distribution_to_json,
 )
 
-from ..categorical import Categorical
-from ..distribution import Distribution
-from ..gaussian import Gaussian
-from ..integer import Integer
+from .._space_parts import FLOAT_SIGMA_INIT, FLOAT_SIGMA_MAX, FLOAT_SIGMA_MIN, space_parts
 from ..product import Product
 
 __all__ = ["SpaceCodec", "REAL_SIGMA0", "REAL_SIGMA_MIN", "REAL_SIGMA_MAX"]
 
-#: initial sigma of a real variable in the unit coordinate (a quarter of its range: about 5% of the
-#: first samples fall outside [0, 1] and are clipped to a bound)
-REAL_SIGMA0 = 0.25
-#: the smallest sigma of a real variable: 1e-3 of its (log-)range
-REAL_SIGMA_MIN = 1e-3
+#: initial sigma of a real variable in the unit coordinate (a Space's FloatRange's)
+REAL_SIGMA0 = FLOAT_SIGMA_INIT
+#: the smallest sigma of a real variable: 1e-6 of its (log-)range (1e-3 before replay version 2)
+REAL_SIGMA_MIN = FLOAT_SIGMA_MIN
 #: the largest sigma of a real variable: half its range (as an Integer's)
-REAL_SIGMA_MAX = 0.5
+REAL_SIGMA_MAX = FLOAT_SIGMA_MAX
 
 PARTS = ("cat", "int", "real")
+#: the codec's part of each part of :func:`~asng_opt._space_parts.space_parts`
+_PART_OF = {"cat": "cat", "int": "int", "float": "real"}
 
 
 class SpaceCodec:
@@ -99,22 +98,8 @@ class SpaceCodec:
                 n_real += 1
             else:
                 raise ValueError(f"ASNGSampler: parameter {name!r} has an unsupported distribution {d!r}")
-        parts: dict[str, Distribution] = {}
-        if cats:
-            parts["cat"] = Categorical(cats)
-        if grid:
-            parts["int"] = Integer(0, np.array(grid))
-        if n_real:
-            parts["real"] = Gaussian(
-                mean=0.5,
-                sigma=REAL_SIGMA0,
-                sigma_min=REAL_SIGMA_MIN,
-                sigma_max=REAL_SIGMA_MAX,
-                low=0.0,
-                high=1.0,
-                size=n_real,
-            )
-        self.distribution = Product(parts)
+        parts = space_parts(cats, [0] * len(grid), grid, n_real)
+        self.distribution = Product({_PART_OF[k]: p for k, p in parts.items()})
         self.n_variables = len(self.names)
         text = json.dumps([[n, distribution_to_json(self.space[n])] for n in self.names])
         self.key = hashlib.sha1(text.encode()).hexdigest()[:16]

@@ -36,7 +36,7 @@ from ..blackbox import BlackBoxASNG
 from ..categorical import Categorical
 from ..distribution import Distribution
 from ..optimizer import Optimizer
-from ._optuna_history import ATTR, KEY_GENERATION, KEY_RAW, KEY_SPACE, PRUNED_POLICIES, Replay, next_generation, replay
+from ._optuna_history import ATTR, PRUNED_POLICIES, Replay, mark, next_generation, replay
 from ._optuna_space import SpaceCodec
 
 __all__ = ["ASNGSampler", "make_optimizer", "default_lam", "RESERVED_OPTIONS"]
@@ -107,25 +107,8 @@ class ASNGSampler(BaseSampler):
         pruned: str = "worst",
         optimizer_options: Mapping[str, Any] | None = None,
     ) -> None:
-        if lam is not None and (isinstance(lam, bool) or not isinstance(lam, (int, np.integer)) or lam < 2):
-            raise ValueError(f"ASNGSampler: lam must be an integer >= 2 or None, got {lam!r}")
-        if pruned not in PRUNED_POLICIES:
-            raise ValueError(f"ASNGSampler: pruned must be one of {list(PRUNED_POLICIES)}, got {pruned!r}")
-        if optimizer_options is not None and not isinstance(optimizer_options, Mapping):
-            raise ValueError(f"ASNGSampler: optimizer_options must be a dict, got {type(optimizer_options).__name__}")
-        reserved = sorted(set(optimizer_options or {}) & set(RESERVED_OPTIONS))
-        if reserved:
-            raise ValueError(
-                f"ASNGSampler: optimizer_options must not set {reserved}: the study's direction, lam= and seed= "
-                f"set them"
-            )
-        self._lam = None if lam is None else int(lam)
+        self._lam, self._options = _check_arguments(lam, pruned, optimizer_options)
         self._pruned = pruned
-        self._options = dict(optimizer_options or {})
-        try:  # refuse bad options now, not at the first relative sample
-            make_optimizer(Categorical([2, 2]), 2, self._lam, self._options)
-        except TypeError as err:
-            raise ValueError(f"ASNGSampler: optimizer_options: {err}") from None
         self._rng = np.random.default_rng(seed)
         self._independent = RandomSampler(seed=None if seed is None else int(self._rng.integers(2**31)))
         self._lock = threading.Lock()
@@ -167,8 +150,7 @@ class ASNGSampler(BaseSampler):
             rep, gens = self._replay(study, codec, cached=True)
             g = next_generation(gens, len(rep.told), rep.optimizer.lam)
             raw = codec.sample(rep.optimizer.theta, self._rng)
-            mark: dict[str, Any] = {KEY_SPACE: codec.key, KEY_GENERATION: g, KEY_RAW: codec.raw_to_json(raw)}
-            storage.set_trial_system_attr(trial._trial_id, ATTR, mark)
+            storage.set_trial_system_attr(trial._trial_id, ATTR, mark(codec.key, g, codec.raw_to_json(raw)))
         return codec.to_params(raw)
 
     def sample_independent(
@@ -229,6 +211,32 @@ class ASNGSampler(BaseSampler):
             per_study = self._spaces.setdefault(study._storage, {})
             space = per_study.setdefault(study._study_id, IntersectionSearchSpace()).calculate(study)
         return {name: d for name, d in space.items() if not d.single()}
+
+
+def _check_arguments(lam: Any, pruned: Any, options: Any) -> tuple[int | None, dict[str, Any]]:
+    """:class:`ASNGSampler`'s ``lam`` and ``optimizer_options``, checked (``pruned`` too); bad
+    options are refused now (an optimizer is built), not at the first relative sample.
+
+    Raises:
+        ValueError: as listed in :class:`ASNGSampler`.
+    """
+    if lam is not None and (isinstance(lam, bool) or not isinstance(lam, (int, np.integer)) or lam < 2):
+        raise ValueError(f"ASNGSampler: lam must be an integer >= 2 or None, got {lam!r}")
+    if pruned not in PRUNED_POLICIES:
+        raise ValueError(f"ASNGSampler: pruned must be one of {list(PRUNED_POLICIES)}, got {pruned!r}")
+    if options is not None and not isinstance(options, Mapping):
+        raise ValueError(f"ASNGSampler: optimizer_options must be a dict, got {type(options).__name__}")
+    reserved = sorted(set(options or {}) & set(RESERVED_OPTIONS))
+    if reserved:
+        raise ValueError(
+            f"ASNGSampler: optimizer_options must not set {reserved}: the study's direction, lam= and seed= set them"
+        )
+    checked = (None if lam is None else int(lam)), dict(options or {})
+    try:
+        make_optimizer(Categorical([2, 2]), 2, *checked)
+    except TypeError as err:
+        raise ValueError(f"ASNGSampler: optimizer_options: {err}") from None
+    return checked
 
 
 def _refuse_multi_objective(study: Study) -> None:

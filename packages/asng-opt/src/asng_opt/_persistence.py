@@ -1,5 +1,6 @@
-"""Validation of a ``state_dict`` before anything is loaded: every check runs first, so a refused
-dict leaves the optimizer exactly as it was (``Optimizer.load_state_dict``)."""
+"""An optimizer's persistence: its :meth:`~asng_opt.Optimizer.state_dict` (plain Python / numpy
+data, picklable) and the loading of one, every check first, so that a refused dict leaves the
+optimizer exactly as it was (:meth:`~asng_opt.Optimizer.load_state_dict`)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,10 @@ from ._samples import all_finite, copy_samples, samples_equal
 if TYPE_CHECKING:
     from .optimizer import Optimizer
 
-__all__ = ["Loaded", "check_state_dict"]
+__all__ = ["STATE_VERSION", "state_dict", "load_state_dict", "Loaded", "check_state_dict"]
+
+#: the layout version of :meth:`Optimizer.state_dict` (1: before the step size was named delta0)
+STATE_VERSION = 2
 
 _KEYS = (
     *("optimizer", "version", "distribution", "hyper", "lam", "maximize"),
@@ -23,6 +27,43 @@ _KEYS = (
 )
 #: hyper-parameters renamed since version 1 of the layout
 _RENAMED_V1 = {"delta_init": "delta0"}
+
+
+def state_dict(opt: Optimizer) -> dict[str, Any]:
+    """Everything needed to continue ``opt`` bit-identically (a deep copy): its class, the layout
+    version, the distribution's spec, hyper-parameters, lam, maximize, the counters, the state
+    tuple by field, the RNG state and the pending ask."""
+    return copy.deepcopy(
+        {
+            "optimizer": type(opt).__name__,
+            "version": STATE_VERSION,
+            "distribution": opt.distribution.spec(),
+            "hyper": opt.hyper(),
+            "lam": opt.lam,
+            "maximize": opt.maximize,
+            "t": opt.t,
+            "n_skipped": opt.n_skipped,
+            "state": dict(zip(opt.state_fields, opt.state)),
+            "rng": opt._rng.bit_generator.state,
+            "pending": opt._pending,
+        }
+    )
+
+
+def load_state_dict(opt: Optimizer, state: Any) -> None:
+    """Check the whole ``state`` (:func:`check_state_dict`), then assign it to ``opt``.
+
+    Raises:
+        ValueError: the first problem found; ``opt`` is then unchanged.
+    """
+    loaded = check_state_dict(opt, state)
+    for k, v in loaded.hyper.items():
+        setattr(opt, k, v)
+    opt.lam, opt.maximize = loaded.lam, loaded.maximize
+    opt.t, opt.n_skipped = loaded.t, loaded.n_skipped
+    opt.state = loaded.state
+    opt._rng = loaded.rng
+    opt._pending = loaded.pending
 
 
 class Loaded(NamedTuple):
@@ -41,8 +82,6 @@ class Loaded(NamedTuple):
 def check_state_dict(opt: Optimizer, state: Any) -> Loaded:
     """Check ``state`` against ``opt`` (its class, distribution and state shapes) and return it
     converted; raise ``ValueError`` naming the first problem."""
-    from .optimizer import STATE_VERSION
-
     name = type(opt).__name__
     where = f"{name}.load_state_dict"
     if not isinstance(state, Mapping):

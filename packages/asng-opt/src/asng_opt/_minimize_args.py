@@ -1,0 +1,132 @@
+"""The arguments of :func:`~asng_opt.minimize`, checked and resolved into its :class:`Settings`:
+the optimizer class of the method and configuration, the population, the budget, the stopping
+rules. Every check runs before the optimizer is built; each raises ``ValueError`` naming the
+argument."""
+
+from __future__ import annotations
+
+import inspect
+import math
+from collections.abc import Mapping
+from typing import Any, NamedTuple
+
+from ._checks import flag, integer, is_real
+from ._evaluate import check_executor
+from .blackbox import BlackBoxASNG, default_lam
+from .distribution import Distribution
+from .optimizer import Optimizer
+from .optimizers import ASNG, SNG, AdamNG
+from .space import Space
+
+__all__ = ["Settings", "resolve", "CONFIGS", "METHODS"]
+
+#: the optimizer of each ``minimize(method=...)`` in the paper's configuration
+METHODS: dict[str, type[Optimizer]] = {"asng": ASNG, "sng": SNG, "adam": AdamNG}
+#: the configurations of ``minimize(config=...)``
+CONFIGS = ("blackbox", "paper")
+
+# constructor parameters that minimize sets itself; everything else is an option
+_OWN_ARGS = frozenset({"distribution", "lam", "seed", "maximize"})
+
+
+class Settings(NamedTuple):
+    """A run's resolved arguments (see :func:`~asng_opt.minimize` for each)."""
+
+    #: the optimizer class to build
+    cls: type[Optimizer]
+    #: ``config == "blackbox"``: tell values (not ranks) and restart near the best point
+    blackbox: bool
+    lam: int
+    max_evals: int
+    #: the most restarts (``math.inf``: unlimited)
+    max_restarts: float
+    max_failed_rounds: int
+    maximize: bool
+    #: the target as a float, or None
+    target: float | None
+    vectorized: bool
+
+
+def _check_options(method: str, cls: type[Optimizer], options: Mapping[str, Any]) -> None:
+    """Every option is a constructor parameter of ``cls`` that minimize does not set itself."""
+    params = inspect.signature(cls).parameters
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+        return
+    valid = [k for k in params if k not in _OWN_ARGS]
+    unknown = [k for k in options if k not in valid]
+    if unknown:
+        raise ValueError(
+            f"minimize: unknown option{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))} "
+            f"for method {method!r} ({cls.__name__}); valid options: {', '.join(valid)}"
+        )
+
+
+def _target(target: Any) -> float | None:
+    """``target`` as a float (not NaN), or None."""
+    if target is None:
+        return None
+    try:
+        value = float(target) if is_real(target) else math.nan
+    except (OverflowError, TypeError, ValueError):
+        value = math.nan
+    if math.isnan(value):
+        raise ValueError(f"minimize: target must be a real number (not NaN) or None, got {target!r}")
+    return value
+
+
+def resolve(
+    fun: Any,
+    distribution: Any,
+    max_evals: Any,
+    lam: Any,
+    method: Any,
+    config: Any,
+    restarts: Any,
+    maximize: Any,
+    target: Any,
+    callback: Any,
+    max_failed_rounds: Any,
+    executor: Any,
+    vectorized: Any,
+    options: Mapping[str, Any],
+) -> Settings:
+    """Check :func:`~asng_opt.minimize`'s arguments (in this order) and resolve the defaults.
+
+    Raises:
+        ValueError: the first bad argument, as listed in :func:`~asng_opt.minimize`'s docstring
+            (the optimizer's own constructor checks run when it is built, after this).
+    """
+    if not callable(fun):
+        raise ValueError(f"minimize: fun must be callable, got {type(fun).__name__}")
+    if not isinstance(distribution, (Distribution, Space)):
+        got = type(distribution).__name__
+        raise ValueError(f"minimize: distribution must be an asng_opt distribution or Space, got {got}")
+    if not isinstance(method, str) or method not in METHODS:
+        raise ValueError(f"minimize: unknown method {method!r}; choose from {sorted(METHODS)}")
+    if config is None:
+        config = "blackbox" if method == "asng" else "paper"
+    if not isinstance(config, str) or config not in CONFIGS:
+        raise ValueError(f"minimize: unknown config {config!r}; choose from {list(CONFIGS)}")
+    if config == "blackbox" and method != "asng":
+        raise ValueError(f"minimize: config='blackbox' configures ASNG; method {method!r} runs only as config='paper'")
+    blackbox = config == "blackbox"
+    max_restarts: float = (
+        (math.inf if blackbox else 0) if restarts is None else integer("restarts", restarts, "minimize", 0)
+    )
+    cls = BlackBoxASNG if blackbox else METHODS[method]
+    if lam is None:  # the default never exceeds the budget
+        lam = 2
+        if blackbox:
+            dist = distribution.distribution if isinstance(distribution, Space) else distribution
+            lam = default_lam(dist, integer("max_evals", max_evals, "minimize", 2))
+    lam = integer("lam", lam, "minimize", 2)
+    max_evals = integer("max_evals", max_evals, "minimize", lam)
+    max_failed_rounds = integer("max_failed_rounds", max_failed_rounds, "minimize", 1)
+    maximize = flag("maximize", maximize, "minimize")
+    target = _target(target)
+    if callback is not None and not callable(callback):
+        raise ValueError(f"minimize: callback must be callable or None, got {type(callback).__name__}")
+    vectorized = flag("vectorized", vectorized, "minimize")
+    check_executor(fun, executor, vectorized)
+    _check_options(method, cls, options)
+    return Settings(cls, blackbox, lam, max_evals, max_restarts, max_failed_rounds, maximize, target, vectorized)

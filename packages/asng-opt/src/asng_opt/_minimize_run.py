@@ -1,0 +1,181 @@
+"""The rounds of a :func:`~asng_opt.minimize` run: ask, evaluate, tell, record, stop or restart.
+
+A round asks the optimizer for ``lam`` samples, evaluates them (:mod:`asng_opt._evaluate`), tells
+it the values (:func:`told_losses`, black-box configuration) or the ranks (:func:`surrogate_losses`,
+the paper's), records the round in the history and checks the stopping rules. :class:`Progress`
+holds what the run has found so far, so that a partial result can be made at any moment (a
+failure, a Ctrl-C).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from ._evaluate import ExecutorRefused, evaluations
+from ._minimize_args import Settings
+from ._result import MinimizeResult, ObjectiveError
+from ._samples import item as _item
+from .blackbox import restart
+from .optimizer import Optimizer
+
+__all__ = ["run", "told_losses", "surrogate_losses", "Progress"]
+
+
+def surrogate_losses(values: list[float | None], maximize: bool) -> np.ndarray:
+    """Ranks of the values, ties kept, failures (None) ranked worst of the batch."""
+    ok = [v for v in values if v is not None]
+    uniq = np.unique(np.asarray(ok, dtype=float))
+    worst = -1.0 if maximize else float(len(uniq))
+    return np.array([worst if v is None else float(np.searchsorted(uniq, v)) for v in values])
+
+
+def told_losses(values: list[float | None], maximize: bool, best: float) -> np.ndarray:
+    """The values themselves, comparable across rounds (the black-box ASNG keeps the best point
+    with its value); a failure (None) gets a value worse than every success of its round and than
+    the best so far (``best``, in minimisation units; inf before any success)."""
+    if all(v is not None for v in values):
+        return np.asarray(values, dtype=float)
+    sign = -1.0 if maximize else 1.0
+    ref = [sign * v for v in values if v is not None] + ([best] if math.isfinite(best) else [])
+    if not ref:
+        return np.zeros(len(values))  # all tie: the update is skipped
+    m = max(ref)
+    fail = m + max(1.0, abs(m))
+    if not math.isfinite(fail):
+        fail = float(np.nextafter(m, math.inf))
+        fail = fail if math.isfinite(fail) else m
+    return np.array([sign * fail if v is None else v for v in values], dtype=float)
+
+
+class Progress:
+    """What a run has found so far: the optimizer (replaced on a restart), the best point, the
+    history and the counters; :meth:`result` makes a :class:`MinimizeResult` of them."""
+
+    def __init__(self, opt: Optimizer, settings: Settings):
+        self.opt = opt
+        self.s = settings
+        self.sign = -1.0 if settings.maximize else 1.0
+        self.best_x: Any = None
+        self.best_f = math.inf  # in minimisation units (sign * value)
+        self.best_at = 0
+        self.history: list[dict[str, Any]] = []
+        self.n_evals = 0
+        self.n_restarts = 0
+        self.n_failed_rounds = 0  # consecutive rounds in which every evaluation failed
+
+    def result(self, stop_reason: str) -> MinimizeResult:
+        return MinimizeResult(
+            x=self.best_x,
+            fun=self.sign * self.best_f if self.best_x is not None else math.nan,
+            n_evals=self.n_evals,
+            n_iterations=len(self.history),
+            history=self.history,
+            most_likely=self.opt.most_likely(),
+            stop_reason=stop_reason,
+            optimizer=self.opt,
+            n_restarts=self.n_restarts,
+            best_at=self.best_at,
+        )
+
+    def evaluate(
+        self, fun: Callable[[Any], Any], samples: Any, executor: Any
+    ) -> tuple[list[Any], list[Any], list[Any]]:
+        """Evaluate one round: its values (None for a failure), failures ``[(j, message)]`` and the
+        exceptions raised; each evaluation is counted, and the best point kept, as it completes.
+
+        Raises:
+            ObjectiveError: the executor refused the round (chained from its error).
+        """
+        values: list[float | None] = []
+        failures: list[tuple[int, str]] = []
+        errors: list[Exception] = []
+        outcomes = evaluations(fun, samples, self.s.lam, executor, self.s.vectorized)
+        try:
+            for j, y, e in outcomes:
+                if e is not None:
+                    errors.append(e)
+                self.n_evals += 1
+                if isinstance(y, str):
+                    values.append(None)
+                    failures.append((j, y))
+                    continue
+                values.append(y)
+                if self.sign * y < self.best_f:
+                    self.best_f, self.best_x, self.best_at = self.sign * y, _item(samples, j), self.n_evals
+        except ExecutorRefused as e:
+            raise ObjectiveError(str(e), self.result("failed")) from e.__cause__
+        finally:
+            outcomes.close()  # cancels an executor's pending futures
+        return values, failures, errors
+
+    def record(self, values: list[Any], failures: list[Any]) -> dict[str, Any]:
+        """Append the round to the history; its record."""
+        record = {
+            "iteration": len(self.history) + 1,
+            "n_evals": self.n_evals,
+            "values": values,
+            "failures": failures,
+            "best": self.sign * self.best_f if self.best_x is not None else None,
+            "delta": getattr(self.opt, "delta", None),
+            "restarts": self.n_restarts,
+        }
+        self.history.append(record)
+        return record
+
+    def check_failures(self, failures: list[Any], errors: list[Any], executor: Any) -> None:
+        """Raise ObjectiveError when every evaluation of the first round, or of ``max_failed_rounds``
+        consecutive rounds, failed (chained from the first exception of the round)."""
+        lam = self.s.lam
+        self.n_failed_rounds = self.n_failed_rounds + 1 if len(failures) == lam else 0
+        if self.n_failed_rounds and (len(self.history) == 1 or self.n_failed_rounds >= self.s.max_failed_rounds):
+            when = "the first round" if len(self.history) == 1 else f"{self.n_failed_rounds} consecutive rounds"
+            j, msg = failures[0]
+            if executor is not None and "pickle" in msg.lower():
+                msg += " (the executor could not pickle the objective, a sample or a value: define the "
+                msg += "objective at module level, or use a ThreadPoolExecutor)"
+            err = ObjectiveError(
+                f"minimize: every evaluation failed in {when} (lam={lam}, {self.n_evals} evaluations); "
+                f"first failure of round {len(self.history)}, sample {j}: {msg}",
+                self.result("failed"),
+            )
+            raise err from (errors[0] if errors else None)
+
+
+def run(
+    opt: Optimizer,
+    fun: Callable[[Any], Any],
+    s: Settings,
+    callback: Callable[[Optimizer, dict[str, Any]], Any] | None,
+    executor: Any,
+) -> MinimizeResult:
+    """Run rounds of ``s.lam`` evaluations while they fit in ``s.max_evals`` (see
+    :func:`~asng_opt.minimize` for the stopping rules, restarts and errors)."""
+    p = Progress(opt, s)
+    try:
+        while p.n_evals + s.lam <= s.max_evals:
+            samples = p.opt.ask()
+            values, failures, errors = p.evaluate(fun, samples, executor)
+            told = told_losses(values, s.maximize, p.best_f) if s.blackbox else surrogate_losses(values, s.maximize)
+            p.opt.tell(samples, told)
+            record = p.record(values, failures)
+            p.check_failures(failures, errors, executor)
+            del errors
+            if callback is not None and callback(p.opt, record):
+                return p.result("callback")
+            if s.target is not None and p.best_x is not None and p.best_f <= p.sign * s.target:
+                return p.result("target")
+            if p.opt.should_stop():
+                if p.n_evals + s.lam > s.max_evals and p.n_restarts < s.max_restarts:
+                    return p.result("max_evals")  # a restart would have followed: the budget stopped the run
+                if p.n_restarts >= s.max_restarts:
+                    return p.result("converged")
+                p.opt = restart(p.opt)
+                p.n_restarts += 1
+    except KeyboardInterrupt as e:
+        e.result = p.result("interrupted")  # type: ignore[attr-defined]
+        raise
+    return p.result("max_evals")

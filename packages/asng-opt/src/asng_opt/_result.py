@@ -1,0 +1,80 @@
+"""What :func:`~asng_opt.minimize` returns and raises: :class:`MinimizeResult`, :class:`ObjectiveError`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .optimizer import Optimizer
+
+__all__ = ["MinimizeResult", "ObjectiveError", "STOP_REASONS"]
+
+#: every value of :attr:`MinimizeResult.stop_reason`
+STOP_REASONS = ("max_evals", "converged", "target", "callback", "failed", "interrupted")
+
+
+@dataclass
+class MinimizeResult:
+    """What :func:`minimize` found.
+
+    Attributes:
+        x: the best sample evaluated, as the objective saw it: an ``(n,)`` array, a dict of
+            them (nested dicts for a nested :class:`Product`), or a configuration dict for a
+            :class:`~asng_opt.Space`. ``None`` only in the partial result
+            of a run interrupted before any evaluation succeeded.
+        fun: its objective value, a float in the objective's own units (the largest value seen
+            when maximising); NaN where ``x`` is None.
+        n_evals: number of objective evaluations completed, failed ones included. A multiple of
+            ``lam``, except for an interrupted run, which also counts the evaluations of its
+            unfinished round.
+        n_iterations: number of ask/tell rounds, over all restarts.
+        history: one dict per finished round: ``iteration`` (1, 2, ...), ``n_evals`` (total so
+            far), ``values`` (``lam`` floats, None for a failed evaluation), ``failures``
+            (``[(index in the round, message)]``), ``best`` (best value so far, None before any
+            success) and ``delta`` (the optimizer's step size after the round; None for Adam).
+        most_likely: the mode of the final distribution (same layout as ``x``).
+        stop_reason: why the run ended --
+
+            * ``"max_evals"``: another round of ``lam`` evaluations would exceed ``max_evals``;
+            * ``"converged"``: the optimizer's ``should_stop()`` held;
+            * ``"target"``: a value at least as good as ``target`` was seen;
+            * ``"callback"``: the callback returned a true value;
+            * ``"failed"``: only in :attr:`ObjectiveError.result` -- every evaluation failed in
+              the first round or in ``max_failed_rounds`` consecutive rounds;
+            * ``"interrupted"``: only in the ``result`` attached to a ``KeyboardInterrupt``.
+        optimizer: the optimizer, to inspect or to continue; ``optimizer.theta`` is the final
+            distribution parameter (of the last restart).
+        n_restarts: how many times the search restarted (``config="blackbox"``), 0 otherwise.
+        best_at: the evaluation (1, 2, ... in order of completion within rounds) that found ``x``;
+            0 when ``x`` is None. Without a ``target`` the black-box configuration spends the whole
+            budget: this says how much of it finding ``x`` took.
+    """
+
+    x: Any
+    fun: float
+    n_evals: int
+    n_iterations: int
+    history: list[dict[str, Any]] = field(repr=False)
+    most_likely: Any
+    stop_reason: str
+    optimizer: Optimizer = field(repr=False)
+    n_restarts: int = 0
+    best_at: int = 0
+
+
+class ObjectiveError(RuntimeError):
+    """The objective failed on every evaluation of the first round of :func:`minimize`, or of
+    ``max_failed_rounds`` consecutive rounds -- or the ``executor`` refused to take a round's
+    evaluations (its ``submit`` raised: shut down or broken).
+
+    The message names the first failure of the last round; ``__cause__`` is the first exception
+    the objective raised in that round (None if it only returned bad values).
+
+    Attributes:
+        result: the partial :class:`MinimizeResult` (``stop_reason == "failed"``), history and
+            best point so far included.
+    """
+
+    def __init__(self, message: str, result: MinimizeResult | None = None):
+        super().__init__(message)
+        self.result = result

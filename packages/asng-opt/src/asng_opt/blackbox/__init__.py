@@ -1,0 +1,52 @@
+"""ASNG configured for black-box optimisation: :class:`BlackBoxASNG` and the pieces it is made of.
+
+The paper's settings (lambda = 2, the +-1 quantile utility, appendix D's bounds) are tuned for
+one-shot NAS, where every sample is one cheap mini-batch. As a black-box optimizer, where each
+sample is an evaluation to pay for, ASNG does better with (each ingredient measured in
+results/README.md, "Black-box comparison", and packages/asng-opt/README.md):
+
+* a population growing with the dimension, ``lam = 4 + floor(3 ln N)`` (N variables; CMA-ES's
+  default, also CatCMA's), capped by the budget (:func:`default_lam`);
+* the quantile utility on the categorical parts (the paper's), and positive log-rank weights
+  (:func:`~asng_opt.ranking.log_rank_weights`) on the Gaussian / Integer parts: with them a step of
+  learning rate <= 1 is a convex combination, so the second moment cannot be pushed below the mean's
+  square and sigma does not collapse in one step (it did on small integer spaces);
+* a margin on the categorical probabilities, ``theta_min,i = (1 - 0.73^(1/N')) / (K_i - 1)`` with N'
+  the number of categorical and integer variables (CatCMA with margin, Hamano et al. 2024): every
+  category keeps a chance to be sampled, so a wrong early decision can be undone;
+* elitism: the best point evaluated so far joins every update as one more sample with its known
+  value (it is not evaluated again), pulling the distribution back towards it;
+* an elitist mutant: once the best point has not improved for a few updates, one sample per batch
+  is a mutation of it, as DiscreteOnePlusOne draws (:mod:`.mutant`); a mutant worse than the best
+  point is left out of the update. It finishes the last few variables of sequential problems
+  (LeadingOnes, maximum independent set) that the univariate model resolves slowly.
+
+Restarts (from a distribution centred near the best point, :func:`restart`) are the job of the
+driver, :func:`asng_opt.minimize`, which also owns the evaluation budget.
+
+Modules: :mod:`.optimizer` (the class), :mod:`.defaults` (population and margin), :mod:`.update`
+(the step: ASNG on the categorical / integer parts, recombination and CSA on the real ones),
+:mod:`.restart` (restarts near the best point), :mod:`.mutant` (the elitist mutant),
+:mod:`._tree` (walking Product spaces).
+"""
+
+from .defaults import default_lam, margin_theta_min, with_margin
+from .mutant import mutate
+from .optimizer import MUTANT_STALL, UTILITIES, BlackBoxASNG
+from .restart import prior_near, restart, restart_scale
+from .update import BlackBoxState, blackbox_update
+
+__all__ = [
+    "BlackBoxASNG",
+    "BlackBoxState",
+    "UTILITIES",
+    "MUTANT_STALL",
+    "mutate",
+    "default_lam",
+    "margin_theta_min",
+    "with_margin",
+    "blackbox_update",
+    "prior_near",
+    "restart",
+    "restart_scale",
+]

@@ -1,0 +1,127 @@
+"""Walking a (possibly nested) :class:`~asng_opt.Product` and the samples and parameters laid out
+like it: its leaves, their counts of variables, and per-leaf maps over parameters and raw samples.
+Raw samples are arrays ``(k, ...)`` for a leaf and dicts of them, keyed like the Product's parts."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, cast
+
+import numpy as np
+
+from ..categorical import Categorical
+from ..distribution import Distribution
+from ..gaussian import Gaussian
+from ..integer import Integer
+from ..product import Product
+
+__all__ = [
+    "leaves",
+    "n_variables",
+    "is_real",
+    "n_real",
+    "n_theta_cat",
+    "map_leaves",
+    "collect",
+    "clip_integers",
+    "take",
+    "take_first",
+    "append",
+    "arrays",
+    "copy",
+]
+
+
+def leaves(dist: Distribution) -> list[Distribution]:
+    """The non-Product distributions inside ``dist``, in parameter order."""
+    if isinstance(dist, Product):
+        return [leaf for part in dist.parts.values() for leaf in leaves(part)]
+    return [dist]
+
+
+def n_variables(dist: Distribution) -> tuple[int, int]:
+    """(all variables, categorical + integer variables) of the free (non-constant) kind."""
+    n_all = n_discrete = 0
+    for leaf in leaves(dist):
+        if isinstance(leaf, Categorical):
+            k = int(np.count_nonzero(np.asarray(leaf.categories) > 1))
+            n_all, n_discrete = n_all + k, n_discrete + k
+        elif isinstance(leaf, Integer):
+            n_all, n_discrete = n_all + leaf.n_variables, n_discrete + leaf.n_variables
+        else:
+            n_all += getattr(leaf, "n_variables", 1)
+    return n_all, n_discrete
+
+
+def is_real(leaf: Distribution) -> bool:
+    """A real-valued part (a Gaussian that is not an Integer)."""
+    return isinstance(leaf, Gaussian) and not isinstance(leaf, Integer)
+
+
+def n_real(dist: Distribution) -> int:
+    """The number of real-valued variables of ``dist``."""
+    return sum(cast(Gaussian, leaf).n_variables for leaf in leaves(dist) if is_real(leaf))
+
+
+def n_theta_cat(dist: Distribution) -> int:
+    """The parameters ASNG's step moves: those of the Categorical and Integer parts."""
+    return sum(leaf.n_theta for leaf in leaves(dist) if not is_real(leaf))
+
+
+def map_leaves(dist: Distribution, theta: Any, raw: Any, fn: Any) -> Any:
+    """Apply ``fn(leaf, theta, raw)`` to every leaf; the results in the layout of theta."""
+    if isinstance(dist, Product):
+        return {k: map_leaves(p, theta[k], raw[k], fn) for k, p in dist.parts.items()}
+    return fn(dist, theta, raw)
+
+
+def collect(dist: Distribution, tree: Any) -> list[Any]:
+    """The per-leaf entries of ``tree`` (laid out like ``dist``), in the order of :func:`leaves`."""
+    if isinstance(dist, Product):
+        return [x for k, p in dist.parts.items() for x in collect(p, tree[k])]
+    return [tree]
+
+
+def clip_integers(dist: Distribution, raw: Any) -> Any:
+    """Raw draws with every Integer part's clipped to its [low, high] (a draw beyond a bound is
+    evaluated at the bound: updating with the draw itself kept sigma wide on wide ranges)."""
+    if isinstance(dist, Product):
+        return {k: clip_integers(p, raw[k]) for k, p in dist.parts.items()}
+    if isinstance(dist, Integer):
+        return np.clip(raw, dist.low, dist.high)
+    return raw
+
+
+def take(raw: Any, j: int) -> Any:
+    """Sample ``j`` of ``raw``, as a batch of one (a copy)."""
+    if isinstance(raw, Mapping):
+        return {k: take(v, j) for k, v in raw.items()}
+    return np.array(raw[j : j + 1], copy=True)
+
+
+def take_first(raw: Any, k: int) -> Any:
+    """The first ``k`` samples of ``raw``."""
+    if isinstance(raw, Mapping):
+        return {key: take_first(v, k) for key, v in raw.items()}
+    return raw[:k]
+
+
+def append(raw: Any, one: Any) -> Any:
+    """``raw`` with the batch ``one`` appended."""
+    if isinstance(raw, Mapping):
+        return {k: append(v, one[k]) for k, v in raw.items()}
+    return np.concatenate([raw, one], axis=0)
+
+
+def arrays(raw: Any) -> list[Any]:
+    """The arrays inside ``raw``."""
+    if isinstance(raw, Mapping):
+        return [a for v in raw.values() for a in arrays(v)]
+    return [raw]
+
+
+def copy(raw: Any) -> Any:
+    """A deep copy of ``raw``'s arrays."""
+    if isinstance(raw, Mapping):
+        return {k: copy(v) for k, v in raw.items()}
+    return np.array(raw, copy=True)

@@ -1,0 +1,74 @@
+"""The elitist mutant: one sample per batch drawn around the best point seen, as a (1 + 1)
+optimizer would (DiscreteOnePlusOne's mutation: each discrete variable changed with probability
+1 / N', at least one), so that the neighbours of the elite are probed every batch however far
+the distribution is from it."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+import numpy as np
+
+from .._samples import n_samples
+from ..categorical import Categorical
+from ..distribution import Distribution
+from ..gaussian import Gaussian
+from ..integer import Integer
+from ..product import Product
+from ._tree import append, leaves, n_variables, take_first
+
+__all__ = ["mutate", "last_mutated"]
+
+
+def mutate(dist: Distribution, theta: Any, elite: Any, rng: np.random.Generator) -> Any:
+    """A raw sample ``(1, ...)`` (or a dict of them) near ``elite``: each categorical variable takes
+    another category (uniform) and each integer moves by +-1 (inwards at a bound) with probability 1 / N' (N' discrete
+    variables; at least one changes when there are any); each real variable is the elite's plus
+    sigma N(0, 1), sigma the distribution's current one (``theta``). ``elite`` is a raw sample
+    ``(1, ...)`` of ``dist`` (integers as floats, as drawn); it is not modified."""
+    _, n_disc = n_variables(dist)
+    rate = 1.0 / max(n_disc, 1)
+    free = [
+        np.asarray(d.categories) > 1 if isinstance(d, Categorical) else np.ones(d.n_variables, bool)
+        for d in leaves(dist)
+        if isinstance(d, (Categorical, Integer))
+    ]
+    masks = [(rng.random(f.size) < rate) & f for f in free]
+    if free and not any(m.any() for m in masks):  # at least one discrete variable changes
+        sizes = [int(f.sum()) for f in free]
+        j = int(rng.integers(sum(sizes)))
+        for f, m in zip(free, masks):
+            if j < f.sum():
+                m[np.flatnonzero(f)[j]] = True
+                break
+            j -= int(f.sum())
+    it = iter(masks)
+
+    def one(d: Distribution, t: Any, x: Any) -> Any:
+        x = np.array(x, copy=True)
+        if isinstance(d, Categorical):
+            m = next(it)
+            k = np.asarray(d.categories)
+            x[0, m] = (x[0, m] + rng.integers(1, np.maximum(k[m], 2))) % k[m]
+        elif isinstance(d, Integer):
+            m = next(it)
+            v = np.clip(np.rint(x[0]), d.low, d.high)
+            step = np.where(rng.random(m.size) < 0.5, -1.0, 1.0)
+            step = np.where(v >= d.high, -1.0, np.where(v <= d.low, 1.0, step))  # at a bound: inwards
+            x[0] = np.clip(v + m * step, d.low, d.high)
+        elif isinstance(d, Gaussian):
+            _, sigma = cast(Gaussian, d).mean_sigma(t)
+            x[0] = x[0] + sigma * rng.standard_normal(sigma.shape)
+        return x
+
+    def walk(d: Distribution, t: Any, x: Any) -> Any:
+        if isinstance(d, Product):
+            return {k: walk(p, t[k], x[k]) for k, p in d.parts.items()}
+        return one(d, t, x)
+
+    return walk(dist, theta, elite)
+
+
+def last_mutated(dist: Distribution, theta: Any, elite: Any, raw: Any, rng: np.random.Generator) -> Any:
+    """The batch ``raw`` (k samples) with its last sample replaced by :func:`mutate` of ``elite``."""
+    return append(take_first(raw, n_samples(raw) - 1), mutate(dist, theta, elite, rng))

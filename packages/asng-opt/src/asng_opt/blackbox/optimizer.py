@@ -1,0 +1,223 @@
+"""The black-box optimizer class, :class:`BlackBoxASNG`: the paper's ASNG with the black-box
+configuration's population, margin, utilities, elitism and update (see :mod:`asng_opt.blackbox`)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from .. import _checks
+from .._samples import copy_samples, n_samples, samples_equal
+from ..distribution import Distribution
+from ..optimizers import ASNG
+from ..ranking import log_rank_weights, ranking_utility
+from ..space import Space
+from ..updates import asng_init
+from ._tree import append, arrays, clip_integers, copy, n_real, n_theta_cat, n_variables, take, take_first
+from .defaults import default_lam, with_margin
+from .mutant import last_mutated
+from .update import BlackBoxState, blackbox_update
+
+__all__ = ["BlackBoxASNG", "UTILITIES", "MUTANT_STALL"]
+
+#: with ``mutant``, the updates without an improvement of the elite after which the mutant joins
+#: the batches (none while the distribution still finds better points by itself: measured, mutants
+#: from the first batch on cost 20-30 % on the sphere, toy and mixed problems of the study)
+MUTANT_STALL = 3
+#: the utilities BlackBoxASNG can use, by name
+UTILITIES = {"quantile": ranking_utility, "log": log_rank_weights}
+
+
+class BlackBoxASNG(ASNG):
+    """ASNG configured for black-box optimisation (see the module docstring for each ingredient).
+
+    Args:
+        distribution: the search space (a distribution or a named :class:`~asng_opt.Space`); its
+            Categorical parts are rebuilt with the margin (``self.distribution`` is that copy; the
+            argument is not modified).
+        lam: samples per update; default ``4 + floor(3 ln N)`` (:func:`default_lam`), >= 2.
+        alpha, delta0: as for :class:`ASNG` (Delta_max is unbounded).
+        margin: apply the categorical margin (default True).
+        elitist: add the best point seen so far to every update (default True). Assumes a
+            deterministic objective: with a noisy one, a lucky value would keep pulling.
+        mutant: the elitist mutant (default True; spaces with categorical or integer variables
+            only): once the elite has not improved for :data:`MUTANT_STALL` updates, the last
+            sample of each batch is a DiscreteOnePlusOne-like mutation of the elite
+            (:func:`~asng_opt.blackbox.mutate`); a mutant worse than the elite is left out of the
+            update (it is no draw of p_theta; with a negative weight it would push the
+            distribution away from the elite's values). Ablation ``bb-no-mutant`` of the study.
+        cat_utility, real_utility: the weights of the categorical parts and of the Gaussian /
+            Integer parts: ``"quantile"`` (the paper's +-1, :func:`~asng_opt.ranking.ranking_utility`)
+            or ``"log"`` (:func:`~asng_opt.ranking.log_rank_weights`); defaults ``"quantile"`` and
+            ``"log"``. (The other settings exist for the ablation study.)
+        seed, maximize, theta: see :class:`~asng_opt.optimizer.Optimizer`.
+
+    State: ASNG's (theta, s, gamma, Delta) plus the elite, the best raw sample told so far and its
+    value (``elite``, saved in ``state_dict()``).
+
+    Raises:
+        ValueError: for arguments outside their ranges (and ASNG's checks).
+    """
+
+    def __init__(
+        self,
+        distribution: Distribution,
+        lam: int | None = None,
+        alpha: float = 1.5,
+        delta0: float = 1.0,
+        margin: bool = True,
+        elitist: bool = True,
+        mutant: bool = True,
+        cat_utility: str = "quantile",
+        real_utility: str = "log",
+        seed: Any = None,
+        maximize: bool = False,
+        theta: Any = None,
+    ):
+        space = distribution if isinstance(distribution, Space) else None
+        if space is not None:
+            distribution = space.distribution
+        if not isinstance(distribution, Distribution):
+            got = type(distribution).__name__
+            raise ValueError(f"BlackBoxASNG: distribution must be an asng_opt distribution or Space, got {got}")
+        self.margin = _checks.flag("margin", margin, "BlackBoxASNG")
+        self.elitist = _checks.flag("elitist", elitist, "BlackBoxASNG")
+        self.mutant = _checks.flag("mutant", mutant, "BlackBoxASNG")
+        for nm, u in (("cat_utility", cat_utility), ("real_utility", real_utility)):
+            if u not in UTILITIES:
+                raise ValueError(f"BlackBoxASNG: {nm} must be one of {list(UTILITIES)}, got {u!r}")
+        self.cat_utility, self.real_utility = cat_utility, real_utility
+        dist = with_margin(distribution) if self.margin else distribution
+        lam = default_lam(distribution) if lam is None else lam
+        super().__init__(dist, lam=lam, alpha=alpha, delta0=delta0, seed=seed, maximize=maximize, theta=theta)
+        self.space = space  # ask/tell speak the Space's dicts; the margin lives in self.distribution
+        self._elite: tuple[Any, float] | None = None  # (raw sample (1, ...), loss)
+        self._stall = 0  # tells since the elite's value last improved
+        self._mutant: Any = None  # the last ask's mutant (raw, (1, ...)), if it has one
+        self._has_discrete = n_variables(self.distribution)[1] > 0  # the mutant's reason: discrete variables
+        #: restarts near the best point before this optimizer (set by :func:`restart`)
+        self.n_restarts = 0
+        self._candidate: tuple[Any, float] | None = None
+
+    state_fields: tuple[str, ...] = ("theta", "s", "gamma", "Delta", "p_sigma")
+
+    @property
+    def delta(self) -> float:
+        """The categorical parts' trust-region radius delta0 / Delta (at most sqrt(n_theta_cat))."""
+        n_cat = n_theta_cat(self.distribution)
+        return float(self.delta0 / max(self.state.Delta, self.delta0 / math.sqrt(max(n_cat, 1))))
+
+    def _init_state(self) -> NamedTuple:
+        st = asng_init(self.distribution)
+        return BlackBoxState(st.theta, st.s, 0.0, 1.0, np.zeros(n_real(self.distribution)))
+
+    def hyper(self) -> dict[str, Any]:
+        return {
+            "alpha": self.alpha,
+            "delta0": self.delta0,
+            "margin": self.margin,
+            "elitist": self.elitist,
+            "mutant": self.mutant,
+            "cat_utility": self.cat_utility,
+            "real_utility": self.real_utility,
+        }
+
+    @property
+    def elite(self) -> tuple[Any, float] | None:
+        """The best raw sample told so far (``(1, ...)``, or a dict of them) and its loss; None before
+        the first tell."""
+        return self._elite
+
+    def ask(self, n: int | None = None) -> Any:
+        """As :meth:`Optimizer.ask`; with ``mutant`` and the elite not improved for
+        :data:`MUTANT_STALL` updates, the last sample is :func:`~.mutant.mutate` of the elite (the
+        update then uses it as any other told sample)."""
+        out = super().ask(n)
+        if not (self.mutant and self._has_discrete) or self._stall < MUTANT_STALL or self._elite is None:
+            return out
+        if self._pending is None:
+            return out
+        raw = last_mutated(self.distribution, self.theta, self._elite[0], self._pending[1], self._rng)
+        self._mutant = take(raw, n_samples(raw) - 1)
+        user = self.distribution.decode(raw)
+        self._pending = (copy_samples(user), raw)  # as asng_opt._pending.ask keeps an ask
+        if self.space is None:
+            return user
+        configs = self.space.decode(user)
+        self._asked_codes = (self._pending, self.space.encode(configs))
+        return configs
+
+    def _better(self, a: float, b: float) -> bool:
+        return a >= b if self.maximize else a <= b
+
+    def _utility(self, raw: Any, f: np.ndarray) -> tuple[Any, Any]:
+        raw = clip_integers(self.distribution, raw)  # what was evaluated: beyond a bound is the bound
+        raw, f = self._without_rejected_mutant(raw, f)
+        j = int(np.argmax(f) if self.maximize else np.argmin(f))
+        best = (take(raw, j), float(f[j]))
+        if self._elite is not None and not self._better(best[1], self._elite[1]):
+            best = self._elite  # ties go to the newer point, so plateaus are crossed
+        if self.elitist:  # the best point so far joins the update (twice, if it is in this batch)
+            raw = append(raw, best[0])
+            f = np.append(f, best[1])
+        self._candidate = best
+        w_cat = UTILITIES[self.cat_utility](f, self.maximize)
+        w_real = UTILITIES[self.real_utility](f, self.maximize)
+        if self.real_utility == "log":  # the same total weight as the categorical +-1 (see blackbox_update)
+            w_real = w_real * float(np.sum(np.abs(ranking_utility(f, maximize=self.maximize))))
+        return raw, (w_cat, w_real)
+
+    def _without_rejected_mutant(self, raw: Any, f: np.ndarray) -> tuple[Any, np.ndarray]:
+        """The batch without its mutant when that is worse than the elite (as a (1 + 1) optimizer
+        rejects it): the mutant is no draw of p_theta, and with a negative weight it would push
+        the distribution away from the elite's values on every variable it shares with it."""
+        k = len(f)
+        if self._mutant is None or self._elite is None or k < 3 or not samples_equal(take(raw, k - 1), self._mutant):
+            return raw, f
+        if self._better(float(f[-1]), self._elite[1]):
+            return raw, f
+        return take_first(raw, k - 1), f[:-1]
+
+    def _update(self, state: Any, raw: Any, weights: Any) -> Any:
+        w_cat, w_real = weights
+        return blackbox_update(self.distribution, state, raw, w_cat, w_real, self.delta0, self.alpha)
+
+    def tell(self, samples: Any, losses: Any) -> None:
+        self._candidate = None
+        super().tell(samples, losses)  # raises before any change on bad input
+        old = self._elite
+        self._elite, self._candidate, self._mutant = self._candidate, None, None
+        improved = old is None or (self._elite is not None and self._elite[1] != old[1])
+        self._stall = 0 if improved else self._stall + 1
+
+    def state_dict(self) -> dict[str, Any]:
+        out = super().state_dict()
+        out["elite"] = None if self._elite is None else (copy(self._elite[0]), self._elite[1])
+        return out
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        """As :meth:`Optimizer.load_state_dict`, with the ``elite`` checked first (the mutant's count of
+        updates without improvement starts again at 0)."""
+        elite = state.get("elite") if isinstance(state, Mapping) else None
+        if elite is not None:
+            _check_elite(self.distribution, elite)
+        rest = {k: v for k, v in state.items() if k != "elite"} if isinstance(state, Mapping) else state
+        super().load_state_dict(rest)
+        self._elite = None if elite is None else (copy(elite[0]), float(elite[1]))
+        self._stall = 0
+
+
+def _check_elite(dist: Distribution, elite: Any) -> None:
+    """Raise ValueError unless ``elite`` is ``(raw sample (1, ...) of dist, finite value)``."""
+    try:
+        raw, value = elite
+        value = float(value)
+        dist.check_samples(dist.decode(raw))
+        finite = all(np.all(np.isfinite(np.asarray(a, dtype=float))) for a in arrays(raw))
+    except (TypeError, ValueError, KeyError, IndexError, AttributeError) as e:
+        raise ValueError(f"BlackBoxASNG.load_state_dict: invalid 'elite': {e}") from None
+    if not finite or not math.isfinite(value):
+        raise ValueError("BlackBoxASNG.load_state_dict: 'elite' must be finite")

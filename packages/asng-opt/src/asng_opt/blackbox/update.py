@@ -1,0 +1,160 @@
+"""One step of the black-box configuration, :func:`blackbox_update`: ASNG on the categorical and
+integer parameters (:func:`asng_part_step`) and weighted recombination with rank-mu variances and
+cumulative step-size adaptation on the real-valued ones (:func:`real_part_step`)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any, NamedTuple, cast
+
+import numpy as np
+
+from ..categorical import Categorical
+from ..distribution import Distribution
+from ..gaussian import Gaussian
+from ._tree import collect, is_real, leaves, map_leaves, n_real, n_theta_cat
+
+__all__ = ["BlackBoxState", "blackbox_update", "asng_part_step", "real_part_step"]
+
+
+class BlackBoxState(NamedTuple):
+    """BlackBoxASNG's state: ASNG's (theta, s, gamma, Delta) for the categorical parts -- s is
+    ``(n_theta,)`` with zeros at the Gaussian / Integer parameters -- and the evolution path
+    p_sigma ``(n_real,)`` of the Gaussian / Integer variables' step-size adaptation."""
+
+    theta: Any
+    s: np.ndarray
+    gamma: float
+    Delta: float
+    p_sigma: np.ndarray
+
+
+def asng_part_step(
+    dist: Distribution,
+    state: BlackBoxState,
+    raw: Any,
+    w_cat: np.ndarray,
+    w_real: np.ndarray,
+    delta0: float,
+    alpha: float,
+) -> tuple[BlackBoxState, bool]:
+    """ASNG (Algorithm 1, lines 2 and 4-8) on the Categorical and Integer parameters alone (n_theta
+    in beta and in the radius cap counts only them), the categorical gradients weighted by ``w_cat``
+    ``(k,)``, the integer ones by ``w_real`` ``(k,)``; real-valued parts are left as they are. For an
+    Integer part the step ``eta G`` is capped at ``eta <= k / sum(w_real)``: with positive weights
+    this keeps the new theta a convex combination of theta and the told samples' T(x), so sigma
+    cannot collapse in one step. Returns the new state and whether anything moved (when nothing
+    did, ``state`` itself)."""
+    theta, s, gamma, Delta, p_sigma = state
+    n_cat = n_theta_cat(dist)
+    if not n_cat:
+        return state, False
+    floor = delta0 / math.sqrt(n_cat)  # delta <= sqrt(n_theta_cat): beta <= 1 (asng_delta_floor)
+    Delta_f = max(Delta, floor)
+    delta = delta0 / Delta_f  # line 2
+    beta = min(delta / math.sqrt(n_cat), 1.0)
+
+    def _w(d: Distribution) -> np.ndarray:
+        return w_cat if isinstance(d, Categorical) else w_real
+
+    grads = map_leaves(dist, theta, raw, lambda d, t, x: None if is_real(d) else d.natural_gradient(t, x, _w(d)))
+    vs = [
+        d.fisher_sqrt(t, g) if g is not None else np.zeros(d.n_theta)
+        for d, t, g in zip(leaves(dist), collect(dist, theta), collect(dist, grads))
+    ]
+    v = np.concatenate(vs)
+    norm = math.sqrt(float(np.dot(v, v)))
+    if not 0 < norm < math.inf:
+        return state, False
+    k = len(w_real)  # samples in the update; eq. (12) averages over them
+
+    def asng_step(d: Distribution, t: Any, g: Any) -> Any:
+        if g is None:
+            return t
+        eta = delta / norm  # eqs. (13)-(14), then projection
+        if not isinstance(d, Categorical):  # eta sum(w) / k <= 1: a convex combination
+            total = float(np.sum(w_real))
+            eta = min(eta, k / total) if total > 0 else eta
+        return d.step(t, eta * g)
+
+    new_theta = map_leaves(dist, theta, grads, asng_step)
+    new_s = (1 - beta) * s + (math.sqrt(beta * (2 - beta)) / norm) * v  # line 6
+    new_gamma = (1 - beta) ** 2 * gamma + beta * (2 - beta)  # line 7
+    new_Delta = max(Delta_f * math.exp(beta * (new_gamma - float(np.dot(new_s, new_s)) / alpha)), floor)  # line 8
+    return BlackBoxState(new_theta, new_s, new_gamma, new_Delta, p_sigma), True
+
+
+def real_part_step(
+    dist: Distribution, theta: Any, p_sigma: np.ndarray, raw: Any, w_real: np.ndarray
+) -> tuple[Any, Any]:
+    """The real-valued (Gaussian, non-Integer) parts' step with the weights ``w_real`` ``(k,)``
+    (used normalised); other parts are left as they are. Returns ``(theta, p_sigma)``, or
+    ``(None, None)`` when there is nothing to move (no real variable, or all weights 0).
+
+    The natural-gradient step of a Gaussian split into a learning rate 1 for the mean (weighted
+    recombination, ``mu' = sum_i w_i x_i``) and ``c_mu`` for the variances (the rank-mu update
+    ``sigma_i'^2 = sigma_i^2 (1 - c_mu + c_mu sum_j w_j y_ji^2)``, ``y = (x - mu) / sigma``), the
+    split CMA-ES makes (Akimoto et al. 2010 show the rank-mu update is this natural gradient), and a
+    cumulative step-size adaptation of all sigmas (Hansen & Ostermeier 2001) -- without it the
+    variances shrink faster than the mean travels and the search stalls far from the optimum.
+    Constants from Hansen (2016), "The CMA Evolution Strategy: a tutorial" (separable c_mu of Ros
+    & Hansen 2008). Sigma stays within [sigma_min, sigma_max] by the projection (appendix D).
+    """
+    n = n_real(dist)
+    w = np.asarray(w_real, dtype=float)
+    if not (n and np.any(w != 0)):
+        return None, None
+    mu_eff = float(w.sum() ** 2 / np.dot(w, w))
+    c_s = (mu_eff + 2) / (n + mu_eff + 5)
+    d_s = 1 + 2 * max(0.0, math.sqrt((mu_eff - 1) / (n + 1)) - 1) + c_s
+    c_mu = min(1.0, 2 * (mu_eff - 2 + 1 / mu_eff) / ((n + 2) ** 2 + mu_eff) * (n + 2) / 3)
+    chi_n = math.sqrt(n) * (1 - 1 / (4 * n) + 1 / (21 * n * n))
+    zs = []
+    for d, t, x in zip(leaves(dist), collect(dist, theta), collect(dist, raw)):
+        if is_real(d):
+            mu, sigma = cast(Gaussian, d).mean_sigma(t)
+            zs.append(((np.asarray(x, dtype=float) - mu) / sigma).T @ w)  # (n_leaf,) sum_j w_j y_j
+    z = np.concatenate(zs) / w.sum()
+    new_p = (1 - c_s) * p_sigma + math.sqrt(c_s * (2 - c_s) * mu_eff) * z
+    factor = math.exp(min(1.0, (c_s / d_s) * (math.sqrt(float(np.dot(new_p, new_p))) / chi_n - 1)))
+
+    def step(d: Distribution, t: Any, x: Any) -> Any:
+        if not is_real(d):
+            return t
+        mu, sigma = cast(Gaussian, d).mean_sigma(t)
+        y = (np.asarray(x, dtype=float) - mu) / sigma
+        mean = (w @ np.asarray(x, dtype=float)) / w.sum()
+        var = sigma * sigma * (1 - c_mu + c_mu * (w @ (y * y)) / w.sum()) * factor * factor
+        return d.project(np.stack([mean, mean * mean + var], axis=-1))
+
+    return map_leaves(dist, theta, raw, step), new_p
+
+
+def blackbox_update(
+    dist: Distribution,
+    state: BlackBoxState,
+    raw: Any,
+    w_cat: np.ndarray,
+    w_real: np.ndarray,
+    delta0: float = 1.0,
+    alpha: float = 1.5,
+) -> BlackBoxState:
+    """One black-box step; ``raw`` holds k samples, ``w_cat`` and ``w_real`` are ``(k,)`` weights:
+    :func:`asng_part_step` on the Categorical and Integer parts, then :func:`real_part_step` on the
+    real-valued parts (from the parameters the first step left).
+
+    :class:`~asng_opt.blackbox.BlackBoxASNG` scales its log-rank ``w_real`` to the total ``sum
+    |w_cat|`` of the categorical +-1 weights: the joint Fisher normalisation then gives the integer
+    parts a share of the step comparable to the categorical ones (with weights summing to 1 their
+    gradient was ~1/(2 ceil(k/4)) as long and they barely moved: the mixed problem of the study
+    needed 1.6x the evaluations).
+
+    Returns the new state (the same object when nothing can move).
+    """
+    mid, moved = asng_part_step(dist, state, raw, w_cat, w_real, delta0, alpha)
+    theta, p_sigma = real_part_step(dist, mid.theta, state.p_sigma, raw, w_real)
+    if theta is None:
+        if not moved:
+            return state
+        theta, p_sigma = mid.theta, state.p_sigma
+    return BlackBoxState(theta, mid.s, float(mid.gamma), float(mid.Delta), p_sigma)
