@@ -283,6 +283,45 @@ def test_resume_keeps_finished_runs(tmp_path):
     assert meta["resumed_runs"] == 1 and not (tmp_path / "partial.jsonl").exists()
     runs = list(csv.DictReader(open(tmp_path / "runs.csv", newline="")))
     assert len(runs) == 2 and sorted(float(r["best_gap"]) for r in runs)[0] == -1.0
+    assert "wall_s_total" not in meta  # the stopped pass did not record its time (an older partial.jsonl)
+
+
+def test_resume_records_the_wall_time_of_every_pass(tmp_path):
+    from asng_bench.blackbox.partial import append_partial, read_partial
+    from asng_bench.blackbox.runs import run_task
+
+    kw = dict(problems=["onemax"], optimizers=["random"], seeds=2, budgets={"onemax": 30}, short_budget=None)
+    meta = run_study(tmp_path, progress=False, **kw)
+    assert "wall_s_total" not in meta  # one pass: wall_s is all of it
+    partial = tmp_path / "partial.jsonl"
+    partial.write_text("")
+    append_partial(partial, run_task(("main", "onemax", "random", 30, 0)), 100.0)  # a first pass stopped at 100 s
+    done, wall = read_partial(partial, resume=True)
+    assert list(done) == [("main", "onemax", "random", 30, 0)] and wall == 100.0
+    meta = run_study(tmp_path, progress=False, resume=True, **kw)
+    assert meta["resumed_runs"] == 1 and meta["run_here"] == 1
+    assert meta["wall_s_total"] == pytest.approx(100.0 + meta["wall_s"], abs=0.11)
+    assert json.loads((tmp_path / "meta.json").read_text())["wall_s_total"] == meta["wall_s_total"]
+
+
+def test_partial_file_with_a_broken_line_is_refused(tmp_path):
+    from asng_bench.blackbox.partial import read_partial
+
+    partial = tmp_path / "partial.jsonl"
+    partial.write_text('[{"track": "main"}, []]\n')
+    with pytest.raises(ValueError, match="partial.jsonl: line 1 is not a finished run"):
+        read_partial(partial, resume=True)
+    assert partial.read_text() == '[{"track": "main"}, []]\n'  # left as it was
+
+
+def test_command_line_records_resume():
+    from asng_bench.blackbox.cli import _command_line
+    from asng_bench.cli import build_parser
+
+    args = build_parser().parse_args(["blackbox", "--out", "x", "--jobs", "2", "--resume", "--seeds", "3"])
+    assert _command_line(args) == "asng-bench blackbox --out x --jobs 2 --resume --seeds 3"
+    args = build_parser().parse_args(["blackbox", "--out", "x"])
+    assert "--resume" not in _command_line(args)
 
 
 def test_report_only_rebuilds_from_the_csvs(tmp_path):

@@ -247,8 +247,8 @@ def test_blackbox_table_names_no_winner_when_no_one_reached_the_target(tmp_path,
     assert nobody.endswith("| no one reached the target | no one reached the target |")
     peer_only = next(line for line in md.splitlines() if line.startswith("| peer-only | 0 |"))
     assert peer_only.endswith("| none of ours reached it | random |")
-    assert "| main | the optimum (gap 0) | nobody | no one reached the target |" in md
-    assert "| main | the optimum (gap 0) | peer-only | **peer (random)** |" in md
+    assert "| main | the last target (the optimum: gap 0; 1e-6 with reals) | nobody | no one reached the target |" in md
+    assert "| main | the last target (the optimum: gap 0; 1e-6 with reals) | peer-only | **peer (random)** |" in md
 
 
 def test_blackbox_problem_without_its_package_is_a_one_line_error(tmp_path, monkeypatch, capsys) -> None:

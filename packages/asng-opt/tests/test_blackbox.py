@@ -711,3 +711,47 @@ def test_mutant_with_a_space_tells_the_asked_configurations_and_a_rejected_one_i
     assert len(f) == k
     opt.tell(cfgs, [0.0] * 5 + [1.0])
     assert opt.t == MUTANT_STALL + 2 and opt._mutant is None
+
+
+def test_signed_utility_on_real_parts_recombines_the_positive_weights():
+    """real_utility="quantile" (an ablation) gives signed weights; the real parts' recombination uses
+    their positive part (mu_eff < 1 and a zero sum made the step undefined: math domain error)."""
+    dist = Product(c=Categorical([3] * 4), r=Gaussian(0.0, 1.0, size=3))
+    opt = BlackBoxASNG(dist, real_utility="quantile", seed=0)
+    for _ in range(200):
+        x = opt.ask()
+        opt.tell(x, np.sum((x["r"] - 0.5) ** 2, axis=1) + np.sum(x["c"] != 1, axis=1))
+    mean, _ = dist.parts["r"].mean_sigma(opt.theta["r"])
+    assert np.allclose(mean, 0.5, atol=1e-3)
+
+
+def test_mutant_never_forces_a_fixed_integer_and_always_differs_from_the_elite():
+    """An integer with low == high cannot change: it is never the variable forced to, so the mutant
+    of a space with it and one free variable always moves the free one."""
+    from asng_opt.blackbox import mutate
+
+    dist = Product(fixed=Integer(3, 3), free=Integer(0, 4))
+    elite = {"fixed": np.full((1, 1), 3.0), "free": np.full((1, 1), 2.0)}  # small ranges: raw = the values
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        m = dist.decode(mutate(dist, dist.initial_theta(), elite, rng))
+        assert m["fixed"][0, 0] == 3
+        assert m["free"][0, 0] in (1, 3)  # moved by +-1 every time
+
+
+def test_no_mutant_where_no_variable_can_change():
+    """A space whose variables are all fixed: the batch keeps its samples (the mutant would be the
+    elite), and the optimizer runs past the stall without error."""
+    from asng_opt.blackbox import MUTANT_STALL
+    from asng_opt.blackbox.mutant import can_mutate, last_mutated
+
+    dist = Product(a=Integer(3, 3), b=Categorical([1]))
+    assert not can_mutate(dist) and can_mutate(Product(a=Integer(3, 3), r=Gaussian(0.0, 1.0)))
+    raw = dist.sample(dist.initial_theta(), 4, np.random.default_rng(0))
+    elite = {"a": np.full((1, 1), 3.0), "b": np.zeros((1, 1), dtype=int)}
+    assert last_mutated(dist, dist.initial_theta(), elite, raw, np.random.default_rng(1)) is raw
+    opt = BlackBoxASNG(dist, seed=0)
+    for _ in range(MUTANT_STALL + 3):
+        x = opt.ask()
+        assert np.all(x["a"] == 3)
+        opt.tell(x, np.zeros(len(x["a"])))

@@ -7,8 +7,10 @@ import argparse
 from pathlib import Path
 
 from ..argtypes import non_negative_int, positive_int
+from ..flags import add_jobs_flag, add_names_flag, add_quick_flag, add_seeds_flag, add_study_parser
 from ..outdir import previous_outputs, refuse_overwrite
 from ..usage import UsageError
+from .partial import PARTIAL
 
 __all__ = ["add_command", "blackbox_command", "QUICK_SEEDS", "QUICK_BUDGET_CAP", "QUICK_SHORT_BUDGET"]
 
@@ -19,12 +21,12 @@ QUICK_SHORT_BUDGET = 50
 #: what a study writes into its folder (``partial.jsonl`` only while it runs: a stopped study)
 OUTPUTS = ("runs.csv", "hits.csv", "traces.csv.gz", "meta.json", "summary.csv", "blackbox.md", "ecdf*.png", "ioh/*.zip")
 REPORT_INPUTS = ("runs.csv", "hits.csv", "meta.json")
-PARTIAL = "partial.jsonl"
 
 
 def _command_line(args: argparse.Namespace) -> str:
-    """The command recorded in meta.json (the flags that change the study)."""
+    """The command recorded in meta.json (the flags that change the study, and ``--resume``)."""
     cmd = f"asng-bench blackbox --out {args.out} --jobs {args.jobs}" + (" --quick" if args.quick else "")
+    cmd += " --resume" if args.resume else ""
     if args.seeds:
         cmd += f" --seeds {args.seeds}"
     if args.untuned_seeds:
@@ -106,35 +108,21 @@ def add_command(sub: argparse._SubParsersAction) -> None:
     from .registry import OPTIMIZERS, PROBLEMS, SHORT_BUDGET
 
     what = "black-box comparison with cmaes, optuna, nevergrad and random search"
-    p = sub.add_parser("blackbox", help=what, description=what)
-    p.add_argument("--out", default="results/blackbox", help="folder for the CSVs, meta.json, blackbox.md, ecdf.png")
-    p.add_argument(
-        "--seeds",
-        type=positive_int,
-        default=None,
-        help=f"seeds per optimizer and problem ({SEEDS}; {QUICK_SEEDS} with --quick)",
-    )
+    out_help = "folder for the CSVs, meta.json, blackbox.md, ecdf.png"
+    p = add_study_parser(sub, "blackbox", what, blackbox_command, "results/blackbox", out_help)
+    add_seeds_flag(p, "optimizer and problem", SEEDS, QUICK_SEEDS)
     p.add_argument(
         "--untuned-seeds", type=positive_int, default=None,
         help="seeds on the untuned problems (default: as --seeds)",
     )  # fmt: skip
-    p.add_argument(
-        "--problems", nargs="+", default=None, choices=list(PROBLEMS), metavar="NAME",
-        help="problem names (default: all available; " + ", ".join(PROBLEMS) + ")",
-    )  # fmt: skip
-    p.add_argument(
-        "--optimizers", nargs="+", default=None, choices=list(OPTIMIZERS), metavar="NAME",
-        help="optimizer names (default: all installed; " + ", ".join(OPTIMIZERS) + ")",
-    )  # fmt: skip
+    add_names_flag(p, "--problems", PROBLEMS, "problem names", "all available")
+    add_names_flag(p, "--optimizers", OPTIMIZERS, "optimizer names", "all installed")
     p.add_argument(
         "--short-budget", type=non_negative_int, default=SHORT_BUDGET,
         help=f"budget of the short track (0: no short track; {QUICK_SHORT_BUDGET} with --quick)",
     )  # fmt: skip
-    p.add_argument("--jobs", type=positive_int, default=1, help="worker processes")
-    p.add_argument(
-        "--quick", action="store_true",
-        help=f"smoke run: {QUICK_SEEDS} seeds, budgets <= {QUICK_BUDGET_CAP}, four problems",
-    )  # fmt: skip
+    add_jobs_flag(p)
+    add_quick_flag(p, f"smoke run: {QUICK_SEEDS} seeds, budgets <= {QUICK_BUDGET_CAP}, four problems")
     p.add_argument("--readme", default=None, help="results/README.md whose black-box section to (re)write")
     again = p.add_mutually_exclusive_group()
     again.add_argument(
@@ -150,4 +138,3 @@ def add_command(sub: argparse._SubParsersAction) -> None:
         "versions of their packages, the problem and the seeds are unchanged (ours always run again); meta.json "
         "records what was reused",
     )  # fmt: skip
-    p.set_defaults(func=blackbox_command)

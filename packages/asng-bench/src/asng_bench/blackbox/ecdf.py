@@ -10,9 +10,9 @@ from typing import Any
 import numpy as np
 
 from ..report_io import pyplot, save_figure
+from .cells import optimizer_order, problem_order
 from .registry import ABLATIONS, MAIN, OURS, PROBLEMS
 from .summary import evals_or_none
-from .tables import optimizer_order, problem_order
 
 __all__ = ["ecdf_figure"]
 

@@ -29,8 +29,8 @@ from pathlib import Path
 from typing import Any
 
 from ..report_io import package_versions
+from .cells import optimizer_order
 from .registry import PROBLEMS, get_problem
-from .tables import optimizer_order
 from .traces import Trace, TraceKey
 
 __all__ = ["export_ioh", "IOH_DIR"]

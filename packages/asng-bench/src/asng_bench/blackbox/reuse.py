@@ -10,7 +10,7 @@ there, traces.csv.gz) instead of being run again when nothing that decides them 
 * DIR has a run for every (track, budget, seed) the new study asks for;
 * the peers' code: where DIR/meta.json records a fingerprint of it (:func:`peer_code_sha256`)
   and it differs, the runs are still taken, and the spot check that the runner makes for every
-  (peer, problem) (one run computed again and compared, :func:`.runner._spot_check`) decides:
+  (peer, problem) (one run computed again and compared, :func:`.reuse_peers.spot_check`) decides:
   a pair whose run is not reproduced is run again in full. (The wrappers change when the study
   gains a kind of variable -- the real-valued problems did -- without changing what they do on
   the problems that have none.) Studies before this option did not record a fingerprint; that is

@@ -29,6 +29,9 @@ __all__ = [
     "append",
     "arrays",
     "copy",
+    "real_rows",
+    "with_real_rows",
+    "real_bounds",
 ]
 
 
@@ -125,3 +128,47 @@ def copy(raw: Any) -> Any:
     if isinstance(raw, Mapping):
         return {k: copy(v) for k, v in raw.items()}
     return np.array(raw, copy=True)
+
+
+def real_rows(dist: Distribution, tree: Any) -> np.ndarray:
+    """The real-valued variables of raw samples ``tree`` (``(k, n_leaf)`` per leaf) side by side:
+    ``(k, n_real)`` floats, in :func:`leaves` order (``(k, 0)`` without real variables)."""
+    blocks = [np.asarray(x, dtype=float) for d, x in zip(leaves(dist), collect(dist, tree)) if is_real(d)]
+    if not blocks:
+        return np.zeros((0, 0))
+    return np.concatenate(blocks, axis=-1)
+
+
+def with_real_rows(dist: Distribution, tree: Any, rows: np.ndarray) -> Any:
+    """``tree`` (raw samples laid out like ``dist``) with its real-valued leaves replaced by the
+    columns of ``rows`` ``(k, n_real)`` (:func:`real_rows`' layout); other leaves are kept as they are."""
+    start = 0
+
+    def put(d: Distribution, x: Any) -> Any:
+        nonlocal start
+        if not is_real(d):
+            return x
+        n = cast(Gaussian, d).n_variables
+        start += n
+        return rows[:, start - n : start]
+
+    return _put_walk(dist, tree, put)
+
+
+def _put_walk(dist: Distribution, tree: Any, put: Any) -> Any:
+    if isinstance(dist, Product):
+        return {k: _put_walk(p, tree[k], put) for k, p in dist.parts.items()}
+    return put(dist, tree)
+
+
+def real_bounds(dist: Distribution) -> tuple[np.ndarray, ...]:
+    """``(low, high, sigma_min, sigma_max)``, each ``(n_real,)``: the real-valued variables' bounds
+    on the mean and on sigma as the projection (appendix D) holds them (infinite ones as
+    ``REAL_LIMIT``)."""
+    cols: list[list[np.ndarray]] = [[], [], [], []]
+    for d in leaves(dist):
+        if is_real(d):
+            g = cast(Gaussian, d)
+            for c, v in zip(cols, (g._low, g._high, g.sigma_min, g._smax)):
+                c.append(np.broadcast_to(np.asarray(v, dtype=float), (g.n_variables,)))
+    return tuple(np.concatenate(c) if c else np.zeros(0) for c in cols)

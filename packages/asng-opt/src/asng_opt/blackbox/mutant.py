@@ -15,26 +15,23 @@ from ..distribution import Distribution
 from ..gaussian import Gaussian
 from ..integer import Integer
 from ..product import Product
-from ._tree import append, leaves, n_variables, take_first
+from ._tree import append, is_real, leaves, take_first
 
-__all__ = ["mutate", "last_mutated"]
+__all__ = ["can_mutate", "mutate", "last_mutated"]
 
 
 def mutate(dist: Distribution, theta: Any, elite: Any, rng: np.random.Generator) -> Any:
     """A raw sample ``(1, ...)`` (or a dict of them) near ``elite``: each categorical variable takes
-    another category (uniform) and each integer moves by +-1 (inwards at a bound) with probability 1 / N' (N' discrete
-    variables; at least one changes when there are any); each real variable is the elite's plus
-    sigma N(0, 1), sigma the distribution's current one (``theta``). ``elite`` is a raw sample
-    ``(1, ...)`` of ``dist`` (integers as floats, as drawn); it is not modified."""
-    _, n_disc = n_variables(dist)
-    rate = 1.0 / max(n_disc, 1)
-    free = [
-        np.asarray(d.categories) > 1 if isinstance(d, Categorical) else np.ones(d.n_variables, bool)
-        for d in leaves(dist)
-        if isinstance(d, (Categorical, Integer))
-    ]
+    another category (uniform) and each integer moves by +-1 (inwards at a bound) with probability
+    1 / N' (N' the discrete variables that can change; at least one changes when there are any):
+    a categorical with one category or an integer with low == high never changes and is never the
+    one forced to; each real variable is the elite's plus sigma N(0, 1), sigma the distribution's
+    current one (``theta``). ``elite`` is a raw sample ``(1, ...)`` of ``dist`` (integers as
+    floats, as drawn); it is not modified."""
+    free = _changeable(dist)
+    rate = 1.0 / max(sum(int(f.sum()) for f in free), 1)
     masks = [(rng.random(f.size) < rate) & f for f in free]
-    if free and not any(m.any() for m in masks):  # at least one discrete variable changes
+    if any(f.any() for f in free) and not any(m.any() for m in masks):  # at least one discrete variable changes
         sizes = [int(f.sum()) for f in free]
         j = int(rng.integers(sum(sizes)))
         for f, m in zip(free, masks):
@@ -69,6 +66,27 @@ def mutate(dist: Distribution, theta: Any, elite: Any, rng: np.random.Generator)
     return walk(dist, theta, elite)
 
 
+def _changeable(dist: Distribution) -> list[np.ndarray]:
+    """Per categorical or integer leaf of ``dist`` (in :func:`._tree.leaves` order), a boolean
+    ``(n_variables,)``: which of its variables can take another value (more than one category;
+    low < high)."""
+    return [
+        np.asarray(d.categories) > 1 if isinstance(d, Categorical) else d.int_high > d.int_low
+        for d in leaves(dist)
+        if isinstance(d, (Categorical, Integer))
+    ]
+
+
+def can_mutate(dist: Distribution) -> bool:
+    """Whether :func:`mutate` can give another point than the elite: some real variable, or some
+    categorical or integer variable that can change (see :func:`_changeable`)."""
+    return any(is_real(d) for d in leaves(dist)) or any(f.any() for f in _changeable(dist))
+
+
 def last_mutated(dist: Distribution, theta: Any, elite: Any, raw: Any, rng: np.random.Generator) -> Any:
-    """The batch ``raw`` (k samples) with its last sample replaced by :func:`mutate` of ``elite``."""
+    """The batch ``raw`` (k samples) with its last sample replaced by :func:`mutate` of ``elite``;
+    ``raw`` itself (no mutant) where no variable of ``dist`` can change (:func:`can_mutate`: the
+    mutant would be the elite again)."""
+    if not can_mutate(dist):
+        return raw
     return append(take_first(raw, n_samples(raw) - 1), mutate(dist, theta, elite, rng))

@@ -17,11 +17,12 @@ from ..ranking import log_rank_weights, ranking_utility
 from ..space import Space
 from ..updates import asng_init
 from ._tree import append, arrays, clip_integers, copy, n_real, n_theta_cat, n_variables, take, take_first
+from .cma import FULL_FIELDS, FULL_MAX_DIM, check_full_fields, correlate, full_init, upgrade_state_dict
 from .defaults import default_lam, with_margin
 from .mutant import last_mutated
-from .update import BlackBoxState, blackbox_update
+from .update import BlackBoxState, blackbox_update, full_update
 
-__all__ = ["BlackBoxASNG", "UTILITIES", "MUTANT_STALL"]
+__all__ = ["BlackBoxASNG", "UTILITIES", "MUTANT_STALL", "COVARIANCES"]
 
 #: with ``mutant``, the updates without an improvement of the elite after which the mutant joins
 #: the batches (none while the distribution still finds better points by itself: measured, mutants
@@ -29,6 +30,8 @@ __all__ = ["BlackBoxASNG", "UTILITIES", "MUTANT_STALL"]
 MUTANT_STALL = 3
 #: the utilities BlackBoxASNG can use, by name
 UTILITIES = {"quantile": ranking_utility, "log": log_rank_weights}
+#: the real-valued variables' models: one covariance matrix (CMA-ES) or one variance per variable
+COVARIANCES = ("full", "diagonal")
 
 
 class BlackBoxASNG(ASNG):
@@ -53,10 +56,17 @@ class BlackBoxASNG(ASNG):
             Integer parts: ``"quantile"`` (the paper's +-1, :func:`~asng_opt.ranking.ranking_utility`)
             or ``"log"`` (:func:`~asng_opt.ranking.log_rank_weights`); defaults ``"quantile"`` and
             ``"log"``. (The other settings exist for the ablation study.)
+        covariance: the real-valued variables' model: ``"full"`` (CMA-ES, one covariance matrix
+            over all of them, :mod:`~asng_opt.blackbox.cma`) or ``"diagonal"`` (one variance each,
+            separable CMA, :func:`~asng_opt.blackbox.update.real_part_step`: the update before
+            0.4); default (None) ``"full"`` up to :data:`~asng_opt.blackbox.cma.FULL_MAX_DIM`
+            (100) real variables, ``"diagonal"`` beyond. Spaces without real variables behave
+            identically with either.
         seed, maximize, theta: see :class:`~asng_opt.optimizer.Optimizer`.
 
-    State: ASNG's (theta, s, gamma, Delta) plus the elite, the best raw sample told so far and its
-    value (``elite``, saved in ``state_dict()``).
+    State: ASNG's (theta, s, gamma, Delta), CSA's path p_sigma, with ``"full"`` the fields of
+    :class:`~asng_opt.blackbox.cma.FullState` (sigma, p_c, C and its eigen-basis), plus the elite,
+    the best raw sample told so far and its value (``elite``, saved in ``state_dict()``).
 
     Raises:
         ValueError: for arguments outside their ranges (and ASNG's checks).
@@ -73,6 +83,7 @@ class BlackBoxASNG(ASNG):
         mutant: bool = True,
         cat_utility: str = "quantile",
         real_utility: str = "log",
+        covariance: str | None = None,
         seed: Any = None,
         maximize: bool = False,
         theta: Any = None,
@@ -90,9 +101,17 @@ class BlackBoxASNG(ASNG):
             if u not in UTILITIES:
                 raise ValueError(f"BlackBoxASNG: {nm} must be one of {list(UTILITIES)}, got {u!r}")
         self.cat_utility, self.real_utility = cat_utility, real_utility
+        if covariance is None:
+            covariance = "full" if n_real(distribution) <= FULL_MAX_DIM else "diagonal"
+        if covariance not in COVARIANCES:
+            raise ValueError(f"BlackBoxASNG: covariance must be one of {list(COVARIANCES)}, got {covariance!r}")
+        self.covariance = covariance
+        self.state_fields = FULL_FIELDS if covariance == "full" else self.state_fields
         dist = with_margin(distribution) if self.margin else distribution
         lam = default_lam(distribution) if lam is None else lam
         super().__init__(dist, lam=lam, alpha=alpha, delta0=delta0, seed=seed, maximize=maximize, theta=theta)
+        if covariance == "full":  # C from the starting theta (a prior's, on a restart)
+            self.state = full_init(self.distribution, self.state.theta, tuple(self.state))
         self.space = space  # ask/tell speak the Space's dicts; the margin lives in self.distribution
         self._elite: tuple[Any, float] | None = None  # (raw sample (1, ...), loss)
         self._stall = 0  # tells since the elite's value last improved
@@ -112,7 +131,8 @@ class BlackBoxASNG(ASNG):
 
     def _init_state(self) -> NamedTuple:
         st = asng_init(self.distribution)
-        return BlackBoxState(st.theta, st.s, 0.0, 1.0, np.zeros(n_real(self.distribution)))
+        base = BlackBoxState(st.theta, st.s, 0.0, 1.0, np.zeros(n_real(self.distribution)))
+        return full_init(self.distribution, st.theta, base) if self.covariance == "full" else base
 
     def hyper(self) -> dict[str, Any]:
         return {
@@ -123,6 +143,7 @@ class BlackBoxASNG(ASNG):
             "mutant": self.mutant,
             "cat_utility": self.cat_utility,
             "real_utility": self.real_utility,
+            "covariance": self.covariance,
         }
 
     @property
@@ -132,16 +153,23 @@ class BlackBoxASNG(ASNG):
         return self._elite
 
     def ask(self, n: int | None = None) -> Any:
-        """As :meth:`Optimizer.ask`; with ``mutant`` and the elite not improved for
-        :data:`MUTANT_STALL` updates, the last sample is :func:`~.mutant.mutate` of the elite (the
-        update then uses it as any other told sample)."""
+        """As :meth:`Optimizer.ask`; with ``covariance="full"`` the real-valued variables are drawn
+        from N(m, sigma^2 C) (:func:`~.cma.correlate`); with ``mutant`` and the elite not improved
+        for :data:`MUTANT_STALL` updates, the last sample is :func:`~.mutant.mutate` of the elite
+        (the update then uses it as any other told sample)."""
         out = super().ask(n)
+        if self.covariance == "full" and self._pending is not None and n_real(self.distribution):
+            out = self._publish(correlate(self.distribution, self.theta, self.state, self._pending[1]))
         if not (self.mutant and self._has_discrete) or self._stall < MUTANT_STALL or self._elite is None:
             return out
         if self._pending is None:
             return out
         raw = last_mutated(self.distribution, self.theta, self._elite[0], self._pending[1], self._rng)
         self._mutant = take(raw, n_samples(raw) - 1)
+        return self._publish(raw)
+
+    def _publish(self, raw: Any) -> Any:
+        """Make ``raw`` the pending ask and return its samples (configurations, with a Space)."""
         user = self.distribution.decode(raw)
         self._pending = (copy_samples(user), raw)  # as asng_opt._pending.ask keeps an ask
         if self.space is None:
@@ -183,7 +211,14 @@ class BlackBoxASNG(ASNG):
 
     def _update(self, state: Any, raw: Any, weights: Any) -> Any:
         w_cat, w_real = weights
+        if self.covariance == "full":
+            return full_update(self.distribution, state, raw, w_cat, w_real, self.t, self.delta0, self.alpha)
         return blackbox_update(self.distribution, state, raw, w_cat, w_real, self.delta0, self.alpha)
+
+    def _check_state(self, values: Mapping[str, Any], where: str) -> None:
+        super()._check_state(values, where)
+        if self.covariance == "full":
+            check_full_fields(values, where)
 
     def tell(self, samples: Any, losses: Any) -> None:
         self._candidate = None
@@ -200,7 +235,16 @@ class BlackBoxASNG(ASNG):
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
         """As :meth:`Optimizer.load_state_dict`, with the ``elite`` checked first (the mutant's count of
-        updates without improvement starts again at 0)."""
+        updates without improvement starts again at 0). A dict of asng-opt < 0.4 (diagonal update,
+        no ``covariance``) loads (:func:`~.cma.upgrade_state_dict`: with ``"full"``, C = the
+        diagonal of its variances); one of the other ``covariance`` is refused (ValueError)."""
+        state = upgrade_state_dict(self.distribution, state, self.covariance)
+        hyper = state.get("hyper") if isinstance(state, Mapping) else None
+        if isinstance(hyper, Mapping) and hyper.get("covariance", self.covariance) != self.covariance:
+            raise ValueError(
+                f"BlackBoxASNG.load_state_dict: the state is from covariance={hyper['covariance']!r}, this "
+                f"optimizer has covariance={self.covariance!r}; construct it with the state's"
+            )
         elite = state.get("elite") if isinstance(state, Mapping) else None
         if elite is not None:
             _check_elite(self.distribution, elite)

@@ -13,8 +13,9 @@ from ..categorical import Categorical
 from ..distribution import Distribution
 from ..gaussian import Gaussian
 from ._tree import collect, is_real, leaves, map_leaves, n_real, n_theta_cat
+from .cma import FullState, full_real_step
 
-__all__ = ["BlackBoxState", "blackbox_update", "asng_part_step", "real_part_step"]
+__all__ = ["BlackBoxState", "blackbox_update", "full_update", "asng_part_step", "real_part_step"]
 
 
 class BlackBoxState(NamedTuple):
@@ -88,7 +89,7 @@ def real_part_step(
     dist: Distribution, theta: Any, p_sigma: np.ndarray, raw: Any, w_real: np.ndarray
 ) -> tuple[Any, Any]:
     """The real-valued (Gaussian, non-Integer) parts' step with the weights ``w_real`` ``(k,)``
-    (used normalised); other parts are left as they are. Returns ``(theta, p_sigma)``, or
+    (their positive parts, used normalised); other parts are left as they are. Returns ``(theta, p_sigma)``, or
     ``(None, None)`` when there is nothing to move (no real variable, or all weights 0).
 
     The natural-gradient step of a Gaussian split into a learning rate 1 for the mean (weighted
@@ -101,7 +102,9 @@ def real_part_step(
     & Hansen 2008). Sigma stays within [sigma_min, sigma_max] by the projection (appendix D).
     """
     n = n_real(dist)
-    w = np.asarray(w_real, dtype=float)
+    # recombination takes the positive weights only (CMA-ES's mean update does too): with signed
+    # utilities (the ``"quantile"`` ablation) mu_eff < 1 and the sum could be 0
+    w = np.maximum(np.asarray(w_real, dtype=float), 0.0)
     if not (n and np.any(w != 0)):
         return None, None
     mu_eff = float(w.sum() ** 2 / np.dot(w, w))
@@ -158,3 +161,26 @@ def blackbox_update(
             return state
         theta, p_sigma = mid.theta, state.p_sigma
     return BlackBoxState(theta, mid.s, float(mid.gamma), float(mid.Delta), p_sigma)
+
+
+def full_update(
+    dist: Distribution,
+    state: FullState,
+    raw: Any,
+    w_cat: np.ndarray,
+    w_real: np.ndarray,
+    t: int,
+    delta0: float = 1.0,
+    alpha: float = 1.5,
+) -> FullState:
+    """:func:`blackbox_update` with ``covariance="full"``: :func:`asng_part_step` on the Categorical
+    and Integer parts, then :func:`~.cma.full_real_step` (CMA-ES with a full covariance matrix,
+    generation ``t``) on the real-valued parts. Returns the new state (``state`` itself when
+    nothing can move)."""
+    mid, moved = asng_part_step(dist, BlackBoxState(*state[:5]), raw, w_cat, w_real, delta0, alpha)
+    new = full_real_step(dist, mid.theta, state, raw, w_real, t)
+    if new is None:
+        if not moved:
+            return state
+        new = state._replace(theta=mid.theta)
+    return new._replace(s=mid.s, gamma=float(mid.gamma), Delta=float(mid.Delta))

@@ -1,0 +1,66 @@
+"""The opening lines of blackbox.md, from meta.json: command, wall time, seeds, versions, machine,
+load, reruns merged in and the peers' runs reused from earlier studies."""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["preamble"]
+
+
+def _reuse_lines(meta: dict[str, Any]) -> list[str]:
+    rec = meta.get("reused")
+    if not rec:
+        return []
+    out = []
+    for src in rec["sources"]:
+        if not src["runs"]:
+            continue
+        out.append(
+            f"Reused peers' runs: {src['runs']} runs taken from `{src['source']}` (written by `{src['command']}`; "
+            f"versions and problems compared, peers' code fingerprint {src['code_fingerprint']}; "
+            f"{src['runs_without_trace']} of them without an improvement trace, the spot-checked ones have one): "
+            + "; ".join(f"{o} on {', '.join(ps)}" for o, ps in src["reused"].items())
+            + "."
+        )
+    checks = rec.get("spot_checks") or {}
+    if checks:
+        same = sum(v == "identical" for v in checks.values())
+        out.append(
+            f"Spot checks (one reused run per optimizer and problem run again and compared): {same} of {len(checks)} "
+            "identical" + ("; the others' runs were all run again (below)." if same < len(checks) else ".")
+        )
+    if rec.get("rerun"):
+        out.append("Peers' runs made here: " + "; ".join(f"{k} ({v})" for k, v in rec["rerun"].items()) + ".")
+    return out
+
+
+def preamble(meta: dict[str, Any]) -> list[str]:
+    """The lines before the tables (``meta``: the study's meta.json)."""
+    machine = ("cpu", "cores", "memory_gib", "python")
+    out = [
+        f"Command: `{meta['command']}` — wall time {meta['wall_s']:.0f} s with {meta['jobs']} worker process(es), "
+        f"{meta['seeds']} seeds (0–{meta['seeds'] - 1}) per optimizer and problem"
+        + "".join(
+            f"; {n} (0–{n - 1}) on {', '.join(p for p, m in (meta.get('seeds_by_problem') or {}).items() if m == n)}"
+            for n in sorted(set((meta.get("seeds_by_problem") or {}).values()))
+        )
+        + ".",
+        "",
+        "Versions: " + ", ".join(f"{k} {v}" for k, v in meta["versions"].items() if v) + ".",
+        "Machine: " + ", ".join(f"{k} {v}" for k, v in meta["machine"].items() if k in machine) + ".",
+    ]
+    load = meta.get("load_average")
+    if load and load.get("start"):
+        out.append(
+            f"Load average (1, 5, 15 min) at the start {load['start']}, at the end {load.get('end')}: the overhead "
+            "columns are wall-clock times, comparable only between runs made under the same load."
+        )
+    for prob, info in (meta.get("rerun") or {}).items():
+        out.append(
+            f"Rerun of {prob}: `{info['command']}` ({info['wall_s']:.0f} s), merged into the CSVs: {info['why']}."
+        )
+    out += _reuse_lines(meta)
+    if meta.get("skipped_not_installed"):
+        out.append(f"Not installed, skipped: {', '.join(meta['skipped_not_installed'])}.")
+    return out
