@@ -37,14 +37,14 @@ def main(argv=None):
     p.add_argument("--epochs", type=int, default=10)
     p.add_argument("--retrain-epochs", type=int, default=5)
     p.add_argument("--limit", type=int, help="use the first N training images (N // 5 test images)")
-    p.add_argument("--out", default="runs/fashion-mnist-nn")
+    p.add_argument("--out", default="runs/fashion-mnist-nn"), p.add_argument("--overwrite", action="store_true")
     args = p.parse_args(argv)
     d, n = load_fashion_mnist(args.data_dir), args.limit
     train, test = (TensorDataset((x[:k].float() / 255 - 0.286) / 0.353, y[:k]) for x, y, k in
                    [(d.x_train, d.y_train, n), (d.x_test, d.y_test, n and n // 5)])  # fmt: skip
     torch.manual_seed(0)
     found = ann.search(Net(), train, test_data=test, config=SearchConfig(epochs=args.epochs, progress=False),
-                       batch_size=32, out_dir=args.out, device="cpu")  # fmt: skip
+                       batch_size=32, out_dir=args.out, overwrite=args.overwrite, device="cpu")  # fmt: skip
     model = found.export(init="fresh").module  # an ordinary nn.Module, retrained from scratch
     opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
     for _ in range(args.retrain_epochs):

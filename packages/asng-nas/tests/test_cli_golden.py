@@ -2,7 +2,9 @@
 configs built from them equal a snapshot (``data/cli_golden.json``). The parsed flags and configs
 were taken from the CLI as it was before its flags and configs were generated from the config
 dataclasses (when the configs were still filled field by field); the help texts were taken
-again when they gained their defaults and the paper-scale note (issue 13).
+again when they gained their defaults and the paper-scale note (issue 13). Intended changes since:
+``--channels`` / ``--channel-range`` parse to lists of ints (were the raw text), and ``--limit``
+needs ``--data-dir`` (the embedded faces are used whole).
 
 After an intended change of the help texts, regenerate them (on the Python of ``help_python``)::
 
@@ -32,7 +34,7 @@ ARGV = [
     ["inpaint-search"],
     ["inpaint-search", "--encoding", "int", "--lam-theta", "5", "--iterations", "0", "--mask", "pixel"],
     ["inpaint-retrain", "--arch", "a.json"],
-    ["inpaint-retrain", "--arch", "a.json", "--iterations", "9", "--lr", "0.5", "--limit", "4"],
+    ["inpaint-retrain", "--arch", "a.json", "--iterations", "9", "--lr", "0.5", "--limit", "4", "--data-dir", "celeba"],
 ]
 
 

@@ -104,7 +104,7 @@ def test_config_file_values_are_checked_too(tmp_path, capsys):
     cfg.write_text("{not json")
     with pytest.raises(SystemExit) as e:
         parse_args(["search", "--config", str(cfg)])
-    assert str(cfg) in str(e.value.code)
+    assert e.value.code == 2 and str(cfg) in _one_error_line(capsys)
 
 
 def test_help_shows_the_defaults_and_says_they_are_paper_scale(capsys, monkeypatch):
@@ -353,9 +353,10 @@ def test_a_search_writes_shareable_files(search_dir):
 
 
 def test_summary_says_what_the_numbers_mean(search_dir, tmp_path, capsys):
-    assert main(["summary", str(search_dir), str(tmp_path / "nowhere")]) == 0
-    text = capsys.readouterr().out
+    assert main(["summary", str(search_dir), str(tmp_path / "nowhere")]) == 2  # a missing folder is an error
+    captured = capsys.readouterr()
+    text = captured.out
     assert "test accuracy" in text and "not a retrained network" in text and "mean max theta" in text
     for name in ("cells.png", "checkpoint.pt", "log.csv", "architecture.json"):
         assert name in text
-    assert "no such folder" in text
+    assert "no such folder" in captured.err and "nowhere" not in text

@@ -158,5 +158,7 @@ def test_under_torch_distributed_the_search_is_a_distributed_one(tmp_path, monke
     with distributed_session("gloo", rank=0, world_size=1):
         torch.manual_seed(0)
         res = ann.search(Tiny(), _data(), config=_cfg(2), batch_size=8, device="cpu", out_dir=tmp_path)
-    assert type(res.searcher).__name__ == "DistributedSearcher"
+    from asng_nas.search.distributed import DistributedSearcher
+
+    assert isinstance(res.searcher, DistributedSearcher)
     assert np.array_equal(_state(res.searcher)[0], _state(single.searcher)[0])

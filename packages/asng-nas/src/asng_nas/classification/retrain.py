@@ -32,7 +32,7 @@ from ..search.distributed import (
     all_reduce_sum,
     broadcast_buffers,
 )
-from ..search.loop import cosine_lr, epoch_line, write_logs
+from ..search.loop import cosine_lr, epoch_line, show_bar, write_logs
 from ..search.training import (
     Callback,
     CheckpointCallback,
@@ -188,7 +188,7 @@ def _retrain(
         bar = tqdm(
             total=n_iter,
             desc=f"retrain {epoch + 1}/{cfg.epochs}",
-            disable=not (cfg.progress and lead),
+            disable=not (show_bar(cfg.progress) and lead),
             leave=False,
             dynamic_ncols=True,
         )

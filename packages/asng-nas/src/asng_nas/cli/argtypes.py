@@ -1,5 +1,6 @@
 """The argparse types of the ``asng-nas`` flags: :class:`Number` (a finite number in a range),
-:func:`device_flag`, and :data:`CHECKS`, the range of every numeric flag by ``dest``."""
+:class:`IntList` (a comma list of positive integers), :func:`device_flag`, and :data:`CHECKS`,
+the range of every numeric flag by ``dest``."""
 
 from __future__ import annotations
 
@@ -7,7 +8,18 @@ import argparse
 import math
 from typing import Any
 
-__all__ = ["CHECKS", "NONNEG", "NONNEG_INT", "Number", "POS", "POS_INT", "device_flag", "range_check"]
+__all__ = [
+    "CHECKS",
+    "MIN_IMAGE_SIZE",
+    "NONNEG",
+    "NONNEG_INT",
+    "IntList",
+    "Number",
+    "POS",
+    "POS_INT",
+    "device_flag",
+    "range_check",
+]
 
 
 class Number:
@@ -65,6 +77,36 @@ class Number:
         return v
 
 
+class IntList:
+    """An argparse ``type`` for a comma list of positive integers, e.g. ``64,128,256``.
+
+    ``distinct``: the values must differ (the options of a choice); ``pair``: exactly two values
+    ``low,high`` with ``low <= high`` (a range). Also takes a list of ints (from a config file).
+    Returns a tuple of ints or raises ``argparse.ArgumentTypeError`` (one line naming the value)."""
+
+    def __init__(self, *, distinct: bool = False, pair: bool = False):
+        self.distinct, self.pair = distinct, pair
+        self.__name__ = "comma list"
+
+    def describe(self) -> str:
+        if self.pair:
+            return "two positive integers LOW,HIGH with LOW <= HIGH"
+        return "a comma list of " + ("distinct " if self.distinct else "") + "positive integers"
+
+    def __call__(self, value: Any) -> tuple[int, ...]:
+        bad = f"must be {self.describe()}, got {value!r}"
+        parts = list(value) if isinstance(value, (list, tuple)) else str(value).split(",")
+        try:
+            ints = tuple(POS_INT(v) for v in parts)
+        except argparse.ArgumentTypeError:
+            raise argparse.ArgumentTypeError(bad) from None
+        if not ints or (self.pair and (len(ints) != 2 or ints[0] > ints[1])):
+            raise argparse.ArgumentTypeError(bad)
+        if self.distinct and len(set(ints)) != len(ints):
+            raise argparse.ArgumentTypeError(f"{bad} (a value is repeated)")
+        return ints
+
+
 def device_flag(text: str) -> str:
     """``--device``: ``auto``, ``cpu``, ``cuda`` or ``cuda:K``; CUDA ones only where torch sees
     that GPU (``argparse.ArgumentTypeError`` otherwise)."""
@@ -90,6 +132,8 @@ def device_flag(text: str) -> str:
 POS_INT = Number(int, ge=1)
 NONNEG_INT = Number(int, ge=0)
 POS = Number(float, gt=0)
+#: the smallest image side of the inpainting commands: SSIM's 11 x 11 window (inpainting.metrics)
+MIN_IMAGE_SIZE = 11
 NONNEG = Number(float, ge=0)
 #: the range of every numeric flag (by dest); a flag not named here is refused at build time
 CHECKS: dict[str, Number] = {
@@ -116,7 +160,7 @@ CHECKS: dict[str, Number] = {
     "drop_path": Number(float, ge=0, lt=1),
     "aux_weight": NONNEG,
     "threads": POS_INT,
-    "image_size": Number(int, ge=8),
+    "image_size": Number(int, ge=MIN_IMAGE_SIZE),
     "limit": POS_INT,
     "iterations": NONNEG_INT,
     "level_back": POS_INT,

@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import Any
 
+from .files import arch_file, naming_file
 from .launch import configs, launch, lead_print, prepare_out, resume_and_run, resuming, say_on_lead
 
 __all__ = ["evaluate_command", "retrain_command", "search_command"]
@@ -60,7 +62,8 @@ def retrain_command(args: argparse.Namespace) -> int:
 
     data = load_dataset(args.dataset, args.data_dir)
     cfg = configs(args)["retrain_config"]
-    genotype = load_genotype(args.arch)
+    with naming_file(arch_file(args.arch), "the architecture.json written by asng-nas search"):
+        genotype = load_genotype(arch_file(args.arch))
     prepare_out(args)
     with resuming(args):
         summary = retrain(genotype, data, args.out, cfg, args.device, args.resume)
@@ -72,14 +75,48 @@ def retrain_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def _is_inpainting_model(path: str) -> bool:
+    """Whether ``path`` holds the model of ``asng-nas inpaint-retrain`` (a dict with an ``architecture``)."""
+    import torch
+
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception:  # noqa: BLE001 - any unreadable file: not one, and read_checkpoint said why
+        return False
+    return isinstance(state, dict) and isinstance(state.get("architecture"), dict)
+
+
+def _read_model(path: str) -> dict[str, Any]:
+    """The dict in the ``model.pt`` of ``asng-nas retrain``, read safely (weights_only); one line
+    naming the file for a damaged or foreign one, and for the model of ``inpaint-retrain``."""
+    from ..search.checkpoint import CheckpointError, read_checkpoint
+
+    fix = "give the model.pt written by asng-nas retrain"
+    try:
+        return read_checkpoint(path, "asng-nas-model-v1", fix)
+    except CheckpointError:
+        if _is_inpainting_model(path):
+            raise CheckpointError(
+                f"{path} is an inpainting model (asng-nas inpaint-retrain); asng-nas evaluate scores the "
+                f"classification models of asng-nas retrain (inpaint-retrain reports its test PSNR / SSIM in "
+                f"{Path(path).parent / 'metrics.json'})"
+            ) from None
+        raise
+
+
 def evaluate_command(args: argparse.Namespace) -> int:
     from ..classification.data import load_dataset
     from ..classification.retrain import evaluate_model
-    from ..search.checkpoint import read_checkpoint
 
+    with naming_file(args.model, "the model.pt written by asng-nas retrain"):
+        state = _read_model(args.model)
+    trained_on = (state.get("info") or {}).get("dataset")
+    if trained_on is not None and trained_on != args.dataset:
+        raise ValueError(
+            f"{args.model} was trained on {trained_on}, not on --dataset {args.dataset}: "
+            f"evaluate it with --dataset {trained_on}"
+        )
     data = load_dataset(args.dataset, args.data_dir)
-    # read safely first (weights_only): a damaged or foreign file is one line naming it
-    read_checkpoint(args.model, "asng-nas-model-v1", "give the model.pt written by asng-nas retrain")
     res = evaluate_model(args.model, data, args.device, args.batch_size)
     print(json.dumps(res))
     return 0

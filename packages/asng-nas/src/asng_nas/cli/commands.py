@@ -20,6 +20,7 @@ from typing import Any
 
 from .cell_commands import evaluate_command, retrain_command, search_command
 from .inpaint_commands import inpaint_retrain_command, inpaint_search_command
+from .launch import new_folders, remove_if_empty
 from .outdir import OUTPUTS, checkpoint_name
 from .parser import parse_args
 
@@ -37,10 +38,15 @@ def _end_distributed(completed: bool) -> None:
 
 
 def _summary(args: argparse.Namespace) -> int:
-    from .summary import summarize
+    """Print the summary of the folders; a path that is no folder is a one-line error (status 2)."""
+    from .summary import not_folders, summarize
 
-    print(summarize(args.folders))
-    return 0
+    text = summarize(args.folders)
+    if text:
+        print(text)
+    for line in not_folders(args.folders):
+        print(f"asng-nas: error: {line}", file=sys.stderr)
+    return 2 if not_folders(args.folders) else 0
 
 
 class _Interrupted:
@@ -69,6 +75,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         torch.set_num_threads(args.threads)
     completed = False
+    created = new_folders(args.out) if args.command in OUTPUTS else []
     with warnings.catch_warnings():
         warnings.showwarning = _show_warning
         try:
@@ -76,6 +83,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             completed = return_code == 0
             return return_code
         finally:
+            if not completed and int(os.environ.get("RANK", "0")) == 0:
+                remove_if_empty(created)  # a refused or failed run leaves no empty --out behind
             _end_distributed(completed)
 
 
@@ -107,7 +116,7 @@ def _dispatch(args: argparse.Namespace, argv: Sequence[str]) -> int:
     except BrokenPipeError:  # e.g. `asng-nas summary runs/x | head`: stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
-    except (FileNotFoundError, ValueError, ImportError) as e:
+    except (OSError, ValueError, ImportError) as e:
         print(f"asng-nas: error: {_one_line(e)}", file=sys.stderr)
         return 2
 

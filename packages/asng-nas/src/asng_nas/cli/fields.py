@@ -91,7 +91,8 @@ FLAG_HELP = {
     "eval_every": "evaluate every k epochs (0: only at the end)",
     "amp": "no bf16 autocast on CUDA",
     "channels_last": "no channels-last memory format on CUDA",
-    "progress": "no progress bar and no per-epoch lines",
+    "progress": "quiet: no per-epoch lines on stdout and no progress bar (the bar is drawn on stderr only "
+    "when stderr is a terminal; the per-epoch lines are printed either way unless this flag is given)",
     "lam_x": "architectures per weight step (default: the world size, at least 2)",
     "lam_theta": "architectures per theta step (default: the world size, at least 2)",
     "alpha": "ASNG's alpha (trust-region update factor)",

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from .files import arch_file, naming_file
 from .launch import configs, launch, lead_print, prepare_out, resume_and_run, resuming, say_on_lead
 
 __all__ = ["inpaint_retrain_command", "inpaint_search_command"]
@@ -21,17 +22,13 @@ def _faces(args: argparse.Namespace) -> tuple[Any, Any, str]:
     return x[:90], x[90:], "the 100 embedded LFW faces (90 train / 10 test)"
 
 
-def _ints(text: str) -> tuple[int, ...]:
-    return tuple(int(v) for v in str(text).split(","))
-
-
 def inpaint_search_command(args: argparse.Namespace) -> int:
     from ..inpainting.task import build_inpainting_search
 
     device, searcher_cls, rank, world = launch(args)
     say = say_on_lead(rank)
     train, test, name = _faces(args)
-    lo, hi = _ints(args.channel_range)
+    lo, hi = args.channel_range  # checked by the parser (IntList)
     prepare_out(args)
     searcher = build_inpainting_search(
         train,
@@ -42,7 +39,7 @@ def inpaint_search_command(args: argparse.Namespace) -> int:
         mask=args.mask,
         n_nodes=args.nodes,
         level_back=args.level_back,
-        channels=_ints(args.channels),
+        channels=tuple(args.channels),
         channel_range=(lo, hi),
         batch_size=args.batch_size,
         iterations=args.iterations or None,
@@ -78,7 +75,8 @@ def inpaint_retrain_command(args: argparse.Namespace) -> int:
 
     train, test, name = _faces(args)
     cfg = configs(args)["retrain_config"]
-    arch = load_cae_arch(args.arch)
+    with naming_file(arch_file(args.arch), "the architecture.json written by asng-nas inpaint-search"):
+        arch = load_cae_arch(arch_file(args.arch))
     prepare_out(args)
     with resuming(args):
         res = retrain_inpainting(arch, train, test, args.out, cfg, args.device, args.resume)

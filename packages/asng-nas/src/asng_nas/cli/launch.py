@@ -14,7 +14,17 @@ from typing import Any
 from .outdir import prepare_out_dir
 from .parser import config_from_args
 
-__all__ = ["configs", "launch", "lead_print", "prepare_out", "resume_and_run", "resuming", "say_on_lead"]
+__all__ = [
+    "configs",
+    "launch",
+    "lead_print",
+    "new_folders",
+    "prepare_out",
+    "remove_if_empty",
+    "resume_and_run",
+    "resuming",
+    "say_on_lead",
+]
 
 
 def launch(args: argparse.Namespace) -> tuple[Any, Any, int, int]:
@@ -49,10 +59,41 @@ def configs(args: argparse.Namespace, world_size: int = 1) -> dict[str, Any]:
 
 
 def prepare_out(args: argparse.Namespace) -> None:
-    """Refuse an ``--out`` folder holding a previous run (see :mod:`.outdir`); called by each
-    command once its inputs are read (so a wrong data folder is reported first) and before it
-    writes anything."""
+    """Refuse an ``--out`` folder holding a previous run (see :mod:`.outdir`), then create it;
+    called by each command once its inputs are read (so a wrong data folder is reported first)
+    and before it prints or writes anything.
+
+    Raises ``OSError`` with one line naming the folder when it cannot be created or written
+    (e.g. ``--out /proc/x``); :func:`.commands.main` removes it again if the command fails
+    before writing into it."""
     prepare_out_dir(args.command, args.out, resume=args.resume, overwrite=args.overwrite)
+    out = Path(args.out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / f".asng-write-test-{os.getpid()}"
+        probe.touch()
+        probe.unlink()
+    except OSError as e:
+        raise OSError(f"--out {out}: cannot write there ({e.strerror or type(e).__name__})") from None
+
+
+def new_folders(folder: str | Path) -> list[Path]:
+    """``folder`` and those of its parents that do not exist yet, deepest first (what creating
+    ``folder`` adds, and what :func:`remove_if_empty` takes away)."""
+    missing, p = [], Path(folder)
+    while not p.exists() and p != p.parent:
+        missing.append(p)
+        p = p.parent
+    return missing
+
+
+def remove_if_empty(folders: list[Path]) -> None:
+    """Remove the folders (deepest first) a failed command created but left empty."""
+    for p in folders:
+        try:
+            p.rmdir()  # only an empty folder goes
+        except OSError:
+            return
 
 
 def say_on_lead(rank: int) -> Any:

@@ -1,74 +1,11 @@
 """The ``--out`` folder of a command: refuse to write over a previous run unless asked to.
 
-Each command that writes into ``--out`` names the files it writes (:data:`OUTPUTS`). If the
-folder already holds one of them, the command stops before any work with one line naming the
-folder, the files and the flags that let it go on: ``--resume`` (continue that run) or
-``--overwrite`` (replace it: the previous run's files are deleted first, so nothing of it is
-left mixed with the new one).
+The check lives in :mod:`asng_nas.search.outdir` (the Python API uses it too); this module keeps
+its names for the commands.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from pathlib import Path
+from ..search.outdir import OUTPUTS, OutDirError, checkpoint_name, prepare_out_dir, previous_outputs
 
 __all__ = ["OUTPUTS", "OutDirError", "previous_outputs", "prepare_out_dir", "checkpoint_name"]
-
-#: the files each command writes into ``--out``
-OUTPUTS: dict[str, tuple[str, ...]] = {
-    "search": ("checkpoint.pt", "log.csv", "log.jsonl", "architecture.json", "cells.png"),
-    "inpaint-search": (
-        "checkpoint.pt",
-        "log.csv",
-        "log.jsonl",
-        "architecture.json",
-        "architecture.png",
-        "inpainting.png",
-    ),
-    "retrain": ("retrain_checkpoint.pt", "retrain_log.csv", "retrain_log.jsonl", "model.pt", "retrain_summary.json"),
-    "inpaint-retrain": ("retrain_checkpoint.pt", "log.jsonl", "model.pt", "metrics.json", "inpainting.png"),
-}
-
-
-class OutDirError(ValueError):
-    """``--out`` holds a previous run (or is a file); the message is one line saying what to do."""
-
-
-def checkpoint_name(command: str) -> str:
-    """The checkpoint file a command writes into ``--out`` (and ``--resume`` reads)."""
-    return "checkpoint.pt" if command in ("search", "inpaint-search") else "retrain_checkpoint.pt"
-
-
-def previous_outputs(folder: str | Path, names: Iterable[str]) -> list[Path]:
-    """The files among ``names`` that ``folder`` holds (none when it does not exist).
-
-    Raises :class:`OutDirError` when ``folder`` exists and is not a folder."""
-    d = Path(folder)
-    if not d.exists():
-        return []
-    if not d.is_dir():
-        raise OutDirError(f"--out {d} is a file, not a folder")
-    return [d / n for n in names if (d / n).is_file()]
-
-
-def prepare_out_dir(command: str, folder: str | Path, *, resume: bool = False, overwrite: bool = False) -> None:
-    """Check (and with ``overwrite``, clear) ``folder`` for ``command`` before it runs.
-
-    A folder without any of the command's outputs is fine. With outputs of a previous run:
-    ``resume`` goes on (the command continues from its checkpoint), ``overwrite`` deletes those
-    files (only those), otherwise :class:`OutDirError`.
-    """
-    found = previous_outputs(folder, OUTPUTS[command])
-    if not found or resume:
-        return
-    if overwrite:
-        for p in found:
-            p.unlink()
-        return
-    names = ", ".join(p.name for p in found)
-    can_resume = any(p.name == checkpoint_name(command) for p in found)
-    fix = "pass --resume to continue it, " if can_resume else ""
-    raise OutDirError(
-        f"--out {folder} already holds a previous run ({names}); {fix}pass --overwrite to replace it, "
-        "or choose another --out"
-    )

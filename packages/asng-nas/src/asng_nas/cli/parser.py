@@ -14,8 +14,8 @@ import argparse
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
-from .argtypes import CHECKS, POS_INT, Number, device_flag
-from .config_file import check_values, load_config
+from .argtypes import CHECKS, MIN_IMAGE_SIZE, POS_INT, IntList, Number, device_flag
+from .config_file import ConfigError, check_values, load_config
 from .fields import config_from_args, field_flags
 from .helptext import DESCRIPTIONS, ROOT_DESCRIPTION, HelpFormatter
 
@@ -126,8 +126,15 @@ def _inpaint_data_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--data-dir", default=None, help="CelebA folder (img_align_celeba/ ...); default: the 100 embedded LFW faces"
     )
-    p.add_argument("--image-size", type=CHECKS["image_size"], default=64, help="side of the square images")
-    p.add_argument("--limit", type=CHECKS["limit"], default=None, help="use the first N CelebA images only")
+    p.add_argument(
+        "--image-size",
+        type=CHECKS["image_size"],
+        default=64,
+        help=f"side of the square images (>= {MIN_IMAGE_SIZE}: SSIM's {MIN_IMAGE_SIZE}x{MIN_IMAGE_SIZE} window)",
+    )
+    p.add_argument(
+        "--limit", type=CHECKS["limit"], default=None, help="use the first N CelebA images only (needs --data-dir)"
+    )
     p.add_argument("--mask", default="center", choices=["center", "pixel", "half"], help="the corruption")
     _run_flags(p)
 
@@ -187,8 +194,18 @@ def build_parser() -> _Parser:
     i.add_argument("--encoding", default="cat", choices=["cat", "int"], help="categorical or integer widths")
     i.add_argument("--nodes", type=CHECKS["nodes"], default=20, help="candidate nodes")
     i.add_argument("--level-back", type=CHECKS["level_back"], default=5, help="how far back a node may read")
-    i.add_argument("--channels", default="64,128,256", help="width choices of the cat encoding")
-    i.add_argument("--channel-range", default="64,256", help="width range of the int encoding")
+    i.add_argument(
+        "--channels",
+        type=IntList(distinct=True),
+        default="64,128,256",  # a string: argparse converts it with the type
+        help="width choices of the cat encoding: distinct positive integers, e.g. 64,128,256",
+    )
+    i.add_argument(
+        "--channel-range",
+        type=IntList(pair=True),
+        default="64,256",
+        help="width range of the int encoding: LOW,HIGH, positive, LOW <= HIGH",
+    )
     _out_flags(i, "runs/inpaint-search", resume=True)
 
     ir = command("inpaint-retrain", help="retrain an exported inpainting architecture (Adam)")
@@ -224,10 +241,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     args = ap.parse_args(argv)
     sub = ap.commands[args.command]
     if getattr(args, "config", None):
-        cfg = load_config(args.config)
+        try:
+            cfg = load_config(args.config)
+        except ConfigError as e:
+            sub.error(f"argument --config: {e}")
         bad = sorted(set(cfg) - sub.dests)
         if bad:
-            raise SystemExit(f"{args.config}: unknown keys {bad}")
+            sub.error(f"argument --config: {args.config}: unknown keys {bad} (not flags of {sub.prog})")
         sub.set_defaults(**cfg)
         args = ap.parse_args(argv)
         check_values(sub, args)
@@ -235,6 +255,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         sub.error(
             f"argument --data-dir: the digits data set is embedded and reads no folder ({args.data_dir}); "
             "drop --data-dir, or choose --dataset cifar10 / fashion-mnist"
+        )
+    if args.command.startswith("inpaint-") and args.limit is not None and not args.data_dir:
+        sub.error(
+            f"argument --limit: the 100 embedded faces are always used whole ({args.limit}); "
+            "--limit applies to a CelebA --data-dir only"
         )
     if getattr(args, "overwrite", False) and getattr(args, "resume", False):
         sub.error("argument --overwrite: not allowed with --resume (one continues the run in --out, one replaces it)")

@@ -3,8 +3,10 @@ mean, in a few lines per folder (the demo ends with it).
 
 A folder is recognised by its files: a cell search (``architecture.json`` with a genotype), an
 inpainting search (``architecture.json`` of a ``CAESpace``), a cell retraining
-(``retrain_summary.json``) or an inpainting retraining (``metrics.json``); any other folder is
-listed file by file.
+(``retrain_summary.json``), an inpainting retraining (``metrics.json``), and the folders of the
+Python API (``asng_nas.nn.search``: ``architecture.json`` with an ``nn`` entry and ``export/``;
+``Exported.save``: the ``asng-nas-nn-architecture-v1`` spec), which are not CLI run folders; any
+other folder is listed file by file. Only files that exist are described.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-__all__ = ["summarize", "FILE_MEANINGS"]
+__all__ = ["FILE_MEANINGS", "not_folders", "summarize"]
 
 #: one line on each file the commands write
 FILE_MEANINGS = {
@@ -29,6 +31,7 @@ FILE_MEANINGS = {
     "checkpoint.pt": "weights, SGD / ASNG state and RNGs: continue with the same command plus --resume",
     "retrain_checkpoint.pt": "the retraining's state: continue with the same command plus --resume",
     "model.pt": "the retrained network's weights (asng-nas evaluate --model reads it)",
+    "export/": "the exported plain module: architecture.json (asng_nas.nn.rebuild reads it) and model.pt",
     "retrain_summary.json": "test error, parameters, width and config of the retrained network",
     "retrain_log.csv": "one row per retraining epoch",
     "retrain_log.jsonl": "the same records as JSON lines",
@@ -63,12 +66,21 @@ def _size(n: int) -> str:
 
 
 def _files(folder: Path, meanings: dict[str, str] | None = None) -> list[str]:
-    """One line per file of ``folder``: its name and what it holds (``meanings`` first, then
-    :data:`FILE_MEANINGS`, else its size)."""
+    """One line per file and sub-folder (``name/``) of ``folder``: its name and what it holds
+    (``meanings`` first, then :data:`FILE_MEANINGS`, else its size / number of files)."""
     known = {**FILE_MEANINGS, **(meanings or {})}
-    files = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
-    width = max((len(p.name) for p in files), default=0)
-    lines = [f"    {p.name:<{width}}  {known.get(p.name, _size(p.stat().st_size))}" for p in files]
+    entries = sorted(p for p in folder.iterdir() if not p.name.startswith("."))
+    names = [f"{p.name}/" if p.is_dir() else p.name for p in entries]
+    width = max((len(n) for n in names), default=0)
+
+    def what(p: Path, name: str) -> str:
+        if name in known:
+            return known[name]
+        if p.is_dir():
+            return f"a folder of {sum(1 for _ in p.iterdir())} entries"
+        return _size(p.stat().st_size) if p.is_file() else "not a regular file"
+
+    lines = [f"    {n:<{width}}  {what(p, n)}" for p, n in zip(entries, names)]
     return lines or ["    (no files)"]
 
 
@@ -100,8 +112,14 @@ def _inpaint_search(folder: Path, doc: dict[str, Any]) -> list[str]:
         "identical)",
         f"  mean max theta {_num(last.get('mean_max_theta'), '.3f')}: the mean probability of the likeliest option "
         "per choice (1 when the search has decided)",
-        "  inpainting.png shows the supernet's restorations: after a short search its shared weights only "
-        "sketch the hole; asng-nas inpaint-retrain trains the architecture alone and shows what it restores",
+        *(
+            [
+                "  inpainting.png shows the supernet's restorations: after a short search its shared weights only "
+                "sketch the hole; asng-nas inpaint-retrain trains the architecture alone and shows what it restores"
+            ]
+            if (folder / "inpainting.png").is_file()
+            else []
+        ),
     ]
 
 
@@ -119,9 +137,46 @@ def _inpaint_retrain(folder: Path, doc: dict[str, Any]) -> list[str]:
         f"{folder}: a retrained inpainting autoencoder (asng-nas inpaint-retrain), "
         f"{doc.get('parameters', '?')} parameters",
         f"  test PSNR {_num(doc.get('test_psnr'), '.2f')} dB, SSIM {_num(doc.get('test_ssim'), '.3f')}: "
-        "its restorations of the held-out faces, over the whole image (higher is better; SSIM 1 = identical); "
-        "inpainting.png shows them",
+        "its restorations of the held-out faces, over the whole image (higher is better; SSIM 1 = identical)"
+        + ("; inpainting.png shows them" if (folder / "inpainting.png").is_file() else ""),
     ]
+
+
+def _nn_search(folder: Path, doc: dict[str, Any]) -> list[str]:
+    last = _last_record(folder)
+    final = {k: v for k, v in {**(doc.get("final") or {}), **last}.items() if k.startswith("test_")}
+    scores = ", ".join(f"{k[5:]} {_num(v, '.4g')}" for k, v in final.items()) or "no test scores"
+    return [
+        f"{folder}: a search of your own model with the Python API (asng_nas.nn.search), not an asng-nas "
+        f"command's folder; {doc.get('epochs', '?')} epochs, {_num(doc.get('search_seconds'), '.1f')} s of search",
+        f"  {scores}: the most likely candidate with the supernet's shared weights on your test data "
+        "(your metric; not a retrained network)",
+        "  choices: " + json.dumps((doc.get("nn") or {}).get("choices", doc.get("choices", {}))),
+    ]
+
+
+def _nn_export(folder: Path, doc: dict[str, Any]) -> list[str]:
+    return [
+        f"{folder}: an exported module of the Python API (asng_nas.nn.export(...).save), not an asng-nas "
+        "command's folder: asng_nas.nn.rebuild('architecture.json', your_supernet, 'model.pt') gives the plain module",
+        "  choices: " + json.dumps(doc.get("choices", {})),
+    ]
+
+
+_NN_EXPORT = {
+    "architecture.json": "the exported module's spec: choices, pruned parts, parameter shapes",
+    "model.pt": "the exported plain module's weights (a state dict; asng_nas.nn.rebuild loads it, "
+    "asng-nas evaluate does not)",
+}
+_NN_SEARCH = {
+    "checkpoint.pt": "weights, SGD / ASNG state and RNGs: asng_nas.nn.search(..., resume=True) continues it",
+    "architecture.json": "the most likely candidate (every choice by name), theta, the run's config and its spec",
+}
+_INPAINT_RETRAIN = {
+    "log.jsonl": "test PSNR / SSIM and loss every --eval-every iterations",
+    "model.pt": "the retrained autoencoder's weights and architecture (asng-nas evaluate scores only the "
+    "classification models of asng-nas retrain)",
+}
 
 
 def _toy_runs(folder: Path) -> list[str]:
@@ -147,25 +202,46 @@ def _toy_runs(folder: Path) -> list[str]:
     ]
 
 
+def _search_kind(arch: dict[str, Any]) -> Callable[[Path, dict[str, Any]], list[str]] | None:
+    """How to describe the folder of this ``architecture.json`` (None: not one we know)."""
+    if arch.get("space") == "CAESpace":
+        return _inpaint_search
+    if "genotype" in arch:
+        return _cell_search
+    if "nn" in arch:
+        return _nn_search
+    if arch.get("format") == "asng-nas-nn-architecture-v1":
+        return _nn_export
+    return None
+
+
 def _describe(folder: Path) -> list[str]:
     arch = _json(folder / "architecture.json")
     kinds: list[tuple[Any, Callable[[Path, dict[str, Any]], list[str]]]] = []
-    if isinstance(arch, dict):
-        kinds.append((arch, _inpaint_search if arch.get("space") == "CAESpace" else _cell_search))
+    search_kind = _search_kind(arch) if isinstance(arch, dict) else None
+    if search_kind is not None:
+        kinds.append((arch, search_kind))
     for name, fn in (("retrain_summary.json", _cell_retrain), ("metrics.json", _inpaint_retrain)):
         doc = _json(folder / name)
         if isinstance(doc, dict):
             kinds.append((doc, fn))
     lines = [ln for doc, fn in kinds for ln in fn(folder, doc)] or _toy_runs(folder) or [f"{folder}:"]
     wrapped = [textwrap.fill(ln, width=100, subsequent_indent="    ", break_on_hyphens=False) for ln in lines]
-    retrain_log = {"log.jsonl": "test PSNR / SSIM and loss every --eval-every iterations"}
-    return [*wrapped, "  files:", *_files(folder, retrain_log if (folder / "metrics.json").is_file() else None)]
+    meanings = (
+        _INPAINT_RETRAIN if (folder / "metrics.json").is_file() else _NN_EXPORT if search_kind is _nn_export else None
+    )
+    return [*wrapped, "  files:", *_files(folder, meanings)]
+
+
+def not_folders(folders: list[str | Path]) -> list[str]:
+    """One line for each of ``folders`` that is not a folder (missing, or a file)."""
+    return [
+        f"{f}: is a file, not an output folder" if Path(f).exists() else f"{f}: no such folder"
+        for f in folders
+        if not Path(f).is_dir()
+    ]
 
 
 def summarize(folders: list[str | Path]) -> str:
-    """The summary text of ``folders`` (a missing folder gets one line saying so)."""
-    out = []
-    for f in folders:
-        p = Path(f)
-        out.append("\n".join(_describe(p)) if p.is_dir() else f"{p}: no such folder")
-    return "\n\n".join(out)
+    """The summary text of those of ``folders`` that are folders (see :func:`not_folders` for the rest)."""
+    return "\n\n".join("\n".join(_describe(Path(f))) for f in folders if Path(f).is_dir())

@@ -5,6 +5,7 @@ read back from ``architecture.json`` (:func:`load_cae_arch`)."""
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -84,7 +85,7 @@ def export_inpainting(
                 model.train()
             save_inpainting_grid(masked[:8], restored, truth[:8], out / "inpainting.png", f"{task.mask} mask")
     except ImportError:
-        pass
+        warnings.warn("matplotlib is not installed: architecture.png and inpainting.png not drawn", stacklevel=2)
     return doc
 
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -161,7 +162,7 @@ def _retrain_inpainting(
             net.eval()
             save_inpainting_grid(masked[:8], net(masked[:8]), truth[:8], out / "inpainting.png", f"{cfg.mask} mask")
     except ImportError:
-        pass
+        warnings.warn("matplotlib is not installed: inpainting.png not drawn", stacklevel=2)
     return result
 
 

@@ -109,7 +109,12 @@ def build_inpainting_search(
     ``iterations`` (e.g. the paper's 50,000) sets epochs of at most 1,000 iterations each with
     cosine annealing per iteration; without it ``config`` is used as given. ``searcher_cls``:
     e.g. :class:`asng_nas.search.distributed.DistributedSearcher` for a multi-process search.
+
+    Raises ``ValueError`` before any training for images smaller than SSIM's 11 x 11 window
+    (:func:`~.metrics.ssim`, which the evaluation needs) or too few images for ``batch_size``.
     """
+    if min(train.shape[-2:]) < 11 or min(test.shape[-2:]) < 11:
+        raise ValueError(f"images of {tuple(train.shape[-2:])} pixels: the SSIM evaluation needs at least 11 x 11")
     cfg = config or SearchConfig(schedule="iteration")
     dev = resolve_device(device)
     seed_everything(cfg.seed)

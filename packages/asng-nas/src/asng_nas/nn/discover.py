@@ -14,6 +14,7 @@ from .layers import InputChoice
 from .mutable import CATEGORICAL, Mutable
 from .ops import WeightSharing
 from .values import IntChoice
+from .wired import wired_input_choices
 
 __all__ = ["Variable", "discover", "activate", "set_mixture", "Variables"]
 
@@ -114,9 +115,16 @@ def _variables(model_or_vars: nn.Module | Variables) -> Variables:
 
 
 def check_labels(variables: Variables, given: Mapping[str, Any], need_all: bool) -> None:
+    if not isinstance(given, Mapping):
+        raise ValueError(
+            f"choices must be a {{label: value}} mapping, got a {type(given).__name__}; "
+            "decode a raw sample with ModelSpace(model).decode(sample)"
+        )
     unknown = [k for k in given if k not in variables]
     if unknown:
-        raise ValueError(f"unknown labels {unknown}; the model's variables are {list(variables)}")
+        raw = set(given) <= {"cat", "int"}  # ModelSpace.split's form, not {label: value}
+        hint = "; that is a raw sample: pass ModelSpace(model).decode(sample), {label: value}" if raw else ""
+        raise ValueError(f"unknown labels {unknown}; the model's variables are {list(variables)}{hint}")
     missing = [k for k in variables if k not in given]
     if need_all and missing:
         raise ValueError(f"no value for the variables {missing}")
@@ -144,13 +152,19 @@ def set_mixture(model: nn.Module | Variables, weights: Mapping[str, torch.Tensor
     evaluates every candidate weighted by ``weights[label]``, a ``(n_candidates,)`` tensor (e.g.
     ``softmax(alpha)``, differentiable); the other variables keep their state.
 
+    The weights must be mixture weights: non-negative, summing to 1 (within 1e-4; e.g. a
+    softmax), finite.
+
     Raises:
-        ValueError: an unknown label, a wrong shape; NotImplementedError: a variable without a
-            mixture mode (ordinal, or a value choice of a weight-sharing wrapper). Nothing is
-            changed then.
+        ValueError: an unknown label, a wrong shape, negative or non-finite weights or weights not
+            summing to 1, an input choice that a ``ChosenValue`` reads (when ``model`` is a module:
+            it sets a layer's size, so its inputs cannot be mixed); NotImplementedError: a variable
+            without a mixture mode (ordinal, or a value choice of a weight-sharing wrapper).
+            Nothing is changed then.
     """
     variables = _variables(model)
     check_labels(variables, weights, need_all=False)
+    wired = wired_input_choices(model) if isinstance(model, nn.Module) else {}
     for label, w in weights.items():
         v = variables[label]
         if v.kind != CATEGORICAL or any(isinstance(m, IntChoice) for m in v.mutables):
@@ -158,6 +172,18 @@ def set_mixture(model: nn.Module | Variables, weights: Mapping[str, torch.Tensor
         n = len(v.candidates)
         if not isinstance(w, torch.Tensor) or tuple(w.shape) != (n,):
             raise ValueError(f"variable {label!r}: mixture weights must be a tensor of shape ({n},)")
+        d = w.detach().double()
+        if not bool(torch.isfinite(d).all()) or bool((d < 0).any()) or abs(float(d.sum()) - 1.0) > 1e-4:
+            raise ValueError(
+                f"variable {label!r}: mixture weights must be >= 0 and sum to 1 (e.g. softmax(alpha)), "
+                f"got {[round(x, 4) for x in d.tolist()]}"
+            )
+        where = next((wired[id(m)] for m in v.mutables if id(m) in wired), None)
+        if where is not None:
+            raise ValueError(
+                f"variable {label!r} sets the size ChosenValue of {where}: its inputs differ in width and "
+                "cannot be mixed; select it with activate() instead"
+            )
         for m in v.mutables:
             if not isinstance(m, nn.Module) or (isinstance(m, InputChoice) and m.n_chosen != 1):
                 raise NotImplementedError(f"variable {label!r} ({m.describe()}) has no mixture mode")

@@ -10,7 +10,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from .mutable import CATEGORICAL, Mutable
+from .mutable import CATEGORICAL, Mutable, module_keys
 
 __all__ = ["LayerChoice", "InputChoice", "FixedInputs", "REDUCTIONS", "reduce_inputs"]
 
@@ -22,7 +22,9 @@ class LayerChoice(Mutable, nn.Module):
 
     Args:
         candidates: a list of modules (the variable's values are the positions 0, 1, ...) or a
-            dict ``{name: module}`` (the values are the names, strings).
+            dict ``{name: module}`` (the values are the names, strings). The modules are the
+            submodules ``choices.<name>`` (``state_dict`` keys), or ``choices.<position>`` when a
+            name cannot name a submodule (it holds a ``"."``, or is a ``ModuleDict`` attribute).
         label: the variable's name (default: this module's path in the model, e.g. ``"block1.op"``).
 
     In the sampled state only the active candidate runs (the others receive no gradient and cost
@@ -50,18 +52,19 @@ class LayerChoice(Mutable, nn.Module):
             if not isinstance(m, nn.Module):
                 raise ValueError(f"LayerChoice: candidate {k!r} is a {type(m).__name__}, not an nn.Module")
         self._init_mutable(keys, label)
-        self.choices = nn.ModuleDict({str(k): m for k, m in items})
+        self._module_names = module_keys(list(keys))  # a name with "." cannot name a submodule: positions then
+        self.choices = nn.ModuleDict({n: m for n, (_, m) in zip(self._module_names, items)})
 
     def candidate(self, key: Any) -> nn.Module:
-        """The module of candidate ``key`` (a position or a name)."""
-        return self.choices[str(key)]
+        """The module of candidate ``key`` (a position or a name); ValueError for another key."""
+        return self.choices[self._module_names[self.index_of(key)]]
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         if self.weights is not None:
-            outs = [self.choices[str(k)](*args, **kwargs) for k in self.candidates]
+            outs = [m(*args, **kwargs) for m in self.choices.values()]
             w = self.weights.to(dtype=outs[0].dtype, device=outs[0].device)
             return sum(w[i] * o for i, o in enumerate(outs))
-        return self.choices[str(self.active())](*args, **kwargs)
+        return self.candidate(self.active())(*args, **kwargs)
 
     def extra_repr(self) -> str:
         return f"label={self.label!r}"
@@ -80,7 +83,8 @@ class InputChoice(Mutable, nn.Module):
     In the mixture state the output is ``sum_i w_i * inputs[i]`` (``n_chosen == 1`` only).
 
     Raises:
-        ValueError: bad counts or reduction; at forward, a list of the wrong length.
+        ValueError: bad counts or reduction; at forward, inputs that are not a list / tuple (e.g.
+            one tensor) or a list of the wrong length.
     """
 
     kind = CATEGORICAL
@@ -114,6 +118,7 @@ class InputChoice(Mutable, nn.Module):
         return (v,) if isinstance(v, int) else tuple(v)
 
     def forward(self, inputs: Sequence[torch.Tensor]) -> torch.Tensor:
+        _check_inputs(self.describe(), inputs)
         if len(inputs) != self.n_candidates:
             raise ValueError(f"{self.describe()}: expected {self.n_candidates} inputs, got {len(inputs)}")
         if self.weights is not None:
@@ -125,6 +130,12 @@ class InputChoice(Mutable, nn.Module):
         return f"n_candidates={self.n_candidates}, n_chosen={self.n_chosen}, reduction={self.reduction!r}, " + (
             f"label={self.label!r}"
         )
+
+
+def _check_inputs(owner: str, inputs: Any) -> None:
+    """ValueError unless ``inputs`` is a list or tuple (of tensors): a tensor would be read by rows."""
+    if not isinstance(inputs, (list, tuple)):
+        raise ValueError(f"{owner}: inputs must be a list or tuple of tensors, got a {type(inputs).__name__}")
 
 
 def reduce_inputs(xs: Sequence[torch.Tensor], reduction: str) -> torch.Tensor:
@@ -148,6 +159,7 @@ class FixedInputs(nn.Module):
         self.n_candidates, self.chosen, self.reduction = n_candidates, tuple(int(i) for i in chosen), reduction
 
     def forward(self, inputs: Sequence[torch.Tensor]) -> torch.Tensor:
+        _check_inputs("FixedInputs", inputs)
         if len(inputs) != self.n_candidates:
             raise ValueError(f"FixedInputs: expected {self.n_candidates} inputs, got {len(inputs)}")
         return reduce_inputs([inputs[i] for i in self.chosen], self.reduction)

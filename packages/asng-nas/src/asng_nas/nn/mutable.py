@@ -17,12 +17,24 @@ How a mutable is evaluated is decided by the search strategy, through one of two
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
 import torch
+from torch import nn
 
-__all__ = ["Mutable", "CATEGORICAL", "ORDINAL", "UNSET", "jsonable", "same_value", "check_label"]
+__all__ = [
+    "Mutable",
+    "CATEGORICAL",
+    "ORDINAL",
+    "UNSET",
+    "jsonable",
+    "check_jsonable",
+    "same_value",
+    "check_label",
+    "module_keys",
+]
 
 CATEGORICAL = "categorical"
 ORDINAL = "ordinal"
@@ -61,6 +73,38 @@ def jsonable(value: Any) -> Any:
     if hasattr(value, "item") and hasattr(value, "dtype") and getattr(value, "ndim", 1) == 0:
         return value.item()
     return value
+
+
+def check_jsonable(owner: str, value: Any) -> None:
+    """ValueError unless ``value`` is JSON-able as a candidate: ``None``, a bool, an int, a finite
+    float, a string, or a (nested) tuple / list of these (numpy scalars count as numbers).
+    Candidates are written to JSON (logs, ``architecture.json``) and read back, so nothing else
+    (objects, classes, dicts, NaN) could be found again."""
+    j = jsonable(value)
+    if isinstance(j, list):
+        for v in j:
+            check_jsonable(owner, v)
+        return
+    if j is None or isinstance(j, (bool, int, str)) or (isinstance(j, float) and math.isfinite(j)):
+        return
+    raise ValueError(
+        f"{owner}: candidate {value!r} is not JSON-able; use None, bools, ints, finite floats, strings "
+        "or tuples / lists of them (e.g. a name, and map it to the object in your model)"
+    )
+
+
+def module_keys(values: Sequence[Any]) -> list[str]:
+    """Submodule names for the candidates ``values`` (one module each), in order.
+
+    ``str(value)`` for each when all of them are valid, distinct ``nn.ModuleDict`` keys (the names
+    of existing models, so their ``state_dict`` keys stay as they were); else the positions
+    ``"0", "1", ...`` for all (a value with ``"."``, e.g. a float, or two values printed alike,
+    such as ``1`` and ``"1"``)."""
+    names = [str(jsonable(v)) for v in values]
+    taken = set(dir(nn.ModuleDict()))
+    if len(set(names)) == len(names) and all(n and "." not in n and n not in taken for n in names):
+        return names
+    return [str(i) for i in range(len(names))]
 
 
 def same_value(a: Any, b: Any) -> bool:
@@ -129,6 +173,13 @@ class Mutable:
             if same_value(jsonable(c), j):
                 return c
         raise ValueError(f"{value!r} is not a candidate of {self.describe()}")
+
+    def index_of(self, value: Any) -> int:
+        """The position of candidate ``value`` (or its JSON form) in ``candidates``; ValueError otherwise."""
+        c = self.from_json(value)
+        if isinstance(self.candidates, range):
+            return self.candidates.index(c)
+        return next(i for i, x in enumerate(self.candidates) if x is c)
 
     def describe(self) -> str:
         return f"{type(self).__name__}(label={self.label!r}, candidates={list(self.candidates)!r})"

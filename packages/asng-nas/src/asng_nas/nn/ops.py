@@ -28,6 +28,9 @@ __all__ = ["Conv2d", "Linear", "BatchNorm2d", "WeightSharing"]
 
 
 def _check_size(owner: str, name: str, x: Any, minimum: int = 1) -> None:
+    if type(x).__name__ == "ChosenValue":  # wired.py builds on this module: the name, not the class
+        wired = "use WiredConv2d (or ConvTranspose2d), which takes one" if owner == "Conv2d" else "not supported"
+        raise ValueError(f"{owner}: {name} is a ChosenValue (a size set by an upstream choice): {wired}")
     vals = x.candidates if isinstance(x, ValueChoice) else (x,)
     for v in vals:
         if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < minimum:
@@ -49,8 +52,20 @@ class WeightSharing:
         raise NotImplementedError
 
 
-def _check_channels(owner: str, x: torch.Tensor, expected: int) -> None:
-    if x.dim() < 2 or x.shape[1] != expected:
+def check_channels(owner: str, x: torch.Tensor, expected: int, dims: int = 4) -> None:
+    """ValueError unless ``x`` is a batch ``(N, expected, ...)`` of ``dims`` dimensions (what the
+    wrapper slices; an unbatched ``(C, H, W)`` input is named as such)."""
+    if not isinstance(x, torch.Tensor) or x.dim() != dims:
+        got = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
+        raise ValueError(
+            f"{owner}: expects a batch of {dims} dimensions (N, {expected}, H, W), got {got}"
+            + (
+                " (add the batch dimension: x.unsqueeze(0))"
+                if isinstance(x, torch.Tensor) and x.dim() == dims - 1
+                else ""
+            )
+        )
+    if x.shape[1] != expected:
         got = tuple(x.shape)
         raise ValueError(
             f"{owner}: input of shape {got} has not the active {expected} channels (pass the ValueChoice of the "
@@ -120,7 +135,7 @@ class Conv2d(nn.Conv2d, WeightSharing):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         cin, cout, k, pad = self.active_shape()
-        _check_channels("Conv2d", x, cin)
+        check_channels("Conv2d", x, cin)
         w, b = self._weights(cin, cout, k)
         return F.conv2d(x, w, b, self.stride, pad, self.dilation)
 
@@ -209,7 +224,7 @@ class BatchNorm2d(nn.BatchNorm2d, WeightSharing):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         # torch's _BatchNorm.forward, on the first c channels
         c = int(current(self.num_features_choice))
-        _check_channels("BatchNorm2d", x, c)
+        check_channels("BatchNorm2d", x, c)
         factor = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats and self.num_batches_tracked is not None:
             self.num_batches_tracked.add_(1)

@@ -22,10 +22,11 @@ from torch import nn
 from ..search.config import SearchConfig
 from ..search.export import export_architecture
 from ..search.searcher import Searcher
-from ..search.utils import resolve_device
+from ..search.utils import resolve_device, to_jsonable
 from .data import as_loader, split_halves
 from .discover import Variables, activate
 from .export import Exported, export
+from .runcheck import RUN_FILE, api_words, check_device, check_resume, prepare_out, record_run
 from .space import ModelSpace
 from .task import LossFn, MetricFn, SupervisedTask
 
@@ -70,6 +71,19 @@ def example_input(searcher: Searcher) -> Any:
     with torch.random.fork_rng():  # a user's shuffling DataLoader draws its order from the global RNG
         inputs, _ = searcher.task.prepare(next(iter(searcher.weight_loader.epoch(0))), False, None)
     return inputs[:1] if isinstance(inputs, torch.Tensor) else inputs
+
+
+class ChoiceLogs:
+    """Mixed into the searcher of :func:`build_search`: each epoch's record logs ``most_likely``
+    as ``{label: value}`` (the model's choices) rather than the raw encoding of the space."""
+
+    space: ModelSpace
+    asng: Any
+
+    def run_epoch(self) -> dict[str, Any]:
+        rec: dict[str, Any] = super().run_epoch()  # type: ignore[misc]
+        rec["most_likely"] = to_jsonable(self.space.decode(self.asng.most_likely()))
+        return rec
 
 
 def _exporter(model: nn.Module, searcher: list[Searcher]) -> Any:
@@ -128,8 +142,9 @@ def build_search(
 
     Raises:
         ValueError: a model without primitives, data that is not a Dataset / DataLoader, data
-            smaller than one batch, bad loss / metric.
+            smaller than one batch, bad loss / metric, a CUDA ``device`` torch does not see.
     """
+    check_device(device)
     cfg = config or SearchConfig()
     dev = resolve_device(device)
     space = ModelSpace(model)
@@ -149,11 +164,12 @@ def build_search(
     test_loader = as_loader(test_data, eval_batch_size, num_workers=num_workers) if test_data is not None else None
     task = SupervisedTask(dev, loss, metric)
     supernet = Supernet(model, space.variables)
-    searcher_cls: type[Searcher] = Searcher
+    base: type[Searcher] = Searcher
     if torch.distributed.is_available() and torch.distributed.is_initialized():
         from ..search.distributed import DistributedSearcher
 
-        searcher_cls = DistributedSearcher
+        base = DistributedSearcher
+    searcher_cls: type[Searcher] = type(f"NN{base.__name__}", (ChoiceLogs, base), {})
     holder: list[Searcher] = []  # the exporter reads the weight data through the searcher
     searcher = searcher_cls(
         supernet,
@@ -171,13 +187,18 @@ def build_search(
     return searcher
 
 
-def search(model: nn.Module, train_data: Any, *, resume: bool = False, **options: Any) -> NNSearchResult:
+def search(
+    model: nn.Module, train_data: Any, *, resume: bool = False, overwrite: bool = False, **options: Any
+) -> NNSearchResult:
     """Search the architecture of ``model`` (an ``nn.Module`` with choice primitives) with ASNG-NAS.
 
     Args:
         model, train_data: see :func:`build_search`.
         resume: continue from ``out_dir/checkpoint.pt`` if there is one. With ``Dataset`` inputs
-            the resumed run equals an uninterrupted one, bit for bit.
+            the resumed run equals an uninterrupted one, bit for bit (so ``config.seed`` and
+            ``batch_size`` must be those of the run that wrote it).
+        overwrite: replace a previous run in ``out_dir`` (its files are deleted first). Without
+            ``resume`` or ``overwrite``, an ``out_dir`` holding a previous run is refused.
         options: the keyword arguments of :func:`build_search`: ``valid_data``, ``test_data``,
             ``loss``, ``metric``, ``config``, ``batch_size`` (64), ``eval_batch_size`` (256),
             ``out_dir``, ``device``, ``num_workers``.
@@ -186,10 +207,24 @@ def search(model: nn.Module, train_data: Any, *, resume: bool = False, **options
         :class:`NNSearchResult` (``.choices``, ``.history``, ``.export()``).
 
     Raises:
-        ValueError: as :func:`build_search`; TypeError: an unknown option.
+        ValueError: as :func:`build_search`; ``resume`` with another seed or batch size than the
+            checkpoint's (the fields named); on the first step, a loss that is not a one-element
+            tensor. :class:`~asng_nas.search.outdir.OutDirError` (a ValueError): ``out_dir``
+            holds a previous run and neither ``resume`` nor ``overwrite`` is set.
+            ``FloatingPointError``: non-finite losses. TypeError: an unknown option.
     """
     searcher = build_search(model, train_data, **options)
+    out_dir, batch_size = options.get("out_dir"), options.get("batch_size", 64)
     if resume:
-        searcher.resume()
-    res = searcher.run()
+        check_resume(out_dir, searcher.cfg.seed, batch_size)
+    prepare_out(out_dir, resume, overwrite)
+    if resume and searcher.resume():
+        if out_dir is not None and not (Path(out_dir) / RUN_FILE).is_file():
+            record_run(out_dir, searcher.cfg.seed, batch_size)
+    else:
+        record_run(out_dir, searcher.cfg.seed, batch_size)
+    try:
+        res = searcher.run()
+    except FloatingPointError as e:
+        raise api_words(e) from None
     return NNSearchResult(dict(res.architecture), res.history, res.finished, searcher)

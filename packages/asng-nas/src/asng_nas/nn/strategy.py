@@ -20,13 +20,18 @@ from torch import nn
 from .discover import Variables, discover, set_mixture
 from .layers import InputChoice
 from .mutable import CATEGORICAL
+from .wired import wired_input_choices
 
 __all__ = ["Relaxation"]
 
 
 class Relaxation(nn.Module):
     """Architecture logits alpha for the relaxable variables of ``model``: categorical layer and
-    input choices (``n_chosen == 1``); value choices and ordinal variables are left to be selected.
+    input choices (``n_chosen == 1``); value choices and ordinal variables are left to be selected,
+    and so is an input choice that a :class:`~asng_nas.nn.ChosenValue` reads (it sets a layer's
+    size, e.g. a ``WiredConv2d``'s in channels, so its inputs have different widths and cannot be
+    mixed; found when ``model`` is a module, not a ``discover`` result). Select the left-out
+    variables with :func:`~asng_nas.nn.activate` before :meth:`set_on`.
 
     ``alpha[label]``: ``(n_candidates,)`` parameters, zero at start (uniform mixture).
 
@@ -37,13 +42,15 @@ class Relaxation(nn.Module):
     def __init__(self, model: nn.Module | Variables):
         super().__init__()
         variables = discover(model) if isinstance(model, nn.Module) else model
+        wired = wired_input_choices(model) if isinstance(model, nn.Module) else {}
         self.labels: list[str] = []
         self.candidates: dict[str, Sequence[Any]] = {}
         alphas = []
         for label, v in variables.items():
             modules = all(isinstance(m, nn.Module) for m in v.mutables)
             single = all(not isinstance(m, InputChoice) or m.n_chosen == 1 for m in v.mutables)
-            if v.kind == CATEGORICAL and modules and single:
+            sized = any(id(m) in wired for m in v.mutables)
+            if v.kind == CATEGORICAL and modules and single and not sized:
                 self.labels.append(label)
                 self.candidates[label] = v.candidates
                 alphas.append(nn.Parameter(torch.zeros(len(v.candidates))))

@@ -14,7 +14,7 @@ from typing import Any
 
 from torch import nn
 
-from .mutable import jsonable
+from .mutable import jsonable, module_keys
 from .ops import WeightSharing
 from .values import ValueChoice
 
@@ -26,7 +26,9 @@ class Switch(nn.Module, WeightSharing):
 
     Args:
         choice: the variable (its label, or this module's path plus ``".choice"``).
-        cases: ``{value: module}`` with one module per candidate of ``choice``.
+        cases: ``{value: module}`` with one module per candidate of ``choice``. The modules are
+            submodules ``cases.<value>`` (``state_dict`` keys), or ``cases.<position>`` when a
+            value cannot name a submodule (it holds a ``"."``, e.g. a float).
 
     In an export the switch becomes its active module (itself exported). No mixture mode.
 
@@ -46,13 +48,14 @@ class Switch(nn.Module, WeightSharing):
             if not isinstance(m, nn.Module):
                 raise ValueError(f"Switch: case {k!r} is a {type(m).__name__}, not an nn.Module")
         self.choice = choice
-        self.cases = nn.ModuleDict({str(jsonable(k)): m for k, m in cases.items()})
-        self._case_keys = {(type(c), c): str(jsonable(c)) for c in choice.candidates}  # True and 1 apart
+        by_value = {repr(jsonable(k)): m for k, m in cases.items()}  # True and 1 apart
+        names = module_keys(list(choice.candidates))  # e.g. "0.1" cannot name a submodule: positions then
+        self.cases = nn.ModuleDict({n: by_value[repr(jsonable(c))] for n, c in zip(names, choice.candidates)})
+        self._case_names = names
 
     def active_case(self) -> nn.Module:
         """The module of the active value (RuntimeError when nothing is selected)."""
-        v = self.choice.active()
-        return self.cases[self._case_keys[type(v), v]]
+        return self.cases[self._case_names[self.choice.index_of(self.choice.active())]]
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         return self.active_case()(*args, **kwargs)

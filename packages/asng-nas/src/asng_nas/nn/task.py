@@ -47,7 +47,8 @@ class SupervisedTask:
     moved to ``device``; ``loss`` and ``metric`` as in the module docstring.
 
     Raises:
-        ValueError: a loss or metric that is not callable; at run time, a batch that is not a pair.
+        ValueError: a loss or metric that is not callable; at run time, a batch that is not a pair,
+            or (checked on the first call) a loss that does not return a one-element tensor.
     """
 
     def __init__(
@@ -71,6 +72,7 @@ class SupervisedTask:
         self._loss: LossFn = loss or _cross_entropy
         self._metrics = metrics
         self.metric = next(iter(metrics))
+        self._loss_checked = False
 
     def prepare(self, batch: Any, train: bool, generator: Any) -> tuple[Any, Any]:
         if not isinstance(batch, Sequence) or len(batch) != 2:
@@ -78,7 +80,17 @@ class SupervisedTask:
         return to_device(batch[0], self.device), to_device(batch[1], self.device)
 
     def loss(self, outputs: Any, targets: Any) -> torch.Tensor:
-        return self._loss(outputs, targets)
+        out = self._loss(outputs, targets)
+        if not self._loss_checked:  # once: the first step
+            if not isinstance(out, torch.Tensor) or out.numel() != 1:
+                name = getattr(self._loss, "__name__", type(self._loss).__name__)
+                got = f"a tensor of shape {tuple(out.shape)}" if isinstance(out, torch.Tensor) else repr(out)
+                raise ValueError(
+                    f"the loss function {name} returned {got}; it must return a one-element (scalar) torch "
+                    "tensor computed from the outputs (e.g. reduce with .mean(), do not call .item())"
+                )
+            self._loss_checked = True
+        return out
 
     def metrics(self, outputs: Any, targets: Any) -> dict[str, float]:
         return {name: float(f(outputs, targets)) for name, f in self._metrics.items()}

@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .ops import WeightSharing
+from .ops import WeightSharing, check_channels
 from .values import ValueChoice
 from .wired import Size, WiredShape, check_conv, copy_sliced, largest
 
@@ -52,12 +52,13 @@ class ConvTranspose2d(WiredShape, nn.ConvTranspose2d, WeightSharing):
 
     Args:
         padding: an ``int``, or ``"same"``: ``dilation * (k - 1) // 2`` for the active kernel size.
-        stride, dilation, bias: as ``nn.ConvTranspose2d`` (``groups`` is 1, no fixed ``output_padding``:
-            pass ``output_size`` to :meth:`forward`).
+        output_padding: as ``nn.ConvTranspose2d``: added to one side of the output, an ``int`` in
+            ``[0, max(stride, dilation))``; used when :meth:`forward` gets no ``output_size``.
+        stride, dilation, bias: as ``nn.ConvTranspose2d`` (``groups`` is 1).
 
     Raises:
         ValueError: sizes that are not positive integers, kernel sizes whose differences to the
-            largest are odd, a bad padding.
+            largest are odd, a bad padding or output padding.
     """
 
     def __init__(
@@ -67,12 +68,19 @@ class ConvTranspose2d(WiredShape, nn.ConvTranspose2d, WeightSharing):
         kernel_size: int | ValueChoice,
         stride: int = 1,
         padding: int | str = 0,
-        dilation: int = 1,
+        output_padding: int = 0,
         bias: bool = True,
+        dilation: int = 1,
     ):
         check_conv("ConvTranspose2d", in_channels, out_channels, kernel_size, padding)
+        ok = isinstance(output_padding, int) and not isinstance(output_padding, bool)
+        if not ok or not 0 <= output_padding < max(stride, dilation):
+            raise ValueError(
+                f"ConvTranspose2d: output_padding must be an int in [0, max(stride, dilation)={max(stride, dilation)}),"
+                f" got {output_padding!r}"
+            )
         sizes = (largest(in_channels), largest(out_channels), largest(kernel_size))
-        super().__init__(*sizes, stride, 0, 0, 1, bias, dilation)
+        super().__init__(*sizes, stride, 0, output_padding, 1, bias, dilation)
         self.in_channels_choice, self.out_channels_choice = in_channels, out_channels
         self.kernel_size_choice, self.padding_rule = kernel_size, padding
 
@@ -87,21 +95,25 @@ class ConvTranspose2d(WiredShape, nn.ConvTranspose2d, WeightSharing):
     def forward(self, x: torch.Tensor, output_size: Sequence[int] | None = None) -> torch.Tensor:
         """(N, in, H, W) -> (N, out, H', W'); ``output_size``: the wanted (H', W') (or a full shape)."""
         cin, cout, k, pad = self.active_shape()
-        if x.dim() != 4 or x.shape[1] != cin:
-            raise ValueError(f"ConvTranspose2d: input of shape {tuple(x.shape)} has not the active {cin} channels")
+        check_channels("ConvTranspose2d", x, cin)
         s, d = self.stride[0], self.dilation[0]
-        op = (0, 0) if output_size is None else output_padding(x.shape[-2:], list(output_size)[-2:], s, pad, k, d)
+        op = (
+            tuple(self.output_padding)
+            if output_size is None
+            else output_padding(x.shape[-2:], list(output_size)[-2:], s, pad, k, d)
+        )
         w, b = self._weights(cin, cout, k)
         return F.conv_transpose2d(x, w, b, self.stride, pad, op, 1, self.dilation)
 
     def to_plain(self) -> nn.ConvTranspose2d:
         cin, cout, k, pad = self.active_shape()
         stride, dilation = (self.stride[0], self.stride[1]), (self.dilation[0], self.dilation[1])
-        out = nn.ConvTranspose2d(cin, cout, k, stride, pad, 0, 1, self.bias is not None, dilation).to(self.weight)
+        op = (self.output_padding[0], self.output_padding[1])
+        out = nn.ConvTranspose2d(cin, cout, k, stride, pad, op, 1, self.bias is not None, dilation).to(self.weight)
         return copy_sliced(out, *self._weights(cin, cout, k)).train(self.training)
 
     def extra_repr(self) -> str:
         return (
             f"in={self.in_channels_choice!r}, out={self.out_channels_choice!r}, kernel={self.kernel_size_choice!r}, "
-            f"stride={self.stride}, padding={self.padding_rule!r}"
+            f"stride={self.stride}, padding={self.padding_rule!r}, output_padding={self.output_padding}"
         )

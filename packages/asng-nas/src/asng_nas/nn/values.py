@@ -9,28 +9,37 @@ import numbers
 from collections.abc import Sequence
 from typing import Any
 
-from .mutable import CATEGORICAL, ORDINAL, Mutable, jsonable
+from .mutable import CATEGORICAL, ORDINAL, Mutable, check_jsonable, jsonable
 
 __all__ = ["ValueChoice", "IntChoice", "max_value", "current"]
 
 
 class ValueChoice(Mutable):
-    """A categorical choice of one value among ``values`` (any JSON-able values: ints, floats,
-    strings, booleans; the variable's categories are the positions in ``values``).
+    """A categorical choice of one value among ``values`` (JSON-able values: ``None``, bools, ints,
+    finite floats, strings, or tuples / lists of these -- what ``architecture.json`` and the logs
+    can hold and give back; the variable's categories are the positions in ``values``).
 
     Args:
-        values: the candidates, distinct, at least one.
+        values: the candidates, distinct, at least one: a list or tuple (not a string).
         label: the variable's name (default: the path of the first wrapper using it, plus the
             argument's name, e.g. ``"block1.conv.kernel_size"``).
 
     Raises:
-        ValueError: no value, duplicate values, a bad label.
+        ValueError: no value, ``values`` a string (or not a sequence), a value that is not JSON-able
+            (e.g. a class or an object: choose among names instead), duplicate values, a bad label.
     """
 
     kind = CATEGORICAL
 
     def __init__(self, values: Sequence[Any], label: str | None = None):
-        vals = tuple(values)
+        try:
+            vals = tuple(values) if not isinstance(values, (str, bytes)) else None
+        except TypeError:
+            vals = None
+        if vals is None:
+            raise ValueError(f"ValueChoice: values must be a list or tuple of candidates, got {values!r}")
+        for v in vals:
+            check_jsonable("ValueChoice", v)
         j = [jsonable(v) for v in vals]
         if len({repr(v) for v in j}) != len(j):
             raise ValueError(f"ValueChoice: duplicate values in {list(vals)!r}")

@@ -23,7 +23,17 @@ from .layers import InputChoice
 from .ops import Conv2d
 from .values import ValueChoice
 
-__all__ = ["ChosenValue", "WiredConv2d", "WiredShape", "Size", "resolve", "largest", "copy_sliced", "check_conv"]
+__all__ = [
+    "ChosenValue",
+    "WiredConv2d",
+    "WiredShape",
+    "Size",
+    "resolve",
+    "largest",
+    "copy_sliced",
+    "check_conv",
+    "wired_input_choices",
+]
 
 
 class ChosenValue:
@@ -81,6 +91,26 @@ class ChosenValue:
 
 #: a layer size: fixed, a value choice, or set by the wiring
 Size = Union[int, ValueChoice, ChosenValue]
+
+
+def wired_input_choices(model: nn.Module) -> dict[int, str]:
+    """``{id(input choice): where}`` for every :class:`InputChoice` that a :class:`ChosenValue` held
+    by a module of ``model`` reads (also through options that are chosen values); ``where`` names
+    the module and argument, e.g. ``"mid.in_channels"``. Such a choice sets a layer's *size*, so
+    it cannot be a mixture (a continuous relaxation) of its inputs."""
+    found: dict[int, str] = {}
+
+    def visit(x: Any, where: str) -> None:
+        if isinstance(x, ChosenValue):
+            if isinstance(x.choice, InputChoice):
+                found.setdefault(id(x.choice), where)
+            for o in x.options:
+                visit(o, where)
+
+    for path, m in model.named_modules():
+        for attr, v in vars(m).items():
+            visit(v, f"{path}.{attr.removesuffix('_choice')}" if path else attr.removesuffix("_choice"))
+    return found
 
 
 def resolve(x: Size) -> int:

@@ -12,6 +12,7 @@ import csv
 import io
 import json
 import math
+import sys
 import time
 from collections.abc import Iterable
 from dataclasses import asdict
@@ -28,7 +29,7 @@ from .utils import atomic_write_text, to_jsonable
 if TYPE_CHECKING:
     from .searcher import Searcher
 
-__all__ = ["EpochLoop", "cosine_lr", "epoch_line", "write_logs"]
+__all__ = ["EpochLoop", "cosine_lr", "epoch_line", "show_bar", "write_logs"]
 
 
 def cosine_lr(lr: float, lr_min: float, t: float, total: float) -> float:
@@ -73,7 +74,7 @@ class EpochLoop:
         bar = tqdm(
             total=n,
             desc=f"search {e + 1}/{self.s.cfg.epochs}",
-            disable=not self.s.cfg.progress,
+            disable=not show_bar(self.s.cfg.progress),
             leave=False,
             dynamic_ncols=True,
         )
@@ -171,6 +172,14 @@ def _value(v: Any) -> str:
 def _group(rec: dict[str, Any], prefix: str) -> str:
     items = [(k[len(prefix) :], v) for k, v in rec.items() if k.startswith(prefix) and k != f"{prefix}seconds"]
     return " ".join(f"{_SHORT.get(k, k)} {_value(v)}" for k, v in items if not isinstance(v, (list, dict)))
+
+
+def show_bar(progress: bool) -> bool:
+    """Whether to draw a progress bar: ``progress`` is on and stderr is a terminal (a bar's
+    carriage returns would fill a redirected stderr, e.g. a CI log). The per-epoch lines on
+    stdout do not depend on this: they follow ``progress`` alone."""
+    isatty = getattr(sys.stderr, "isatty", None)
+    return bool(progress and isatty is not None and isatty())
 
 
 def epoch_line(label: str, rec: dict[str, Any], total: int) -> str:
