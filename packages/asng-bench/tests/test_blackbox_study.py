@@ -67,7 +67,7 @@ def test_ablations_switch_one_ingredient_off():
     p = get_problem("mixed")
     bb = make_searcher(MAIN, p, 3000, 0).opt
     assert bb.hyper() == {"alpha": 1.5, "delta0": 1.0, "margin": True, "elitist": True, "mutant": True,
-                          "cat_utility": "quantile", "real_utility": "log"}  # fmt: skip
+                          "cat_utility": "quantile", "real_utility": "log", "covariance": "full"}  # fmt: skip
     changed = {
         "bb-no-margin": ("margin", False),
         "bb-no-elitism": ("elitist", False),

@@ -31,7 +31,8 @@ evaluation with ``f - f_opt <= g``. The last gap is 0 (the optimum itself).
   by dynamic programming over the pairs ``(c_{i+1}, c_{i+2})``.
 * ``rosenbrock``: real-valued, n = 10 variables in [-5, 5], ``f(r) = sum_{i<n-1} 100 (r_{i+1} -
   r_i^2)^2 + (1 - r_i)^2``, optimum 0 at all ones; its curved valley rewards a search that
-  learns correlations (CatCMAwM's full covariance), which our separable Gaussian does not.
+  learns correlations (a full covariance: CatCMAwM's, and asng-bb's since asng-opt 0.4), which a
+  separable Gaussian (one variance per variable) does not.
 * ``mixed-real``: 10 categorical variables (K = 4) and 5 reals in [-5, 5], ``f = #{i : c_i !=
   c*_i} + sum_j 10^(2 j / 4) (r_j - r*_j)^2`` with ``r*_j = -3.5 + 1.7 j``: the issue's real +
   categorical case, the reals' scales 1 to 100.

@@ -19,20 +19,23 @@ results/README.md, "Black-box comparison", and packages/asng-opt/README.md):
 * an elitist mutant: once the best point has not improved for a few updates, one sample per batch
   is a mutation of it, as DiscreteOnePlusOne draws (:mod:`.mutant`); a mutant worse than the best
   point is left out of the update. It finishes the last few variables of sequential problems
-  (LeadingOnes, maximum independent set) that the univariate model resolves slowly.
+  (LeadingOnes, maximum independent set) that the univariate model resolves slowly;
+* on the real-valued variables, CMA-ES's full covariance matrix (:mod:`.cma`; up to 100 of them,
+  one variance each beyond): curved valleys and rotated scales need the correlations.
 
 Restarts (from a distribution centred near the best point, :func:`restart`) are the job of the
 driver, :func:`asng_opt.minimize`, which also owns the evaluation budget.
 
 Modules: :mod:`.optimizer` (the class), :mod:`.defaults` (population and margin), :mod:`.update`
 (the step: ASNG on the categorical / integer parts, recombination and CSA on the real ones),
-:mod:`.restart` (restarts near the best point), :mod:`.mutant` (the elitist mutant),
-:mod:`._tree` (walking Product spaces).
+:mod:`.cma` (the full covariance of the real variables), :mod:`.restart` (restarts near the best
+point), :mod:`.mutant` (the elitist mutant), :mod:`._tree` (walking Product spaces).
 """
 
+from .cma import FULL_MAX_DIM
 from .defaults import default_lam, margin_theta_min, with_margin
 from .mutant import mutate
-from .optimizer import MUTANT_STALL, UTILITIES, BlackBoxASNG
+from .optimizer import COVARIANCES, MUTANT_STALL, UTILITIES, BlackBoxASNG
 from .restart import prior_near, restart, restart_scale
 from .update import BlackBoxState, blackbox_update
 
@@ -40,6 +43,8 @@ __all__ = [
     "BlackBoxASNG",
     "BlackBoxState",
     "UTILITIES",
+    "COVARIANCES",
+    "FULL_MAX_DIM",
     "MUTANT_STALL",
     "mutate",
     "default_lam",

@@ -4,10 +4,11 @@
 All real-valued variables of the space (those of every Gaussian part that is not an Integer, in
 :func:`._tree.leaves` order) form one vector of n = n_real coordinates sampled from
 ``N(m, sigma^2 C)``. Formulas and default constants from Hansen (2016), "The CMA Evolution
-Strategy: A Tutorial", arXiv:1604.00772 (eqs. 23-47, table 1, with positive weights only); the
-eigendecomposition of C is refreshed every ``max(1, floor(1 / ((c_1 + c_mu) n 10)))`` updates
-(section B.2). theta keeps each real variable's mean and marginal variance ``sigma^2 C_ii``
-(projected onto Theta: a marginal sigma outside [sigma_min, sigma_max] rescales C's row and column).
+Strategy: A Tutorial", arXiv:1604.00772 (its algorithm summary and default parameters, with
+positive weights only); the eigendecomposition of C is refreshed every
+``max(1, floor(1 / ((c_1 + c_mu) n 10)))`` updates (its appendix on the numerical effort). theta
+keeps each real variable's mean and marginal variance ``sigma^2 C_ii`` (projected onto Theta: a
+marginal sigma outside [sigma_min, sigma_max] rescales C's row and column).
 """
 
 from __future__ import annotations
@@ -70,7 +71,7 @@ class CMAConstants(NamedTuple):
 
 
 def cma_constants(n: int, mu_eff: float) -> CMAConstants:
-    """The default constants of Hansen (2016), table 1 and eq. 54 (alpha_cov = 2), for ``n >= 1``
+    """The default constants of Hansen (2016)'s table of default parameters (alpha_cov = 2), for ``n >= 1``
     real variables and ``mu_eff >= 1``."""
     c_s = (mu_eff + 2) / (n + mu_eff + 5)
     d_s = 1 + 2 * max(0.0, math.sqrt((mu_eff - 1) / (n + 1)) - 1) + c_s
@@ -119,8 +120,8 @@ def correlate(dist: Distribution, theta: Any, state: FullState, raw: Any) -> Any
 
 
 def full_real_step(dist: Distribution, theta: Any, state: FullState, raw: Any, w_real: np.ndarray, t: int) -> Any:
-    """One CMA-ES step of the real-valued parts (Hansen 2016, eqs. 39-47): weighted recombination
-    of the mean, CSA with ``C^(-1/2) y_w``, the rank-one update with p_c and h_sigma's stall (eq. 45,
+    """One CMA-ES step of the real-valued parts (Hansen 2016's algorithm summary): weighted recombination
+    of the mean, CSA with ``C^(-1/2) y_w``, the rank-one update with p_c and h_sigma's stall (at
     generation ``t``) and the rank-mu update of C, with the positive parts of ``w_real`` ``(k,)``
     (normalised) and ``y_i = (x_i - m) / sigma``. ``theta`` holds the other parts' new parameters.
     Returns the new FullState, or None when nothing moves (no real variable, all weights 0)."""
