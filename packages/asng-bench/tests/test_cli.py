@@ -13,29 +13,19 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from bench_cli import run
 
 from asng_bench.blackbox.cli import QUICK_BUDGET_CAP
 from asng_bench.blackbox.registry import main_budgets
 from asng_bench.blackbox.runner import HIT_COLUMNS
 from asng_bench.blackbox.runner import RUN_COLUMNS as BB_RUN_COLUMNS
-from asng_bench.cli import build_parser, main
+from asng_bench.cli import build_parser
 from asng_bench.report_io import write_csv
 from asng_bench.toy.speed import DEFAULT_SETTING
 from asng_bench.toy.tables import RUN_COLUMNS
 
 REPO = Path(__file__).resolve().parents[3]
 SUBCOMMANDS = ["overhead", "blackbox", "toy", "toy-sweep", "figures", "toy-speed", "nas-report", "samplers"]
-
-
-def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    """``asng-bench ARGV`` in this process: (exit status, stdout, stderr)."""
-    try:
-        main(argv)
-        code = 0
-    except SystemExit as exit_:
-        code = exit_.code if isinstance(exit_.code, int) else 1
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def last_line(text: str) -> str:

@@ -15,6 +15,8 @@ pytest.importorskip("torch")
 pytest.importorskip("asng_nas")
 pytest.importorskip("scipy")
 
+from bench_cli import run  # noqa: E402
+
 from asng_bench.cli import main  # noqa: E402
 from asng_bench.nas_compare.config import QUICK, STRATEGIES  # noqa: E402
 from asng_bench.nas_compare.report import uniform_concentration  # noqa: E402
@@ -43,16 +45,6 @@ def idx_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
         _write_idx(d / f"{prefix}-images-idx3-ubyte", x)
         _write_idx(d / f"{prefix}-labels-idx1-ubyte", y)
     return d
-
-
-def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    try:
-        main(argv)
-        code = 0
-    except SystemExit as exit_:
-        code = exit_.code if isinstance(exit_.code, int) else 1
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture(scope="module")

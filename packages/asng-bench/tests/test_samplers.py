@@ -9,19 +9,10 @@ import pytest
 
 pytest.importorskip("optuna")
 
-from asng_bench.cli import main  # noqa: E402
+from bench_cli import run  # noqa: E402
+
 from asng_bench.samplers.report import summarize  # noqa: E402
 from asng_bench.samplers.runs import PROBLEMS, SAMPLERS, run_one  # noqa: E402
-
-
-def run(argv, capsys):
-    try:
-        main(argv)
-        code = 0
-    except SystemExit as exit_:
-        code = exit_.code if isinstance(exit_.code, int) else 1
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_quick_run_writes_every_table(tmp_path, capsys):
