@@ -6,8 +6,7 @@ of the Python API (``out_dir``, ``resume=True``, ``overwrite=True``, ``device=..
   :func:`asng_nas.search.outdir.prepare_out_dir`);
 * :func:`check_resume`: ``resume=True`` with another seed or batch size than the run that wrote
   the checkpoint (the resumed run would not equal an uninterrupted one); the batch size is
-  recorded in ``out_dir/nn_search.json`` (:func:`record_run`), the seed in the checkpoint;
-* :func:`api_words`: the loop's hints (``--lr``, ``--resume``) in the API's words.
+  recorded in ``out_dir/nn_search.json`` (:func:`record_run`), the seed in the checkpoint.
 """
 
 from __future__ import annotations
@@ -21,7 +20,7 @@ import torch
 from ..search.checkpoint import FORMAT, read_checkpoint
 from ..search.outdir import API_WORDS, prepare_out_dir
 
-__all__ = ["check_device", "prepare_out", "check_resume", "record_run", "api_words", "RUN_FILE"]
+__all__ = ["check_device", "prepare_out", "check_resume", "record_run", "RUN_FILE"]
 
 #: what an nn search records of its arguments in ``out_dir``
 RUN_FILE = "nn_search.json"
@@ -80,9 +79,3 @@ def record_run(out_dir: str | Path | None, seed: int, batch_size: int) -> None:
     if out_dir is not None:
         Path(out_dir).mkdir(parents=True, exist_ok=True)
         (Path(out_dir) / RUN_FILE).write_text(json.dumps({"seed": seed, "batch_size": batch_size}) + "\n")
-
-
-def api_words(e: FloatingPointError) -> FloatingPointError:
-    """The loop's non-finite-loss error with its command-line hint in the API's words."""
-    msg = str(e).replace("try a lower --lr, then --resume", "try a lower config.lr, then search again with resume=True")
-    return FloatingPointError(msg)

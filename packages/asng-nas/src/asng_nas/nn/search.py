@@ -26,7 +26,7 @@ from ..search.utils import resolve_device, to_jsonable
 from .data import as_loader, split_halves
 from .discover import Variables, activate
 from .export import Exported, export
-from .runcheck import RUN_FILE, api_words, check_device, check_resume, prepare_out, record_run
+from .runcheck import RUN_FILE, check_device, check_resume, prepare_out, record_run
 from .space import ModelSpace
 from .task import LossFn, MetricFn, SupervisedTask
 
@@ -75,10 +75,12 @@ def example_input(searcher: Searcher) -> Any:
 
 class ChoiceLogs:
     """Mixed into the searcher of :func:`build_search`: each epoch's record logs ``most_likely``
-    as ``{label: value}`` (the model's choices) rather than the raw encoding of the space."""
+    as ``{label: value}`` (the model's choices) rather than the raw encoding of the space, and the
+    non-finite-loss error advises in the API's words."""
 
     space: ModelSpace
     asng: Any
+    retry_hint = "try a lower config.lr, then search again with resume=True"
 
     def run_epoch(self) -> dict[str, Any]:
         rec: dict[str, Any] = super().run_epoch()  # type: ignore[misc]
@@ -223,8 +225,5 @@ def search(
             record_run(out_dir, searcher.cfg.seed, batch_size)
     else:
         record_run(out_dir, searcher.cfg.seed, batch_size)
-    try:
-        res = searcher.run()
-    except FloatingPointError as e:
-        raise api_words(e) from None
+    res = searcher.run()
     return NNSearchResult(dict(res.architecture), res.history, res.finished, searcher)

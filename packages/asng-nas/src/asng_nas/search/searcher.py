@@ -72,6 +72,9 @@ class Searcher:
             the run (default: :func:`asng_nas.search.export.export_architecture`).
     """
 
+    #: what the non-finite-loss error advises (the CLI's words; the Python API's searcher has its own)
+    retry_hint = "try a lower --lr, then --resume"
+
     def __init__(
         self,
         model: nn.Module,

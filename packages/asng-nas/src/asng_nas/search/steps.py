@@ -69,7 +69,7 @@ class SearchSteps:
         if not np.all(np.isfinite(losses)):
             raise FloatingPointError(
                 f"non-finite architecture losses {losses.tolist()} at epoch {self.s.epoch + 1}; theta was not "
-                "updated and the checkpoint of the last complete epoch is intact (try a lower --lr, then --resume)"
+                f"updated and the checkpoint of the last complete epoch is intact ({self.s.retry_hint})"
             )
         self.s.asng.tell(drawn, losses)
         return losses
