@@ -139,3 +139,73 @@ def test_only_the_active_layers_run_in_the_int_encoding():
     net(torch.rand(1, 3, 8, 8), arch).sum().backward()
     used = {net._slot(i, arch.nodes[i - 1].type_index) for i in arch.active()}
     assert {s for s, p in enumerate(net.dec_w) if p.grad is not None and p.grad.abs().sum() > 0} == used
+
+
+def _old_draws(arch, in_channels: int = 3) -> dict[str, torch.Tensor]:
+    """The weights CAENet drew before it ran the exported module, in its order (per active node:
+    encoder weight, decoder weight; then the output weight; biases zero), by hand."""
+
+    def kaiming(*shape):
+        return torch.nn.init.kaiming_uniform_(torch.empty(*shape), a=5**0.5)
+
+    active = arch.active()
+    chans = [in_channels] + [arch.nodes[i - 1].channels for i in active]
+    out: dict[str, torch.Tensor] = {}
+    for j, i in enumerate(active, start=1):
+        k, c_dec = arch.nodes[i - 1].kernel, chans[j - 1] if j > 1 else chans[1]
+        out[f"enc_w.{i}"], out[f"enc_b.{i}"] = kaiming(chans[j], chans[j - 1], k, k), torch.zeros(chans[j])
+        out[f"dec_w.{i}"], out[f"dec_b.{i}"] = kaiming(chans[j], c_dec, k, k), torch.zeros(c_dec)
+    out["out_w"], out["out_b"] = kaiming(chans[1], in_channels, 3, 3), torch.zeros(in_channels)
+    return out
+
+
+@pytest.mark.parametrize("encoding", ["cat", "int"])
+def test_fixed_network_runs_the_export_with_the_same_weights_and_outputs(encoding):
+    """CAENet: same seed -> the same weights as before (and the same RNG state after), the plain
+    exported module inside, outputs and gradients bit-identical to cae_forward on its weights."""
+    sp = _space(encoding, n_nodes=6, level_back=3)
+    for s in sp.split(ASNG(sp.make_distribution(), lam=2, seed=4).ask(6)):
+        arch = sp.decode(s)
+        torch.manual_seed(3)
+        want = _old_draws(arch)
+        after = torch.random.get_rng_state()
+        torch.manual_seed(3)
+        net = CAENet(arch)
+        assert torch.equal(torch.random.get_rng_state(), after)
+        got = net.state_dict()
+        assert sorted(got) == sorted(want) and all(torch.equal(got[k], want[k]) for k in want)
+        assert not [m for m in net.model.modules() if isinstance(m, (Mutable, WeightSharing))]
+        assert {id(p) for p in net.model.parameters()} == {id(p) for p in net.parameters()}
+        for shape in ((2, 3, 8, 6), (1, 3, 2, 11), (1, 3, 1, 1)):
+            x = torch.rand(*shape)
+            y = net(x)
+            ref = cae_forward(x, arch, net._enc, net._dec, net.out_w, net.out_b)
+            assert torch.equal(y, ref)
+            g = torch.autograd.grad(y.square().sum(), list(net.parameters()))
+            g_ref = torch.autograd.grad(ref.square().sum(), list(net.parameters()))
+            assert all(torch.equal(a, b) for a, b in zip(g, g_ref))
+
+
+def test_fixed_network_keeps_its_keys_order_and_old_checkpoints():
+    sp = _space("int", n_nodes=5, level_back=2)
+    arch = sp.decode(sp.split(ASNG(sp.make_distribution(), lam=2, seed=1).ask(2))[0])
+    net = CAENet(arch)
+    keys = list(net.state_dict())
+    active = arch.active()
+    assert keys == ["out_w", "out_b"] + [f"{n}.{i}" for n in ("enc_w", "enc_b", "dec_w", "dec_b") for i in active]
+    assert [n for n, _ in net.named_parameters()] == keys  # the order an optimizer state was saved in
+    old = {k: torch.randn_like(v) for k, v in net.state_dict().items()}  # a checkpoint of an earlier version
+    other = CAENet(arch)
+    other.load_state_dict(old)  # strict: the old keys are all it needs
+    assert torch.equal(other.model.get_submodule("out").weight, old["out_w"])
+    x = torch.rand(2, 3, 8, 8)
+    assert torch.equal(other(x), cae_forward(x, arch, other._enc, other._dec, old["out_w"], old["out_b"]))
+    opt = torch.optim.Adam(net.parameters())
+    net(x).sum().backward()
+    opt.step()
+    opt2 = torch.optim.Adam(other.parameters())
+    opt2.load_state_dict(opt.state_dict())  # the parameter order fits: same shapes in each slot
+    for p in other.parameters():
+        assert opt2.state[p]["exp_avg"].shape == p.shape
+    with pytest.raises(ValueError, match="no active node"):
+        CAENet(type(arch)(arch.nodes, 0))

@@ -4,15 +4,16 @@ The supernet gives every (node, layer type) its own encoder and decoder weights 
 width; its forward is that of :class:`~.model.CAEModel`, the space written with
 :mod:`asng_nas.nn` primitives, which slice the weights to the sampled channel counts, so a
 forward pass runs only the active layers. The fixed network (:class:`CAENet`, for retraining)
-holds exactly the active layers' weights at their widths and runs :func:`cae_forward`, the same
-function of an architecture (tested against the supernet; ``asng_nas.nn.export`` of the
-supernet's model gives an equivalent plain module).
+holds exactly the active layers' weights at their widths and runs them through the plain module
+that ``asng_nas.nn.export`` makes of a :class:`~.model.CAEModel` for its architecture.
+:func:`cae_forward` is the same function of an architecture written out directly (the tests hold
+the supernet and the fixed network to it).
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any, Callable
+from typing import Any, Callable, cast
 
 import torch
 import torch.nn.functional as F
@@ -146,11 +147,7 @@ class CAESupernet(nn.Module):
                 layer.enc.weight, layer.enc.bias = self.enc_w[slot], self.enc_b[slot]
                 layer.dec.weight, layer.dec.bias = self.dec_w[slot], self.dec_b[slot]
         self.model.out.weight, self.model.out.bias = self.out_w, self.out_b
-        names = {id(p): name for name, p in self.named_parameters()}  # the model's are duplicates: not listed
-        aliases = {f"model.{n}": names[id(p)] for n, p in self.model.named_parameters(remove_duplicate=False)}
-        if len(aliases) != sum(1 for _ in self.model.named_parameters(remove_duplicate=False)):  # pragma: no cover
-            raise RuntimeError("a primitive of the CAE model holds a weight of its own")
-        return aliases
+        return _aliases(self)
 
     def _enc(self, i: int, spec: NodeSpec, c_in: int, c_out: int) -> tuple[torch.Tensor, torch.Tensor]:
         slot = self._slot(i, spec.type_index)
@@ -181,6 +178,17 @@ def _model_for(space: CAESpace | None, n_nodes: int, max_channels: int, in_chann
     return CAEModel(space.encoding, n_nodes, space.level_back, widths, in_channels)
 
 
+def _aliases(owner: nn.Module) -> dict[str, str]:
+    """``{owner.model's parameter name: owner's name of the same weight}``, every one of
+    ``owner.model``'s parameters being one of ``owner``'s own."""
+    names = {id(p): name for name, p in owner.named_parameters()}  # the model's are duplicates: not listed
+    model = owner.get_submodule("model")
+    aliases = {f"model.{n}": names[id(p)] for n, p in model.named_parameters(remove_duplicate=False)}
+    if len(aliases) != sum(1 for _ in model.named_parameters(remove_duplicate=False)):  # pragma: no cover
+        raise RuntimeError("a layer of the CAE model holds a weight of its own")
+    return aliases
+
+
 def _drop_aliases(module: nn.Module, state_dict: dict[str, Any], prefix: str, local_metadata: Any) -> None:
     """state_dict post-hook: the primitives' names of the shared weights go (only the old keys stay)."""
     for key in [k for k in state_dict if k.startswith(prefix + "model.")]:
@@ -189,19 +197,38 @@ def _drop_aliases(module: nn.Module, state_dict: dict[str, Any], prefix: str, lo
 
 def _add_aliases(module: nn.Module, state_dict: dict[str, Any], prefix: str, *args: Any) -> None:
     """load_state_dict pre-hook: the primitives' names of the shared weights, from the old keys."""
-    assert isinstance(module, CAESupernet)
+    assert isinstance(module, (CAESupernet, CAENet))
     for alias, name in module._aliases.items():
         if prefix + name in state_dict:
             state_dict.setdefault(prefix + alias, state_dict[prefix + name])
 
 
 class CAENet(nn.Module):
-    """The network of one architecture, holding only its active layers (for retraining)."""
+    """The network of one architecture, holding only its active layers (for retraining).
+
+    Args:
+        arch: the architecture (e.g. a search's export).
+        in_channels: image channels (3).
+
+    ``forward(x)``: ``(N, C, H, W)`` corrupted images -> ``(N, C, H, W)`` restorations: the plain
+    module ``self.model`` (``asng_nas.nn.export`` of a :class:`~.model.CAEModel` for ``arch``,
+    built on the meta device: no memory, no random draw) run on this network's weights.
+
+    The weights are drawn as they always were (same seed, same weights) and keep their names:
+    ``enc_w``, ``enc_b``, ``dec_w``, ``dec_b`` (keyed by node) and ``out_w``, ``out_b``; the layers
+    of ``self.model`` hold the same parameters. ``state_dict`` has those keys only and
+    ``load_state_dict`` takes them (checkpoints of earlier versions load); ``parameters()`` keeps
+    their order (optimizer states fit).
+
+    Raises:
+        ValueError: an architecture without an active node (before any weight is drawn).
+    """
 
     def __init__(self, arch: CAEArch, in_channels: int = 3):
         super().__init__()
         self.arch = arch
         active, chans = _channel_plan(arch, in_channels)
+        model = _plain_model(arch, in_channels)
         self.enc_w, self.enc_b, self.dec_w, self.dec_b = (nn.ParameterDict() for _ in range(4))
         for j, i in enumerate(active, start=1):
             k = arch.nodes[i - 1].kernel
@@ -212,6 +239,25 @@ class CAENet(nn.Module):
             self.dec_b[str(i)] = nn.Parameter(torch.zeros(c_out_dec))
         self.out_w = nn.Parameter(_init_(torch.empty(chans[1], in_channels, 3, 3)))
         self.out_b = nn.Parameter(torch.zeros(in_channels))
+        self.model = model
+        self._aliases = self._share(active)
+        self.register_state_dict_post_hook(_drop_aliases)
+        self.register_load_state_dict_pre_hook(_add_aliases)
+
+    def _share(self, active: list[int]) -> dict[str, str]:
+        """Point the exported layers at the weights above; ``{model parameter name: weight name}``."""
+        pairs = [("out", self.out_w, self.out_b)]
+        for i in active:
+            pairs.append((f"nodes.{i - 1}.layer.enc", self.enc_w[str(i)], self.enc_b[str(i)]))
+            pairs.append((f"nodes.{i - 1}.layer.dec", self.dec_w[str(i)], self.dec_b[str(i)]))
+        for path, w, b in pairs:
+            conv = cast(nn.Conv2d, self.model.get_submodule(path))  # or a ConvTranspose2d: the same fields
+            if conv.weight.shape != w.shape or conv.bias is None or conv.bias.shape != b.shape:  # pragma: no cover
+                raise RuntimeError(f"the exported CAE layer {path} does not fit a weight of {tuple(w.shape)}")
+            conv.weight, conv.bias = w, b
+        if any(t.is_meta for t in self.model.state_dict().values()):  # pragma: no cover
+            raise RuntimeError("the exported CAE model holds a weight the fixed network does not")
+        return _aliases(self)
 
     def _enc(self, i: int, spec: NodeSpec, c_in: int, c_out: int) -> tuple[torch.Tensor, torch.Tensor]:
         return self.enc_w[str(i)], self.enc_b[str(i)]
@@ -220,4 +266,16 @@ class CAENet(nn.Module):
         return self.dec_w[str(i)], self.dec_b[str(i)]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return cae_forward(x, self.arch, self._enc, self._dec, self.out_w, self.out_b)
+        return self.model(x)
+
+
+def _plain_model(arch: CAEArch, in_channels: int) -> nn.Module:
+    """The plain module of ``arch`` (only its active layers), exported from a :class:`~.model.CAEModel`
+    whose variables hold ``arch`` (integer widths up to its widest node, any earlier node as
+    input); built on the meta device (no memory, no random draw), its weights still to be set."""
+    n = len(arch.nodes)
+    widest = max(spec.channels for spec in arch.nodes)
+    with torch.device("meta"):
+        model = CAEModel("int", n, n, (1, widest), in_channels)
+        image = torch.empty(1, in_channels, 8, 8)  # which layers run does not depend on the size
+        return export(model, arch_choices(model, arch), example_input=image).module

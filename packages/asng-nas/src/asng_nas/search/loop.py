@@ -4,6 +4,13 @@ evaluation, per-epoch logs and checkpoints, and the export at the end.
 Steps, evaluation, checkpoints and logs are called through the searcher (:meth:`Searcher.run_epoch`,
 :meth:`Searcher.weight_step`, :meth:`Searcher.save_checkpoint`, ...), so a subclass that overrides
 them (e.g. only rank 0 writes) is honoured.
+
+The loop is not written on :func:`~.training.train_loop` (the retrainings' loop): that loop counts
+each step in ``TrainState.step`` and adds the step's whole duration to ``TrainState.seconds``,
+while here :meth:`Searcher.run_epoch` (a hook that subclasses override and the distributed
+benchmark calls on its own) advances ``Searcher.epoch`` itself and adds only its timed training
+part (no evaluation) to ``Searcher.search_seconds``, both before its record is returned; and the
+search's checkpoint is the searcher's, not a ``TrainState``'s.
 """
 
 from __future__ import annotations
