@@ -279,7 +279,7 @@ def _corruptions(kind):
         ("skipped > t", {"n_skipped": 10**6}),
         ("version", {"version": 99}),
         ("rng garbage", {"rng": {"bit_generator": "PCG64", "state": 3}}),
-        ("rng other", {"rng": np.random.MT19937(0).state}),
+        ("rng unknown", {"rng": {**np.random.MT19937(0).state, "bit_generator": "Unknown"}}),
         ("pending garbage", {"pending": ("x", "y")}),
         ("pending wrong shape", {"pending": (np.zeros((2, 7)), np.zeros((2, 7)))}),
         ("hyper unknown", {"hyper": {**good["hyper"], "zzz": 1}}),

@@ -81,13 +81,16 @@ def losses(values: Any, k: int, where: str) -> np.ndarray:
     """The ``(k,)`` finite real objective values of ``k >= 2`` told samples, as a float array.
 
     Raises:
-        ValueError: another shape, a non-numeric dtype, NaN or +-inf (their indices named), then
-            ``k < 2`` (the ranking needs two samples).
+        ValueError: another shape, a non-numeric or bool dtype (bools among the values too), NaN
+            or +-inf (their indices named), then ``k < 2`` (the ranking needs two samples).
     """
+    if isinstance(values, (list, tuple)) and any(isinstance(v, (bool, np.bool_)) for v in values):
+        bad = [i for i, v in enumerate(values) if isinstance(v, (bool, np.bool_))]
+        raise ValueError(f"{where}: losses must be real numbers, not bools (at {bad[:5]})")
     f = np.asarray(values)
     if f.shape != (k,):
         raise ValueError(f"{where}: losses must have shape ({k},) to match the samples, got {f.shape}")
-    if f.dtype.kind not in "biuf":
+    if f.dtype.kind not in "iuf":  # bools too: a flag is no objective value (as minimize refuses one)
         raise ValueError(f"{where}: losses must be real numbers, got dtype {f.dtype}")
     f = f.astype(float)
     if not np.isfinite(f).all():

@@ -8,6 +8,7 @@ samples, so a seeded run is the same whatever the way.
 
 from __future__ import annotations
 
+import copy
 import math
 import pickle
 from collections.abc import Callable, Generator
@@ -157,8 +158,10 @@ def _entries(ys: Any, lam: int) -> list[Any] | str:
 
 
 def _vectorized(fun: Callable[[Any], Any], samples: Any, lam: int) -> Generator[Outcome, None, None]:
+    # the batch as ask() gives it, owned by fun: a Space's list of configuration dicts stays a list
+    batch = copy.deepcopy(samples) if isinstance(samples, list) else copy_samples(samples)
     try:
-        ys = fun(copy_samples(samples))
+        ys = fun(batch)
     except Exception as e:  # noqa: BLE001 -- the whole round failed
         for j in range(lam):
             yield j, _failure(e), e

@@ -10,6 +10,8 @@ import math
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
+import numpy as np
+
 from ._checks import flag, integer, is_real
 from ._evaluate import check_executor
 from .blackbox import BlackBoxASNG, default_lam
@@ -62,9 +64,12 @@ def _check_options(method: str, cls: type[Optimizer], options: Mapping[str, Any]
 
 
 def _target(target: Any) -> float | None:
-    """``target`` as a float (not NaN), or None."""
+    """``target`` as a float (not NaN), or None; a 0-d integer or float array counts as its number
+    (``np.array(0.0)``, what ``np.min`` of an array gives is a numpy scalar already)."""
     if target is None:
         return None
+    if isinstance(target, np.ndarray) and target.ndim == 0 and target.dtype.kind in "iuf":
+        target = target[()]  # the numpy scalar: bools and other dtypes stay refused below
     try:
         value = float(target) if is_real(target) else math.nan
     except (OverflowError, TypeError, ValueError):

@@ -52,15 +52,17 @@ def told_raw(opt: Optimizer, samples: Any) -> tuple[Any, int]:
 
     Raises:
         ValueError: samples (or configurations) that do not fit the space, named by
-            ``distribution.check_samples`` / ``space.encode`` and prefixed ``<Optimizer>.tell:``
-            for configurations.
+            ``distribution.check_samples`` / ``space.encode`` and prefixed ``<Optimizer>.tell:``.
     """
     if opt.space is not None:
         samples = _encode_configs(opt, samples)
     if opt._pending is not None and samples_equal(samples, opt._pending[0]):
         raw = opt._pending[1]
         return raw, n_samples(raw)
-    return opt.distribution.check_samples(samples)
+    try:
+        return opt.distribution.check_samples(samples)
+    except ValueError as e:
+        raise ValueError(f"{type(opt).__name__}.tell: {e}") from None
 
 
 def _encode_configs(opt: Optimizer, configs: Any) -> Any:

@@ -16,7 +16,7 @@ from ._samples import all_finite, copy_samples, samples_equal
 if TYPE_CHECKING:
     from .optimizer import Optimizer
 
-__all__ = ["STATE_VERSION", "state_dict", "load_state_dict", "Loaded", "check_state_dict"]
+__all__ = ["BIT_GENERATORS", "STATE_VERSION", "state_dict", "load_state_dict", "Loaded", "check_state_dict"]
 
 #: the layout version of :meth:`Optimizer.state_dict` (1: before the step size was named delta0)
 STATE_VERSION = 2
@@ -147,13 +147,26 @@ def _check_fields(opt: Optimizer, fields: Any, where: str) -> Any:
     return type(opt.state)(*(values[k] for k in names))
 
 
+#: numpy's bit generators, by the name their state carries (``bit_generator.state["bit_generator"]``)
+BIT_GENERATORS = ("PCG64", "PCG64DXSM", "MT19937", "Philox", "SFC64")
+
+
 def _check_rng(state: Any, where: str) -> np.random.Generator:
-    rng = np.random.default_rng()
+    """A Generator on a new bit generator of the kind ``state`` names (one of numpy's
+    :data:`BIT_GENERATORS`, whichever the saved optimizer was seeded with), set to ``state``."""
+    name = state.get("bit_generator") if isinstance(state, Mapping) else None
+    if name is None:
+        raise ValueError(f"{where}: 'rng' must be a numpy bit generator state (a dict with 'bit_generator')")
+    if not isinstance(name, str) or name not in BIT_GENERATORS:
+        raise ValueError(
+            f"{where}: 'rng' is a state of an unknown bit generator {name!r} (known: {list(BIT_GENERATORS)})"
+        )
+    bit_generator = getattr(np.random, name)(0)  # seeded only to skip OS entropy; the state replaces it
     try:
-        rng.bit_generator.state = state
-    except (TypeError, ValueError, KeyError) as e:
-        raise ValueError(f"{where}: 'rng' is not a {type(rng.bit_generator).__name__} state ({e!r})") from None
-    return rng
+        bit_generator.state = state
+    except (TypeError, ValueError, KeyError, OverflowError) as e:
+        raise ValueError(f"{where}: 'rng' is not a valid {name} state ({e!r})") from None
+    return np.random.Generator(bit_generator)
 
 
 def _check_pending(opt: Optimizer, pending: Any, where: str) -> Any:

@@ -31,7 +31,9 @@ class MinimizeResult:
         history: one dict per finished round: ``iteration`` (1, 2, ...), ``n_evals`` (total so
             far), ``values`` (``lam`` floats, None for a failed evaluation), ``failures``
             (``[(index in the round, message)]``), ``best`` (best value so far, None before any
-            success) and ``delta`` (the optimizer's step size after the round; None for Adam).
+            success), ``delta`` (the optimizer's step size after the round; None for Adam) and
+            ``restarts`` (the restarts before the round: the round ran on the optimizer of restart
+            number ``restarts``, 0 for the first; always 0 without restarts).
         most_likely: the mode of the final distribution (same layout as ``x``).
         stop_reason: why the run ended --
 

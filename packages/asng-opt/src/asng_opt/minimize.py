@@ -49,16 +49,21 @@ def minimize(
             Integer variables, floats for Gaussian ones), or a dict of them for a
             :class:`Product` (nested dicts for nested Products), or a configuration dict of plain
             Python values ``{name: value}`` for a :class:`~asng_opt.Space`; each call gets its own
-            copy -- and returns a real number: an int, a float, a numpy real scalar, or a 0-d array /
-            tensor whose ``.item()`` is one.
+            copy -- and returns a real number: an int, a float, a numpy real scalar, or a 0-d
+            array / tensor whose ``.item()`` is one. A :class:`Gaussian`'s ``low`` / ``high``
+            bound its *mean* only: its samples can fall outside them (a Space's ``FloatRange``
+            clips its values to the range).
         distribution: the search space, a distribution or a named :class:`~asng_opt.Space`
-            (structure only: they hold no parameter, so a run changes nothing the caller passed).
+            (structure only: they hold no parameter, so a run changes neither; only a Generator
+            passed as ``seed`` is advanced, see ``seed``).
             With a Space, ``res.x`` and ``res.most_likely`` are configuration dicts. Start from a
             prior with the option ``theta=`` (in ``space.distribution``'s layout).
         max_evals: evaluation budget, an integer >= ``lam`` (an integral float such as ``1e4``
             is accepted); rounds of ``lam`` evaluations run while they fit in it.
         seed: sampling seed, anything ``numpy.random.default_rng`` accepts. The same seed on the
-            same distribution gives the same run.
+            same distribution gives the same run. A ``numpy.random.Generator`` (or BitGenerator)
+            is used in place, not copied: the run advances it, so passing the same Generator
+            object twice gives two different runs.
         lam: samples per round, an integer >= 2; default ``4 + floor(3 ln N)`` (N variables) capped
             at ``max(4, max_evals // 40)`` with ``config="blackbox"``
             (:func:`~asng_opt.blackbox.default_lam`), 2 with ``config="paper"``.
@@ -77,8 +82,9 @@ def minimize(
             keeping the elite. Default: unlimited with ``config="blackbox"``, 0 with ``"paper"``;
             once exhausted the run stops "converged".
         maximize: a bool (Python or numpy); True maximises instead of minimising.
-        target: a real number (not NaN) or None; the run stops after the first round in which a
-            value ``<= target`` (``>= target`` when maximising) was seen.
+        target: a real number (not NaN; a 0-d integer or float array counts) or None; the run
+            stops after the first round in which a value ``<= target`` (``>= target`` when
+            maximising) was seen.
         callback: ``callback(optimizer, record)`` after each round (``record`` is the round's
             ``history`` entry); a true return value stops the run.
         max_failed_rounds: the run raises :class:`ObjectiveError` after this many consecutive
@@ -92,12 +98,15 @@ def minimize(
             evaluation whose future raises is a failed evaluation. The executor stays the caller's:
             minimize never shuts it down.
         vectorized: True when ``fun`` takes the whole round at once -- the batch as ``ask()``
-            returns it, an ``(lam, n)`` array or a dict of ``(lam, ...)`` arrays -- and returns
+            returns it, an ``(lam, n)`` array, a dict of ``(lam, ...)`` arrays or, for a Space, a
+            list of ``lam`` configuration dicts -- and returns
             ``lam`` values (a list, tuple or ``(lam,)`` array). Each entry is checked like a single
             value; a result of another length or shape fails every evaluation of the round, and so
             does an exception from the call (recorded for each). Not with ``executor``.
         **options: passed to the optimizer's constructor: ``theta`` (a starting parameter) for
-            all; ``alpha``, ``delta0``, ``margin``, ``elitist`` for the black-box ASNG; ``alpha``,
+            all; for the black-box ASNG, :class:`~asng_opt.blackbox.BlackBoxASNG`'s (its docstring
+            has the full list): ``alpha``, ``delta0``, ``margin``, ``elitist``, ``mutant``,
+            ``mutant_share``, ``cat_utility``, ``real_utility``, ``covariance``; ``alpha``,
             ``delta0``, ``delta_max`` for the paper's ASNG; ``delta`` for SNG; ``lr``, ``beta1``,
             ``beta2``, ``eps`` for Adam.
 

@@ -1,10 +1,18 @@
-"""Ranking-based utility of section 2.4: losses -> weights, invariant to increasing transforms."""
+"""Ranking-based utility of section 2.4: losses -> weights, invariant to increasing transforms.
+
+Both utilities give a value occupying the ranks ``[lo, hi)`` of its batch (``lo`` values strictly
+better, ``hi - lo`` tied with it, itself included) the mean ``(cw[hi] - cw[lo]) / (hi - lo)`` of the
+base weights of those ranks (``cw``: their cumulative sums with a leading 0). ``lo`` and ``hi`` come
+from one sort of the batch, O(lam log lam) time and O(lam) memory.
+"""
 
 from __future__ import annotations
 
 import math
 
 import numpy as np
+
+from . import _checks
 
 __all__ = ["ranking_utility", "log_rank_weights"]
 
@@ -18,22 +26,70 @@ def _base_weights(lam: int) -> np.ndarray:
     return w
 
 
+def _rank_spans(f: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each value of ``f`` (..., lam), along the last axis: ``lo``, how many values are strictly
+    smaller, and ``hi = lo + (how many equal it, itself included)``; both ``(..., lam)`` int arrays.
+
+    One sort: a single batch looks each value up in the sorted values (``searchsorted``'s left and
+    right insertion points); a stack of batches is sorted row by row, where a run of equal values
+    starts at its first position (``lo``) and ends after its last (``hi``), and each value gets its
+    run's ``lo`` and ``hi`` back in place.
+    """
+    if f.ndim == 1:  # one batch: two binary searches in the sorted values
+        s = np.sort(f)
+        return np.searchsorted(s, f, side="left"), np.searchsorted(s, f, side="right")
+    lam = f.shape[-1]
+    order = np.argsort(f, axis=-1, kind="stable")
+    s = np.take_along_axis(f, order, axis=-1)
+    pos = np.broadcast_to(np.arange(lam), s.shape)
+    new_run = np.ones(s.shape, dtype=bool)
+    new_run[..., 1:] = s[..., 1:] != s[..., :-1]  # == semantics: -0.0 ties with 0.0
+    lo_sorted = np.maximum.accumulate(np.where(new_run, pos, 0), axis=-1)
+    run_end = np.ones(s.shape, dtype=bool)
+    run_end[..., :-1] = new_run[..., 1:]
+    hi_rev = np.minimum.accumulate(np.where(run_end, pos + 1, lam)[..., ::-1], axis=-1)
+    hi_sorted = hi_rev[..., ::-1]
+    lo = np.empty_like(lo_sorted)
+    hi = np.empty_like(hi_sorted)
+    np.put_along_axis(lo, order, lo_sorted, axis=-1)
+    np.put_along_axis(hi, order, hi_sorted, axis=-1)
+    return lo, hi
+
+
+def _checked(losses: np.ndarray, maximize: object, where: str) -> tuple[np.ndarray, bool]:
+    """``losses`` as a float array and ``maximize`` as a bool; NaN and non-bool flags refused."""
+    flag = _checks.flag("maximize", maximize, where)
+    try:
+        f = np.asarray(losses, dtype=float)
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"{where}: losses must be real numbers ({e})") from None
+    if np.isnan(f).any():
+        bad = np.argwhere(np.isnan(f)).tolist()
+        raise ValueError(f"{where}: losses contain NaN (at {bad[:5]}); NaN has no rank")
+    return f, flag
+
+
 def ranking_utility(losses: np.ndarray, maximize: bool = False) -> np.ndarray:
     """Utility weights of the ranking transform of section 2.4.
 
     Args:
         losses: (..., lam) objective values, lam >= 2; the last axis holds the samples of one
             update and any leading axes are independent batches. Lower is better unless
-            ``maximize``.
-        maximize: rank higher values as better.
+            ``maximize``. +-inf are ranked (below / above every finite value).
+        maximize: rank higher values as better (a bool).
 
     Returns:
         (..., lam) float weights: +1 for the best ceil(lam/4) samples, -1 for the worst
         ceil(lam/4), 0 otherwise. Tied values share the mean of the weights of the ranks they
         occupy, so with lam = 2 a tie gives (0, 0) and the step is skipped. The weights sum to 0.
-        NaN is not ranked: pass finite values.
+
+    Raises:
+        ValueError: fewer than 2 values on the last axis, a NaN (it has no rank), non-numeric
+            losses, ``maximize`` not a bool.
+
+    Cost: one sort per batch, O(lam log lam) time, O(lam) memory.
     """
-    f = np.asarray(losses, dtype=float)
+    f, maximize = _checked(losses, maximize, "ranking_utility")
     if f.shape == (2,):  # one update of the paper's lam = 2, in plain Python for speed
         a, b = float(f[0]), float(f[1])
         if maximize:
@@ -45,23 +101,21 @@ def ranking_utility(losses: np.ndarray, maximize: bool = False) -> np.ndarray:
     if maximize:
         f = -f
     lam = f.shape[-1]
-    if lam == 2:  # the paper's case: (+1, -1) for the better / worse, (0, 0) on a tie
-        w0 = np.sign(f[..., 1] - f[..., 0])
-        return np.stack([w0, -w0], axis=-1)
-    # cumulative base weights with a leading 0: a value occupying ranks [lo, lo + eq) gets
-    # (cw[lo + eq] - cw[lo]) / eq, the mean weight of its ranks.
+    if lam == 2:  # the paper's case: (+1, -1) for the better / worse, (0, 0) on a tie (inf too)
+        wb = (f[..., 1] > f[..., 0]).astype(float) - (f[..., 1] < f[..., 0])
+        return np.stack([wb, -wb], axis=-1)
     cw = np.concatenate([[0.0], np.cumsum(_base_weights(lam))])
-    lt = (f[..., None, :] < f[..., :, None]).sum(axis=-1)  # how many are strictly better
-    eq = (f[..., None, :] == f[..., :, None]).sum(axis=-1)  # how many tie (itself included)
-    return (cw[lt + eq] - cw[lt]) / eq
+    lo, hi = _rank_spans(f)
+    return (cw[hi] - cw[lo]) / (hi - lo)
 
 
 def log_rank_weights(losses: np.ndarray, maximize: bool = False) -> np.ndarray:
     """Positive log-rank weights on the better half (the recombination weights of CMA-ES and CatCMA).
 
     Args:
-        losses: ``(lam,)`` finite objective values, lam >= 2; lower is better unless ``maximize``.
-        maximize: rank higher values as better.
+        losses: ``(lam,)`` objective values, lam >= 2; lower is better unless ``maximize``; +-inf
+            are ranked.
+        maximize: rank higher values as better (a bool).
 
     Returns:
         ``(lam,)`` float weights summing to 1: the sample of rank i (1 = best) gets
@@ -69,12 +123,16 @@ def log_rank_weights(losses: np.ndarray, maximize: bool = False) -> np.ndarray:
         normalised (Hansen 2016, "The CMA Evolution Strategy: a tutorial", eq. 49 without the negative
         weights). Tied values share the mean weight of the ranks they occupy.
 
+    Raises:
+        ValueError: another shape, a NaN (it has no rank), non-numeric losses, ``maximize`` not a
+            bool.
+
     With positive weights summing to 1, a natural-gradient step of learning rate ``eta <= 1`` on a
     Gaussian in expectation parameters is the convex combination ``(1 - eta) theta + eta sum_i w_i
     T(x_i)``, which keeps ``E[x^2] >= E[x]^2``: the variance cannot be driven below zero (and then
-    clamped at sigma_min) as sum-zero weights can.
+    clamped at sigma_min) as sum-zero weights can. Cost: one sort, O(lam log lam) time, O(lam) memory.
     """
-    f = np.asarray(losses, dtype=float)
+    f, maximize = _checked(losses, maximize, "log_rank_weights")
     if f.ndim != 1 or f.size < 2:
         raise ValueError(f"log_rank_weights needs a (lam,) array with lam >= 2, got shape {f.shape}")
     if maximize:
@@ -84,6 +142,5 @@ def log_rank_weights(losses: np.ndarray, maximize: bool = False) -> np.ndarray:
     base = np.where(ranks <= lam // 2, math.log((lam + 1) / 2) - np.log(ranks), 0.0)
     base /= base.sum()
     cw = np.concatenate([[0.0], np.cumsum(base)])
-    lt = (f[None, :] < f[:, None]).sum(axis=-1)  # how many are strictly better
-    eq = (f[None, :] == f[:, None]).sum(axis=-1)  # how many tie (itself included)
-    return (cw[lt + eq] - cw[lt]) / eq
+    lo, hi = _rank_spans(f)
+    return (cw[hi] - cw[lo]) / (hi - lo)

@@ -31,6 +31,15 @@ def _same(a: Any, b: Any) -> bool:
     return bool(eq) if isinstance(eq, (bool, np.bool_)) else False
 
 
+def _equals_itself(v: Any) -> bool:
+    """``v == v`` answers a plain True (not so for arrays of size > 1, NaN, an ``==`` that raises)."""
+    try:
+        eq = v == v  # noqa: PLR0124 -- the point: NaN and arrays fail it
+    except Exception:
+        return False
+    return isinstance(eq, (bool, np.bool_)) and bool(eq)
+
+
 def _int(name: str, value: Any, where: str) -> int:
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
         raise ValueError(f"{where}: {name} must be an int, got {value!r}")
@@ -77,16 +86,18 @@ class Choice(_Frozen):
 
     Args:
         values: an ordered iterable (list, tuple, range, ...) of at least one label. Labels
-            need not be hashable; they are compared with ``is``, then ``==`` (an ``==`` that
-            raises or does not answer a bool counts as "different"). One value is allowed and
-            makes a constant (a category with no free parameter).
+            need not be hashable (dicts and lists are fine); they are compared with ``is``, then
+            ``==`` (an ``==`` that raises or does not answer a bool counts as "different"), so
+            each must equal itself under ``==``: numpy arrays (elementwise ``==``) and NaN are
+            refused. One value is allowed and makes a constant (a category with no free parameter).
 
     Decoding gives back the very objects given. Category ``k`` of the underlying Categorical is
     ``values[k]``.
 
     Raises:
-        ValueError: no value, a string / bytes / dict / set instead of a sequence, or two equal
-            labels (they could not be told apart when encoding).
+        ValueError: no value, a string / bytes / dict / set instead of a sequence, a label not
+            equal to itself (an array, NaN), or two equal labels (they could not be told apart
+            when encoding).
     """
 
     __slots__ = ("values",)
@@ -98,6 +109,12 @@ class Choice(_Frozen):
         vals = tuple(values)
         if not vals:
             raise ValueError("Choice: needs at least one value")
+        for i, v in enumerate(vals):
+            if not _equals_itself(v):
+                raise ValueError(
+                    f"Choice: value {i} ({v!r}) does not compare equal to itself with == (a numpy array "
+                    f"compares elementwise, NaN != NaN), so it could not be looked up: use a tuple, string or number"
+                )
         for i in range(len(vals)):
             for j in range(i):
                 if _same(vals[j], vals[i]):

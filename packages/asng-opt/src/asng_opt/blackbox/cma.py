@@ -29,7 +29,7 @@ FULL_MAX_DIM = 100
 
 __all__ = [
     *("FULL_MAX_DIM", "FullState", "CMAConstants", "cma_constants", "full_init", "full_real_step"),
-    *("correlate", "eigen", "upgrade_state_dict", "check_full_fields"),
+    *("correlate", "eigen", "upgrade_state_dict", "check_full_fields", "PATH_MAX"),
 ]
 
 
@@ -211,16 +211,90 @@ def upgrade_state_dict(dist: Distribution, state: Any, covariance: str) -> Any:
     return out
 
 
+#: the tolerance on ``|B^T B - I|`` (elementwise) of a loaded eigen-basis; ``eigh`` gives ~n eps
+ORTHOGONAL_TOL = 1e-8
+#: the window for the eigenvalues of ``W = D^-1 B^T C B D^-1`` (C seen in the metric of its last
+#: decomposition ``B diag(D^2) B^T``): 1 right after a decomposition; in the ``age < gap`` updates
+#: since, C shrinks by at most ``(1 - c_1 - c_mu)^age >= exp(-0.103)`` (``gap <= 1 / (10 n (c_1 +
+#: c_mu))``, and ``gap >= 2`` needs ``c_1 + c_mu <= 0.05``) and grows by the rank-one and rank-mu
+#: terms, ~0.1 over those updates (measured at n = 100: within [0.9995, 1.032])
+DECOMPOSITION_WINDOW = (0.5, 10.0)
+#: the part of C's largest eigenvalue below which the comparison with the decomposition is absolute:
+#: ``eigh`` decomposes C exactly up to an error ~ n eps lambda_max(C) (backward stable), so an
+#: ill-conditioned C's smallest eigenvalues are rounding noise (2e-14 at n = 100; this allows 1e4x)
+ROUNDING_TOL = 1e-10
+#: the largest ``|p_sigma|`` and ``|p_c|`` a loaded state may hold. The update squares the paths
+#: (``|p_sigma|^2`` for CSA, ``c_1 p_c p_c^T`` for C), which overflow beyond ~1.3e154: a larger p_c
+#: makes C, and so every later ``tell``, non-finite. By their definitions (Hansen 2016) the paths
+#: are sums of whitened steps, ``~sqrt(n)`` (measured up to 13 sqrt(n)); but once C's condition
+#: number passes 1 / eps, its smallest eigenvalues are rounding noise, ``eigen`` floors them at
+#: 1e-300 and CSA's whitening ``C^(-1/2) y_w`` explodes: runs themselves then reach |p_sigma| ~
+#: 1e148 (a linear objective in a box, n = 10, lam = 8, 146 updates; such states load) and, on an
+#: unbounded Gaussian whose sigma diverges past 1e19, 1e159 (such states are refused).
+PATH_MAX = 1e150
+
+
 def check_full_fields(values: Any, where: str) -> None:
     """Raise ValueError unless the loaded full-covariance fields ``values`` (a mapping of arrays,
-    shapes already checked) are usable: sigma > 0, C exactly symmetric and positive definite,
-    D > 0, age a count."""
+    shapes and finiteness already checked) are usable: sigma > 0, C exactly symmetric and positive
+    definite up to rounding (:data:`ROUNDING_TOL`), D > 0, B orthogonal (:data:`ORTHOGONAL_TOL`),
+    ``B diag(D^2) B^T`` a decomposition of C as the update leaves it (:data:`DECOMPOSITION_WINDOW`,
+    up to :data:`ROUNDING_TOL`), the paths within :data:`PATH_MAX`, age a count. (Values outside
+    these left every later ``tell`` non-finite.)"""
     C = np.asarray(values["C"], dtype=float)
     if not float(values["sigma"]) > 0:
         raise ValueError(f"{where}: 'sigma' must be > 0")
-    if not np.array_equal(C, C.T) or (C.size and not np.linalg.eigvalsh(C).min() > 0):
-        raise ValueError(f"{where}: 'C' must be symmetric positive definite")
-    if not np.all(np.asarray(values["D"]) > 0):
+    ev_c = np.linalg.eigvalsh(C) if C.size else np.ones(1)
+    # positive definite up to rounding: an ill-conditioned C the update made can have an eigenvalue
+    # a rounding error below 0 (eigen() raises it to 1e-300), and it must load as it runs
+    if not np.array_equal(C, C.T) or not (ev_c.max() > 0 and ev_c.min() >= -ROUNDING_TOL * ev_c.max()):
+        raise ValueError(f"{where}: 'C' must be symmetric positive definite (up to rounding)")
+    D = np.asarray(values["D"], dtype=float)
+    if not np.all(D > 0):
         raise ValueError(f"{where}: 'D' must be > 0")
     if float(values["age"]) != int(values["age"]) or int(values["age"]) < 0:
         raise ValueError(f"{where}: 'age' must be an integer >= 0")
+    if not D.size:
+        return
+    B = np.asarray(values["B"], dtype=float)
+    delta = ROUNDING_TOL * float(ev_c.max())
+    with np.errstate(all="ignore"):  # overflows read as refusals
+        off = float(np.max(np.abs(B.T @ B - np.eye(D.size))))
+        if not off <= ORTHOGONAL_TOL:
+            raise ValueError(f"{where}: 'B' must be orthogonal (B^T B = I within {ORTHOGONAL_TOL:g}; off by {off:.3g})")
+        d2 = D * D
+        if not (np.all(np.isfinite(d2)) and _within_window(B.T @ C @ B, d2, delta)):
+            lo, hi = DECOMPOSITION_WINDOW
+            raise ValueError(
+                f"{where}: 'B', 'D' must be C's eigen-basis and the square roots of its eigenvalues "
+                f"(C ~ B diag(D^2) B^T, between {lo:g} and {hi:g} times it, up to rounding)"
+            )
+    for name in ("p_sigma", "p_c"):
+        norm = _norm(values[name])
+        if not norm <= PATH_MAX:
+            raise ValueError(
+                f"{where}: |{name}| = {norm:.3g} exceeds {PATH_MAX:g} (an evolution path is ~sqrt(n); "
+                f"the update squares it)"
+            )
+
+
+def _within_window(Cb: np.ndarray, d2: np.ndarray, delta: float) -> bool:
+    """``lo M - delta I <= Cb <= hi M + delta I`` (Loewner order) for ``M = diag(d2)``, ``Cb = B^T C B``
+    (C in the eigen-basis), ``(lo, hi)`` = :data:`DECOMPOSITION_WINDOW`: C and its last decomposition
+    agree within the window, except in directions where both lie within rounding (``delta``) of 0."""
+    lo, hi = DECOMPOSITION_WINDOW
+    Cb = (Cb + Cb.T) / 2
+    s = np.sqrt(hi * d2 + delta)
+    upper = np.linalg.eigvalsh(Cb / np.outer(s, s)).max() if np.all(np.isfinite(Cb / np.outer(s, s))) else np.inf
+    lower_m = Cb - np.diag(lo * d2) + delta * np.eye(d2.size)
+    lower = np.linalg.eigvalsh(lower_m).min() if np.all(np.isfinite(lower_m)) else -np.inf
+    return bool(upper <= 1.0 and lower >= 0.0)
+
+
+def _norm(v: Any) -> float:
+    """The Euclidean norm of ``v``, inf where it overflows."""
+    a = np.asarray(v, dtype=float)
+    scale = float(np.max(np.abs(a))) if a.size else 0.0
+    if scale == 0.0:
+        return 0.0
+    return scale * float(np.sqrt(np.sum((a / scale) ** 2)))

@@ -158,9 +158,11 @@ def generation_losses(values: Sequence[float | None]) -> np.ndarray | None:
     return np.array([float(levels.size) if v is None else float(np.searchsorted(levels, v)) for v in vals])
 
 
-def _raw_of(t: FrozenTrial, codec: SpaceCodec) -> dict[str, np.ndarray]:
+def _raw_of(t: FrozenTrial, codec: SpaceCodec) -> dict[str, np.ndarray] | None:
     """The raw sample to tell for a trial: its stored draws if its parameters are what they decode
-    to, else (values fixed by the user, e.g. an enqueued trial) its parameters themselves."""
+    to, else (values fixed by the user, e.g. an enqueued trial) its parameters themselves, mapped
+    onto the space (:meth:`SpaceCodec.from_params`: clipped to the bounds, rounded to the nearest
+    grid value); None -- the trial is left out of the update -- when a value has no place there."""
     raw = codec.raw_from_json(t.system_attrs[ATTR].get(KEY_RAW))
     params = {n: t.params[n] for n in codec.names if n in t.params and t.distributions.get(n) == codec.space[n]}
     if raw is not None:
@@ -177,15 +179,19 @@ def _raw_of(t: FrozenTrial, codec: SpaceCodec) -> dict[str, np.ndarray]:
 def tell_generation(
     opt: Optimizer, members: Sequence[FrozenTrial], codec: SpaceCodec, sign: float, pruned: str
 ) -> None:
-    """Tell one generation: its raw draws (as ``tell`` does after ``ask``) and its losses."""
+    """Tell one generation: its raw draws (as ``tell`` does after ``ask``) and its losses; members
+    whose values have no place in the space (:func:`_raw_of` is None) are left out, and a
+    generation with fewer than two members left is not told (the ranking needs two)."""
     losses = generation_losses([_loss(t, sign, pruned) for t in members])
     if losses is None:  # every member failed: nothing to learn
         return
-    raws = [_raw_of(t, codec) for t in members]
-    raw = {k: np.stack([r[k] for r in raws]) for k in codec.distribution.parts}
+    kept = [(r, f) for r, f in zip((_raw_of(t, codec) for t in members), losses) if r is not None]
+    if len(kept) < 2:
+        return
+    raw = {k: np.stack([r[k] for r, _ in kept]) for k in codec.distribution.parts}
     user = codec.distribution.decode(raw)
     opt._pending = ({k: np.array(v) for k, v in user.items()}, raw)  # tell updates with these raw draws
-    opt.tell(user, losses)
+    opt.tell(user, np.array([f for _, f in kept]))
 
 
 def replay(

@@ -127,21 +127,36 @@ class SpaceCodec:
                 out[name] = _real_value(d, float(np.clip(v, 0.0, 1.0)))
         return out
 
-    def from_params(self, params: Mapping[str, Any]) -> dict[str, np.ndarray]:
+    def from_params(self, params: Mapping[str, Any]) -> dict[str, np.ndarray] | None:
         """A raw sample whose decoded values are ``params`` (for trials whose values were fixed,
-        e.g. enqueued): category indices, grid indices, unit coordinates."""
+        e.g. enqueued): category indices, grid indices, unit coordinates; None when a value has
+        no place in the space (a category not among the choices, NaN, not a number).
+
+        A value optuna ran although its distribution does not contain it (an enqueued trial:
+        optuna only warns) is mapped to the nearest point of the space: a number outside
+        ``[low, high]`` (+-inf included) is clipped to the bound, an off-grid value of a stepped
+        distribution goes to the nearest grid value (halfway: the larger one, ``floor(k + 1/2)``),
+        a log-scaled int to its nearest unit coordinate. So such a trial teaches the optimizer
+        about the point of the space nearest to what was evaluated, and every later sample keeps
+        working."""
         user: dict[str, list[Any]] = {p: [] for p in self.distribution.parts}
         for name in self.names:
             part, _ = self.slots[name]
             d = self.space[name]
-            x = d.to_internal_repr(params[name])
+            try:  # numbers directly: optuna's to_internal_repr refuses a log scale's x <= 0
+                v: Any = int(d.to_internal_repr(params[name])) if part == "cat" else float(params[name])
+            except (TypeError, ValueError, OverflowError):
+                return None
             if part == "cat":
-                user[part].append(int(x))
+                if not 0 <= v < len(d.choices):  # type: ignore[attr-defined]
+                    return None
+            elif math.isnan(v):
+                return None
             elif part == "int":
-                low, step = float(d.low), float(d.step)  # type: ignore[attr-defined]
-                user[part].append(int(round((float(x) - low) / step)))
+                v = _grid_index(d, v)
             else:
-                user[part].append(_real_unit(d, float(x)))
+                v = _real_unit(d, v)
+            user[part].append(v)
         raw, _ = self.distribution.check_samples({k: np.array([v]) for k, v in user.items()})
         return {k: np.asarray(v)[0] for k, v in raw.items()}
 
@@ -193,8 +208,19 @@ def _real_value(d: BaseDistribution, u: float) -> Any:
     return float(min(max(x, low), high))
 
 
+def _grid_index(d: BaseDistribution, x: float) -> int:
+    """The index ``k`` of the grid value ``low + k * step`` nearest to ``x`` (halfway: the larger),
+    ``x`` clipped to ``[low, high]`` first (so +-inf go to the ends)."""
+    low, high, step = float(d.low), float(d.high), float(d.step)  # type: ignore[attr-defined]
+    top = int(round((high - low) / step)) if isinstance(d, FloatDistribution) else int((d.high - d.low) // d.step)  # type: ignore[attr-defined]
+    k = math.floor((min(max(x, low), high) - low) / step + 0.5)
+    return min(max(k, 0), top)
+
+
 def _real_unit(d: BaseDistribution, x: float) -> float:
-    """The unit coordinate of value ``x`` (inverse of :func:`_real_value` up to rounding)."""
+    """The unit coordinate of value ``x`` (inverse of :func:`_real_value` up to rounding); ``x``
+    outside ``[low, high]`` (+-inf, a log scale's ``x <= 0`` included) is clipped to it first."""
     a, b = _log_bounds(d)
+    x = min(max(x, float(d.low)), float(d.high))  # type: ignore[attr-defined]
     y = math.log(x) if (isinstance(d, IntDistribution) or d.log) else x  # type: ignore[attr-defined]
     return float(min(max((y - a) / (b - a), 0.0), 1.0))

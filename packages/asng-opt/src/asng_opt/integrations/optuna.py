@@ -42,8 +42,9 @@ from ._optuna_space import SpaceCodec
 __all__ = ["ASNGSampler", "make_optimizer", "default_lam", "RESERVED_OPTIONS"]
 
 #: optimizer options the sampler sets itself, refused in ``optimizer_options``: the direction comes
-#: from the study, the generation size from ``lam=``, the random numbers from ``seed=``
-RESERVED_OPTIONS = ("maximize", "lam", "seed")
+#: from the study, the generation size from ``lam=``, the random numbers from ``seed=``, the
+#: starting distribution from the search space (each space starts at its maximum-entropy theta)
+RESERVED_OPTIONS = ("maximize", "lam", "seed", "theta")
 
 
 def default_lam(n_variables: int) -> int:
@@ -64,7 +65,8 @@ def make_optimizer(
         n_variables: the number of optuna parameters in it.
         lam: the generation size, or None for :func:`default_lam`.
         options: keyword arguments for BlackBoxASNG's constructor (``delta0``, ``alpha``,
-            ``margin``, ``elitist``, ``cat_utility``, ``real_utility``).
+            ``margin``, ``elitist``, ``mutant``, ``mutant_share``, ``cat_utility``,
+            ``real_utility``, ``covariance``).
 
     Raises:
         ValueError: for values the optimizer refuses. TypeError: for an unknown option.
@@ -79,19 +81,31 @@ class ASNGSampler(BaseSampler):
     Args:
         lam: trials per generation (an integer >= 2), or None for ``4 + floor(3 ln N)`` with N the
             number of parameters in the relative space (at least 2).
-        seed: seed of the sampler's random numbers (relative and independent sampling).
+        seed: seed of the sampler's random numbers (relative and independent sampling): None or
+            an integer >= 0.
         pruned: how a pruned trial enters its generation: ``"worst"`` (like a failed trial, the
             default), ``"last"`` (its last reported intermediate value, compared with the final
             values of the others; worst when it reported none) or ``"ignore"`` (left out; the
             generation waits for another trial in its place).
         optimizer_options: keyword arguments for :class:`~asng_opt.blackbox.BlackBoxASNG`:
             ``delta0``, ``alpha``, ``margin``, ``elitist`` (``False`` for a noisy objective, whose
-            lucky values would otherwise keep pulling), ``cat_utility``, ``real_utility``.
+            lucky values would otherwise keep pulling), ``mutant``, ``mutant_share``,
+            ``cat_utility``, ``real_utility``, ``covariance`` (see its docstring).
 
     Raises:
-        ValueError: for ``lam`` < 2 or not an integer, an unknown ``pruned``, ``optimizer_options``
-            not a mapping, one of :data:`RESERVED_OPTIONS` in it, or options the optimizer refuses
-            (checked here); at the first relative sample of a multi-objective study.
+        ValueError: for ``lam`` < 2 or not an integer, ``seed`` not None or an integer >= 0, an
+            unknown ``pruned``, ``optimizer_options`` not a mapping, one of
+            :data:`RESERVED_OPTIONS` in it, or options the optimizer refuses (checked here, when
+            the sampler is built); at the first relative sample of a multi-objective study.
+
+    Trials whose values were fixed (``study.enqueue_trial``, a partial enqueue included) are told
+    with those values. A value outside its distribution, which optuna runs with a warning, is
+    mapped to the nearest point of the space for the update: a number outside ``[low, high]`` is
+    clipped to the bound, an off-grid value of a stepped int / float goes to the nearest grid value
+    (halfway between two: the larger), as :meth:`._optuna_space.SpaceCodec.from_params` documents;
+    so the study keeps working and the trial counts for that point. A trial with a value that has
+    no such point (optuna fails trials with an unknown category or NaN before they run) is left
+    out of the update.
 
     Failed trials rank as the worst of their generation (ties among them). When the intersection
     search space changes (a parameter stops being suggested, or with another distribution), the
@@ -108,6 +122,10 @@ class ASNGSampler(BaseSampler):
         optimizer_options: Mapping[str, Any] | None = None,
     ) -> None:
         self._lam, self._options = _check_arguments(lam, pruned, optimizer_options)
+        if seed is not None and (
+            isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)) or seed < 0
+        ):
+            raise ValueError(f"ASNGSampler: seed must be None or an integer >= 0, got {seed!r}")
         self._pruned = pruned
         self._rng = np.random.default_rng(seed)
         self._independent = RandomSampler(seed=None if seed is None else int(self._rng.integers(2**31)))
@@ -229,12 +247,13 @@ def _check_arguments(lam: Any, pruned: Any, options: Any) -> tuple[int | None, d
     reserved = sorted(set(options or {}) & set(RESERVED_OPTIONS))
     if reserved:
         raise ValueError(
-            f"ASNGSampler: optimizer_options must not set {reserved}: the study's direction, lam= and seed= set them"
+            f"ASNGSampler: optimizer_options must not set {reserved}: the study's direction, lam=, seed= and "
+            f"the search space set them"
         )
     checked = (None if lam is None else int(lam)), dict(options or {})
     try:
         make_optimizer(Categorical([2, 2]), 2, *checked)
-    except TypeError as err:
+    except (TypeError, ValueError) as err:  # an unknown option, or a value the optimizer refuses
         raise ValueError(f"ASNGSampler: optimizer_options: {err}") from None
     return checked
 
