@@ -14,7 +14,7 @@ import pytest
 
 from asng_bench.blackbox import problems as bp
 from asng_bench.blackbox.ours import NaturalGradient, dense_ranks, search_space
-from asng_bench.blackbox.registry import ABLATIONS, MAIN, OPTIMIZERS, PROBLEMS, get_problem, make_searcher
+from asng_bench.blackbox.registry import ABLATIONS, MAIN, OPTIMIZERS, PROBLEMS, applies, get_problem, make_searcher
 from asng_bench.blackbox.runner import run_one, run_study
 from asng_bench.blackbox.tables import verdict
 from asng_bench.blackbox.traces import read_traces, write_traces
@@ -67,11 +67,14 @@ def test_ablations_switch_one_ingredient_off():
     p = get_problem("mixed")
     bb = make_searcher(MAIN, p, 3000, 0).opt
     assert bb.hyper() == {"alpha": 1.5, "delta0": 1.0, "margin": True, "elitist": True, "mutant": True,
-                          "cat_utility": "quantile", "real_utility": "log", "covariance": "full"}  # fmt: skip
+                          "mutant_share": 0.5, "cat_utility": "quantile", "real_utility": "log",
+                          "covariance": "full"}  # fmt: skip
     changed = {
         "bb-no-margin": ("margin", False),
         "bb-no-elitism": ("elitist", False),
         "bb-no-mutant": ("mutant", False),
+        "bb-one-mutant": ("mutant_share", None),
+        "bb-diagonal": ("covariance", "diagonal"),
         "bb-quantile-all": ("real_utility", "quantile"),
         "bb-log-all": ("cat_utility", "log"),
     }
@@ -85,6 +88,7 @@ def test_ablations_switch_one_ingredient_off():
     assert make_searcher("bb-lam-dim", p, 150, 0).opt.lam == bb.lam == 4 + int(3 * math.log(20))
     assert set(ABLATIONS) >= set(changed) | {"bb-lam16", "bb-restart-uniform", "bb-lam-dim", "bb-ranks"}
     assert OPTIMIZERS["bb-lam-dim"].short_only
+    assert not applies("bb-diagonal", p) and applies("bb-diagonal", get_problem("mixed-real"))
 
 
 def test_dense_ranks_and_bad_searcher_arguments():

@@ -688,8 +688,10 @@ def test_mutant_joins_only_after_the_elite_stalls():
         plain.tell(xa, np.zeros(len(xa)))
         mut.tell(xb, np.zeros(len(xb)))
     xa, xb = plain.ask(), mut.ask()
-    assert np.array_equal(xa[:-1], xb[:-1]) and not np.array_equal(xa[-1], xb[-1])
-    assert restart(mut).mutant is True
+    m = mut.n_mutants(len(xb))
+    assert m == 1  # one at first; more as the stall goes on (test_blackbox_mutants)
+    assert np.array_equal(xa[:-m], xb[:-m]) and all(not np.array_equal(xa[i], xb[i]) for i in range(-m, 0))
+    assert restart(mut).mutant is True and restart(mut).mutant_share == 0.5
 
 
 def test_mutant_with_a_space_tells_the_asked_configurations_and_a_rejected_one_is_left_out():
@@ -697,20 +699,22 @@ def test_mutant_with_a_space_tells_the_asked_configurations_and_a_rejected_one_i
     from asng_opt.blackbox import MUTANT_STALL
 
     space = Space(a=Choice(["x", "y", "z"]), n=IntRange(0, 9), r=FloatRange(0.0, 1.0), b=Choice([0, 1]))
-    opt = BlackBoxASNG(space, lam=6, seed=3)
+    opt = BlackBoxASNG(space, lam=6, seed=3, mutant_share=None)
     for _ in range(MUTANT_STALL + 1):
         cfgs = opt.ask()
         opt.tell(cfgs, [0.0] * len(cfgs))  # the elite never improves
     cfgs = opt.ask()
     assert len(cfgs) == 6 and all(space.encode([c]) is not None for c in cfgs)
-    assert opt._mutant is not None and opt._pending is not None
+    assert len(opt._elitism.mutants) == 1 and opt._pending is not None
     raw, k = opt._pending[1], 6
-    kept, f = opt._without_rejected_mutant(raw, np.array([0.0] * 5 + [1.0]))  # worse than the elite (0)
+    kept, f = opt._elitism.without_rejected_mutants(raw, np.array([0.0] * 5 + [1.0]), False)  # worse than the elite
     assert len(f) == k - 1
-    kept, f = opt._without_rejected_mutant(raw, np.zeros(6))  # ties are accepted, as DiscreteOnePlusOne does
+    kept, f = opt._elitism.without_rejected_mutants(
+        raw, np.zeros(6), False
+    )  # ties are kept, as DiscreteOnePlusOne does
     assert len(f) == k
     opt.tell(cfgs, [0.0] * 5 + [1.0])
-    assert opt.t == MUTANT_STALL + 2 and opt._mutant is None
+    assert opt.t == MUTANT_STALL + 2 and opt._elitism.mutants == []
 
 
 def test_signed_utility_on_real_parts_recombines_the_positive_weights():

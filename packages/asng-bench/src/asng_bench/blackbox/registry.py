@@ -68,6 +68,7 @@ class OptimizerSpec:
     package: Optional[str] = None  #: the optional dependency it needs
     short_only: bool = False  #: too slow for the main budgets: short track only
     needs_numbers: bool = False  #: runs only on problems with integer or real variables
+    needs_reals: bool = False  #: runs only on problems with real variables (elsewhere it is another row's run)
     discrete_only: bool = False  #: runs only on problems with categorical or integer variables
     cost: float = 30.0  #: rough cost per evaluation, so that the longest runs start first
     package_versions: tuple[str, ...] = ()  #: what must not have changed for its runs to be reused
@@ -107,9 +108,12 @@ def _nevergrad(name: str) -> SearcherFactory:
     return partial(NevergradSearcher, name=name)
 
 
-def _ours(role: str, config: str = "blackbox", short_only: bool = False, **kw: Any) -> OptimizerSpec:
+def _ours(
+    role: str, config: str = "blackbox", short_only: bool = False, needs_reals: bool = False, **kw: Any
+) -> OptimizerSpec:
     factory = partial(NaturalGradient, config=config, **kw)
-    return OptimizerSpec(factory, role=role, short_only=short_only, cost=60.0 if config == "blackbox" else 30.0)
+    cost = 60.0 if config == "blackbox" else 30.0
+    return OptimizerSpec(factory, role=role, short_only=short_only, needs_reals=needs_reals, cost=cost)
 
 
 #: ours first (the main entry, the references, the ablations), then the peers: the order of every
@@ -125,6 +129,11 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
     "bb-log-all": _ours("ablation", cat_utility="log"),
     "bb-lam16": _ours("ablation", lam=16),
     "bb-no-mutant": _ours("ablation", mutant=False),
+    # one mutant per batch, ties to the batch's first best: asng-opt 0.4's default, run for run
+    "bb-one-mutant": _ours("ablation", mutant_share=None),
+    # one variance per real variable (asng-opt 0.3's separable update): differs from asng-bb only
+    # where there are real variables, so it runs only there
+    "bb-diagonal": _ours("ablation", covariance="diagonal", needs_reals=True),
     # told per-batch ranks instead of the values (minimize before its fix): the elite is then the
     # last batch's best, not the best point ever
     "bb-ranks": _ours("ablation", tell="ranks"),
@@ -214,10 +223,13 @@ def available(name: str) -> bool:
 
 
 def applies(name: str, problem: P.Problem) -> bool:
-    """optuna's CmaEsSampler runs only where there are integer or real variables, nevergrad's
-    discrete (1 + 1) optimizers only where there are categorical or integer ones."""
+    """optuna's CmaEsSampler runs only where there are integer or real variables, ``bb-diagonal``
+    only where there are real ones, nevergrad's discrete (1 + 1) optimizers only where there are
+    categorical or integer ones."""
     spec = OPTIMIZERS[name]
     if spec.needs_numbers and problem.n_int + problem.n_real == 0:
+        return False
+    if spec.needs_reals and problem.n_real == 0:
         return False
     return not spec.discrete_only or problem.n_cat + problem.n_int > 0
 

@@ -16,10 +16,12 @@ results/README.md, "Black-box comparison", and packages/asng-opt/README.md):
   category keeps a chance to be sampled, so a wrong early decision can be undone;
 * elitism: the best point evaluated so far joins every update as one more sample with its known
   value (it is not evaluated again), pulling the distribution back towards it;
-* an elitist mutant: once the best point has not improved for a few updates, one sample per batch
-  is a mutation of it, as DiscreteOnePlusOne draws (:mod:`.mutant`); a mutant worse than the best
-  point is left out of the update. It finishes the last few variables of sequential problems
-  (LeadingOnes, maximum independent set) that the univariate model resolves slowly;
+* elitist mutants: once the best point has not improved for a few updates, the last sample of
+  each batch is a mutation of it, as DiscreteOnePlusOne draws (:mod:`.mutant`), and one more
+  sample every two updates without improvement, up to half the batch; a mutant worse than the best
+  point is left out of the update, a mutant as good as it wins the tie (the best point walks
+  across plateaus). They finish the last variables of sequential problems (LeadingOnes, maximum
+  independent set) that the univariate model resolves slowly;
 * on the real-valued variables, CMA-ES's full covariance matrix (:mod:`.cma`; up to 100 of them,
   one variance each beyond): curved valleys and rotated scales need the correlations.
 
@@ -29,13 +31,14 @@ driver, :func:`asng_opt.minimize`, which also owns the evaluation budget.
 Modules: :mod:`.optimizer` (the class), :mod:`.defaults` (population and margin), :mod:`.update`
 (the step: ASNG on the categorical / integer parts, recombination and CSA on the real ones),
 :mod:`.cma` (the full covariance of the real variables), :mod:`.restart` (restarts near the best
-point), :mod:`.mutant` (the elitist mutant), :mod:`._tree` (walking Product spaces).
+point), :mod:`.mutant` (the elitist mutant), :mod:`.elite` (the elite and the mutants' bookkeeping),
+:mod:`._tree` (walking Product spaces).
 """
 
 from .cma import FULL_MAX_DIM
 from .defaults import default_lam, margin_theta_min, with_margin
 from .mutant import mutate
-from .optimizer import COVARIANCES, MUTANT_STALL, UTILITIES, BlackBoxASNG
+from .optimizer import COVARIANCES, MUTANT_RAMP, MUTANT_STALL, UTILITIES, BlackBoxASNG
 from .restart import prior_near, restart, restart_scale
 from .update import BlackBoxState, blackbox_update
 
@@ -46,6 +49,7 @@ __all__ = [
     "COVARIANCES",
     "FULL_MAX_DIM",
     "MUTANT_STALL",
+    "MUTANT_RAMP",
     "mutate",
     "default_lam",
     "margin_theta_min",

@@ -10,24 +10,29 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from .. import _checks
-from .._samples import copy_samples, n_samples, samples_equal
+from .._samples import copy_samples, n_samples
 from ..distribution import Distribution
 from ..optimizers import ASNG
 from ..ranking import log_rank_weights, ranking_utility
 from ..space import Space
 from ..updates import asng_init
-from ._tree import append, arrays, clip_integers, copy, n_real, n_theta_cat, n_variables, take, take_first
+from ._tree import append, clip_integers, n_real, n_theta_cat
 from .cma import FULL_FIELDS, FULL_MAX_DIM, check_full_fields, correlate, full_init, upgrade_state_dict
 from .defaults import default_lam, with_margin
-from .mutant import last_mutated
+from .elite import Elitism
 from .update import BlackBoxState, blackbox_update, full_update
 
-__all__ = ["BlackBoxASNG", "UTILITIES", "MUTANT_STALL", "COVARIANCES"]
+__all__ = ["BlackBoxASNG", "UTILITIES", "MUTANT_STALL", "MUTANT_RAMP", "COVARIANCES"]
 
 #: with ``mutant``, the updates without an improvement of the elite after which the mutant joins
 #: the batches (none while the distribution still finds better points by itself: measured, mutants
 #: from the first batch on cost 20-30 % on the sphere, toy and mixed problems of the study)
 MUTANT_STALL = 3
+#: with ``mutant_share``, the updates without improvement after which one more mutant joins each
+#: batch (up to the share): the longer the distribution goes without finding a better point, the
+#: more of the batch searches around the elite (measured: all at once cost on the 150-evaluation
+#: track, where lambda = 4 leaves two draws of p_theta; see results/README.md)
+MUTANT_RAMP = 2
 #: the utilities BlackBoxASNG can use, by name
 UTILITIES = {"quantile": ranking_utility, "log": log_rank_weights}
 #: the real-valued variables' models: one covariance matrix (CMA-ES) or one variance per variable
@@ -46,12 +51,21 @@ class BlackBoxASNG(ASNG):
         margin: apply the categorical margin (default True).
         elitist: add the best point seen so far to every update (default True). Assumes a
             deterministic objective: with a noisy one, a lucky value would keep pulling.
-        mutant: the elitist mutant (default True; spaces with categorical or integer variables
+        mutant: the elitist mutants (default True; spaces with categorical or integer variables
             only): once the elite has not improved for :data:`MUTANT_STALL` updates, the last
-            sample of each batch is a DiscreteOnePlusOne-like mutation of the elite
+            samples of each batch are DiscreteOnePlusOne-like mutations of the elite
             (:func:`~asng_opt.blackbox.mutate`); a mutant worse than the elite is left out of the
             update (it is no draw of p_theta; with a negative weight it would push the
             distribution away from the elite's values). Ablation ``bb-no-mutant`` of the study.
+        mutant_share: with ``mutant``, the largest share of each batch that is mutants, ``(0, 1]``:
+            one mutant once they are due, one more every :data:`MUTANT_RAMP` updates without
+            improvement, up to ``max(1, floor(share * k))`` of the k samples and at most k - 2, so
+            that at least two draws of p_theta remain (:meth:`n_mutants`); the best of the batch's
+            ties is then a mutant (a neutral mutation is accepted, as a (1 + 1) optimizer accepts
+            an equal offspring: the elite walks across plateaus). Default 0.5 (measured on the
+            study's suite; asng-opt 0.5).
+            None: one mutant per batch and ties to the batch's first best, asng-opt 0.4's rule
+            (ablation ``bb-one-mutant``; a state dict of 0.4 loads with it).
         cat_utility, real_utility: the weights of the categorical parts and of the Gaussian /
             Integer parts: ``"quantile"`` (the paper's +-1, :func:`~asng_opt.ranking.ranking_utility`)
             or ``"log"`` (:func:`~asng_opt.ranking.log_rank_weights`); defaults ``"quantile"`` and
@@ -81,6 +95,7 @@ class BlackBoxASNG(ASNG):
         margin: bool = True,
         elitist: bool = True,
         mutant: bool = True,
+        mutant_share: float | None = 0.5,
         cat_utility: str = "quantile",
         real_utility: str = "log",
         covariance: str | None = None,
@@ -97,6 +112,7 @@ class BlackBoxASNG(ASNG):
         self.margin = _checks.flag("margin", margin, "BlackBoxASNG")
         self.elitist = _checks.flag("elitist", elitist, "BlackBoxASNG")
         self.mutant = _checks.flag("mutant", mutant, "BlackBoxASNG")
+        self.mutant_share = _mutant_share(mutant_share)
         for nm, u in (("cat_utility", cat_utility), ("real_utility", real_utility)):
             if u not in UTILITIES:
                 raise ValueError(f"BlackBoxASNG: {nm} must be one of {list(UTILITIES)}, got {u!r}")
@@ -113,13 +129,9 @@ class BlackBoxASNG(ASNG):
         if covariance == "full":  # C from the starting theta (a prior's, on a restart)
             self.state = full_init(self.distribution, self.state.theta, tuple(self.state))
         self.space = space  # ask/tell speak the Space's dicts; the margin lives in self.distribution
-        self._elite: tuple[Any, float] | None = None  # (raw sample (1, ...), loss)
-        self._stall = 0  # tells since the elite's value last improved
-        self._mutant: Any = None  # the last ask's mutant (raw, (1, ...)), if it has one
-        self._has_discrete = n_variables(self.distribution)[1] > 0  # the mutant's reason: discrete variables
+        self._elitism = Elitism(self.distribution)  # the elite, its stall count and the mutants
         #: restarts near the best point before this optimizer (set by :func:`restart`)
         self.n_restarts = 0
-        self._candidate: tuple[Any, float] | None = None
 
     state_fields: tuple[str, ...] = ("theta", "s", "gamma", "Delta", "p_sigma")
 
@@ -141,6 +153,7 @@ class BlackBoxASNG(ASNG):
             "margin": self.margin,
             "elitist": self.elitist,
             "mutant": self.mutant,
+            "mutant_share": self.mutant_share,
             "cat_utility": self.cat_utility,
             "real_utility": self.real_utility,
             "covariance": self.covariance,
@@ -150,7 +163,7 @@ class BlackBoxASNG(ASNG):
     def elite(self) -> tuple[Any, float] | None:
         """The best raw sample told so far (``(1, ...)``, or a dict of them) and its loss; None before
         the first tell."""
-        return self._elite
+        return self._elitism.elite
 
     def ask(self, n: int | None = None) -> Any:
         """As :meth:`Optimizer.ask`; with ``covariance="full"`` the real-valued variables are drawn
@@ -160,13 +173,19 @@ class BlackBoxASNG(ASNG):
         out = super().ask(n)
         if self.covariance == "full" and self._pending is not None and n_real(self.distribution):
             out = self._publish(correlate(self.distribution, self.theta, self.state, self._pending[1]))
-        if not (self.mutant and self._has_discrete) or self._stall < MUTANT_STALL or self._elite is None:
+        if not self._elitism.mutant_due(self.mutant, MUTANT_STALL) or self._pending is None:
             return out
-        if self._pending is None:
-            return out
-        raw = last_mutated(self.distribution, self.theta, self._elite[0], self._pending[1], self._rng)
-        self._mutant = take(raw, n_samples(raw) - 1)
-        return self._publish(raw)
+        raw = self._pending[1]
+        return self._publish(self._elitism.add_mutants(self.theta, raw, self._rng, self.n_mutants(n_samples(raw))))
+
+    def n_mutants(self, k: int) -> int:
+        """The mutants in a batch of ``k`` samples once they are due: 1 with ``mutant_share=None``
+        (or k < 3); else one more every :data:`MUTANT_RAMP` updates without improvement beyond
+        :data:`MUTANT_STALL`, up to ``max(1, floor(mutant_share * k))`` and at most ``k - 2``."""
+        if self.mutant_share is None or k < 3:
+            return 1
+        ramp = 1 + max(self._elitism.stall - MUTANT_STALL, 0) // MUTANT_RAMP
+        return min(max(1, math.floor(self.mutant_share * k)), k - 2, ramp)
 
     def _publish(self, raw: Any) -> Any:
         """Make ``raw`` the pending ask and return its samples (configurations, with a Space)."""
@@ -178,36 +197,19 @@ class BlackBoxASNG(ASNG):
         self._asked_codes = (self._pending, self.space.encode(configs))
         return configs
 
-    def _better(self, a: float, b: float) -> bool:
-        return a >= b if self.maximize else a <= b
-
     def _utility(self, raw: Any, f: np.ndarray) -> tuple[Any, Any]:
         raw = clip_integers(self.distribution, raw)  # what was evaluated: beyond a bound is the bound
-        raw, f = self._without_rejected_mutant(raw, f)
-        j = int(np.argmax(f) if self.maximize else np.argmin(f))
-        best = (take(raw, j), float(f[j]))
-        if self._elite is not None and not self._better(best[1], self._elite[1]):
-            best = self._elite  # ties go to the newer point, so plateaus are crossed
+        raw, f = self._elitism.without_rejected_mutants(raw, f, self.maximize)
+        self._elitism.ties_to_mutants = self.mutant_share is not None
+        best = self._elitism.propose(raw, f, self.maximize)  # ties go to the newer point
         if self.elitist:  # the best point so far joins the update (twice, if it is in this batch)
             raw = append(raw, best[0])
             f = np.append(f, best[1])
-        self._candidate = best
         w_cat = UTILITIES[self.cat_utility](f, self.maximize)
         w_real = UTILITIES[self.real_utility](f, self.maximize)
         if self.real_utility == "log":  # the same total weight as the categorical +-1 (see blackbox_update)
             w_real = w_real * float(np.sum(np.abs(ranking_utility(f, maximize=self.maximize))))
         return raw, (w_cat, w_real)
-
-    def _without_rejected_mutant(self, raw: Any, f: np.ndarray) -> tuple[Any, np.ndarray]:
-        """The batch without its mutant when that is worse than the elite (as a (1 + 1) optimizer
-        rejects it): the mutant is no draw of p_theta, and with a negative weight it would push
-        the distribution away from the elite's values on every variable it shares with it."""
-        k = len(f)
-        if self._mutant is None or self._elite is None or k < 3 or not samples_equal(take(raw, k - 1), self._mutant):
-            return raw, f
-        if self._better(float(f[-1]), self._elite[1]):
-            return raw, f
-        return take_first(raw, k - 1), f[:-1]
 
     def _update(self, state: Any, raw: Any, weights: Any) -> Any:
         w_cat, w_real = weights
@@ -221,23 +223,23 @@ class BlackBoxASNG(ASNG):
             check_full_fields(values, where)
 
     def tell(self, samples: Any, losses: Any) -> None:
-        self._candidate = None
+        self._elitism.candidate = None
         super().tell(samples, losses)  # raises before any change on bad input
-        old = self._elite
-        self._elite, self._candidate, self._mutant = self._candidate, None, None
-        improved = old is None or (self._elite is not None and self._elite[1] != old[1])
-        self._stall = 0 if improved else self._stall + 1
+        self._elitism.commit()
 
     def state_dict(self) -> dict[str, Any]:
         out = super().state_dict()
-        out["elite"] = None if self._elite is None else (copy(self._elite[0]), self._elite[1])
+        out["elite"] = self._elitism.state()
+        out["elitism"] = self._elitism.counters()
         return out
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
-        """As :meth:`Optimizer.load_state_dict`, with the ``elite`` checked first (the mutant's count of
-        updates without improvement starts again at 0). A dict of asng-opt < 0.4 (diagonal update,
-        no ``covariance``) loads (:func:`~.cma.upgrade_state_dict`: with ``"full"``, C = the
-        diagonal of its variances); one of the other ``covariance`` is refused (ValueError)."""
+        """As :meth:`Optimizer.load_state_dict`, with the ``elite`` and the ``elitism`` counters (the
+        updates without improvement, the pending ask's mutants) checked first. A dict of asng-opt
+        < 0.4 (diagonal update, no ``covariance``) loads (:func:`~.cma.upgrade_state_dict`: with
+        ``"full"``, C = the diagonal of its variances); one of 0.4 (no ``mutant_share``, no
+        ``elitism``) loads with ``mutant_share=None``, 0.4's rule, and a stall count of 0; one of
+        the other ``covariance`` is refused (ValueError)."""
         state = upgrade_state_dict(self.distribution, state, self.covariance)
         hyper = state.get("hyper") if isinstance(state, Mapping) else None
         if isinstance(hyper, Mapping) and hyper.get("covariance", self.covariance) != self.covariance:
@@ -245,23 +247,22 @@ class BlackBoxASNG(ASNG):
                 f"BlackBoxASNG.load_state_dict: the state is from covariance={hyper['covariance']!r}, this "
                 f"optimizer has covariance={self.covariance!r}; construct it with the state's"
             )
+        if isinstance(hyper, Mapping) and "mutant_share" not in hyper and "mutant" in hyper:  # asng-opt 0.4
+            state = {**state, "hyper": {**hyper, "mutant_share": None}}
         elite = state.get("elite") if isinstance(state, Mapping) else None
-        if elite is not None:
-            _check_elite(self.distribution, elite)
-        rest = {k: v for k, v in state.items() if k != "elite"} if isinstance(state, Mapping) else state
+        self._elitism.check(elite)
+        is_map = isinstance(state, Mapping)
+        stall, mutants = self._elitism.check_counters(state.get("elitism") if is_map else None)
+        rest = {k: v for k, v in state.items() if k not in ("elite", "elitism")} if is_map else state
         super().load_state_dict(rest)
-        self._elite = None if elite is None else (copy(elite[0]), float(elite[1]))
-        self._stall = 0
+        self._elitism.load(elite, stall, mutants)
 
 
-def _check_elite(dist: Distribution, elite: Any) -> None:
-    """Raise ValueError unless ``elite`` is ``(raw sample (1, ...) of dist, finite value)``."""
-    try:
-        raw, value = elite
-        value = float(value)
-        dist.check_samples(dist.decode(raw))
-        finite = all(np.all(np.isfinite(np.asarray(a, dtype=float))) for a in arrays(raw))
-    except (TypeError, ValueError, KeyError, IndexError, AttributeError) as e:
-        raise ValueError(f"BlackBoxASNG.load_state_dict: invalid 'elite': {e}") from None
-    if not finite or not math.isfinite(value):
-        raise ValueError("BlackBoxASNG.load_state_dict: 'elite' must be finite")
+def _mutant_share(share: Any) -> float | None:
+    """``share`` checked: None or a real number in (0, 1] (ValueError otherwise)."""
+    if share is None:
+        return None
+    ok = isinstance(share, (int, float, np.integer, np.floating)) and not isinstance(share, bool)
+    if not ok or not 0.0 < float(share) <= 1.0:
+        raise ValueError(f"BlackBoxASNG: mutant_share must be None or a number in (0, 1], got {share!r}")
+    return float(share)

@@ -1,0 +1,197 @@
+"""The elite of :class:`~asng_opt.blackbox.BlackBoxASNG` and its elitist mutants: :class:`Elitism`
+keeps the best raw sample told so far, counts the updates without improvement, and holds the
+mutants of the last ask (:mod:`.mutant`) so that a tell can leave the rejected ones out."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from .._samples import n_samples, samples_equal
+from ..distribution import Distribution
+from ._tree import append, arrays, copy, n_variables, take, take_first
+from .mutant import can_mutate, last_mutated, mutate
+
+__all__ = ["Elitism"]
+
+
+class Elitism:
+    """The elite / mutant bookkeeping of one optimizer over the distribution ``dist``.
+
+    A tell runs :meth:`without_rejected_mutants`, then :meth:`propose` (the next elite, the
+    ``candidate``) and, once the update has succeeded, :meth:`commit`. An ask gets mutants when
+    :meth:`mutant_due` holds (:meth:`add_mutants`).
+
+    Attributes:
+        elite: ``(raw sample (1, ...) or a dict of them, loss)``, the best point told so far; None
+            before the first tell.
+        stall: tells since the elite's value last changed.
+        mutants: the last ask's mutants (raw, ``(1, ...)`` each; they are the batch's last samples),
+            empty when it has none.
+        ties_to_mutants: among the batch's best ties, a mutant wins (``mutant_share``'s rule:
+            a neutral mutation is accepted, as a (1 + 1) optimizer accepts an equal offspring,
+            so the elite walks across plateaus); else the first of them (asng-opt 0.4).
+        candidate: the elite a tell will commit (set by :meth:`propose`).
+    """
+
+    def __init__(self, dist: Distribution):
+        self.dist = dist
+        self.elite: tuple[Any, float] | None = None
+        self.stall = 0
+        self.mutants: list[Any] = []
+        self.ties_to_mutants = False
+        self.candidate: tuple[Any, float] | None = None
+        self.has_discrete = n_variables(dist)[1] > 0  # the mutant's reason: discrete variables
+
+    def mutant_due(self, enabled: bool, after: int) -> bool:
+        """Whether the next ask gets a mutant: ``enabled``, the space has discrete variables, there
+        is an elite and it has not improved for at least ``after`` tells."""
+        return enabled and self.has_discrete and self.elite is not None and self.stall >= after
+
+    def add_mutants(self, theta: Any, raw: Any, rng: np.random.Generator, m: int = 1) -> Any:
+        """``raw`` (``(k, ...)`` raw samples) with its last ``m`` samples replaced by mutations of the
+        elite (:func:`~.mutant.mutate`, each drawn independently from ``rng``; ``m = 1`` is
+        :func:`~.mutant.last_mutated`); they become :attr:`mutants`. ``raw`` itself where no
+        variable can change (:func:`~.mutant.can_mutate`). ``1 <= m < k``.
+
+        Raises:
+            ValueError: if there is no elite (check :meth:`mutant_due` first) or ``m`` is outside
+                ``[1, k - 1]``.
+        """
+        if self.elite is None:
+            raise ValueError("Elitism.add_mutants: no elite to mutate")
+        k = n_samples(raw)
+        if not 1 <= m < max(k, 2):
+            raise ValueError(f"Elitism.add_mutants: m must be in [1, {k - 1}], got {m}")
+        if m == 1:  # asng-opt 0.4's draw and bookkeeping, unchanged
+            out = last_mutated(self.dist, theta, self.elite[0], raw, rng)
+            self.mutants = [take(out, k - 1)]
+            return out
+        if not can_mutate(self.dist):
+            return raw
+        out = take_first(raw, k - m)
+        for _ in range(m):
+            out = append(out, mutate(self.dist, theta, self.elite[0], rng))
+        self.mutants = [take(out, i) for i in range(k - m, k)]
+        return out
+
+    def without_rejected_mutants(self, raw: Any, f: np.ndarray, maximize: bool) -> tuple[Any, np.ndarray]:
+        """The batch (``(k, ...)`` raw samples, ``(k,)`` losses) without those of its mutants that are
+        worse than the elite (as a (1 + 1) optimizer rejects them; ties are kept): a mutant is no
+        draw of p_theta, and with a negative weight it would push the distribution away from the
+        elite's values on every variable it shares with it. Batches of fewer than 3 are kept whole.
+        A mutant is recognised by its place (the last ``len(mutants)``) and its value."""
+        k, m = len(f), len(self.mutants)
+        if not m or self.elite is None or k < 3 or m >= k:
+            return raw, f
+        keep = [
+            i
+            for i in range(k)
+            if i < k - m
+            or not samples_equal(take(raw, i), self.mutants[i - k + m])
+            or _better(float(f[i]), self.elite[1], maximize)
+        ]
+        if len(keep) == k:
+            return raw, f
+        if keep == list(range(len(keep))):  # only the tail goes: asng-opt 0.4's cut, unchanged
+            return take_first(raw, len(keep)), f[: len(keep)]
+        idx = np.asarray(keep)
+        return _take_many(raw, idx), f[idx]
+
+    def propose(self, raw: Any, f: np.ndarray, maximize: bool) -> tuple[Any, float]:
+        """The best of the batch (``(k, ...)`` raw samples, ``(k,)`` losses) and the elite, ties going
+        to the batch's point (so plateaus are crossed) and, within the batch, to its last such point
+        with :attr:`ties_to_mutants` (the mutants are last), else its first: ``(raw sample (1, ...),
+        loss)``. It becomes the :attr:`candidate`, the elite once :meth:`commit` runs."""
+        g = -f if maximize else f
+        j = len(g) - 1 - int(np.argmin(g[::-1])) if self.ties_to_mutants else int(np.argmin(g))
+        best = (take(raw, j), float(f[j]))
+        if self.elite is not None and not _better(best[1], self.elite[1], maximize):
+            best = self.elite
+        self.candidate = best
+        return best
+
+    def commit(self) -> None:
+        """End a successful tell: the candidate becomes the elite, the mutants are spent, and
+        :attr:`stall` restarts at 0 if the elite's value changed (counts one more otherwise)."""
+        old = self.elite
+        self.elite, self.candidate, self.mutants = self.candidate, None, []
+        improved = old is None or (self.elite is not None and self.elite[1] != old[1])
+        self.stall = 0 if improved else self.stall + 1
+
+    def state(self) -> tuple[Any, float] | None:
+        """The elite as saved in ``state_dict()["elite"]``: a copy, or None."""
+        return None if self.elite is None else (copy(self.elite[0]), self.elite[1])
+
+    def counters(self) -> dict[str, Any]:
+        """What else a resume needs (``state_dict()["elitism"]``): ``stall`` and copies of the
+        pending ask's ``mutants``."""
+        return {"stall": self.stall, "mutants": [copy(x) for x in self.mutants]}
+
+    def check_counters(self, saved: Any) -> tuple[int, list[Any]]:
+        """Check a saved :meth:`counters` dict (None: a dict of asng-opt <= 0.4, stall 0 and no
+        mutants) and return ``(stall, mutants)``.
+
+        Raises:
+            ValueError: naming the problem (``BlackBoxASNG.load_state_dict: invalid 'elitism': ...``).
+        """
+        if saved is None:
+            return 0, []
+        where = "BlackBoxASNG.load_state_dict: invalid 'elitism'"
+        if not isinstance(saved, dict) or set(saved) != {"stall", "mutants"}:
+            raise ValueError(f"{where}: expected a dict with keys 'stall' and 'mutants'")
+        stall = saved["stall"]
+        if isinstance(stall, bool) or not isinstance(stall, (int, np.integer)) or stall < 0:
+            raise ValueError(f"{where}: 'stall' must be an integer >= 0, got {stall!r}")
+        mutants = saved["mutants"]
+        if not isinstance(mutants, (list, tuple)):
+            raise ValueError(f"{where}: 'mutants' must be a list of raw samples")
+        for x in mutants:
+            try:
+                self.dist.check_samples(self.dist.decode(x))
+                if n_samples(x) != 1:
+                    raise ValueError("a mutant must be one sample (1, ...)")
+            except (TypeError, ValueError, KeyError, IndexError, AttributeError) as e:
+                raise ValueError(f"{where}: {e}") from None
+        return int(stall), [copy(x) for x in mutants]
+
+    def check(self, saved: Any) -> None:
+        """Check a saved elite (``state_dict()["elite"]``) before :meth:`load`: None, or
+        ``(raw sample (1, ...) of the distribution, finite value)``.
+
+        Raises:
+            ValueError: naming the problem (``BlackBoxASNG.load_state_dict: invalid 'elite': ...``
+                or ``... 'elite' must be finite``).
+        """
+        if saved is None:
+            return
+        try:
+            raw, value = saved
+            value = float(value)
+            self.dist.check_samples(self.dist.decode(raw))
+            finite = all(np.all(np.isfinite(np.asarray(a, dtype=float))) for a in arrays(raw))
+        except (TypeError, ValueError, KeyError, IndexError, AttributeError) as e:
+            raise ValueError(f"BlackBoxASNG.load_state_dict: invalid 'elite': {e}") from None
+        if not finite or not math.isfinite(value):
+            raise ValueError("BlackBoxASNG.load_state_dict: 'elite' must be finite")
+
+    def load(self, elite: tuple[Any, float] | None, stall: int = 0, mutants: list[Any] | None = None) -> None:
+        """Set the elite from a saved one (checked by :meth:`check`; copied), :attr:`stall` and the
+        pending :attr:`mutants` (checked by :meth:`check_counters`)."""
+        self.elite = None if elite is None else (copy(elite[0]), float(elite[1]))
+        self.stall = stall
+        self.mutants = list(mutants or [])
+
+
+def _take_many(raw: Any, idx: np.ndarray) -> Any:
+    """The samples ``idx`` of ``raw`` (``(k, ...)`` or a dict of them)."""
+    if isinstance(raw, dict):
+        return {key: _take_many(v, idx) for key, v in raw.items()}
+    return np.asarray(raw)[idx]
+
+
+def _better(a: float, b: float, maximize: bool) -> bool:
+    """Whether loss ``a`` is at least as good as ``b``."""
+    return a >= b if maximize else a <= b
