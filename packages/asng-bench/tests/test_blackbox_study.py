@@ -89,6 +89,14 @@ def test_ablations_switch_one_ingredient_off():
     assert set(ABLATIONS) >= set(changed) | {"bb-lam16", "bb-restart-uniform", "bb-lam-dim", "bb-ranks"}
     assert OPTIMIZERS["bb-lam-dim"].short_only
     assert not applies("bb-diagonal", p) and applies("bb-diagonal", get_problem("mixed-real"))
+    mr = get_problem("mixed-real")
+    quarter = make_searcher("bb-sigma-quarter", mr, 3000, 0).opt
+    _, sigma = quarter.distribution.parts["r"].mean_sigma(quarter.theta["r"])
+    span = mr.real_high - mr.real_low
+    assert np.allclose(sigma, span / 4) and not applies("bb-sigma-quarter", p)
+    main = make_searcher(MAIN, mr, 3000, 0).opt
+    _, sigma = main.distribution.parts["r"].mean_sigma(main.theta["r"])
+    assert np.allclose(sigma, span / 6)
 
 
 def test_dense_ranks_and_bad_searcher_arguments():

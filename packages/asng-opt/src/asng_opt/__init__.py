@@ -21,7 +21,7 @@ from .product import Product
 from .ranking import ranking_utility
 from .space import Choice, FloatRange, IntRange, Space
 
-__version__ = "0.4.0"
+__version__ = "0.5.0"
 
 __all__ = [
     "ASNG",

@@ -134,6 +134,8 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
     # one variance per real variable (asng-opt 0.3's separable update): differs from asng-bb only
     # where there are real variables, so it runs only there
     "bb-diagonal": _ours("ablation", covariance="diagonal", needs_reals=True),
+    # the reals' initial sigma at 1/4 of their range (asng-opt 0.4's FloatRange) instead of 1/6
+    "bb-sigma-quarter": _ours("ablation", sigma_init=0.25, needs_reals=True),
     # told per-batch ranks instead of the values (minimize before its fix): the elite is then the
     # last batch's best, not the best point ever
     "bb-ranks": _ours("ablation", tell="ranks"),
