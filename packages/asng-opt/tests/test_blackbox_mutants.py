@@ -105,32 +105,39 @@ def test_rejected_mutants_are_left_out_and_ties_kept():
 
 
 @pytest.mark.parametrize("maximize", [False, True])
-def test_ties_go_to_the_last_best_with_mutants_and_to_the_first_without(maximize):
-    """Among the batch's best ties, mutant_share's rule picks the last (the mutants are last: a
-    neutral mutation is accepted and the elite walks across a plateau); 0.4's rule the first."""
-    for share, expect in ((0.5, 3), (None, 1)):
-        opt = BlackBoxASNG(Categorical([3] * 4), lam=4, seed=0, mutant_share=share, maximize=maximize)
+def test_ties_go_to_a_mutant_with_the_share_rule_and_to_the_first_best_otherwise(maximize):
+    """Among the batch's best ties a mutant wins with mutant_share (a neutral mutation is accepted:
+    the elite walks across a plateau); without mutants in the batch, and with asng-opt 0.4's rule
+    (mutant_share=None), the first of them."""
+    sign = -1 if maximize else 1
+    for share in (0.5, None):
+        fresh = BlackBoxASNG(Categorical([3] * 8), lam=6, seed=0, mutant_share=share, maximize=maximize)
+        x = fresh.ask()
+        fresh.tell(x, sign * np.array([1.0, 0.0, 2.0, 0.0, 3.0, 0.0]))
+        assert np.array_equal(fresh.elite[0][0], x[1])  # no mutants yet: the first best
+        opt = BlackBoxASNG(Categorical([3] * 8), lam=6, seed=0, mutant_share=share, maximize=maximize)
+        run(opt, lambda c: sign * 5.0, MUTANT_STALL + 1)  # stalled: mutants in the next batch
         x = opt.ask()
-        f = np.array([1.0, 0.0, 2.0, 0.0]) * (-1 if maximize else 1)
-        opt.tell(x, f)
-        assert np.array_equal(opt.elite[0][0], x[expect])
+        assert len(opt._elitism.mutants) == 1  # the last sample
+        opt.tell(x, sign * np.array([1.0, 0.0, 2.0, 0.0, 3.0, 0.0]))
+        assert np.array_equal(opt.elite[0][0], x[5 if share is not None else 1])
 
 
 def test_mutants_cross_a_plateau_faster_than_the_one_mutant_rule():
-    """LeadingOnes (30 bits), a plateau after every solved prefix: with the default share the runs
-    reach the optimum in fewer updates than with asng-opt 0.4's one mutant (measured, 8 seeds:
-    ~45 vs ~65 updates)."""
+    """LeadingOnes (50 bits), a plateau after every solved prefix: with the default share the runs
+    reach the optimum in fewer updates than with asng-opt 0.4's one mutant (measured, 12 seeds:
+    124 vs 184 updates on average)."""
 
     def leading_ones(c):
         return float(len(c) - (np.argmin(c) if not np.all(c == 1) else len(c)))
 
-    dist = Categorical([2] * 30)
+    dist = Categorical([2] * 50)
     tells = {}
     for share in (0.5, None):
         used = []
         for seed in range(8):
             opt = BlackBoxASNG(dist, seed=seed, mutant_share=share)
-            for t in range(300):
+            for t in range(400):
                 x = opt.ask()
                 f = [leading_ones(c) for c in x]
                 if min(f) == 0:
@@ -138,7 +145,7 @@ def test_mutants_cross_a_plateau_faster_than_the_one_mutant_rule():
                 opt.tell(x, f)
             used.append(t)
         tells[share] = float(np.mean(used))
-    assert tells[0.5] < 0.85 * tells[None]
+    assert tells[0.5] < 0.8 * tells[None]
 
 
 def test_real_only_spaces_get_no_mutants():

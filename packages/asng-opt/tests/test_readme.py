@@ -1,5 +1,7 @@
 """The package README's examples run as written."""
 
+import contextlib
+import io
 import re
 from pathlib import Path
 
@@ -23,4 +25,38 @@ def test_readme_example_runs(i):
         for name in OPTIONAL:
             if name in module.split("."):
                 pytest.importorskip(name)
-    exec(compile(BLOCKS[i], f"README block {i}", "exec"), {})
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(compile(BLOCKS[i], f"README block {i}", "exec"), {})
+    check_printed(BLOCKS[i], out.getvalue())
+
+
+def expected_prefix(comment: str) -> str | None:
+    """What a ``print(...)  # comment`` line promises: the comment up to an ellipsis or an
+    explanation after ``: `` (None where it is a description, e.g. ``== target`` or a dict)."""
+    text = comment.strip()
+    if not text or text.startswith(("==", "{", "generations")):
+        return None
+    text = text.split("...")[0]
+    if ": " in text:
+        text = text.split(": ")[0]
+    return text.strip() or None
+
+
+def check_printed(block: str, printed: str) -> None:
+    """Each top-level ``print(...)  # expected`` line of a block prints a line starting with what its
+    comment says (blocks whose prints are not one line each are not checked)."""
+    prints = [ln.split("#", 1) for ln in block.splitlines() if ln.startswith("print(")]
+    lines = printed.splitlines()
+    if len(prints) != len(lines):
+        return
+    for (code, *comment), line in zip(prints, lines):
+        want = expected_prefix(comment[0]) if comment else None
+        if want is not None:
+            assert line.startswith(want), f"README says {code.strip()} prints {want!r}, it printed {line!r}"
+
+
+def test_check_printed_can_fail():
+    with pytest.raises(AssertionError, match="it printed '0.0 858"):
+        check_printed("print(1)  # 0.0 399 9996 max_evals\n", "0.0 858 9996 max_evals\n")
+    check_printed("print(1)  # 0.0 858 9996 max_evals\n", "0.0 858 9996 max_evals\n")

@@ -30,9 +30,10 @@ class Elitism:
         stall: tells since the elite's value last changed.
         mutants: the last ask's mutants (raw, ``(1, ...)`` each; they are the batch's last samples),
             empty when it has none.
-        ties_to_mutants: among the batch's best ties, a mutant wins (``mutant_share``'s rule:
-            a neutral mutation is accepted, as a (1 + 1) optimizer accepts an equal offspring,
-            so the elite walks across plateaus); else the first of them (asng-opt 0.4).
+        ties_to_mutants: among the batch's best ties, one of its mutants wins when there is one
+            (``mutant_share``'s rule: a neutral mutation is accepted, as a (1 + 1) optimizer
+            accepts an equal offspring, so the elite walks across plateaus); otherwise, and
+            always without this flag (asng-opt 0.4), the first of them.
         candidate: the elite a tell will commit (set by :meth:`propose`).
     """
 
@@ -102,16 +103,23 @@ class Elitism:
 
     def propose(self, raw: Any, f: np.ndarray, maximize: bool) -> tuple[Any, float]:
         """The best of the batch (``(k, ...)`` raw samples, ``(k,)`` losses) and the elite, ties going
-        to the batch's point (so plateaus are crossed) and, within the batch, to its last such point
-        with :attr:`ties_to_mutants` (the mutants are last), else its first: ``(raw sample (1, ...),
+        to the batch's point (so plateaus are crossed) and, within the batch, to the last of its
+        mutants among them with :attr:`ties_to_mutants`, else to the first: ``(raw sample (1, ...),
         loss)``. It becomes the :attr:`candidate`, the elite once :meth:`commit` runs."""
         g = -f if maximize else f
-        j = len(g) - 1 - int(np.argmin(g[::-1])) if self.ties_to_mutants else int(np.argmin(g))
+        ties = np.flatnonzero(g == g.min())
+        j = int(ties[0])
+        if self.ties_to_mutants and self.mutants:
+            j = next((int(i) for i in ties[::-1] if self._is_mutant(take(raw, int(i)))), j)
         best = (take(raw, j), float(f[j]))
         if self.elite is not None and not _better(best[1], self.elite[1], maximize):
             best = self.elite
         self.candidate = best
         return best
+
+    def _is_mutant(self, x: Any) -> bool:
+        """Whether the raw sample ``x`` (``(1, ...)``) is one of the pending :attr:`mutants`."""
+        return any(samples_equal(x, m) for m in self.mutants)
 
     def commit(self) -> None:
         """End a successful tell: the candidate becomes the elite, the mutants are spent, and
