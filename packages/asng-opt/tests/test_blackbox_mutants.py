@@ -39,7 +39,7 @@ def run(opt, loss, tells):
 
 @pytest.mark.parametrize("bad", [0, 0.0, -0.5, 1.5, math.nan, math.inf, "half", True, [0.5]])
 def test_bad_mutant_share_is_refused(bad):
-    with pytest.raises(ValueError, match="mutant_share must be None or a number in \\(0, 1\\]"):
+    with pytest.raises(ValueError, match="BlackBoxASNG: mutant_share must be"):
         BlackBoxASNG(Categorical([3] * 4), mutant_share=bad)
 
 
@@ -263,3 +263,55 @@ def test_mutant_stall_is_read_at_each_ask(monkeypatch):
     run(opt, lambda c: 1.0, 3 * MUTANT_RAMP)
     opt.ask()
     assert opt._elitism.stall == 1 + 3 * MUTANT_RAMP and len(opt._elitism.mutants) == 4  # the ramp, up to half
+
+
+def test_saved_mutants_must_be_the_pending_asks_tail():
+    """Mutants that are not the pending ask's last samples (or with no ask pending) are refused: a
+    later tell would leave real draws out of the update."""
+    opt = BlackBoxASNG(Categorical([3] * 16), lam=8, seed=2)
+    run(opt, lambda c: 1.0, MUTANT_STALL + 1 + 3 * MUTANT_RAMP)
+    opt.ask()
+    sd = opt.state_dict()
+    assert len(sd["elitism"]["mutants"]) == 4
+    fresh = BlackBoxASNG(Categorical([3] * 16), seed=0)
+    before = fresh.state_dict()
+    swapped = copy.deepcopy(sd)
+    swapped["elitism"]["mutants"] = swapped["elitism"]["mutants"][::-1]
+    no_ask = copy.deepcopy(sd)
+    no_ask["pending"] = None
+    too_many = copy.deepcopy(sd)
+    too_many["elitism"]["mutants"] = [sd["pending"][1][i : i + 1] for i in range(8)]
+    for bad in (swapped, no_ask, too_many):
+        with pytest.raises(ValueError, match="invalid 'elitism'"):
+            fresh.load_state_dict(bad)
+        assert deep_equal(fresh.state_dict(), before)
+    fresh.load_state_dict(sd)  # the genuine one loads
+    assert len(fresh._elitism.mutants) == 4
+
+
+def test_an_elite_of_several_samples_is_refused():
+    opt = BlackBoxASNG(Categorical([3] * 4), seed=0)
+    run(opt, hamming_4 := (lambda c: float(np.sum(c))), 2)
+    sd = opt.state_dict()
+    sd["elite"] = (np.zeros((2, 4), dtype=int), 0.0)
+    before = opt.state_dict()
+    with pytest.raises(ValueError, match="invalid 'elite': must be one sample"):
+        opt.load_state_dict(sd)
+    assert deep_equal(opt.state_dict(), before) and hamming_4 is not None
+
+
+def test_rejecting_mutants_keeps_two_samples():
+    """An asked batch keeps at least two draws of p_theta (n_mutants <= k - 2); a batch told with
+    fewer draws before its mutants (here 1 of 7), all of them worse, is kept whole rather than
+    left with one sample (the ranking needs two)."""
+    opt = BlackBoxASNG(Categorical([3] * 16), lam=8, seed=0, elitist=False, mutant_share=1.0)
+    run(opt, lambda c: 1.0, MUTANT_STALL + 1 + 8 * MUTANT_RAMP)
+    x = opt.ask()
+    assert opt.n_mutants(8) == 6
+    raw = opt._pending[1]
+    kept, fk = opt._elitism.without_rejected_mutants(raw, np.array([0.0, 1.0] + [5.0] * 6), False)
+    assert len(fk) == 2 and np.array_equal(kept, raw[:2])
+    kept, fk = opt._elitism.without_rejected_mutants(raw[1:], np.array([0.0] + [5.0] * 6), False)
+    assert len(fk) == 7 and np.array_equal(kept, raw[1:])
+    opt.tell(x, [1.0] + [5.0] * 7)
+    assert opt.t == MUTANT_STALL + 2 + 8 * MUTANT_RAMP

@@ -100,3 +100,17 @@ def test_malformed_rng_state_is_refused(bad):
     with pytest.raises(ValueError, match="'rng'"):
         opt.load_state_dict({**good, "rng": bad})
     assert deep_equal(opt.state_dict(), good)
+
+
+@pytest.mark.parametrize("name", ["MT19937", "Philox"])
+def test_a_truncated_bit_generator_state_is_a_value_error(name):
+    """A short key / counter array raised IndexError from numpy; it is a ValueError naming 'rng'."""
+    opt = ASNG(Categorical([3] * 4), lam=4, seed=np.random.Generator(getattr(np.random, name)(0)))
+    sd = opt.state_dict()
+    before = opt.state_dict()
+    state = sd["rng"]["state"]
+    field = "key" if name == "MT19937" else "counter"
+    state[field] = np.asarray(state[field])[:1]
+    with pytest.raises(ValueError, match="rng"):
+        opt.load_state_dict(sd)
+    assert deep_equal(opt.state_dict(), before)

@@ -164,7 +164,7 @@ def _check_rng(state: Any, where: str) -> np.random.Generator:
     bit_generator = getattr(np.random, name)(0)  # seeded only to skip OS entropy; the state replaces it
     try:
         bit_generator.state = state
-    except (TypeError, ValueError, KeyError, OverflowError) as e:
+    except (TypeError, ValueError, KeyError, IndexError, OverflowError) as e:
         raise ValueError(f"{where}: 'rng' is not a valid {name} state ({e!r})") from None
     return np.random.Generator(bit_generator)
 

@@ -41,7 +41,8 @@ def ecdf_figure(hits: list[dict[str, Any]], path: str | Path, track: str = "main
                 continue
             arr = np.array([e if e is not None else np.inf for e in ev])
             y = (arr[None, :] <= x[:, None]).mean(axis=1)
-            style = "-" if o in OURS else "--"
+            # past ten optimizers the colours repeat: the next ten of ours dash-dotted, the peers dotted
+            style = ("-" if o in OURS else "--") if i < 10 else ("-." if o in OURS else ":")
             lw = 2.4 if o == MAIN else (1.5 if o in OURS else 1.2)
             z = 5 if o == MAIN else 2  # the main entry on top (an ablation can coincide with it)
             ax.step(x, y, where="post", label=o, color=colors(i % 10), linestyle=style, lw=lw, zorder=z)

@@ -26,6 +26,7 @@ __all__ = [
     "clip_integers",
     "take",
     "take_first",
+    "take_rows",
     "append",
     "arrays",
     "copy",
@@ -107,6 +108,13 @@ def take_first(raw: Any, k: int) -> Any:
     if isinstance(raw, Mapping):
         return {key: take_first(v, k) for key, v in raw.items()}
     return raw[:k]
+
+
+def take_rows(raw: Any, idx: np.ndarray) -> Any:
+    """The samples ``idx`` (an index array) of ``raw``, in that order."""
+    if isinstance(raw, Mapping):
+        return {key: take_rows(v, idx) for key, v in raw.items()}
+    return np.asarray(raw)[idx]
 
 
 def append(raw: Any, one: Any) -> Any:

@@ -9,9 +9,10 @@ from typing import Any
 
 import numpy as np
 
+from .. import _checks
 from .._samples import n_samples, samples_equal
 from ..distribution import Distribution
-from ._tree import append, arrays, copy, n_variables, take, take_first
+from ._tree import append, arrays, copy, n_variables, take, take_first, take_rows
 from .mutant import can_mutate, last_mutated, mutate
 
 __all__ = ["Elitism"]
@@ -30,10 +31,8 @@ class Elitism:
         stall: tells since the elite's value last changed.
         mutants: the last ask's mutants (raw, ``(1, ...)`` each; they are the batch's last samples),
             empty when it has none.
-        ties_to_mutants: among the batch's best ties, one of its mutants wins when there is one
-            (``mutant_share``'s rule: a neutral mutation is accepted, as a (1 + 1) optimizer
-            accepts an equal offspring, so the elite walks across plateaus); otherwise, and
-            always without this flag (asng-opt 0.4), the first of them.
+        kept_mutants: ``(k',)`` booleans, which samples of the batch :meth:`without_rejected_mutants`
+            last returned are mutants (for :meth:`propose`).
         candidate: the elite a tell will commit (set by :meth:`propose`).
     """
 
@@ -42,7 +41,7 @@ class Elitism:
         self.elite: tuple[Any, float] | None = None
         self.stall = 0
         self.mutants: list[Any] = []
-        self.ties_to_mutants = False
+        self.kept_mutants = np.zeros(0, dtype=bool)
         self.candidate: tuple[Any, float] | None = None
         self.has_discrete = n_variables(dist)[1] > 0  # the mutant's reason: discrete variables
 
@@ -82,50 +81,50 @@ class Elitism:
         """The batch (``(k, ...)`` raw samples, ``(k,)`` losses) without those of its mutants that are
         worse than the elite (as a (1 + 1) optimizer rejects them; ties are kept): a mutant is no
         draw of p_theta, and with a negative weight it would push the distribution away from the
-        elite's values on every variable it shares with it. Batches of fewer than 3 are kept whole.
-        A mutant is recognised by its place (the last ``len(mutants)``) and its value."""
+        elite's values on every variable it shares with it. A mutant is recognised by its place
+        (the last ``len(mutants)``) and its value. Batches of fewer than 3, and batches that would
+        keep fewer than 2 samples, are kept whole. Sets :attr:`kept_mutants`."""
         k, m = len(f), len(self.mutants)
+        self.kept_mutants = np.zeros(k, dtype=bool)
         if not m or self.elite is None or k < 3 or m >= k:
             return raw, f
-        keep = [
-            i
-            for i in range(k)
-            if i < k - m
-            or not samples_equal(take(raw, i), self.mutants[i - k + m])
-            or _better(float(f[i]), self.elite[1], maximize)
-        ]
-        if len(keep) == k:
+        tail = range(k - m, k)
+        is_mutant = np.array([samples_equal(take(raw, i), self.mutants[i - k + m]) for i in tail])
+        self.kept_mutants[k - m :] = is_mutant
+        worse = np.array([not _better(float(f[i]), self.elite[1], maximize) for i in tail])
+        drop = np.concatenate([np.zeros(k - m, dtype=bool), is_mutant & worse])
+        if not drop.any() or k - int(drop.sum()) < 2:
             return raw, f
-        if keep == list(range(len(keep))):  # only the tail goes: asng-opt 0.4's cut, unchanged
-            return take_first(raw, len(keep)), f[: len(keep)]
-        idx = np.asarray(keep)
-        return _take_many(raw, idx), f[idx]
+        keep = np.flatnonzero(~drop)
+        self.kept_mutants = self.kept_mutants[keep]
+        return take_rows(raw, keep), f[keep]
 
-    def propose(self, raw: Any, f: np.ndarray, maximize: bool) -> tuple[Any, float]:
-        """The best of the batch (``(k, ...)`` raw samples, ``(k,)`` losses) and the elite, ties going
-        to the batch's point (so plateaus are crossed) and, within the batch, to the last of its
-        mutants among them with :attr:`ties_to_mutants`, else to the first: ``(raw sample (1, ...),
-        loss)``. It becomes the :attr:`candidate`, the elite once :meth:`commit` runs."""
+    def propose(self, raw: Any, f: np.ndarray, maximize: bool, ties_to_mutants: bool = False) -> tuple[Any, float]:
+        """The best of the batch (``(k, ...)`` raw samples, ``(k,)`` losses, as
+        :meth:`without_rejected_mutants` returned it) and the elite, ties going to the batch's point
+        (so plateaus are crossed) and, within the batch, with ``ties_to_mutants`` to the last of its
+        mutants among them (``mutant_share``'s rule: a neutral mutation is accepted, as a (1 + 1)
+        optimizer accepts an equal offspring, so the elite walks across plateaus), else to the
+        first (asng-opt 0.4): ``(raw sample (1, ...), loss)``. It becomes the :attr:`candidate`,
+        the elite once :meth:`commit` runs."""
         g = -f if maximize else f
         ties = np.flatnonzero(g == g.min())
         j = int(ties[0])
-        if self.ties_to_mutants and self.mutants:
-            j = next((int(i) for i in ties[::-1] if self._is_mutant(take(raw, int(i)))), j)
+        if ties_to_mutants and len(self.kept_mutants) == len(f):
+            mutant_ties = ties[self.kept_mutants[ties]]
+            j = int(mutant_ties[-1]) if len(mutant_ties) else j
         best = (take(raw, j), float(f[j]))
         if self.elite is not None and not _better(best[1], self.elite[1], maximize):
             best = self.elite
         self.candidate = best
         return best
 
-    def _is_mutant(self, x: Any) -> bool:
-        """Whether the raw sample ``x`` (``(1, ...)``) is one of the pending :attr:`mutants`."""
-        return any(samples_equal(x, m) for m in self.mutants)
-
     def commit(self) -> None:
         """End a successful tell: the candidate becomes the elite, the mutants are spent, and
         :attr:`stall` restarts at 0 if the elite's value changed (counts one more otherwise)."""
         old = self.elite
         self.elite, self.candidate, self.mutants = self.candidate, None, []
+        self.kept_mutants = np.zeros(0, dtype=bool)
         improved = old is None or (self.elite is not None and self.elite[1] != old[1])
         self.stall = 0 if improved else self.stall + 1
 
@@ -138,9 +137,10 @@ class Elitism:
         pending ask's ``mutants``."""
         return {"stall": self.stall, "mutants": [copy(x) for x in self.mutants]}
 
-    def check_counters(self, saved: Any) -> tuple[int, list[Any]]:
+    def check_counters(self, saved: Any, pending_raw: Any) -> tuple[int, list[Any]]:
         """Check a saved :meth:`counters` dict (None: a dict of asng-opt <= 0.4, stall 0 and no
-        mutants) and return ``(stall, mutants)``.
+        mutants) against the state's pending ask (its raw draws ``(k, ...)``, or None) and return
+        ``(stall, mutants)``: the mutants must be the pending ask's last samples, in order.
 
         Raises:
             ValueError: naming the problem (``BlackBoxASNG.load_state_dict: invalid 'elitism': ...``).
@@ -150,20 +150,19 @@ class Elitism:
         where = "BlackBoxASNG.load_state_dict: invalid 'elitism'"
         if not isinstance(saved, dict) or set(saved) != {"stall", "mutants"}:
             raise ValueError(f"{where}: expected a dict with keys 'stall' and 'mutants'")
-        stall = saved["stall"]
-        if isinstance(stall, bool) or not isinstance(stall, (int, np.integer)) or stall < 0:
-            raise ValueError(f"{where}: 'stall' must be an integer >= 0, got {stall!r}")
+        stall = _checks.count("'stall'", saved["stall"], where)
         mutants = saved["mutants"]
         if not isinstance(mutants, (list, tuple)):
             raise ValueError(f"{where}: 'mutants' must be a list of raw samples")
         for x in mutants:
-            try:
-                self.dist.check_samples(self.dist.decode(x))
-                if n_samples(x) != 1:
-                    raise ValueError("a mutant must be one sample (1, ...)")
-            except (TypeError, ValueError, KeyError, IndexError, AttributeError) as e:
-                raise ValueError(f"{where}: {e}") from None
-        return int(stall), [copy(x) for x in mutants]
+            self._check_one(x, where)
+        k = 0 if pending_raw is None else n_samples(pending_raw)
+        if len(mutants) and (len(mutants) >= max(k, 1) or k < 3):
+            raise ValueError(f"{where}: {len(mutants)} mutant(s) for a pending ask of {k} sample(s)")
+        for j, x in enumerate(mutants):
+            if not samples_equal(take(pending_raw, k - len(mutants) + j), x):
+                raise ValueError(f"{where}: mutant {j} is not the pending ask's sample {k - len(mutants) + j}")
+        return stall, [copy(x) for x in mutants]
 
     def check(self, saved: Any) -> None:
         """Check a saved elite (``state_dict()["elite"]``) before :meth:`load`: None, or
@@ -175,15 +174,28 @@ class Elitism:
         """
         if saved is None:
             return
+        where = "BlackBoxASNG.load_state_dict: invalid 'elite'"
         try:
             raw, value = saved
             value = float(value)
-            self.dist.check_samples(self.dist.decode(raw))
-            finite = all(np.all(np.isfinite(np.asarray(a, dtype=float))) for a in arrays(raw))
-        except (TypeError, ValueError, KeyError, IndexError, AttributeError) as e:
-            raise ValueError(f"BlackBoxASNG.load_state_dict: invalid 'elite': {e}") from None
-        if not finite or not math.isfinite(value):
+        except (TypeError, ValueError) as e:
+            raise ValueError(f"{where}: {e}") from None
+        self._check_one(raw, where)
+        if not math.isfinite(value):
             raise ValueError("BlackBoxASNG.load_state_dict: 'elite' must be finite")
+
+    def _check_one(self, x: Any, where: str) -> None:
+        """Raise ValueError (prefixed ``where``) unless ``x`` is one finite raw sample ``(1, ...)`` of
+        the distribution."""
+        try:
+            self.dist.check_samples(self.dist.decode(x))
+            if n_samples(x) != 1:
+                raise ValueError(f"must be one sample (1, ...), got {n_samples(x)}")
+            finite = all(np.all(np.isfinite(np.asarray(a, dtype=float))) for a in arrays(x))
+        except (TypeError, ValueError, KeyError, IndexError, AttributeError) as e:
+            raise ValueError(f"{where}: {e}") from None
+        if not finite:
+            raise ValueError(f"{where}: must be finite")
 
     def load(self, elite: tuple[Any, float] | None, stall: int = 0, mutants: list[Any] | None = None) -> None:
         """Set the elite from a saved one (checked by :meth:`check`; copied), :attr:`stall` and the

@@ -1,7 +1,7 @@
-"""The elitist mutant: one sample per batch drawn around the best point seen, as a (1 + 1)
-optimizer would (DiscreteOnePlusOne's mutation: each discrete variable changed with probability
-1 / N', at least one), so that the neighbours of the elite are probed every batch however far
-the distribution is from it."""
+"""The elitist mutants: samples drawn around the best point seen, as a (1 + 1) optimizer would
+(DiscreteOnePlusOne's mutation: each discrete variable changed with probability 1 / N', at least
+one), so that the neighbours of the elite are probed every batch however far the distribution is
+from it (how many per batch: :meth:`~asng_opt.blackbox.BlackBoxASNG.n_mutants`)."""
 
 from __future__ import annotations
 

@@ -80,7 +80,8 @@ class BlackBoxASNG(ASNG):
 
     State: ASNG's (theta, s, gamma, Delta), CSA's path p_sigma, with ``"full"`` the fields of
     :class:`~asng_opt.blackbox.cma.FullState` (sigma, p_c, C and its eigen-basis), plus the elite,
-    the best raw sample told so far and its value (``elite``, saved in ``state_dict()``).
+    the best raw sample told so far and its value (``elite``, saved in ``state_dict()``), and the
+    updates without improvement and the pending ask's mutants (``elitism``, saved too).
 
     Raises:
         ValueError: for arguments outside their ranges (and ASNG's checks).
@@ -168,8 +169,9 @@ class BlackBoxASNG(ASNG):
     def ask(self, n: int | None = None) -> Any:
         """As :meth:`Optimizer.ask`; with ``covariance="full"`` the real-valued variables are drawn
         from N(m, sigma^2 C) (:func:`~.cma.correlate`); with ``mutant`` and the elite not improved
-        for :data:`MUTANT_STALL` updates, the last sample is :func:`~.mutant.mutate` of the elite
-        (the update then uses it as any other told sample)."""
+        for :data:`MUTANT_STALL` updates, the last :meth:`n_mutants` samples are
+        :func:`~.mutant.mutate` of the elite (the tell leaves those worse than the elite out of
+        the update)."""
         out = super().ask(n)
         if self.covariance == "full" and self._pending is not None and n_real(self.distribution):
             out = self._publish(correlate(self.distribution, self.theta, self.state, self._pending[1]))
@@ -200,8 +202,7 @@ class BlackBoxASNG(ASNG):
     def _utility(self, raw: Any, f: np.ndarray) -> tuple[Any, Any]:
         raw = clip_integers(self.distribution, raw)  # what was evaluated: beyond a bound is the bound
         raw, f = self._elitism.without_rejected_mutants(raw, f, self.maximize)
-        self._elitism.ties_to_mutants = self.mutant_share is not None
-        best = self._elitism.propose(raw, f, self.maximize)  # ties go to the newer point
+        best = self._elitism.propose(raw, f, self.maximize, ties_to_mutants=self.mutant_share is not None)
         if self.elitist:  # the best point so far joins the update (twice, if it is in this batch)
             raw = append(raw, best[0])
             f = np.append(f, best[1])
@@ -252,17 +253,14 @@ class BlackBoxASNG(ASNG):
         elite = state.get("elite") if isinstance(state, Mapping) else None
         self._elitism.check(elite)
         is_map = isinstance(state, Mapping)
-        stall, mutants = self._elitism.check_counters(state.get("elitism") if is_map else None)
+        pending = state.get("pending") if is_map else None
+        pending_raw = pending[1] if isinstance(pending, (tuple, list)) and len(pending) == 2 else None
+        stall, mutants = self._elitism.check_counters(state.get("elitism") if is_map else None, pending_raw)
         rest = {k: v for k, v in state.items() if k not in ("elite", "elitism")} if is_map else state
         super().load_state_dict(rest)
         self._elitism.load(elite, stall, mutants)
 
 
 def _mutant_share(share: Any) -> float | None:
-    """``share`` checked: None or a real number in (0, 1] (ValueError otherwise)."""
-    if share is None:
-        return None
-    ok = isinstance(share, (int, float, np.integer, np.floating)) and not isinstance(share, bool)
-    if not ok or not 0.0 < float(share) <= 1.0:
-        raise ValueError(f"BlackBoxASNG: mutant_share must be None or a number in (0, 1], got {share!r}")
-    return float(share)
+    """``share`` checked: None or a number in (0, 1] (ValueError otherwise)."""
+    return None if share is None else _checks.positive("mutant_share", share, "BlackBoxASNG", upper=1.0)
