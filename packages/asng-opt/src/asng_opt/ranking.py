@@ -89,13 +89,14 @@ def ranking_utility(losses: np.ndarray, maximize: bool = False) -> np.ndarray:
 
     Cost: one sort per batch, O(lam log lam) time, O(lam) memory.
     """
+    if type(losses) is np.ndarray and losses.shape == (2,) and losses.dtype.kind == "f" and type(maximize) is bool:
+        a, b = float(losses[0]), float(losses[1])  # one update of the paper's lam = 2, in plain Python for speed
+        if a == a and b == b:  # no NaN (NaN != NaN): the checks below would pass
+            if maximize:
+                a, b = -a, -b
+            w0 = float((b > a) - (b < a))
+            return np.array([w0, -w0])
     f, maximize = _checked(losses, maximize, "ranking_utility")
-    if f.shape == (2,):  # one update of the paper's lam = 2, in plain Python for speed
-        a, b = float(f[0]), float(f[1])
-        if maximize:
-            a, b = -a, -b
-        w0 = float((b > a) - (b < a))
-        return np.array([w0, -w0])
     if f.ndim == 0 or f.shape[-1] < 2:
         raise ValueError(f"ranking_utility needs at least 2 values on the last axis, got shape {f.shape}")
     if maximize:
