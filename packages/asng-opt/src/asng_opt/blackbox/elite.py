@@ -4,15 +4,13 @@ mutants of the last ask (:mod:`.mutant`) so that a tell can leave the rejected o
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
 
-from .. import _checks
 from .._samples import n_samples, samples_equal
 from ..distribution import Distribution
-from ._tree import append, arrays, copy, n_variables, take, take_first, take_rows
+from ._tree import append, copy, n_variables, take, take_first, take_rows
 from .mutant import can_mutate, last_mutated, mutate
 
 __all__ = ["Elitism"]
@@ -137,69 +135,9 @@ class Elitism:
         pending ask's ``mutants``."""
         return {"stall": self.stall, "mutants": [copy(x) for x in self.mutants]}
 
-    def check_counters(self, saved: Any, pending_raw: Any) -> tuple[int, list[Any]]:
-        """Check a saved :meth:`counters` dict (None: a dict of asng-opt <= 0.4, stall 0 and no
-        mutants) against the state's pending ask (its raw draws ``(k, ...)``, or None) and return
-        ``(stall, mutants)``: the mutants must be the pending ask's last samples, in order.
-
-        Raises:
-            ValueError: naming the problem (``BlackBoxASNG.load_state_dict: invalid 'elitism': ...``).
-        """
-        if saved is None:
-            return 0, []
-        where = "BlackBoxASNG.load_state_dict: invalid 'elitism'"
-        if not isinstance(saved, dict) or set(saved) != {"stall", "mutants"}:
-            raise ValueError(f"{where}: expected a dict with keys 'stall' and 'mutants'")
-        stall = _checks.count("'stall'", saved["stall"], where)
-        mutants = saved["mutants"]
-        if not isinstance(mutants, (list, tuple)):
-            raise ValueError(f"{where}: 'mutants' must be a list of raw samples")
-        for x in mutants:
-            self._check_one(x, where)
-        k = 0 if pending_raw is None else n_samples(pending_raw)
-        if len(mutants) and (len(mutants) >= max(k, 1) or k < 3):
-            raise ValueError(f"{where}: {len(mutants)} mutant(s) for a pending ask of {k} sample(s)")
-        for j, x in enumerate(mutants):
-            if not samples_equal(take(pending_raw, k - len(mutants) + j), x):
-                raise ValueError(f"{where}: mutant {j} is not the pending ask's sample {k - len(mutants) + j}")
-        return stall, [copy(x) for x in mutants]
-
-    def check(self, saved: Any) -> None:
-        """Check a saved elite (``state_dict()["elite"]``) before :meth:`load`: None, or
-        ``(raw sample (1, ...) of the distribution, finite value)``.
-
-        Raises:
-            ValueError: naming the problem (``BlackBoxASNG.load_state_dict: invalid 'elite': ...``
-                or ``... 'elite' must be finite``).
-        """
-        if saved is None:
-            return
-        where = "BlackBoxASNG.load_state_dict: invalid 'elite'"
-        try:
-            raw, value = saved
-            value = float(value)
-        except (TypeError, ValueError) as e:
-            raise ValueError(f"{where}: {e}") from None
-        self._check_one(raw, where)
-        if not math.isfinite(value):
-            raise ValueError("BlackBoxASNG.load_state_dict: 'elite' must be finite")
-
-    def _check_one(self, x: Any, where: str) -> None:
-        """Raise ValueError (prefixed ``where``) unless ``x`` is one finite raw sample ``(1, ...)`` of
-        the distribution."""
-        try:
-            self.dist.check_samples(self.dist.decode(x))
-            if n_samples(x) != 1:
-                raise ValueError(f"must be one sample (1, ...), got {n_samples(x)}")
-            finite = all(np.all(np.isfinite(np.asarray(a, dtype=float))) for a in arrays(x))
-        except (TypeError, ValueError, KeyError, IndexError, AttributeError) as e:
-            raise ValueError(f"{where}: {e}") from None
-        if not finite:
-            raise ValueError(f"{where}: must be finite")
-
     def load(self, elite: tuple[Any, float] | None, stall: int = 0, mutants: list[Any] | None = None) -> None:
-        """Set the elite from a saved one (checked by :meth:`check`; copied), :attr:`stall` and the
-        pending :attr:`mutants` (checked by :meth:`check_counters`)."""
+        """Set the elite from a saved one, :attr:`stall` and the pending :attr:`mutants` (each checked
+        by :func:`~.elite_state.checked` first; copied)."""
         self.elite = None if elite is None else (copy(elite[0]), float(elite[1]))
         self.stall = stall
         self.mutants = list(mutants or [])

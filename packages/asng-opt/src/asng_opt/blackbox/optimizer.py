@@ -9,17 +9,18 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from .. import _checks
 from .._samples import copy_samples, n_samples
 from ..distribution import Distribution
 from ..optimizers import ASNG
-from ..ranking import log_rank_weights, ranking_utility
+from ..ranking import ranking_utility
 from ..space import Space
 from ..updates import asng_init
+from . import elite_state
 from ._tree import append, clip_integers, n_real, n_theta_cat
-from .cma import FULL_FIELDS, FULL_MAX_DIM, check_full_fields, correlate, full_init, upgrade_state_dict
+from .cma import FULL_FIELDS, check_full_fields, correlate, full_init
 from .defaults import default_lam, with_margin
 from .elite import Elitism
+from .settings import COVARIANCES, UTILITIES, check_options, upgrade
 from .update import BlackBoxState, blackbox_update, full_update
 
 __all__ = ["BlackBoxASNG", "UTILITIES", "MUTANT_STALL", "MUTANT_RAMP", "COVARIANCES"]
@@ -33,10 +34,6 @@ MUTANT_STALL = 3
 #: more of the batch searches around the elite (measured: all at once cost on the 150-evaluation
 #: track, where lambda = 4 leaves two draws of p_theta; see results/README.md)
 MUTANT_RAMP = 2
-#: the utilities BlackBoxASNG can use, by name
-UTILITIES = {"quantile": ranking_utility, "log": log_rank_weights}
-#: the real-valued variables' models: one covariance matrix (CMA-ES) or one variance per variable
-COVARIANCES = ("full", "diagonal")
 
 
 class BlackBoxASNG(ASNG):
@@ -110,19 +107,13 @@ class BlackBoxASNG(ASNG):
         if not isinstance(distribution, Distribution):
             got = type(distribution).__name__
             raise ValueError(f"BlackBoxASNG: distribution must be an asng_opt distribution or Space, got {got}")
-        self.margin = _checks.flag("margin", margin, "BlackBoxASNG")
-        self.elitist = _checks.flag("elitist", elitist, "BlackBoxASNG")
-        self.mutant = _checks.flag("mutant", mutant, "BlackBoxASNG")
-        self.mutant_share = _mutant_share(mutant_share)
-        for nm, u in (("cat_utility", cat_utility), ("real_utility", real_utility)):
-            if u not in UTILITIES:
-                raise ValueError(f"BlackBoxASNG: {nm} must be one of {list(UTILITIES)}, got {u!r}")
-        self.cat_utility, self.real_utility = cat_utility, real_utility
-        if covariance is None:
-            covariance = "full" if n_real(distribution) <= FULL_MAX_DIM else "diagonal"
-        if covariance not in COVARIANCES:
-            raise ValueError(f"BlackBoxASNG: covariance must be one of {list(COVARIANCES)}, got {covariance!r}")
-        self.covariance = covariance
+        options = check_options(
+            distribution, margin, elitist, mutant, mutant_share, cat_utility, real_utility, covariance
+        )
+        self.margin, self.elitist, self.mutant = options["margin"], options["elitist"], options["mutant"]
+        self.mutant_share, self.covariance = options["mutant_share"], options["covariance"]
+        self.cat_utility, self.real_utility = options["cat_utility"], options["real_utility"]
+        covariance = self.covariance
         self.state_fields = FULL_FIELDS if covariance == "full" else self.state_fields
         dist = with_margin(distribution) if self.margin else distribution
         lam = default_lam(distribution) if lam is None else lam
@@ -241,26 +232,6 @@ class BlackBoxASNG(ASNG):
         ``"full"``, C = the diagonal of its variances); one of 0.4 (no ``mutant_share``, no
         ``elitism``) loads with ``mutant_share=None``, 0.4's rule, and a stall count of 0; one of
         the other ``covariance`` is refused (ValueError)."""
-        state = upgrade_state_dict(self.distribution, state, self.covariance)
-        hyper = state.get("hyper") if isinstance(state, Mapping) else None
-        if isinstance(hyper, Mapping) and hyper.get("covariance", self.covariance) != self.covariance:
-            raise ValueError(
-                f"BlackBoxASNG.load_state_dict: the state is from covariance={hyper['covariance']!r}, this "
-                f"optimizer has covariance={self.covariance!r}; construct it with the state's"
-            )
-        if isinstance(hyper, Mapping) and "mutant_share" not in hyper and "mutant" in hyper:  # asng-opt 0.4
-            state = {**state, "hyper": {**hyper, "mutant_share": None}}
-        elite = state.get("elite") if isinstance(state, Mapping) else None
-        self._elitism.check(elite)
-        is_map = isinstance(state, Mapping)
-        pending = state.get("pending") if is_map else None
-        pending_raw = pending[1] if isinstance(pending, (tuple, list)) and len(pending) == 2 else None
-        stall, mutants = self._elitism.check_counters(state.get("elitism") if is_map else None, pending_raw)
-        rest = {k: v for k, v in state.items() if k not in ("elite", "elitism")} if is_map else state
+        rest, saved = elite_state.checked(self.distribution, upgrade(self.distribution, state, self.covariance))
         super().load_state_dict(rest)
-        self._elitism.load(elite, stall, mutants)
-
-
-def _mutant_share(share: Any) -> float | None:
-    """``share`` checked: None or a number in (0, 1] (ValueError otherwise)."""
-    return None if share is None else _checks.positive("mutant_share", share, "BlackBoxASNG", upper=1.0)
+        self._elitism.load(*saved)

@@ -1,0 +1,100 @@
+"""The saved parts of :class:`~.elite.Elitism` in a ``state_dict()``, checked before a load:
+``"elite"`` (:func:`check_elite`) and ``"elitism"`` (:func:`check_counters`), both by
+:func:`checked`."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from .. import _checks
+from .._samples import n_samples, samples_equal
+from ..distribution import Distribution
+from ._tree import arrays, copy, take
+
+__all__ = ["checked", "check_elite", "check_counters"]
+
+
+def checked(dist: Distribution, state: Any) -> tuple[Any, tuple[Any, int, list[Any]]]:
+    """``state`` (a ``state_dict()``) without its ``"elite"`` and ``"elitism"`` entries, and those
+    checked: ``(elite, stall, mutants)`` for :meth:`~.elite.Elitism.load`. A dict that is no
+    mapping is returned as it is (the optimizer's loader refuses it by name).
+
+    Raises:
+        ValueError: an entry is invalid (see :func:`check_elite`, :func:`check_counters`).
+    """
+    if not isinstance(state, Mapping):
+        return state, (None, 0, [])
+    elite = state.get("elite")
+    check_elite(dist, elite)
+    pending = state.get("pending")
+    pending_raw = pending[1] if isinstance(pending, (tuple, list)) and len(pending) == 2 else None
+    stall, mutants = check_counters(dist, state.get("elitism"), pending_raw)
+    rest = {k: v for k, v in state.items() if k not in ("elite", "elitism")}
+    return rest, (elite, stall, mutants)
+
+
+def check_counters(dist: Distribution, saved: Any, pending_raw: Any) -> tuple[int, list[Any]]:
+    """Check a saved :meth:`Elitism.counters` dict (None: a dict of asng-opt <= 0.4, stall 0 and no
+    mutants) against the state's pending ask (its raw draws ``(k, ...)``, or None) and return
+    ``(stall, mutants)``: the mutants must be the pending ask's last samples, in order.
+
+    Raises:
+        ValueError: naming the problem (``BlackBoxASNG.load_state_dict: invalid 'elitism': ...``).
+    """
+    if saved is None:
+        return 0, []
+    where = "BlackBoxASNG.load_state_dict: invalid 'elitism'"
+    if not isinstance(saved, dict) or set(saved) != {"stall", "mutants"}:
+        raise ValueError(f"{where}: expected a dict with keys 'stall' and 'mutants'")
+    stall = _checks.count("'stall'", saved["stall"], where)
+    mutants = saved["mutants"]
+    if not isinstance(mutants, (list, tuple)):
+        raise ValueError(f"{where}: 'mutants' must be a list of raw samples")
+    for x in mutants:
+        _check_one(dist, x, where)
+    k = 0 if pending_raw is None else n_samples(pending_raw)
+    if len(mutants) and (len(mutants) >= max(k, 1) or k < 3):
+        raise ValueError(f"{where}: {len(mutants)} mutant(s) for a pending ask of {k} sample(s)")
+    for j, x in enumerate(mutants):
+        if not samples_equal(take(pending_raw, k - len(mutants) + j), x):
+            raise ValueError(f"{where}: mutant {j} is not the pending ask's sample {k - len(mutants) + j}")
+    return stall, [copy(x) for x in mutants]
+
+
+def check_elite(dist: Distribution, saved: Any) -> None:
+    """Check a saved elite (``state_dict()["elite"]``) before :meth:`Elitism.load`: None, or
+    ``(raw sample (1, ...) of the distribution, finite value)``.
+
+    Raises:
+        ValueError: naming the problem (``BlackBoxASNG.load_state_dict: invalid 'elite': ...``
+            or ``... 'elite' must be finite``).
+    """
+    if saved is None:
+        return
+    where = "BlackBoxASNG.load_state_dict: invalid 'elite'"
+    try:
+        raw, value = saved
+        value = float(value)
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"{where}: {e}") from None
+    _check_one(dist, raw, where)
+    if not math.isfinite(value):
+        raise ValueError("BlackBoxASNG.load_state_dict: 'elite' must be finite")
+
+
+def _check_one(dist: Distribution, x: Any, where: str) -> None:
+    """Raise ValueError (prefixed ``where``) unless ``x`` is one finite raw sample ``(1, ...)`` of
+    the distribution."""
+    try:
+        dist.check_samples(dist.decode(x))
+        if n_samples(x) != 1:
+            raise ValueError(f"must be one sample (1, ...), got {n_samples(x)}")
+        finite = all(np.all(np.isfinite(np.asarray(a, dtype=float))) for a in arrays(x))
+    except (TypeError, ValueError, KeyError, IndexError, AttributeError) as e:
+        raise ValueError(f"{where}: {e}") from None
+    if not finite:
+        raise ValueError(f"{where}: must be finite")
