@@ -31,8 +31,9 @@ driver, :func:`asng_opt.minimize`, which also owns the evaluation budget.
 Modules: :mod:`.optimizer` (the class), :mod:`.defaults` (population and margin), :mod:`.update`
 (the step: ASNG on the categorical / integer parts, recombination and CSA on the real ones),
 :mod:`.cma` (the full covariance of the real variables), :mod:`.restart` (restarts near the best
-point), :mod:`.mutant` (the elitist mutant), :mod:`.elite` (the elite and the mutants' bookkeeping),
-:mod:`._tree` (walking Product spaces).
+point), :mod:`.mutant` (the elitist mutants), :mod:`.elite` (the elite and the mutants' bookkeeping),
+:mod:`.elite_state` (their saved state's checks), :mod:`.settings` (the options' checks, older state
+dicts), :mod:`._tree` (walking Product spaces).
 """
 
 from .cma import FULL_MAX_DIM
