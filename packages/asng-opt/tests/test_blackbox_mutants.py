@@ -315,3 +315,14 @@ def test_rejecting_mutants_keeps_two_samples():
     assert len(fk) == 7 and np.array_equal(kept, raw[1:])
     opt.tell(x, [1.0] + [5.0] * 7)
     assert opt.t == MUTANT_STALL + 2 + 8 * MUTANT_RAMP
+
+
+def test_a_restart_copies_the_elite():
+    from asng_opt.blackbox import restart
+
+    opt = BlackBoxASNG(Categorical([3] * 16), seed=0)
+    run(opt, hamming, 3)
+    new = restart(opt)
+    assert deep_equal(new.elite, opt.elite) and new.elite[0] is not opt.elite[0]
+    new.elite[0][0, 0] = (new.elite[0][0, 0] + 1) % 3
+    assert not deep_equal(new.elite, opt.elite)

@@ -69,6 +69,6 @@ def restart(opt: Optimizer, near_best: bool = True, lam: int | None = None) -> O
         **opt.hyper(),
     )
     if elite is not None and isinstance(new, BlackBoxASNG):
-        new._elitism.elite = elite
+        new._elitism.load(elite)  # a copy: the two optimizers share no arrays
         new.n_restarts = k
     return new
