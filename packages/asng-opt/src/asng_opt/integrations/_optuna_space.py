@@ -89,10 +89,10 @@ class SpaceCodec:
                 cats.append(len(d.choices))
             elif isinstance(d, IntDistribution) and not d.log:
                 self.slots[name] = ("int", len(grid))
-                grid.append((d.high - d.low) // d.step)
+                grid.append(_grid_size(d))
             elif isinstance(d, FloatDistribution) and d.step is not None:
                 self.slots[name] = ("int", len(grid))
-                grid.append(int(round((d.high - d.low) / d.step)))
+                grid.append(_grid_size(d))
             elif isinstance(d, (IntDistribution, FloatDistribution)):
                 self.slots[name] = ("real", n_real)
                 n_real += 1
@@ -208,13 +208,19 @@ def _real_value(d: BaseDistribution, u: float) -> Any:
     return float(min(max(x, low), high))
 
 
+def _grid_size(d: BaseDistribution) -> int:
+    """The last grid index of a stepped int / float distribution: ``high = low + size * step``."""
+    if isinstance(d, FloatDistribution):
+        return int(round((d.high - d.low) / d.step))  # type: ignore[operator]
+    return int((d.high - d.low) // d.step)  # type: ignore[attr-defined]
+
+
 def _grid_index(d: BaseDistribution, x: float) -> int:
     """The index ``k`` of the grid value ``low + k * step`` nearest to ``x`` (halfway: the larger),
     ``x`` clipped to ``[low, high]`` first (so +-inf go to the ends)."""
     low, high, step = float(d.low), float(d.high), float(d.step)  # type: ignore[attr-defined]
-    top = int(round((high - low) / step)) if isinstance(d, FloatDistribution) else int((d.high - d.low) // d.step)  # type: ignore[attr-defined]
     k = math.floor((min(max(x, low), high) - low) / step + 0.5)
-    return min(max(k, 0), top)
+    return min(max(k, 0), _grid_size(d))
 
 
 def _real_unit(d: BaseDistribution, x: float) -> float:
