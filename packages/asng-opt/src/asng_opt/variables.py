@@ -19,25 +19,24 @@ from .integer import INTEGER_LIMIT
 __all__ = ["Choice", "IntRange", "FloatRange", "Variable"]
 
 
-def _same(a: Any, b: Any) -> bool:
-    """Labels are equal: the same object, or ``a == b`` answering a plain bool (arrays, whose
-    ``==`` is elementwise, and objects whose ``==`` raises count as different)."""
-    if a is b:
-        return True
+def _eq(a: Any, b: Any) -> bool:
+    """``a == b`` answering a plain True (arrays, whose ``==`` is elementwise, NaN, and objects whose
+    ``==`` raises count as different)."""
     try:
         eq = a == b
     except Exception:
         return False
-    return bool(eq) if isinstance(eq, (bool, np.bool_)) else False
+    return isinstance(eq, (bool, np.bool_)) and bool(eq)
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Labels are equal: the same object, or :func:`_eq`."""
+    return a is b or _eq(a, b)
 
 
 def _equals_itself(v: Any) -> bool:
     """``v == v`` answers a plain True (not so for arrays of size > 1, NaN, an ``==`` that raises)."""
-    try:
-        eq = v == v  # noqa: PLR0124 -- the point: NaN and arrays fail it
-    except Exception:
-        return False
-    return isinstance(eq, (bool, np.bool_)) and bool(eq)
+    return _eq(v, v)
 
 
 def _int(name: str, value: Any, where: str) -> int:
