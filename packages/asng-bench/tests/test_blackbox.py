@@ -137,7 +137,7 @@ def test_problem_registry_names_budgets_and_studies():
 def test_optimizer_registry_ours_first():
     ablations = ("bb-no-margin", "bb-no-elitism", "bb-restart-uniform", "bb-quantile-all", "bb-log-all", "bb-lam16",
                  "bb-no-mutant", "bb-one-mutant", "bb-diagonal", "bb-sigma-quarter", "bb-ranks",
-                 "bb-lam-dim")  # fmt: skip
+                 "bb-lam-dim", "bb-no-cache")  # fmt: skip
     assert OURS == ("asng-bb", "asng-l2", "asng-l16", *ablations) == tuple(OPTIMIZERS)[: len(OURS)]
     assert [OPTIMIZERS[n].role for n in OURS[:3]] == ["main", "reference", "reference"]
     assert [n for n, o in OPTIMIZERS.items() if o.short_only] == ["bb-lam-dim", "optuna-tpe", "optuna-cmaes"]
@@ -235,8 +235,9 @@ def test_cli_quick_and_readme_section(tmp_path):
 
 @pytest.mark.parametrize(
     "name, module",
-    [("cmaes-catcmawm", "cmaes"), ("ng-dopo", "nevergrad"), ("ng-ngopt", "nevergrad"), ("optuna-tpe", "optuna")],
-)
+    [("cmaes-catcmawm", "cmaes"), ("cmaes-catcmawm-cache", "cmaes"), ("ng-dopo", "nevergrad"),
+     ("ng-ngopt", "nevergrad"), ("optuna-tpe", "optuna")],
+)  # fmt: skip
 def test_peer_runs_on_a_categorical_and_the_mixed_problem(name, module):
     pytest.importorskip(module)
     for pname in ("catsphere-K5", "mixed"):

@@ -48,13 +48,14 @@ def _small_mixed() -> bp.Problem:
 
 @pytest.mark.parametrize("problem, budget, seed", [("catsphere-K5", 300, 0), ("mixed", 300, 2), ("small", 600, 1)])
 def test_asng_bb_evaluates_what_minimize_evaluates(problem, budget, seed):
+    """Without the cache (bb-no-cache, minimize(cache=False)); with it: test_blackbox_cache.py."""
     from asng_opt import minimize
 
     p = _small_mixed() if problem == "small" else get_problem(problem)
     res = minimize(lambda x: p(x["c"], x["z"]) if isinstance(x, dict) else p(x), search_space(p),
-                   max_evals=budget, seed=seed)  # fmt: skip
+                   max_evals=budget, seed=seed, cache=False)  # fmt: skip
     expected = [v for h in res.history for v in h["values"]]
-    s = make_searcher(MAIN, p, budget, seed)
+    s = make_searcher("bb-no-cache", p, budget, seed)
     assert _values_of(s, p, len(expected)) == expected
     # the same points, restarts included; the searcher may also restart after its last tell, where
     # minimize, with no budget left for another batch, stops instead

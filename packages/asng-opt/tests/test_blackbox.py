@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from asng_opt import ASNG, Categorical, Gaussian, Integer, Product, minimize
+from asng_opt._minimize_run import STALE_ROUNDS
 from asng_opt.blackbox import BlackBoxASNG, default_lam, margin_theta_min, prior_near, restart, with_margin
 from asng_opt.ranking import log_rank_weights
 
@@ -407,15 +408,19 @@ def deceptive(s):
 
 def test_small_mixed_space_ends_at_the_right_mode():
     space = Product(c=Categorical([2]), k=Integer(1, 5))
-    right = 0
+    right = found = 0
     for seed in range(40):
-        res = minimize(deceptive, space, max_evals=200, seed=seed, lam=4)
+        res = minimize(deceptive, space, max_evals=200, seed=seed, lam=4, cache=False)
         right += int(res.most_likely["c"][0]) == 1 and int(res.most_likely["k"][0]) == 4
-    # measured: 37/40 (the paper's ASNG: 14/40; 34/40 while minimize told BlackBoxASNG each round's
-    # ranks instead of values that compare across rounds; 40/40 when every restart started with sigma
-    # halved, 34/40 when every restart zoomed in -- the alternation trades 3 seeds here for wide
-    # integer ranges, see test_wide_integer_ranges_are_searched)
+        res = minimize(deceptive, space, max_evals=200, seed=seed, lam=4)  # with the evaluation cache
+        found += int(res.x["c"][0]) == 1 and int(res.x["k"][0]) == 4
+    # measured without the cache: 37/40 (the paper's ASNG: 14/40; 34/40 while minimize told
+    # BlackBoxASNG each round's ranks instead of values that compare across rounds; 40/40 when every
+    # restart started with sigma halved, 34/40 when every restart zoomed in -- the alternation trades 3
+    # seeds here for wide integer ranges, see test_wide_integer_ranges_are_searched)
     assert right >= 36, right
+    # with the cache the ten points cost ten evaluations, and restarts go on until all are drawn
+    assert found == 40, found
 
 
 # ---- config="paper" is the previous minimize ---------------------------------------------------------
@@ -473,7 +478,7 @@ def test_restarts_0_stops_converged():
 
 
 def test_restarts_with_budget_left_until_it_is_spent():
-    res = minimize(easy, EASY, max_evals=600, seed=0)
+    res = minimize(easy, EASY, max_evals=600, seed=0, cache=False)  # EASY has 8 points: see below
     lam = res.optimizer.lam
     assert lam == default_lam(EASY, 600) == 7
     assert res.n_restarts > 0 and res.stop_reason in ("max_evals", "converged")
@@ -507,10 +512,17 @@ def test_restarts_refused(restarts):
     ],
 )
 def test_budget_is_spent_without_target(space, loss, max_evals):
-    res = minimize(loss, space, max_evals=max_evals, seed=1)
+    res = minimize(loss, space, max_evals=max_evals, seed=1, cache=False)
     lam = res.optimizer.lam
     assert max_evals - lam < res.n_evals <= max_evals
     assert res.n_iterations * lam == res.n_evals
+    # with the evaluation cache a run ends early only when restart after restart draws nothing new
+    res = minimize(loss, space, max_evals=max_evals, seed=1)
+    assert (
+        res.stop_reason == "max_evals"
+        and max_evals - lam < res.n_evals <= max_evals
+        or (res.stop_reason == "converged" and res.history[-1]["cached"] == lam and res.n_restarts >= STALE_ROUNDS)
+    )
 
 
 @pytest.mark.parametrize("maximize", [False, True])

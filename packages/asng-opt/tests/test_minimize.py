@@ -36,7 +36,7 @@ def test_finds_optimum_of_small_problem(seed):
 @pytest.mark.parametrize("config, max_evals", [("paper", 11), (None, 11), (None, 25), (None, 1000)])
 def test_budget_is_respected_and_odd_budget_rounds_down(config, max_evals):
     # the last partial round is not run
-    res = minimize(onemax_like, Categorical([4] * 12), max_evals=max_evals, seed=0, config=config)
+    res = minimize(onemax_like, Categorical([4] * 12), max_evals=max_evals, seed=0, config=config, cache=False)
     lam = default_lam_of(config, Categorical([4] * 12), max_evals)
     assert max_evals % lam  # a budget that is not a multiple of lam
     assert res.optimizer.lam == lam and res.stop_reason == "max_evals"
@@ -188,7 +188,7 @@ def test_first_round_with_one_success_goes_on(config):
 
     # round 1 has a success; rounds 2.. fail entirely -> raises after max_failed_rounds of them
     with pytest.raises(ObjectiveError, match="3 consecutive rounds") as info:
-        minimize(fun, Categorical([4] * 12), max_evals=1000, seed=0, max_failed_rounds=3, config=config)
+        minimize(fun, Categorical([4] * 12), max_evals=1000, seed=0, max_failed_rounds=3, config=config, cache=False)
     res = info.value.result
     lam = default_lam_of(config, Categorical([4] * 12), 1000)
     assert res.optimizer.lam == lam
@@ -208,7 +208,7 @@ def test_later_failed_rounds_raise_after_default_number(config):
         return onemax_like(c)
 
     with pytest.raises(ObjectiveError, match="10 consecutive rounds") as info:
-        minimize(fun, Categorical([4] * 12), max_evals=1000, seed=0, config=config)
+        minimize(fun, Categorical([4] * 12), max_evals=1000, seed=0, config=config, cache=False)
     lam = default_lam_of(config, Categorical([4] * 12), 1000)
     assert info.value.result.optimizer.lam == lam
     ok_rounds = math.ceil(4 / lam)  # the rounds holding the 4 successful calls (2 with lam = 2)
@@ -228,7 +228,7 @@ def test_failed_rounds_that_are_not_consecutive_do_not_raise(config):
         return None if (fun.n - 1) // lam % 2 else onemax_like(c)  # every other round fails entirely
 
     fun.n = 0
-    res = minimize(fun, Categorical([4] * 12), max_evals=80, seed=0, max_failed_rounds=2, config=config)
+    res = minimize(fun, Categorical([4] * 12), max_evals=80, seed=0, max_failed_rounds=2, config=config, cache=False)
     assert res.optimizer.lam == lam
     n_rounds = 80 // lam  # 40 with lam = 2
     assert res.stop_reason == "max_evals" and res.n_evals == n_rounds * lam
@@ -292,7 +292,7 @@ def test_a_strong_prior_sets_the_first_round(method, config):
             seen.append(c)
             return onemax_like(c)
 
-        res = minimize(f, dist, max_evals=200, lam=200, seed=0, method=method, config=config, theta=theta)
+        res = minimize(f, dist, max_evals=200, lam=200, seed=0, method=method, config=config, theta=theta, cache=False)
         assert res.n_iterations == 1 and len(seen) == 200
         counts = np.stack([np.bincount(col, minlength=5) for col in np.array(seen).T])  # (4 variables, 5 categories)
         if expect is None:  # maximum entropy (p = 1/5): no category near the prior's 75%
@@ -448,7 +448,7 @@ def test_objective_must_return_a_real_number(value, message, config):
         return value if f.n % 2 else onemax_like(c)
 
     f.n = 0
-    res = minimize(f, Categorical([3] * 4), max_evals=20, seed=0, config=config)
+    res = minimize(f, Categorical([3] * 4), max_evals=20, seed=0, config=config, cache=False)
     lam = res.optimizer.lam
     assert lam == default_lam_of(config, Categorical([3] * 4), 20) and lam % 2 == 0 and res.history
     for h in res.history:  # every other evaluation, from the first, returns the bad value
@@ -477,10 +477,10 @@ def test_objective_may_return_a_0d_tensor():
 
 @pytest.mark.parametrize("config", CONFIGS)
 def test_max_evals_accepts_integral_floats(config):
-    res = minimize(onemax_like, Categorical([4] * 12), max_evals=1e2, seed=0, config=config)
+    res = minimize(onemax_like, Categorical([4] * 12), max_evals=1e2, seed=0, config=config, cache=False)
     lam = default_lam_of(config, Categorical([4] * 12), 100)
     assert res.optimizer.lam == lam and res.n_evals == 100 // lam * lam and type(res.n_evals) is int
-    res = minimize(onemax_like, Categorical([4] * 12), max_evals=np.float64(10), seed=0, config=config)
+    res = minimize(onemax_like, Categorical([4] * 12), max_evals=np.float64(10), seed=0, config=config, cache=False)
     lam = default_lam_of(config, Categorical([4] * 12), 10)
     assert res.optimizer.lam == lam and res.n_evals == 10 // lam * lam and type(res.n_evals) is int
     if config == "paper":
@@ -505,7 +505,7 @@ def test_lam_checked_before_max_evals(lam):
 @pytest.mark.parametrize("max_evals", [2, 3, 7, 8, 9, 100])
 def test_lam_none_is_the_configs_default_capped_at_the_budget(config, max_evals):
     # Categorical([3] * 4): the black-box default is 4 + floor(3 ln 4) = 8, capped by the budget
-    res = minimize(onemax_like, Categorical([3] * 4), max_evals=max_evals, lam=None, seed=0, config=config)
+    res = minimize(onemax_like, Categorical([3] * 4), max_evals=max_evals, lam=None, seed=0, config=config, cache=False)
     expected = 2 if config == "paper" else default_lam(Categorical([3] * 4), max_evals)
     assert default_lam(Categorical([3] * 4)) == 8 and 2 <= expected <= min(8, max_evals)
     assert res.optimizer.lam == expected and res.n_evals <= max_evals

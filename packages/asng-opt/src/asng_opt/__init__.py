@@ -9,6 +9,7 @@ The batch-capable update rules are in :mod:`asng_opt.updates`.
 """
 
 from . import blackbox, updates
+from ._cache import EvaluationCache
 from .blackbox import BlackBoxASNG
 from .categorical import Categorical
 from .distribution import Distribution
@@ -21,7 +22,7 @@ from .product import Product
 from .ranking import ranking_utility
 from .space import Choice, FloatRange, IntRange, Space
 
-__version__ = "0.5.0"
+__version__ = "0.6.0"
 
 __all__ = [
     "ASNG",
@@ -36,6 +37,7 @@ __all__ = [
     "Distribution",
     "ranking_utility",
     "minimize",
+    "EvaluationCache",
     "MinimizeResult",
     "ObjectiveError",
     "updates",

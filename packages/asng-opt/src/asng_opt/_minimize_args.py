@@ -47,6 +47,8 @@ class Settings(NamedTuple):
     #: the target as a float, or None
     target: float | None
     vectorized: bool
+    #: skip samples already evaluated (:mod:`asng_opt._cache`)
+    cache: bool
 
 
 def _check_options(method: str, cls: type[Optimizer], options: Mapping[str, Any]) -> None:
@@ -94,6 +96,7 @@ def resolve(
     executor: Any,
     vectorized: Any,
     options: Mapping[str, Any],
+    cache: Any = None,
 ) -> Settings:
     """Check :func:`~asng_opt.minimize`'s arguments (in this order) and resolve the defaults.
 
@@ -133,5 +136,6 @@ def resolve(
         raise ValueError(f"minimize: callback must be callable or None, got {type(callback).__name__}")
     vectorized = flag("vectorized", vectorized, "minimize")
     check_executor(fun, executor, vectorized)
+    cache = blackbox if cache is None else flag("cache", cache, "minimize")
     _check_options(method, cls, options)
-    return Settings(cls, blackbox, lam, max_evals, max_restarts, max_failed_rounds, maximize, target, vectorized)
+    return Settings(cls, blackbox, lam, max_evals, max_restarts, max_failed_rounds, maximize, target, vectorized, cache)

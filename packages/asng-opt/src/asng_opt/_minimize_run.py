@@ -1,6 +1,7 @@
 """The rounds of a :func:`~asng_opt.minimize` run: ask, evaluate, tell, record, stop or restart.
 
-A round asks the optimizer for ``lam`` samples, evaluates them (:mod:`asng_opt._evaluate`), tells
+A round asks the optimizer for ``lam`` samples, evaluates those whose value the evaluation cache
+does not hold (:mod:`asng_opt._evaluate`, :mod:`asng_opt._cache`), tells
 it the values (:func:`told_losses`, black-box configuration) or the ranks (:func:`surrogate_losses`,
 the paper's), records the round in the history and checks the stopping rules. :class:`Progress`
 holds what the run has found so far, so that a partial result can be made at any moment (a
@@ -10,11 +11,12 @@ failure, a Ctrl-C).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
 
+from ._cache import STALE_ROUNDS, EvaluationCache, StaleRounds, batch_keys
 from ._evaluate import ExecutorRefused, evaluations
 from ._minimize_args import Settings
 from ._result import MinimizeResult, ObjectiveError
@@ -22,7 +24,7 @@ from ._samples import item as _item
 from .blackbox import restart
 from .optimizer import Optimizer
 
-__all__ = ["run", "told_losses", "surrogate_losses", "Progress"]
+__all__ = ["run", "told_losses", "surrogate_losses", "Progress", "STALE_ROUNDS"]
 
 
 def surrogate_losses(values: list[float | None], maximize: bool) -> np.ndarray:
@@ -66,6 +68,9 @@ class Progress:
         self.n_evals = 0
         self.n_restarts = 0
         self.n_failed_rounds = 0  # consecutive rounds in which every evaluation failed
+        self.cache = EvaluationCache() if settings.cache else None
+        self.stale = StaleRounds()  # with the cache: rounds without a new point, idle restarts
+        self.last_cached = 0  # samples of the last round that cost no evaluation
 
     def result(self, stop_reason: str) -> MinimizeResult:
         return MinimizeResult(
@@ -86,30 +91,57 @@ class Progress:
     ) -> tuple[list[Any], list[Any], list[Any]]:
         """Evaluate one round: its values (None for a failure), failures ``[(j, message)]`` and the
         exceptions raised; each evaluation is counted, and the best point kept, as it completes.
+        With the cache, a sample evaluated before (or twice in the round) is evaluated once: it
+        gets the known value (or its twin's outcome) and costs nothing.
 
         Raises:
             ObjectiveError: the executor refused the round (chained from its error).
         """
+        lam = self.s.lam
+        keys = batch_keys(samples, lam) if self.cache is not None else []
+        known: dict[int, float] = {}
+        twin: dict[int, int] = {}  # j -> the earlier sample of the round equal to it
+        first: dict[bytes, int] = {}
+        for j, key in enumerate(keys):
+            value = self.cache.get(key) if self.cache is not None else None
+            if value is not None:
+                known[j] = value
+            elif key in first:
+                twin[j] = first[key]
+            else:
+                first[key] = j
+        todo = list(range(lam)) if self.cache is None else list(first.values())
+        outcome: dict[int, tuple[float | None, str | None]] = {}
+        errors: list[Exception] = []
+        if todo:
+            batch = samples if len(todo) == lam else _subset(samples, todo)
+            outcomes = evaluations(fun, batch, len(todo), executor, self.s.vectorized)
+            try:
+                for i, y, e in outcomes:
+                    j = todo[i]
+                    if e is not None:
+                        errors.append(e)
+                    self.n_evals += 1
+                    if isinstance(y, str):
+                        outcome[j] = (None, y)
+                        continue
+                    outcome[j] = (y, None)
+                    if self.cache is not None:
+                        self.cache.put(keys[j], y)
+                    if self.sign * y < self.best_f:
+                        self.best_f, self.best_x, self.best_at = self.sign * y, _item(samples, j), self.n_evals
+            except ExecutorRefused as e:
+                raise ObjectiveError(str(e), self.result("failed")) from e.__cause__
+            finally:
+                outcomes.close()  # cancels an executor's pending futures
+        self.last_cached = lam - len(todo)
         values: list[float | None] = []
         failures: list[tuple[int, str]] = []
-        errors: list[Exception] = []
-        outcomes = evaluations(fun, samples, self.s.lam, executor, self.s.vectorized)
-        try:
-            for j, y, e in outcomes:
-                if e is not None:
-                    errors.append(e)
-                self.n_evals += 1
-                if isinstance(y, str):
-                    values.append(None)
-                    failures.append((j, y))
-                    continue
-                values.append(y)
-                if self.sign * y < self.best_f:
-                    self.best_f, self.best_x, self.best_at = self.sign * y, _item(samples, j), self.n_evals
-        except ExecutorRefused as e:
-            raise ObjectiveError(str(e), self.result("failed")) from e.__cause__
-        finally:
-            outcomes.close()  # cancels an executor's pending futures
+        for j in range(lam):
+            v, msg = (known[j], None) if j in known else outcome[twin.get(j, j)]
+            values.append(v)
+            if msg is not None:
+                failures.append((j, msg))
         return values, failures, errors
 
     def record(self, values: list[Any], failures: list[Any]) -> dict[str, Any]:
@@ -123,6 +155,8 @@ class Progress:
             "delta": getattr(self.opt, "delta", None),
             "restarts": self.n_restarts,
         }
+        if self.cache is not None:
+            record["cached"] = self.last_cached
         self.history.append(record)
         return record
 
@@ -143,6 +177,15 @@ class Progress:
                 self.result("failed"),
             )
             raise err from (errors[0] if errors else None)
+
+
+def _subset(samples: Any, idx: list[int]) -> Any:
+    """The samples ``idx`` of a batch, as a batch (a list's entries, or index arrays' rows)."""
+    if isinstance(samples, list):
+        return [samples[j] for j in idx]
+    if isinstance(samples, Mapping):
+        return {k: _subset(v, idx) for k, v in samples.items()}
+    return np.asarray(samples)[idx]
 
 
 def run(
@@ -168,13 +211,18 @@ def run(
                 return p.result("callback")
             if s.target is not None and p.best_x is not None and p.best_f <= p.sign * s.target:
                 return p.result("target")
-            if p.opt.should_stop():
+            stop = p.opt.should_stop()
+            if p.stale.after_round(s.lam - p.last_cached, stop, p.n_restarts) if p.cache is not None else stop:
+                if p.cache is not None and p.stale.exhausted:
+                    return p.result("converged")  # restart after restart draws only points already evaluated
                 if p.n_evals + s.lam > s.max_evals and p.n_restarts < s.max_restarts:
                     return p.result("max_evals")  # a restart would have followed: the budget stopped the run
                 if p.n_restarts >= s.max_restarts:
                     return p.result("converged")
-                p.opt = restart(p.opt)
+                idle = p.cache is not None and p.stale.idle
+                p.opt = restart(p.opt, near_best=not idle)  # near the best drew nothing new: go wide
                 p.n_restarts += 1
+                p.stale.restarted()
     except KeyboardInterrupt as e:
         e.result = p.result("interrupted")  # type: ignore[attr-defined]
         raise

@@ -24,21 +24,26 @@ class MinimizeResult:
             of a run interrupted before any evaluation succeeded.
         fun: its objective value, a float in the objective's own units (the largest value seen
             when maximising); NaN where ``x`` is None.
-        n_evals: number of objective evaluations completed, failed ones included. A multiple of
-            ``lam``, except for an interrupted run, which also counts the evaluations of its
-            unfinished round.
+        n_evals: number of objective evaluations completed, failed ones included; a sample
+            answered by the evaluation cache (``minimize(cache=...)``) is no evaluation. Without
+            the cache a multiple of ``lam``, except for an interrupted run, which also counts the
+            evaluations of its unfinished round.
         n_iterations: number of ask/tell rounds, over all restarts.
         history: one dict per finished round: ``iteration`` (1, 2, ...), ``n_evals`` (total so
             far), ``values`` (``lam`` floats, None for a failed evaluation), ``failures``
             (``[(index in the round, message)]``), ``best`` (best value so far, None before any
             success), ``delta`` (the optimizer's step size after the round; None for Adam) and
             ``restarts`` (the restarts before the round: the round ran on the optimizer of restart
-            number ``restarts``, 0 for the first; always 0 without restarts).
+            number ``restarts``, 0 for the first; always 0 without restarts); with the cache also
+            ``cached`` (how many of the round's ``lam`` samples cost no evaluation: their value
+            was known).
         most_likely: the mode of the final distribution (same layout as ``x``).
         stop_reason: why the run ended --
 
             * ``"max_evals"``: another round of ``lam`` evaluations would exceed ``max_evals``;
-            * ``"converged"``: the optimizer's ``should_stop()`` held;
+            * ``"converged"``: the optimizer's ``should_stop()`` held (or, with the cache,
+              rounds drew only points already evaluated, even after a restart), and no
+              restart was left;
             * ``"target"``: a value at least as good as ``target`` was seen;
             * ``"callback"``: the callback returned a true value;
             * ``"failed"``: only in :attr:`ObjectiveError.result` -- every evaluation failed in

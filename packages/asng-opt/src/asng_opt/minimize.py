@@ -40,6 +40,7 @@ def minimize(
     max_failed_rounds: int = 10,
     executor: Any = None,
     vectorized: bool = False,
+    cache: bool | None = None,
     **options: Any,
 ) -> MinimizeResult:
     """Minimise (or maximise) a black-box function of one sample.
@@ -59,7 +60,8 @@ def minimize(
             With a Space, ``res.x`` and ``res.most_likely`` are configuration dicts. Start from a
             prior with the option ``theta=`` (in ``space.distribution``'s layout).
         max_evals: evaluation budget, an integer >= ``lam`` (an integral float such as ``1e4``
-            is accepted); rounds of ``lam`` evaluations run while they fit in it.
+            is accepted); rounds of ``lam`` samples run while ``lam`` more evaluations fit in it
+            (with the cache, a round may cost fewer).
         seed: sampling seed, anything ``numpy.random.default_rng`` accepts. The same seed on the
             same distribution gives the same run. A ``numpy.random.Generator`` (or BitGenerator)
             is used in place, not copied: the run advances it, so passing the same Generator
@@ -102,7 +104,30 @@ def minimize(
             list of ``lam`` configuration dicts -- and returns
             ``lam`` values (a list, tuple or ``(lam,)`` array). Each entry is checked like a single
             value; a result of another length or shape fails every evaluation of the round, and so
-            does an exception from the call (recorded for each). Not with ``executor``.
+            does an exception from the call (recorded for each). Not with ``executor``. With the
+            cache, the batch holds only the round's samples not evaluated before (``lam`` or
+            fewer; no call when there is none), and ``fun`` returns that many values.
+        cache: whether a sample equal to one evaluated before in the run (or earlier in the same
+            round) is not evaluated again but gets the known value -- it costs no evaluation and
+            does not count in ``max_evals`` or ``n_evals`` (the optimizer is told the same values,
+            so its trajectory is unchanged; only the evaluations are fewer). For deterministic
+            objectives: pass False when the objective is noisy. Failed evaluations are not
+            remembered. Default (None): on with ``config="blackbox"`` (which already assumes a
+            deterministic objective: its elite), off with ``config="paper"``. It remembers up to
+            :data:`~asng_opt._cache.CACHE_SIZE` (100,000) points, the least recently used
+            forgotten first (:class:`~asng_opt.EvaluationCache`). With it, ten rounds in a row
+            without a new point (:data:`~asng_opt._cache.STALE_ROUNDS`) count as
+            convergence: a restart, from the initial distribution when the optimizer drew no new
+            point at all; after ten such restarts in a row the run stops "converged" (e.g. once
+            a small space has been evaluated whole). A converged discrete distribution with the
+            black-box margin draws its mode about 73 % of the time: measured on the black-box
+            study (results/README.md, ablation ``bb-no-cache``), the cache reaches LeadingOnes'
+            optimum (n = 100) in 16 of 25 runs instead of 3 (ERT x5.7 lower) and saves 17-34 %
+            of the evaluations on the categorical sphere, ellipsoid, toy and mixed problems; it
+            changes nothing on OneMax, real-valued spaces or 150-evaluation budgets.
+            ``minimize`` runs cannot be checkpointed: for a resumable run, drive the optimizer
+            with ask/tell and ``state_dict()`` (and an :class:`~asng_opt.EvaluationCache` of
+            your own, if you want one).
         **options: passed to the optimizer's constructor: ``theta`` (a starting parameter) for
             all; for the black-box ASNG, :class:`~asng_opt.blackbox.BlackBoxASNG`'s (its docstring
             has the full list): ``alpha``, ``delta0``, ``margin``, ``elitist``, ``mutant``,
@@ -158,6 +183,7 @@ def minimize(
         executor,
         vectorized,
         options,
+        cache,
     )
     opt = settings.cls(distribution, lam=settings.lam, seed=seed, maximize=settings.maximize, **options)
     return run(opt, fun, settings, callback, executor)

@@ -5,8 +5,16 @@ which names, is :mod:`.registry`).
 * ``config="blackbox"``: what ``asng_opt.minimize(fun, dist, max_evals=budget, seed=seed)`` does
   by default -- ``BlackBoxASNG(dist, lam=default_lam(dist, budget), seed=seed, **options)`` (the
   dimension rule capped by the budget), told the objective values (as minimize tells them), and
-  when ``should_stop()`` holds with budget left, ``opt = asng_opt.blackbox.restart(opt, near_best)``
-  (near the best point by default; from the initial distribution with ``near_best=False``). The
+  minimize's restart rule (``asng_opt._minimize_run.run``, :class:`asng_opt._cache.StaleRounds`):
+  after each round, when ``should_stop()`` holds or ``STALE_ROUNDS`` rounds in a row had no new
+  evaluation (all cached,
+  :func:`.runs.run_one`), the optimizer is *idle* if no evaluation happened since it started
+  (and it is a restarted one or the stale rule fired); ``STALE_ROUNDS`` idle optimizers in a row
+  stop the run (:attr:`NaturalGradient.stopped`, minimize's "converged"); otherwise
+  ``opt = asng_opt.blackbox.restart(opt, near_best=near_best and not idle)`` (near the best point
+  by default; from the initial distribution with ``near_best=False`` or after an idle optimizer).
+  Without the cache every round has new evaluations and the rule is the plain restart on
+  ``should_stop()``. The
   ablations switch one ingredient off through ``options`` (``margin=False``, ``elitist=False``,
   ``real_utility="quantile"``, ``cat_utility="log"``, ``lam=16``, ``lam="dim"``: the dimension
   rule without the budget cap) or ``near_best=False``, or ``tell="ranks"``: each batch's dense
@@ -29,6 +37,7 @@ from typing import Any, Optional
 import numpy as np
 
 from asng_opt import ASNG, SNG, Categorical, Gaussian, Integer, Product
+from asng_opt._cache import StaleRounds
 from asng_opt.blackbox import BlackBoxASNG, default_lam, restart
 from asng_opt.distribution import Distribution
 from asng_opt.space import FLOAT_SIGMA_INIT, FLOAT_SIGMA_MAX, FLOAT_SIGMA_MIN
@@ -99,9 +108,16 @@ class NaturalGradient(Searcher):
             0.4's).
         **options: more keyword arguments of ``BlackBoxASNG`` (``"blackbox"`` only).
 
+    Attributes:
+        restarts: restarts so far.
+        stopped: ``"blackbox"``: minimize's rule stopped the run ("converged": restart after
+            restart drew only points already evaluated); the runner ends the run.
+
     Raises:
         ValueError: for an unknown config or method, or options given to ``"paper"``.
     """
+
+    counts_new = True  #: :meth:`tell` takes ``n_new`` (:func:`.runs.run_one`)
 
     def __init__(
         self,
@@ -127,6 +143,8 @@ class NaturalGradient(Searcher):
         self.p, self.config, self.method, self.near_best = problem, config, method, near_best
         self._ranks = config == "blackbox" and tell == "ranks"
         self.restarts = 0
+        self.stopped = False
+        self._stale = StaleRounds()  # minimize's rule with the cache (asng_opt._cache)
         dist = search_space(problem, sigma_init)
         if lam == "dim" and config != "blackbox" or isinstance(lam, str) and lam != "dim":
             raise ValueError(f"NaturalGradient: lam must be an integer, None or 'dim' (blackbox), got {lam!r}")
@@ -152,12 +170,28 @@ class NaturalGradient(Searcher):
         c, z, r = x.get("c", none), x.get("z"), x.get("r")
         return [(c[i], None if z is None else z[i], None if r is None else r[i]) for i in range(self.opt.lam)]
 
-    def tell(self, values: list[float]) -> None:
+    def tell(self, values: list[float], n_new: Optional[int] = None) -> None:
+        """Tell the values of the last :meth:`ask` (in its order); ``n_new``: how many of them were
+        new evaluations (the others answered by the runner's cache; None: all new). ``"blackbox"``
+        then applies minimize's restart rule (the module's docstring), ``"paper"`` restarts on
+        ``should_stop()``."""
         f = np.asarray(values, dtype=float)
         self.opt.tell(self._x, dense_ranks(f) if self._ranks else f)
-        if self.opt.should_stop():
+        if self.config == "blackbox":
+            self._blackbox_rule(len(values) if n_new is None else int(n_new))
+        elif self.opt.should_stop():
             self.restarts += 1
-            if self.config == "blackbox":
-                self.opt = restart(self.opt, near_best=self.near_best)
-            else:
-                self._new_paper()
+            self._new_paper()
+
+    def _blackbox_rule(self, n_new: int) -> None:
+        """``asng_opt._minimize_run.run``'s stop-or-restart step after a round of ``n_new`` evaluations
+        (the same :class:`asng_opt._cache.StaleRounds`; without the cache n_new > 0 every round, so
+        an optimizer is never idle: the plain restart on ``should_stop()``)."""
+        if not self._stale.after_round(n_new, self.opt.should_stop(), self.restarts):
+            return
+        if self._stale.exhausted:
+            self.stopped = True
+            return
+        self.opt = restart(self.opt, near_best=self.near_best and not self._stale.idle)
+        self.restarts += 1
+        self._stale.restarted()

@@ -1,11 +1,17 @@
 """What the black-box study runs: one registry of problems (name -> factory, main-track budget,
 default / ``--quick`` membership) and one of optimizers (name -> searcher factory, ours or a peer,
-the package it needs, the tracks and problems it runs on).
+the package it needs, the tracks and problems it runs on, whether the runner's evaluation cache
+is on for it: :attr:`OptimizerSpec.cache`).
 
 Problems are "tuned" (the suite on which asng-opt's black-box configuration was chosen) or
 ``untuned`` (added after that choice, reported separately). Our optimizers have a ``role``:
-``main`` (``asng-bb``, what ``asng_opt.minimize`` does by default), ``reference`` (the paper's
-settings, lambda = 2 and 16) or ``ablation`` (``asng-bb`` with one ingredient switched off).
+``main`` (``asng-bb``, what ``asng_opt.minimize`` does by default, its evaluation cache included),
+``reference`` (the paper's settings, lambda = 2 and 16, without the cache as minimize's
+``config="paper"``) or ``ablation`` (``asng-bb`` with one ingredient switched off, ``bb-no-cache``
+the cache). The peers have the role ``peer`` (as their users run them: every sample evaluated),
+and ``peer-variant`` marks a peer run otherwise (``cmaes-catcmawm-cache``: with the runner's
+cache, to show what the cache alone buys a peer): shown in the tables, never a "best peer" of the
+verdicts (:data:`PEER_VARIANTS`) and never taken from an earlier study (:attr:`OptimizerSpec.reusable`).
 
 Two tracks, each with the same budget and the same seeds (0, 1, ...) for every optimizer of a
 problem: ``main`` with the per-problem budget, every optimizer except the ``short_only`` ones;
@@ -33,6 +39,7 @@ __all__ = [
     "OURS",
     "MAIN",
     "ABLATIONS",
+    "PEER_VARIANTS",
     "ROLES",
     "untuned_problems",
     "SHORT_BUDGET",
@@ -64,7 +71,7 @@ class OptimizerSpec:
     """An optimizer of the study: how to build its searcher and where it runs."""
 
     factory: SearcherFactory
-    role: str = "peer"  #: ``main`` / ``reference`` / ``ablation`` (ours, see :data:`ROLES`) or ``peer``
+    role: str = "peer"  #: ``main`` / ``reference`` / ``ablation`` (ours) or ``peer`` / ``peer-variant``: :data:`ROLES`
     package: Optional[str] = None  #: the optional dependency it needs
     short_only: bool = False  #: too slow for the main budgets: short track only
     needs_numbers: bool = False  #: runs only on problems with integer or real variables
@@ -72,14 +79,23 @@ class OptimizerSpec:
     discrete_only: bool = False  #: runs only on problems with categorical or integer variables
     cost: float = 30.0  #: rough cost per evaluation, so that the longest runs start first
     package_versions: tuple[str, ...] = ()  #: what must not have changed for its runs to be reused
+    #: the runner's evaluation cache (:func:`.runs.run_one`): a candidate equal to one evaluated
+    #: before in the run costs no evaluation and gets the known value, as in ``asng_opt.minimize``
+    cache: bool = False
 
     @property
     def ours(self) -> bool:
         """ASNG from asng-opt (else a peer)."""
-        return self.role != "peer"
+        return self.role in ("main", "reference", "ablation")
+
+    @property
+    def reusable(self) -> bool:
+        """A peer as its users run it, without the cache: its runs may be taken from an earlier
+        study (``--reuse``, :mod:`.reuse`)."""
+        return self.role == "peer" and not self.cache
 
 
-ROLES = ("main", "reference", "ablation", "peer")
+ROLES = ("main", "reference", "ablation", "peer", "peer-variant")
 
 
 #: in the order of the default study (cheapest first), the untuned problems last.
@@ -109,11 +125,18 @@ def _nevergrad(name: str) -> SearcherFactory:
 
 
 def _ours(
-    role: str, config: str = "blackbox", short_only: bool = False, needs_reals: bool = False, **kw: Any
+    role: str,
+    config: str = "blackbox",
+    short_only: bool = False,
+    needs_reals: bool = False,
+    cache: Optional[bool] = None,
+    **kw: Any,
 ) -> OptimizerSpec:
+    """Our row; ``cache`` None: minimize's default (on with ``config="blackbox"``, off with ``"paper"``)."""
     factory = partial(NaturalGradient, config=config, **kw)
     cost = 60.0 if config == "blackbox" else 30.0
-    return OptimizerSpec(factory, role=role, short_only=short_only, needs_reals=needs_reals, cost=cost)
+    cache = config == "blackbox" if cache is None else cache
+    return OptimizerSpec(factory, role=role, short_only=short_only, needs_reals=needs_reals, cost=cost, cache=cache)
 
 
 #: ours first (the main entry, the references, the ablations), then the peers: the order of every
@@ -142,9 +165,21 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
     # lambda = 4 + floor(3 ln N) without minimize's budget cap (max(4, budget // 40)): the cap binds
     # only on the short track (budget 150), so this row runs there alone (on the main track it is asng-bb)
     "bb-lam-dim": _ours("ablation", short_only=True, lam="dim"),
+    # every sample evaluated, a point drawn again included (asng-bb before minimize's evaluation cache)
+    "bb-no-cache": _ours("ablation", cache=False),
     "random": OptimizerSpec(RandomSearch),
     # CatCMAwM's integer margin calls scipy.stats.chi2.ppf when scipy is installed, else its own approximation
     "cmaes-catcmawm": OptimizerSpec(CatCMAwMSearcher, package="cmaes", cost=100.0, package_versions=("cmaes", "scipy")),
+    # the same with the runner's evaluation cache: what the cache alone buys a peer (not a peer as
+    # its users get it: in no verdict, never reused)
+    "cmaes-catcmawm-cache": OptimizerSpec(
+        CatCMAwMSearcher,
+        role="peer-variant",
+        package="cmaes",
+        cost=100.0,
+        package_versions=("cmaes", "scipy"),
+        cache=True,
+    ),
     "optuna-tpe": OptimizerSpec(
         _optuna("tpe"), package="optuna", short_only=True, cost=20000.0, package_versions=("optuna",)
     ),
@@ -181,6 +216,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
 OURS = tuple(name for name, spec in OPTIMIZERS.items() if spec.ours)
 MAIN = next(name for name, spec in OPTIMIZERS.items() if spec.role == "main")  #: ``asng-bb``
 ABLATIONS = tuple(name for name, spec in OPTIMIZERS.items() if spec.role == "ablation")
+PEER_VARIANTS = tuple(name for name, spec in OPTIMIZERS.items() if spec.role == "peer-variant")
 
 
 def importable(module: Optional[str]) -> bool:

@@ -16,7 +16,10 @@ there, traces.csv.gz) instead of being run again when nothing that decides them 
   the problems that have none.) Studies before this option did not record a fingerprint; that is
   reported.
 
-Ours (asng-opt) are always run again. Everything else is run.
+Ours (asng-opt) are always run again, and so are the peers run with the runner's cache (role
+``peer-variant``: :attr:`.registry.OptimizerSpec.reusable`). Everything else is run. A source
+study's runs.csv from before the ``cached`` column gives its runs ``cached`` = 0 (a peer without
+the cache answers nothing from it).
 """
 
 from __future__ import annotations
@@ -55,6 +58,7 @@ def _typed_run(r: dict[str, Any]) -> dict[str, Any]:
     for k in _FLOATS:
         out[k] = float(r[k])
     out["solved"] = str(r["solved"]) == "True"
+    out["cached"] = int(float(r.get("cached") or 0))  # absent before the runner's cache: none
     return out
 
 
@@ -121,7 +125,7 @@ def reusable_runs(source_dir: str | Path, tasks: Sequence[Task]) -> tuple[dict[T
         key = (h["track"], h["problem"], h["optimizer"], int(float(h["budget"])), int(float(h["seed"])))
         hits.setdefault(key, []).append(_typed_hit(h))
     traces = read_traces(src / TRACES) if (src / TRACES).is_file() else {}
-    peer_tasks = [t for t in tasks if not OPTIMIZERS[t[2]].ours]
+    peer_tasks = [t for t in tasks if OPTIMIZERS[t[2]].reusable]
     reasons: dict[tuple[str, str], str] = {}
     for _, pname, opt, _, _ in peer_tasks:
         if (opt, pname) not in reasons:

@@ -85,7 +85,7 @@ def reuse_peers(
             for o, ps in rec["reused"].items()
         }
         rec["reused"] = {o: ps for o, ps in rec["reused"].items() if ps}
-    left = {f"{t[2]} on {t[1]}" for t in tasks if not OPTIMIZERS[t[2]].ours and t not in reused}
+    left = {f"{t[2]} on {t[1]}" for t in tasks if OPTIMIZERS[t[2]].reusable and t not in reused}
     record = {
         "sources": records,
         "spot_checks": checks,

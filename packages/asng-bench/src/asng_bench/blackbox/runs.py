@@ -5,6 +5,18 @@ A run stops at its budget or when it reaches the optimum (the last target). It r
 each target gap, the evaluation at which it was first reached, its improvement trace (the
 evaluations at which the best gap improved) and the optimizer's overhead: the run's wall time
 minus the time spent inside the objective, per evaluation.
+
+With the optimizer's :attr:`.registry.OptimizerSpec.cache` (asng-bb and its ablations, as
+``asng_opt.minimize`` by default), a candidate equal to one already evaluated in the run (or
+earlier in the same round) is not evaluated again: it gets the known value and costs nothing (it
+counts neither in the budget nor in the evaluations to a target); ``cached`` counts them. Equal
+candidates (:func:`candidate_key`) are equal samples of minimize, and no study's budget reaches
+minimize's cache size (100,000), so the values the searcher is told and the points evaluated are
+minimize's. Two optional parts of a searcher take part: a searcher with ``counts_new = True`` is
+told ``tell(values, n_new=k)``, ``k`` the round's new evaluations (ours: minimize's stale-round
+restart rule), and one that sets ``stopped = True`` ends the run (ours: minimize's "converged"
+stop). Whatever the searcher, :data:`FREE_ROUNDS` rounds in a row without a new evaluation end the
+run. A run that ends before its budget records what it has (``n_evals`` below the budget).
 """
 
 from __future__ import annotations
@@ -14,12 +26,21 @@ import time
 from collections.abc import Sequence
 from typing import Any, Optional
 
+import numpy as np
+
 from .problems import Problem
 from .registry import OPTIMIZERS, applies, get_problem, make_searcher
 from .reuse import Result, Task
+from .searcher import Candidate, Searcher
 from .traces import Trace
 
-__all__ = ["run_one", "run_task", "plan", "RUN_COLUMNS", "HIT_COLUMNS"]
+__all__ = ["run_one", "run_task", "plan", "candidate_key", "RUN_COLUMNS", "HIT_COLUMNS", "FREE_ROUNDS"]
+
+#: rounds in a row without a new evaluation (all cached, or none asked) that end a run whatever
+#: the searcher; far above what asng-bb's own rule allows (``STALE_ROUNDS`` free rounds end an
+#: optimizer, ``STALE_ROUNDS`` optimizers in a row without a new evaluation end the run: at most
+#: ``STALE_ROUNDS * (STALE_ROUNDS + 1)`` = 110), so that it never cuts asng-bb short
+FREE_ROUNDS = 1000
 
 RUN_COLUMNS = [
     "track",
@@ -31,6 +52,7 @@ RUN_COLUMNS = [
     "best_gap",
     "solved",
     "restarts",
+    "cached",
     "wall_s",
     "objective_s",
     "overhead_us_per_eval",
@@ -38,9 +60,30 @@ RUN_COLUMNS = [
 HIT_COLUMNS = ["track", "problem", "optimizer", "seed", "budget", "target_index", "target_gap", "evals", "n_evals"]
 
 
+def candidate_key(cand: Candidate) -> bytes:
+    """The bytes of a candidate ``(c, z, r)``: each part's dtype, shape and data (``None`` apart);
+    equal keys if and only if the parts are equal arrays of the same dtypes and shapes."""
+    out = []
+    for a in cand:
+        if a is None:
+            out.append(b"-")
+        else:
+            arr = np.ascontiguousarray(a)
+            out.append(f"{arr.dtype.str}{arr.shape}:".encode() + arr.tobytes())
+    return b"|".join(out)
+
+
+def _tell(searcher: Searcher, values: list[float], n_new: int) -> None:
+    if getattr(searcher, "counts_new", False):
+        searcher.tell(values, n_new=n_new)  # type: ignore[call-arg]
+    else:
+        searcher.tell(values)
+
+
 def run_one(problem: Problem, optimizer: str, budget: int, seed: int) -> dict[str, Any]:
     """One run: evaluations to each target gap (None if not reached), best gap, the improvement
-    trace ``[(evaluation, best gap), ...]`` (an entry whenever the best gap decreased), timings."""
+    trace ``[(evaluation, best gap), ...]`` (an entry whenever the best gap decreased), timings,
+    ``n_evals`` (at most ``budget``) and ``cached`` (candidates answered by the cache, 0 without it)."""
     gaps = problem.gaps
     hits: list[Optional[int]] = [None] * len(gaps)
     gi = 0
@@ -48,19 +91,31 @@ def run_one(problem: Problem, optimizer: str, budget: int, seed: int) -> dict[st
     best = math.inf
     trace: Trace = []
     fun_s = 0.0
+    cache: Optional[dict[bytes, float]] = {} if OPTIMIZERS[optimizer].cache else None
+    n_cached = free = 0
     t0 = time.perf_counter()
     searcher = make_searcher(optimizer, problem, budget, seed)
     while n < budget and gi < len(gaps):
         cands = searcher.ask()
         values: list[float] = []
-        for c, z, r in cands:
+        n_new = 0
+        for cand in cands:
+            key = candidate_key(cand) if cache is not None else b""
+            known = cache.get(key) if cache is not None else None
+            if known is not None:
+                values.append(known)
+                n_cached += 1
+                continue
             if n >= budget or gi == len(gaps):  # budget spent or optimum found: stop mid-batch
                 break
             t = time.perf_counter()
-            f = problem(c, z, r)
+            f = problem(*cand)
             fun_s += time.perf_counter() - t
             n += 1
+            n_new += 1
             values.append(f)
+            if cache is not None and math.isfinite(f):  # as minimize: a failure is not remembered
+                cache[key] = f
             gap = f - problem.f_opt
             if gap < best:
                 best = gap
@@ -70,7 +125,12 @@ def run_one(problem: Problem, optimizer: str, budget: int, seed: int) -> dict[st
                 gi += 1
         if len(values) < len(cands) or gi == len(gaps):
             break
-        searcher.tell(values)
+        free = 0 if n_new else free + 1
+        if free >= FREE_ROUNDS:
+            break
+        _tell(searcher, values, n_new)
+        if getattr(searcher, "stopped", False):
+            break
     wall = time.perf_counter() - t0
     return {
         "hits": hits,
@@ -79,6 +139,7 @@ def run_one(problem: Problem, optimizer: str, budget: int, seed: int) -> dict[st
         "trace": trace,
         "solved": hits[-1] is not None,
         "restarts": searcher.restarts,
+        "cached": n_cached,
         "wall_s": wall,
         "objective_s": fun_s,
         "overhead_us_per_eval": (wall - fun_s) / max(n, 1) * 1e6,

@@ -1,5 +1,7 @@
 """Who wins each problem of the black-box comparison: issue 12's rule (:func:`verdict`) between our
-entry and the best peer, the rows of the "who wins" table and the table itself."""
+entry and the best peer, the rows of the "who wins" table and the table itself. The peers are
+those as their users run them: a ``peer-variant`` row (:data:`.registry.PEER_VARIANTS`, a peer
+with the runner's cache) is never the best peer (:func:`peers_as_users`)."""
 
 from __future__ import annotations
 
@@ -9,9 +11,9 @@ from typing import Optional
 
 from ..report_io import md_table
 from .cells import Row, cell, optimizer_order, problem_order, target_index, track_rows
-from .registry import ABLATIONS, MAIN, OURS
+from .registry import ABLATIONS, MAIN, OURS, PEER_VARIANTS
 
-__all__ = ["verdict", "verdict_rows", "verdict_table", "best", "TIE_FACTOR", "NO_ONE"]
+__all__ = ["verdict", "verdict_rows", "verdict_table", "best", "peers_as_users", "TIE_FACTOR", "NO_ONE"]
 
 TIE_FACTOR = 1.1  #: our ERT at most this times the best peer's is a tie (issue 12)
 NO_ONE = "no one reached the target"
@@ -21,6 +23,12 @@ def best(cells: dict[str, Row]) -> Optional[str]:
     """The optimizer with the lowest ERT (then the highest success rate); None if none reached the target."""
     reached = {o: c for o, c in cells.items() if math.isfinite(c["ert"])}
     return min(reached, key=lambda o: (reached[o]["ert"], -reached[o]["success_rate"])) if reached else None
+
+
+def peers_as_users(cells: dict[str, Row]) -> dict[str, Row]:
+    """The cells of the peers as their users run them: neither ours nor a peer variant (a name
+    the registry does not know counts as a peer, as in earlier studies)."""
+    return {o: c for o, c in cells.items() if o not in OURS and o not in PEER_VARIANTS}
 
 
 def _ert_winner(bo: Optional[str], bp: Optional[str], eo: float, ep: float) -> str:
@@ -83,7 +91,7 @@ def verdict_rows(summary: list[Row], track: str, target: str, what: str, problem
         ti = target_index(rows, p, target)
         cells = {r["optimizer"]: r for r in rows if r["problem"] == p and r["target_index"] == ti}
         me = _our_entry(cells)
-        peers = {o: c for o, c in cells.items() if o not in OURS}
+        peers = peers_as_users(cells)
         if me is None or not peers:
             continue
         bp = best(peers)

@@ -26,7 +26,9 @@ results/README.md, "Black-box comparison", and packages/asng-opt/README.md):
   one variance each beyond): curved valleys and rotated scales need the correlations.
 
 Restarts (from a distribution centred near the best point, :func:`restart`) are the job of the
-driver, :func:`asng_opt.minimize`, which also owns the evaluation budget.
+driver, :func:`asng_opt.minimize`, which also owns the evaluation budget and its cache: a point
+drawn again (the converged distribution's mode, a mutant revisiting a neighbour of the elite) is
+not evaluated again (:class:`asng_opt.EvaluationCache`).
 
 Modules: :mod:`.optimizer` (the class), :mod:`.defaults` (population and margin), :mod:`.update`
 (the step: ASNG on the categorical / integer parts, recombination and CSA on the real ones),
@@ -38,7 +40,7 @@ dicts), :mod:`._tree` (walking Product spaces).
 
 from .cma import FULL_MAX_DIM
 from .defaults import default_lam, margin_theta_min, with_margin
-from .mutant import mutate
+from .mutant import mutate, mutate_many
 from .optimizer import COVARIANCES, MUTANT_RAMP, MUTANT_STALL, UTILITIES, BlackBoxASNG
 from .restart import prior_near, restart, restart_scale
 from .update import BlackBoxState, blackbox_update
@@ -52,6 +54,7 @@ __all__ = [
     "MUTANT_STALL",
     "MUTANT_RAMP",
     "mutate",
+    "mutate_many",
     "default_lam",
     "margin_theta_min",
     "with_margin",

@@ -4,6 +4,7 @@ mutants of the last ask (:mod:`.mutant`) so that a tell can leave the rejected o
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -11,7 +12,7 @@ import numpy as np
 from .._samples import n_samples, samples_equal
 from ..distribution import Distribution
 from ._tree import append, copy, n_variables, take, take_first, take_rows
-from .mutant import can_mutate, last_mutated, mutate
+from .mutant import can_mutate, last_mutated, mutate_many
 
 __all__ = ["Elitism"]
 
@@ -50,8 +51,9 @@ class Elitism:
 
     def add_mutants(self, theta: Any, raw: Any, rng: np.random.Generator, m: int = 1) -> Any:
         """``raw`` (``(k, ...)`` raw samples) with its last ``m`` samples replaced by mutations of the
-        elite (:func:`~.mutant.mutate`, each drawn independently from ``rng``; ``m = 1`` is
-        :func:`~.mutant.last_mutated`); they become :attr:`mutants`. ``raw`` itself where no
+        elite, drawn independently from ``rng`` (``m = 1``: :func:`~.mutant.last_mutated`, asng-opt
+        0.4's draw; ``m >= 2``: one :func:`~.mutant.mutate_many`, the same distribution per mutant
+        from another stream); they become :attr:`mutants`. ``raw`` itself where no
         variable can change (:func:`~.mutant.can_mutate`). ``1 <= m < k``.
 
         Raises:
@@ -69,11 +71,9 @@ class Elitism:
             return out
         if not can_mutate(self.dist):
             return raw
-        out = take_first(raw, k - m)
-        for _ in range(m):
-            out = append(out, mutate(self.dist, theta, self.elite[0], rng))
-        self.mutants = [take(out, i) for i in range(k - m, k)]
-        return out
+        batch = mutate_many(self.dist, theta, self.elite[0], m, rng)
+        self.mutants = [take(batch, i) for i in range(m)]
+        return append(take_first(raw, k - m), batch)
 
     def without_rejected_mutants(self, raw: Any, f: np.ndarray, maximize: bool) -> tuple[Any, np.ndarray]:
         """The batch (``(k, ...)`` raw samples, ``(k,)`` losses) without those of its mutants that are
@@ -86,10 +86,10 @@ class Elitism:
         self.kept_mutants = np.zeros(k, dtype=bool)
         if not m or self.elite is None or k < 3 or m >= k:
             return raw, f
-        tail = range(k - m, k)
-        is_mutant = np.array([samples_equal(take(raw, i), self.mutants[i - k + m]) for i in tail])
+        is_mutant = _is_each(take_rows(raw, np.arange(k - m, k)), self.mutants)
         self.kept_mutants[k - m :] = is_mutant
-        worse = np.array([not _better(float(f[i]), self.elite[1], maximize) for i in tail])
+        tail, e = np.asarray(f[k - m :], dtype=float), self.elite[1]
+        worse = ~(tail >= e) if maximize else ~(tail <= e)  # not _better, NaN included
         drop = np.concatenate([np.zeros(k - m, dtype=bool), is_mutant & worse])
         if not drop.any() or k - int(drop.sum()) < 2:
             return raw, f
@@ -143,11 +143,35 @@ class Elitism:
         self.mutants = list(mutants or [])
 
 
-def _take_many(raw: Any, idx: np.ndarray) -> Any:
-    """The samples ``idx`` of ``raw`` (``(k, ...)`` or a dict of them)."""
-    if isinstance(raw, dict):
-        return {key: _take_many(v, idx) for key, v in raw.items()}
-    return np.asarray(raw)[idx]
+def _is_each(tail: Any, mutants: list[Any]) -> np.ndarray:
+    """``(m,)`` booleans: whether sample i of ``tail`` (``m`` raw samples, or a dict of them) is
+    ``mutants[i]`` (:func:`~asng_opt._samples.samples_equal`), compared at once where all have
+    ``tail``'s layout (:func:`_rows_equal`), one by one otherwise."""
+    fast = _rows_equal(tail, mutants)
+    if fast is not None:
+        return fast
+    return np.array([samples_equal(take(tail, i), x) for i, x in enumerate(mutants)], dtype=bool)
+
+
+def _rows_equal(tail: Any, mutants: list[Any]) -> np.ndarray | None:
+    """As :func:`_is_each` for mutants laid out like ``tail`` (the same keys; numeric arrays
+    ``(1,) + tail.shape[1:]``); None for any other layout."""
+    if isinstance(tail, Mapping):
+        if not all(isinstance(x, Mapping) and x.keys() == tail.keys() for x in mutants):
+            return None
+        out = np.ones(len(mutants), dtype=bool)
+        for key, v in tail.items():
+            eq = _rows_equal(v, [x[key] for x in mutants])
+            if eq is None:
+                return None
+            out &= eq
+        return out
+    a = np.asarray(tail)
+    rows = [np.asarray(x) for x in mutants]
+    if a.dtype.kind not in "biuf" or any(r.shape != (1,) + a.shape[1:] or r.dtype.kind not in "biuf" for r in rows):
+        return None
+    same = np.concatenate(rows) == a
+    return np.all(np.reshape(same, (len(rows), -1)), axis=1)
 
 
 def _better(a: float, b: float, maximize: bool) -> bool:

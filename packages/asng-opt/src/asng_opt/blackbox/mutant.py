@@ -14,10 +14,9 @@ from ..categorical import Categorical
 from ..distribution import Distribution
 from ..gaussian import Gaussian
 from ..integer import Integer
-from ..product import Product
-from ._tree import append, is_real, leaves, take_first
+from ._tree import append, is_real, leaves, map_leaves, take_first
 
-__all__ = ["can_mutate", "mutate", "last_mutated"]
+__all__ = ["can_mutate", "mutate", "mutate_many", "last_mutated"]
 
 
 def mutate(dist: Distribution, theta: Any, elite: Any, rng: np.random.Generator) -> Any:
@@ -58,12 +57,55 @@ def mutate(dist: Distribution, theta: Any, elite: Any, rng: np.random.Generator)
             x[0] = x[0] + sigma * rng.standard_normal(sigma.shape)
         return x
 
-    def walk(d: Distribution, t: Any, x: Any) -> Any:
-        if isinstance(d, Product):
-            return {k: walk(p, t[k], x[k]) for k, p in d.parts.items()}
-        return one(d, t, x)
+    return map_leaves(dist, theta, elite, one)
 
-    return walk(dist, theta, elite)
+
+def mutate_many(dist: Distribution, theta: Any, elite: Any, m: int, rng: np.random.Generator) -> Any:
+    """``m`` independent mutants of ``elite`` at once: a raw batch ``(m, ...)`` (or a dict of them,
+    laid out like ``dist.sample``), each mutant drawn from the same distribution as :func:`mutate`
+    (the same per-variable change rate 1 / N', at least one changeable discrete variable changed,
+    chosen uniformly when none was drawn; categoricals to another category, integers by +-1,
+    inwards at a bound; reals plus sigma N(0, 1)), from another stream of ``rng`` than ``m`` calls
+    of :func:`mutate`. ``elite`` (``(1, ...)``) is not modified.
+
+    Raises:
+        ValueError: if ``m`` is not a positive integer.
+    """
+    if isinstance(m, bool) or not isinstance(m, (int, np.integer)) or m < 1:
+        raise ValueError(f"mutate_many: m must be a positive integer, got {m!r}")
+    free = _changeable(dist)
+    flat = np.concatenate(free) if free else np.zeros(0, dtype=bool)
+    n_free = int(flat.sum())
+    masks = (rng.random((m, flat.size)) < 1.0 / max(n_free, 1)) & flat
+    if n_free:  # at least one discrete variable changes in each mutant
+        unchanged = np.flatnonzero(~masks.any(axis=1))
+        masks[unchanged, np.flatnonzero(flat)[rng.integers(n_free, size=unchanged.size)]] = True
+    it = iter(np.split(masks, np.cumsum([f.size for f in free])[:-1], axis=1))
+
+    def many(d: Distribution, t: Any, x: Any) -> Any:
+        x = np.asarray(x)
+        if isinstance(d, Categorical):
+            rows, cols = np.nonzero(next(it))
+            out = np.repeat(x, m, axis=0)
+            k = np.asarray(d.categories)[cols]
+            out[rows, cols] = (out[rows, cols] + rng.integers(1, np.maximum(k, 2))) % k
+            return out
+        if isinstance(d, Integer):
+            rows, cols = np.nonzero(next(it))
+            low, high = (np.broadcast_to(np.asarray(b, dtype=float), x.shape[1:]) for b in (d.low, d.high))
+            v = np.clip(np.rint(x[0]), low, high)  # as mutate: the elite rounded, in range
+            out = np.repeat(v[None], m, axis=0).astype(x.dtype)
+            step = np.where(rng.random(rows.size) < 0.5, -1.0, 1.0)
+            vc, lo, hi = v[cols], low[cols], high[cols]
+            step = np.where(vc >= hi, -1.0, np.where(vc <= lo, 1.0, step))  # at a bound: inwards
+            out[rows, cols] = np.clip(vc + step, lo, hi)
+            return out
+        if isinstance(d, Gaussian):
+            _, sigma = cast(Gaussian, d).mean_sigma(t)
+            return x + sigma * rng.standard_normal((m,) + sigma.shape)
+        return np.repeat(x, m, axis=0)
+
+    return map_leaves(dist, theta, elite, many)
 
 
 def _changeable(dist: Distribution) -> list[np.ndarray]:
