@@ -214,7 +214,7 @@ def test_vectorized_gets_the_batch_as_ask_returns_it():
         seen.append(c)
         return list(np.sum(c != 2, axis=1).astype(float))  # a list is fine too
 
-    res = minimize(f, Categorical([4] * 6), max_evals=20, seed=0, lam=4, vectorized=True)
+    res = minimize(f, Categorical([4] * 6), max_evals=20, seed=0, lam=4, vectorized=True, cache=False)
     assert all(isinstance(c, np.ndarray) and c.shape == (4, 6) for c in seen)
     assert res.n_evals == 20 and not any(h["failures"] for h in res.history)
 

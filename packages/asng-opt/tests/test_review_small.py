@@ -123,7 +123,9 @@ def test_vectorized_space_batch_is_a_copy():
             p["n"] = 99  # editing the batch must not reach the optimizer
         return [1.0] * len(batch)
 
-    res = minimize(fun, Space(n=IntRange(0, 5), c=Choice(["a", "b"])), max_evals=16, seed=0, lam=8, vectorized=True)
+    res = minimize(
+        fun, Space(n=IntRange(0, 5), c=Choice(["a", "b"])), max_evals=16, seed=0, lam=8, vectorized=True, cache=False
+    )
     assert res.n_evals == 16 and 0 <= res.x["n"] <= 5
 
 

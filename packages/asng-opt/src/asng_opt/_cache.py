@@ -87,8 +87,8 @@ class EvaluationCache:
     """The values of evaluated samples, by :func:`sample_key`, the least recently used forgotten
     first beyond ``max_size`` entries.
 
-    For ask/tell loops too: look each sample up with :meth:`get` before evaluating it and
-    :meth:`put` what was evaluated. Only successful (finite) values belong in it: a failure may
+    For ask/tell loops too: look each sample up with ``get(EvaluationCache.key(sample))`` before
+    evaluating it and :meth:`put` what was evaluated. Only successful (finite) values belong in it: a failure may
     not repeat.
 
     Args:
@@ -100,6 +100,9 @@ class EvaluationCache:
     Raises:
         ValueError: ``max_size`` not an integer >= 1.
     """
+
+    #: the key of one sample (:func:`sample_key`)
+    key = staticmethod(sample_key)
 
     def __init__(self, max_size: int = CACHE_SIZE):
         self.max_size = integer("max_size", max_size, "EvaluationCache", 1)

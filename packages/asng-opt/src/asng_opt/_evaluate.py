@@ -8,7 +8,6 @@ samples, so a seeded run is the same whatever the way.
 
 from __future__ import annotations
 
-import copy
 import math
 import pickle
 from collections.abc import Callable, Generator
@@ -114,20 +113,32 @@ def _outcome(j: int, future: Any) -> Outcome:
         return j, _failure(e), e
 
 
+#: what minimize calls on what ``executor.submit`` returns (a concurrent.futures.Future, or a
+#: look-alike such as dask's)
+_FUTURE_METHODS = ("result", "cancel", "done", "cancelled")
+
+
 def _submitted(fun: Callable[[Any], Any], samples: Any, lam: int, executor: Any) -> Generator[Outcome, None, None]:
     futures: list[Any] = []
     try:
-        try:
-            for j in range(lam):
-                futures.append(executor.submit(fun, _item(samples, j)))
-        except Exception as e:  # noqa: BLE001 -- shut down, broken, or refusing: say so, do not retry
-            why = "is it shut down or broken? minimize never shuts an executor down: pass a running one"
-            if "pickle" in str(e).lower():
-                why = "it could not pickle the call: define the objective at module level, or use a ThreadPoolExecutor"
-            raise ExecutorRefused(
-                f"minimize: the executor ({type(executor).__name__}) refused evaluation {len(futures)} of the "
-                f"round ({_failure(e)}); {why}"
-            ) from e
+        for j in range(lam):
+            try:
+                future = executor.submit(fun, _item(samples, j))
+            except Exception as e:  # noqa: BLE001 -- shut down, broken, or refusing: say so, do not retry
+                why = "is it shut down or broken? minimize never shuts an executor down: pass a running one"
+                if "pickle" in str(e).lower():
+                    why = "it could not pickle the call: define the objective at module level, or use a "
+                    why += "ThreadPoolExecutor"
+                raise ExecutorRefused(
+                    f"minimize: the executor ({type(executor).__name__}) refused evaluation {j} of the "
+                    f"round ({_failure(e)}); {why}"
+                ) from e
+            if not all(callable(getattr(future, m, None)) for m in _FUTURE_METHODS):
+                raise ExecutorRefused(
+                    f"minimize: {type(executor).__name__}.submit returned {type(future).__name__}, not a "
+                    f"concurrent.futures.Future (an object with {', '.join(_FUTURE_METHODS)} methods)"
+                )
+            futures.append(future)
         j = 0
         try:
             for j, future in enumerate(futures):
@@ -158,8 +169,9 @@ def _entries(ys: Any, lam: int) -> list[Any] | str:
 
 
 def _vectorized(fun: Callable[[Any], Any], samples: Any, lam: int) -> Generator[Outcome, None, None]:
-    # the batch as ask() gives it, owned by fun: a Space's list of configuration dicts stays a list
-    batch = copy.deepcopy(samples) if isinstance(samples, list) else copy_samples(samples)
+    # the batch as ask() gives it, owned by fun: a Space's list of new configuration dicts (holding
+    # the Choice's own labels, never copies of them), or copied arrays
+    batch = [dict(c) for c in samples] if isinstance(samples, list) else copy_samples(samples)
     try:
         ys = fun(batch)
     except Exception as e:  # noqa: BLE001 -- the whole round failed

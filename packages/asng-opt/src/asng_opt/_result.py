@@ -52,9 +52,10 @@ class MinimizeResult:
         optimizer: the optimizer, to inspect or to continue; ``optimizer.theta`` is the final
             distribution parameter (of the last restart).
         n_restarts: how many times the search restarted (``config="blackbox"``), 0 otherwise.
-        best_at: the evaluation (1, 2, ... in order of completion within rounds) that found ``x``;
-            0 when ``x`` is None. Without a ``target`` the black-box configuration spends the whole
-            budget: this says how much of it finding ``x`` took.
+        best_at: the evaluation (1, 2, ... in submission order within rounds: results are
+            collected in order) that found ``x``; 0 when ``x`` is None. Without a ``target`` the
+            black-box configuration spends the whole budget: this says how much of it finding
+            ``x`` took.
     """
 
     x: Any

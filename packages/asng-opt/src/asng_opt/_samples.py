@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import copy
 import math
 from collections.abc import Mapping
 from typing import Any
@@ -39,9 +38,11 @@ def n_samples(x: Any) -> int:
 
 def item(samples: Any, j: int) -> Any:
     """Sample ``j`` of a batch, as a fresh copy: an array, (nested) dicts of arrays, or one
-    configuration dict of a list (a :class:`~asng_opt.Space`'s batch)."""
+    configuration dict of a list (a :class:`~asng_opt.Space`'s batch): a new dict holding the
+    values themselves -- a Choice's own objects (never copied: they come back as the very
+    objects given), Python ints and floats."""
     if isinstance(samples, list):
-        return copy.deepcopy(samples[j])
+        return dict(samples[j])
     if isinstance(samples, Mapping):
         return {k: item(v, j) for k, v in samples.items()}
     return np.array(samples[j])

@@ -41,9 +41,10 @@ class Gaussian(Distribution):
     Samples are ``(lam, n)`` float arrays.
 
     Raises:
-        ValueError: for NaN, low > high, sigma <= 0, sigma_max < sigma_min, magnitudes beyond
-            ``REAL_LIMIT`` (1e30), sigma_min outside [1e-30, 1e30], mismatched lengths, and a sigma
-            so small next to its mean that theta = (mu, mu^2 + sigma^2) cannot hold it to 1e-6.
+        ValueError: for NaN, low > high, a mean outside [low, high], sigma <= 0, sigma_max <
+            sigma_min, magnitudes beyond ``REAL_LIMIT`` (1e30), sigma_min outside [1e-30, 1e30],
+            mismatched lengths, and a sigma so small next to its mean that theta = (mu, mu^2 +
+            sigma^2) cannot hold it to 1e-6.
     """
 
     def __init__(
@@ -59,6 +60,12 @@ class Gaussian(Distribution):
     ):
         name = type(self).__name__
         mean, sigma, smin, smax, low, high = check_arguments(name, mean, sigma, sigma_min, sigma_max, low, high, size)
+        outside = np.flatnonzero((mean < low) | (mean > high))
+        if outside.size:
+            i = int(outside[0])
+            raise ValueError(
+                f"{name}: variable {i}: mean={mean[i]:g} is outside [low, high] = [{low[i]:g}, {high[i]:g}]"
+            )
         lim = REAL_LIMIT
         self.n_variables = int(mean.shape[0])
         self.n_theta = 2 * self.n_variables

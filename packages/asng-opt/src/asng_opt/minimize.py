@@ -81,7 +81,9 @@ def minimize(
             from :func:`~asng_opt.blackbox.prior_near` the best point (categorical rows half on its
             category; sigma: odd restarts the initial one / 2, the 2j-th the initial one / 2^(j+1),
             alternating wide and zooming restarts), on the same random stream,
-            keeping the elite. Default: unlimited with ``config="blackbox"``, 0 with ``"paper"``;
+            keeping the elite (with ``config="paper"``, ``"sng"`` and ``"adam"`` a restart starts
+            from the initial distribution: only BlackBoxASNG keeps an elite to restart near).
+            Default: unlimited with ``config="blackbox"``, 0 with ``"paper"``;
             once exhausted the run stops "converged".
         maximize: a bool (Python or numpy); True maximises instead of minimising.
         target: a real number (not NaN; a 0-d integer or float array counts) or None; the run

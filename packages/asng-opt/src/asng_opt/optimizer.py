@@ -68,8 +68,7 @@ class Optimizer(ABC):
         self.lam = _checks.population(lam, type(self).__name__)
         self.maximize = _checks.flag("maximize", maximize, type(self).__name__)
         self._rng = _checks.generator(seed, type(self).__name__)
-        #: the whole optimizer state: a NamedTuple of :mod:`asng_opt.updates`, theta first
-        self.state: Any = self._init_state()._replace(theta=_start(self.distribution, theta))
+        self.state = self._init_state()._replace(theta=_start(self.distribution, theta))
         self.t = 0  # number of tell() calls accepted
         self.n_skipped = 0  # tells whose natural gradient was zero (ties, identical samples)
         self._pending: tuple[Any, Any] | None = None  # (decoded samples, raw samples) of the last ask
@@ -100,9 +99,21 @@ class Optimizer(ABC):
 
     # ---- ask / tell -------------------------------------------------------------------------
     @property
+    def state(self) -> Any:
+        """The whole optimizer state: a NamedTuple of :mod:`asng_opt.updates`, theta first. Its
+        arrays are read-only views (writing to one raises ValueError; copy to edit); assigning a
+        new state stores read-only views of its arrays."""
+        return self._state
+
+    @state.setter
+    def state(self, new: Any) -> None:
+        self._state = type(new)(*(_frozen(v) for v in new))
+
+    @property
     def theta(self) -> Any:
-        """The distribution parameter in the distribution's layout (read only; ``state.theta``)."""
-        return self.state.theta
+        """The distribution parameter in the distribution's layout (``state.theta``): read-only
+        arrays (and for a Product a fresh dict of them; copy to edit)."""
+        return _fresh_dicts(self._state.theta)
 
     def ask(self, n: int | None = None) -> Any:
         """Draw ``n`` (default ``lam``) samples from p_theta: an ``(n, ...)`` array, or a dict of them;
@@ -209,3 +220,20 @@ def _check_finite(new: Any, fields: tuple[str, ...], where: str) -> None:
         return
     bad = [fld for fld, v in zip(fields, new) if not all_finite(v)]
     raise FloatingPointError(f"{where}: the update made {bad} non-finite; the state is unchanged")
+
+
+def _frozen(x: Any) -> Any:
+    """``x`` with each array replaced by a read-only view of it (dicts rebuilt; scalars as they are).
+    A view: nobody else's array changes its flags, and no data is copied."""
+    if isinstance(x, np.ndarray):
+        v = x.view()
+        v.flags.writeable = False
+        return v
+    if isinstance(x, Mapping):
+        return {k: _frozen(v) for k, v in x.items()}
+    return x
+
+
+def _fresh_dicts(x: Any) -> Any:
+    """``x`` with its (nested) dicts shallow-copied, so that a caller's edit of one leaves the state alone."""
+    return {k: _fresh_dicts(v) for k, v in x.items()} if isinstance(x, Mapping) else x

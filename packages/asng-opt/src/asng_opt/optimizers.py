@@ -20,6 +20,9 @@ __all__ = ["ASNG", "SNG", "AdamNG", "STEP_SIZE_MAX"]
 #: has Fisher length delta; a categorical distribution is crossed by steps of length ~1 and ASNG caps
 #: its radius at sqrt(n_theta), so larger values buy nothing and only risk overflow at extreme scales.
 STEP_SIZE_MAX = 1e6
+#: how far above 1 a loaded gamma may lie: gamma <- (1 - beta)^2 gamma + beta (2 - beta) stays <= 1
+#: in exact arithmetic but can round a few ulps above it (the update's own states must load)
+GAMMA_ROUNDING = 1e-9
 
 
 class ASNG(Optimizer):
@@ -77,7 +80,7 @@ class ASNG(Optimizer):
         return st._replace(gamma=0.0, Delta=1.0)
 
     def _check_state(self, values: Mapping[str, Any], where: str) -> None:
-        if not 0 <= float(values["gamma"]) <= 1:
+        if not 0 <= float(values["gamma"]) <= 1 + GAMMA_ROUNDING:  # rounding: see GAMMA_ROUNDING
             raise ValueError(f"{where}: 'gamma' must lie in [0, 1], got {float(values['gamma'])!r}")
         if not float(values["Delta"]) > 0:
             raise ValueError(f"{where}: 'Delta' must be > 0, got {float(values['Delta'])!r}")

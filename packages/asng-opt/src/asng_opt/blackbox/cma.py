@@ -147,11 +147,29 @@ def full_real_step(dist: Distribution, theta: Any, state: FullState, raw: Any, w
     C = (1 + k.c_1 * dh - k.c_1 - k.c_mu) * state.C + k.c_1 * np.outer(p_c, p_c) + k.c_mu * (y.T * w) @ y
     C = (C + C.T) / 2
     sigma, C, clipped = _within_sigma_bounds(sigma, C, s_lo, s_hi)
+    sigma, C, p_c, rescaled = _rescaled(sigma, C, p_c)
+    clipped = clipped or rescaled
     new_theta = _with_real_theta(dist, theta, mean, sigma * sigma * np.diag(C))
     B, D, age = state.B, state.D, state.age + 1
     if clipped or age >= k.gap:
         (B, D), age = eigen(C), 0
     return FullState(new_theta, state.s, state.gamma, state.Delta, p_s, sigma, p_c, C, B, D, age)
+
+
+#: the largest diagonal entry of C beyond which its scale moves into sigma (:func:`_rescaled`)
+C_SCALE_MAX = 1e100
+
+
+def _rescaled(sigma: float, C: np.ndarray, p_c: np.ndarray) -> tuple[float, np.ndarray, np.ndarray, bool]:
+    """``(sigma, C, p_c, rescaled)``: once C's largest diagonal entry exceeds :data:`C_SCALE_MAX`,
+    its scale c moves into sigma (``sigma c, C / c^2, p_c / c``: the same distribution, as CMA-ES
+    is invariant to it). With the mean held at a bound while sigma shrinks (an objective
+    unbounded below), C grew without limit and overflowed; untouched below that scale."""
+    c2 = float(np.max(np.diag(C)))
+    if not c2 > C_SCALE_MAX or not math.isfinite(c2):
+        return sigma, C, p_c, False
+    c = math.sqrt(c2)
+    return sigma * c, C / c2, p_c / c, True
 
 
 def _within_sigma_bounds(

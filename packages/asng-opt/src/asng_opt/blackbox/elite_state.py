@@ -40,7 +40,8 @@ def checked(dist: Distribution, state: Any) -> tuple[Any, tuple[Any, int, list[A
 def check_counters(dist: Distribution, saved: Any, pending_raw: Any) -> tuple[int, list[Any]]:
     """Check a saved :meth:`Elitism.counters` dict (None: a dict of asng-opt <= 0.4, stall 0 and no
     mutants) against the state's pending ask (its raw draws ``(k, ...)``, or None) and return
-    ``(stall, mutants)``: the mutants must be the pending ask's last samples, in order.
+    ``(stall, mutants)``: the mutants must be the pending ask's last samples, in order, at most
+    ``max(1, k - 2)`` of the k (one for a batch of 1 or 2, as :meth:`BlackBoxASNG.n_mutants` gives).
 
     Raises:
         ValueError: naming the problem (``BlackBoxASNG.load_state_dict: invalid 'elitism': ...``).
@@ -57,7 +58,7 @@ def check_counters(dist: Distribution, saved: Any, pending_raw: Any) -> tuple[in
     for x in mutants:
         _check_one(dist, x, where)
     k = 0 if pending_raw is None else n_samples(pending_raw)
-    if len(mutants) and (len(mutants) >= max(k, 1) or k < 3):
+    if len(mutants) > (0 if k == 0 else max(1, k - 2)):  # what BlackBoxASNG.n_mutants(k) can give
         raise ValueError(f"{where}: {len(mutants)} mutant(s) for a pending ask of {k} sample(s)")
     for j, x in enumerate(mutants):
         if not samples_equal(take(pending_raw, k - len(mutants) + j), x):

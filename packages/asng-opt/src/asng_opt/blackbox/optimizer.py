@@ -9,6 +9,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from .. import _checks
 from .._samples import copy_samples, n_samples
 from ..distribution import Distribution
 from ..optimizers import ASNG
@@ -48,8 +49,9 @@ class BlackBoxASNG(ASNG):
         margin: apply the categorical margin (default True).
         elitist: add the best point seen so far to every update (default True). Assumes a
             deterministic objective: with a noisy one, a lucky value would keep pulling.
-        mutant: the elitist mutants (default True; spaces with categorical or integer variables
-            only): once the elite has not improved for :data:`MUTANT_STALL` updates, the last
+        mutant: the elitist mutants (default True; not on purely real spaces: a mutation needs a
+            categorical or integer variable, and on a mixed space it carries the real part too):
+            once the elite has not improved for :data:`MUTANT_STALL` updates, the last
             samples of each batch are DiscreteOnePlusOne-like mutations of the elite
             (:func:`~asng_opt.blackbox.mutate`); a mutant worse than the elite is left out of the
             update (it is no draw of p_theta; with a negative weight it would push the
@@ -223,6 +225,7 @@ class BlackBoxASNG(ASNG):
         out = super().state_dict()
         out["elite"] = self._elitism.state()
         out["elitism"] = self._elitism.counters()
+        out["n_restarts"] = self.n_restarts  # restart() picks the next sigma by it
         return out
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
@@ -231,7 +234,13 @@ class BlackBoxASNG(ASNG):
         < 0.4 (diagonal update, no ``covariance``) loads (:func:`~.cma.upgrade_state_dict`: with
         ``"full"``, C = the diagonal of its variances); one of 0.4 (no ``mutant_share``, no
         ``elitism``) loads with ``mutant_share=None``, 0.4's rule, and a stall count of 0; one of
-        the other ``covariance`` is refused (ValueError)."""
+        the other ``covariance`` is refused (ValueError). ``n_restarts`` (absent before asng-opt
+        0.6.1: 0) must be a count."""
         rest, saved = elite_state.checked(self.distribution, upgrade(self.distribution, state, self.covariance))
+        n_restarts = 0
+        if isinstance(rest, Mapping):
+            n_restarts = _checks.count("'n_restarts'", rest.get("n_restarts", 0), "BlackBoxASNG.load_state_dict")
+            rest = {k: v for k, v in rest.items() if k != "n_restarts"}
         super().load_state_dict(rest)
         self._elitism.load(*saved)
+        self.n_restarts = n_restarts

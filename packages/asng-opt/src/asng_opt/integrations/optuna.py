@@ -135,6 +135,22 @@ class ASNGSampler(BaseSampler):
         self._cache: weakref.WeakKeyDictionary[Any, dict[tuple[int, str], Replay]] = weakref.WeakKeyDictionary()
         self._spaces: weakref.WeakKeyDictionary[Any, dict[int, IntersectionSearchSpace]] = weakref.WeakKeyDictionary()
 
+    # ---- pickling (optuna's resume recipe pickles the sampler) --------------------------------
+    #: what a pickle leaves out: the lock and the caches (rebuilt from the storage on demand)
+    _UNPICKLED = ("_lock", "_codecs", "_cache", "_spaces")
+
+    def __getstate__(self) -> dict[str, Any]:
+        """The sampler's settings and random streams, without the lock and the caches."""
+        return {k: v for k, v in self.__dict__.items() if k not in self._UNPICKLED}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Restore a pickled sampler with a new lock and empty caches."""
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
+        self._codecs = {}
+        self._cache = weakref.WeakKeyDictionary()
+        self._spaces = weakref.WeakKeyDictionary()
+
     # ---- optuna's interface -----------------------------------------------------------------
     def reseed_rng(self) -> None:
         """Draw fresh seeds from the OS (optuna calls this for each worker thread of ``n_jobs > 1``)."""
