@@ -18,7 +18,7 @@ from asng_bench.blackbox.runner import run_study
 from asng_bench.blackbox.runs import FREE_ROUNDS, RUN_COLUMNS, candidate_key, run_one
 from asng_bench.blackbox.searcher import Searcher
 from asng_bench.blackbox.verdicts import verdict_rows
-from asng_opt._minimize_run import STALE_ROUNDS
+from asng_opt._cache import STALE_ROUNDS
 
 
 def _logged(log: list, f_opt: float = -1.0, gaps: tuple = (0.0,)) -> bp.Problem:

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from asng_opt import ASNG, Categorical, Gaussian, Integer, Product, minimize
-from asng_opt._minimize_run import STALE_ROUNDS
+from asng_opt._cache import STALE_ROUNDS
 from asng_opt.blackbox import BlackBoxASNG, default_lam, margin_theta_min, prior_near, restart, with_margin
 from asng_opt.ranking import log_rank_weights
 

@@ -12,8 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from asng_opt import Categorical, Choice, EvaluationCache, Integer, IntRange, Product, Space, minimize
-from asng_opt._cache import sample_key
-from asng_opt._minimize_run import STALE_ROUNDS
+from asng_opt._cache import STALE_ROUNDS, sample_key
 
 
 def leading_ones(c):

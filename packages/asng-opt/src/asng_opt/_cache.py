@@ -88,8 +88,8 @@ class EvaluationCache:
     first beyond ``max_size`` entries.
 
     For ask/tell loops too: look each sample up with ``get(EvaluationCache.key(sample))`` before
-    evaluating it and :meth:`put` what was evaluated. Only successful (finite) values belong in it: a failure may
-    not repeat.
+    evaluating it and :meth:`put` what was evaluated. Only successful (finite) values belong in
+    it: a failure may not repeat.
 
     Args:
         max_size: the most entries kept, an integer >= 1 (default :data:`CACHE_SIZE`).
@@ -136,16 +136,14 @@ class StaleRounds:
     counts as converged, :meth:`restarted` records a restart.
 
     Attributes:
-        n_evals: evaluations so far (new points only).
         idle: whether the optimizer that just converged drew no new point since it started (and
             is a restarted one, or the stale rule fired): the next restart should start wide.
         idle_in_a_row: such optimizers in a row; at :data:`STALE_ROUNDS` the run should stop.
     """
 
     def __init__(self) -> None:
-        self.n_evals = 0
         self.stale = 0  # rounds in a row without a new evaluation
-        self.evals_at_restart = 0  # n_evals when the current optimizer started
+        self.new_since_restart = 0  # evaluations since the current optimizer started
         self.idle = False
         self.idle_in_a_row = 0
 
@@ -153,12 +151,12 @@ class StaleRounds:
         """After a round with ``n_new`` new evaluations: whether the optimizer has converged
         (``should_stop``, or :data:`STALE_ROUNDS` rounds in a row without a new point); sets
         :attr:`idle` and :attr:`idle_in_a_row` when it has."""
-        self.n_evals += n_new
+        self.new_since_restart += n_new
         self.stale = 0 if n_new else self.stale + 1
         stale = self.stale >= STALE_ROUNDS
         if not (should_stop or stale):
             return False
-        self.idle = self.n_evals == self.evals_at_restart and (stale or n_restarts > 0)
+        self.idle = self.new_since_restart == 0 and (stale or n_restarts > 0)
         self.idle_in_a_row = self.idle_in_a_row + 1 if self.idle else 0
         return True
 
@@ -169,4 +167,4 @@ class StaleRounds:
 
     def restarted(self) -> None:
         """A new optimizer starts now."""
-        self.stale, self.evals_at_restart = 0, self.n_evals
+        self.stale = self.new_since_restart = 0

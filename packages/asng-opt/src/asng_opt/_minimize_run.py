@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from ._cache import STALE_ROUNDS, EvaluationCache, StaleRounds, batch_keys
+from ._cache import EvaluationCache, StaleRounds, batch_keys
 from ._evaluate import ExecutorRefused, evaluations
 from ._minimize_args import Settings
 from ._result import MinimizeResult, ObjectiveError
@@ -24,7 +24,7 @@ from ._samples import item as _item
 from .blackbox import restart
 from .optimizer import Optimizer
 
-__all__ = ["run", "told_losses", "surrogate_losses", "Progress", "STALE_ROUNDS"]
+__all__ = ["run", "told_losses", "surrogate_losses", "Progress"]
 
 
 def surrogate_losses(values: list[float | None], maximize: bool) -> np.ndarray:
@@ -102,8 +102,8 @@ class Progress:
         known: dict[int, float] = {}
         twin: dict[int, int] = {}  # j -> the earlier sample of the round equal to it
         first: dict[bytes, int] = {}
-        for j, key in enumerate(keys):
-            value = self.cache.get(key) if self.cache is not None else None
+        for j, key in enumerate(keys):  # keys is empty without the cache
+            value = self.cache.get(key) if self.cache is not None else None  # (None check: for mypy)
             if value is not None:
                 known[j] = value
             elif key in first:

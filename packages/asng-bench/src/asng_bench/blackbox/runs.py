@@ -26,7 +26,7 @@ import time
 from collections.abc import Sequence
 from typing import Any, Optional
 
-import numpy as np
+from asng_opt._cache import EvaluationCache, sample_key
 
 from .problems import Problem
 from .registry import OPTIMIZERS, applies, get_problem, make_searcher
@@ -61,16 +61,10 @@ HIT_COLUMNS = ["track", "problem", "optimizer", "seed", "budget", "target_index"
 
 
 def candidate_key(cand: Candidate) -> bytes:
-    """The bytes of a candidate ``(c, z, r)``: each part's dtype, shape and data (``None`` apart);
-    equal keys if and only if the parts are equal arrays of the same dtypes and shapes."""
-    out = []
-    for a in cand:
-        if a is None:
-            out.append(b"-")
-        else:
-            arr = np.ascontiguousarray(a)
-            out.append(f"{arr.dtype.str}{arr.shape}:".encode() + arr.tobytes())
-    return b"|".join(out)
+    """The key of a candidate ``(c, z, r)`` in minimize's cache (``asng_opt._cache.sample_key`` of
+    the tuple: each part's dtype, shape and data, ``None`` apart): equal keys if and only if the
+    parts are equal arrays of the same dtypes and shapes."""
+    return sample_key(tuple(cand))
 
 
 def _tell(searcher: Searcher, values: list[float], n_new: int) -> None:
@@ -91,7 +85,7 @@ def run_one(problem: Problem, optimizer: str, budget: int, seed: int) -> dict[st
     best = math.inf
     trace: Trace = []
     fun_s = 0.0
-    cache: Optional[dict[bytes, float]] = {} if OPTIMIZERS[optimizer].cache else None
+    cache = EvaluationCache() if OPTIMIZERS[optimizer].cache else None  # minimize's, same bound
     n_cached = free = 0
     t0 = time.perf_counter()
     searcher = make_searcher(optimizer, problem, budget, seed)
@@ -115,7 +109,7 @@ def run_one(problem: Problem, optimizer: str, budget: int, seed: int) -> dict[st
             n_new += 1
             values.append(f)
             if cache is not None and math.isfinite(f):  # as minimize: a failure is not remembered
-                cache[key] = f
+                cache.put(key, f)
             gap = f - problem.f_opt
             if gap < best:
                 best = gap
