@@ -89,7 +89,7 @@ class Elitism:
         is_mutant = _is_each(take_rows(raw, np.arange(k - m, k)), self.mutants)
         self.kept_mutants[k - m :] = is_mutant
         tail, e = np.asarray(f[k - m :], dtype=float), self.elite[1]
-        worse = ~(tail >= e) if maximize else ~(tail <= e)  # not _better, NaN included
+        worse = ~_better(tail, e, maximize)  # NaN included
         drop = np.concatenate([np.zeros(k - m, dtype=bool), is_mutant & worse])
         if not drop.any() or k - int(drop.sum()) < 2:
             return raw, f
@@ -174,6 +174,7 @@ def _rows_equal(tail: Any, mutants: list[Any]) -> np.ndarray | None:
     return np.all(np.reshape(same, (len(rows), -1)), axis=1)
 
 
-def _better(a: float, b: float, maximize: bool) -> bool:
-    """Whether loss ``a`` is at least as good as ``b``."""
+def _better(a: Any, b: float, maximize: bool) -> Any:
+    """Whether loss ``a`` (a float, or an array: elementwise) is at least as good as ``b`` (False
+    where either is NaN)."""
     return a >= b if maximize else a <= b
