@@ -61,10 +61,13 @@ def test_diagonal_does_not_solve_the_rotated_ellipsoid_in_the_same_budget():
     assert first_hit(rot_ellipsoid, 10, 6_000, 0, 1e-8, "diagonal") is None
 
 
-@pytest.mark.parametrize("seed", [0, 1])
-def test_full_covariance_solves_rosenbrock(seed):
-    # measured: 1e-6 in ~6,000 evaluations (median of 10 seeds); the diagonal update ends near 1
-    assert first_hit(rosenbrock, 10, 15_000, seed, 1e-6, "full") is not None
+def test_full_covariance_solves_rosenbrock():
+    # measured: 1e-6 in ~6,000 evaluations (median), 18 of seeds 0-19 (the other two end in the
+    # local minimum near (-1, 1, ..., 1)); which seeds do depends on the CPU's floating point
+    # (two machines of ours disagree on seed 0), so the test counts: a run in the local minimum
+    # is allowed, 6 of 10 is far below what the update does. The diagonal update ends near 1.
+    hits = [first_hit(rosenbrock, 10, 15_000, seed, 1e-6, "full") for seed in range(10)]
+    assert sum(h is not None for h in hits) >= 6, hits
 
 
 def test_default_covariance_by_dimension():

@@ -12,11 +12,18 @@ from asng_opt.blackbox import restart
 
 def test_gamma_rounded_above_one_loads_asng():
     dist = Categorical([2, 2])
-    o = ASNG(dist, lam=4, seed=16)
-    rng = np.random.default_rng(16)
-    for _ in range(129):  # a pure-noise objective: gamma rounds to 1 + 1 ulp here
-        c = o.ask()
-        o.tell(c, rng.normal(size=4))
+    # a pure-noise objective: gamma rounds to 1 + 1 ulp within 400 tells for a few seeds in 40
+    # (which ones depends on the CPU's floating point: 16 at tell 129 on one machine, at 184 on another)
+    for seed in range(40):
+        o = ASNG(dist, lam=4, seed=seed)
+        rng = np.random.default_rng(seed)
+        for _ in range(400):
+            c = o.ask()
+            o.tell(c, rng.normal(size=4))
+            if o.state.gamma > 1.0:
+                break
+        if o.state.gamma > 1.0:
+            break
     assert o.state.gamma > 1.0  # the case of the review (the update itself is unchanged)
     o2 = ASNG(dist, lam=4)
     o2.load_state_dict(o.state_dict())

@@ -37,7 +37,7 @@ def _linear(x):
 
 
 #: a linear objective on this box drives C's condition number past 1 / eps within 150 updates
-#: (seed 0, lam 8): the update's own state then has a C with an eigenvalue a rounding error below
+#: (most seeds, lam 8): the update's own state then has a C with an eigenvalue a rounding error below
 #: 0 and a |p_sigma| ~ 1e148, which must still load
 BOX10 = Gaussian(0, 2.5, sigma_max=5, low=-5, high=5, size=10)
 
@@ -148,15 +148,20 @@ def test_window():
     ids=["mixed", "mixed-lam40", "lazy-150d", "1d-lam200", "box-linear-degenerate"],
 )
 def test_states_of_runs_load_at_every_step(dist, lam, steps, fun):
-    a = BlackBoxASNG(dist, lam=lam, seed=0 if fun is _linear else 1, covariance="full")
-    ages, p_sigma = [], []
-    for _ in range(steps):
-        _run(a, 1, fun)
-        ages.append(a.state.age)
-        p_sigma.append(float(np.linalg.norm(a.state.p_sigma)))
-        b = BlackBoxASNG(dist, lam=lam, seed=2, covariance="full")
-        b.load_state_dict(a.state_dict())  # raises if a legitimate state were refused
+    # the linear case degenerates for most seeds (8 of seeds 0-11 on one machine), but which ones
+    # depends on the CPU's floating point: the first seed that does is the case
+    for seed in range(12) if fun is _linear else [1]:
+        a = BlackBoxASNG(dist, lam=lam, seed=seed, covariance="full")
+        ages, p_sigma = [], []
+        for _ in range(steps):
+            _run(a, 1, fun)
+            ages.append(a.state.age)
+            p_sigma.append(float(np.linalg.norm(a.state.p_sigma)))
+            b = BlackBoxASNG(dist, lam=lam, seed=2, covariance="full")
+            b.load_state_dict(a.state_dict())  # raises if a legitimate state were refused
+        if max(p_sigma) > 1e100:
+            break
     if lam == 4:  # n = 150, lam = 4: the eigendecomposition is lazy
         assert max(ages) > 0  # B, D older than C were accepted
     if fun is _linear:  # (if a fix of the update stops this degeneration, drop this case)
-        assert max(p_sigma) > 1e100, "the run did not reach the degenerate state this case is for"
+        assert max(p_sigma) > 1e100, "no run reached the degenerate state this case is for"
