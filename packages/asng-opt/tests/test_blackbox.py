@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from asng_opt import ASNG, Categorical, Gaussian, Integer, Product, minimize
 from asng_opt._cache import STALE_ROUNDS
+from asng_opt._constant import is_single_point
 from asng_opt.blackbox import BlackBoxASNG, default_lam, margin_theta_min, prior_near, restart, with_margin
 from asng_opt.ranking import log_rank_weights
 
@@ -604,7 +605,7 @@ def _finite(tree):
     seed=st.integers(0, 2**32 - 1),
 )
 def test_blackbox_tells_stay_finite_and_in_domain(space, lam, kind, maximize, elitist, seed):
-    if space.n_theta == 0:  # only one-category variables: refused by the constructor
+    if is_single_point(space):  # every variable fixed: refused by the constructor (asng-opt 0.7)
         with pytest.raises(ValueError, match="no free parameter"):
             BlackBoxASNG(space, lam=lam)
         return
@@ -766,7 +767,9 @@ def test_no_mutant_where_no_variable_can_change():
     raw = dist.sample(dist.initial_theta(), 4, np.random.default_rng(0))
     elite = {"a": np.full((1, 1), 3.0), "b": np.zeros((1, 1), dtype=int)}
     assert last_mutated(dist, dist.initial_theta(), elite, raw, np.random.default_rng(1)) is raw
-    opt = BlackBoxASNG(dist, seed=0)
+    with pytest.raises(ValueError, match="single point"):  # asng-opt 0.7: nothing to optimise
+        BlackBoxASNG(dist, seed=0)
+    opt = BlackBoxASNG(Product(a=Integer(3, 3), b=Categorical([1, 2])), seed=0)  # one free variable
     for _ in range(MUTANT_STALL + 3):
         x = opt.ask()
         assert np.all(x["a"] == 3)

@@ -172,12 +172,10 @@ def test_change_rates_match_mutate():
     assert np.all(np.isin(many["inner"]["z"][:, 0], [0.0, 1.0]))
 
 
-@pytest.mark.xfail(strict=True, reason="mutate rounds a shifted Integer (origin a half-integer) in raw coordinates")
 def test_shifted_integers_keep_their_unchanged_values():
-    """Known issue of mutate (kept by mutate_many, the same distribution): an Integer whose bounds
-    make it shifted (origin = (low + high) / 2, a half-integer) is rounded with rint in raw
-    coordinates, so variables that are not mutated can move by one in the user's (and mutated
-    ones by two)."""
+    """An Integer whose bounds make it shifted (origin = (low + high) / 2, a half-integer) is
+    mutated in the user's coordinates (asng-opt 0.7; before, rint in raw coordinates moved
+    variables that were not mutated by one, and mutated ones by two)."""
     dist = Integer(0, 100001, size=4)
     elite, _ = dist.check_samples(np.array([[3, 4, 5, 6]]))
     batch = mutate_many(dist, dist.initial_theta(), elite, 50, np.random.default_rng(0))

@@ -353,6 +353,12 @@ def loss(cfg):
     )
 
 
+def _sd(opt):
+    """``opt.state_dict()`` without its ``"space"`` entry (asng-opt 0.7: a Space optimizer's holds the
+    Space's fingerprint, a plain one's None; everything else is the same)."""
+    return {k: v for k, v in opt.state_dict().items() if k != "space"}
+
+
 @pytest.mark.parametrize(
     "cls, kw", [(ASNG, {}), (SNG, {"delta": 0.3}), (AdamNG, {"lr": 0.05})], ids=["asng", "sng", "adam"]
 )
@@ -367,7 +373,7 @@ def test_ask_tell_with_dicts_matches_the_plain_distribution_bit_for_bit(cls, kw)
         values = [loss(c) for c in configs]
         named.tell(configs, values)
         plain.tell(batch, values)
-    assert deep_equal(named.state_dict(), plain.state_dict())
+    assert deep_equal(_sd(named), _sd(plain))
     assert named.most_likely() == space.mode(plain.theta)
     assert repr(named).startswith(f"{cls.__name__}(Space(optimizer=")
 
@@ -385,20 +391,20 @@ def test_tell_with_foreign_dicts_equals_telling_their_encoding():
     named.tell(foreign, [0.0, 1.0, 2.0])
     plain.tell(space.encode(foreign), [0.0, 1.0, 2.0])
     assert not deep_equal(named.state_dict()["state"], before["state"])
-    assert deep_equal(named.state_dict(), plain.state_dict())
+    assert deep_equal(_sd(named), _sd(plain))
     # a copy of the asked dicts (not the same objects) still uses the raw draws of that ask
     configs = named.ask()
     plain.ask()
     named.tell(copy.deepcopy(configs), [1.0, 0.0])
     plain.tell(plain._pending[0], [1.0, 0.0])
-    assert deep_equal(named.state_dict(), plain.state_dict())
+    assert deep_equal(_sd(named), _sd(plain))
     # asked dicts edited before the tell are foreign: their encoding is used, not the raw draws
     configs = named.ask()
     plain.ask()
     configs[0]["layers"] = 8 if configs[0]["layers"] != 8 else 1
     named.tell(configs, [1.0, 0.0])
     plain.tell(space.encode(configs), [1.0, 0.0])
-    assert deep_equal(named.state_dict(), plain.state_dict())
+    assert deep_equal(_sd(named), _sd(plain))
 
 
 def test_a_refused_tell_changes_nothing():
@@ -439,7 +445,7 @@ def test_state_dict_round_trip_and_pickling_with_a_space():
         o.tell(pending, values)
     plain.tell(plain._pending[0], values)  # the raw draws behind the asked dicts
     for o in (clone, restored, plain):
-        assert deep_equal(o.state_dict(), opt.state_dict())
+        assert deep_equal(_sd(o), _sd(opt))
     assert clone.ask() == opt.ask() == restored.ask()
 
 
@@ -453,5 +459,5 @@ def test_asng_finds_a_good_configuration():
 
 
 def test_a_space_without_free_parameter_is_refused_by_the_optimizer():
-    with pytest.raises(ValueError, match="no free parameter"):
+    with pytest.raises(ValueError, match="single point"):
         ASNG(Space(a=Choice(["x"]), b=Choice([1])))

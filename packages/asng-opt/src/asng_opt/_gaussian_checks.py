@@ -34,7 +34,8 @@ def check_arguments(
         ValueError: (prefixed ``name``) arguments of more than one dimension or mismatched
             lengths, no variable, NaN or low > high, finite bounds beyond ``REAL_LIMIT``,
             sigma_min outside [``SIGMA_MIN_FLOOR``, ``REAL_LIMIT``], sigma_max < sigma_min, a
-            non-finite mean or sigma <= 0, |mean| or sigma beyond ``REAL_LIMIT``.
+            non-finite mean or sigma <= 0, |mean| or sigma beyond ``REAL_LIMIT``, sigma outside
+            [sigma_min, sigma_max].
     """
     arrays = [np.asarray(v, dtype=float) for v in (mean, sigma, sigma_min, sigma_max, low, high)]
     if any(a.ndim > 1 for a in arrays):
@@ -66,6 +67,13 @@ def check_arguments(
         raise ValueError(f"{name}: mean must be finite and sigma finite and > 0")
     if np.any(np.abs(mean) > lim) or np.any(sigma > lim):
         raise ValueError(f"{name}: |mean| and sigma must be <= {lim:g} (rescale the variable)")
+    outside = np.flatnonzero((sigma < smin) | (sigma > smax))
+    if outside.size:
+        i = int(outside[0])
+        raise ValueError(
+            f"{name}: variable {i}: sigma={sigma[i]:g} is outside [sigma_min, sigma_max] = "
+            f"[{smin[i]:g}, {smax[i]:g}]: the starting sigma must lie within its bounds"
+        )
     return mean, sigma, smin, smax, low, high
 
 

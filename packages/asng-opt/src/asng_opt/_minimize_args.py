@@ -13,6 +13,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ._checks import flag, integer, is_real
+from ._constant import is_single_point
 from ._evaluate import check_executor
 from .blackbox import BlackBoxASNG, default_lam
 from .distribution import Distribution
@@ -122,13 +123,14 @@ def resolve(
         (math.inf if blackbox else 0) if restarts is None else integer("restarts", restarts, "minimize", 0)
     )
     cls = BlackBoxASNG if blackbox else METHODS[method]
+    single = is_single_point(distribution)  # one evaluation, whatever lam: a budget of 1 is enough
     if lam is None:  # the default never exceeds the budget
         lam = 2
-        if blackbox:
+        if blackbox and not single:
             dist = distribution.distribution if isinstance(distribution, Space) else distribution
             lam = default_lam(dist, integer("max_evals", max_evals, "minimize", 2))
     lam = integer("lam", lam, "minimize", 2)
-    max_evals = integer("max_evals", max_evals, "minimize", lam)
+    max_evals = integer("max_evals", max_evals, "minimize", 1 if single else lam)
     max_failed_rounds = integer("max_failed_rounds", max_failed_rounds, "minimize", 1)
     maximize = flag("maximize", maximize, "minimize")
     target = _target(target)

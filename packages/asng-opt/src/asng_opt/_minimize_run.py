@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from ._cache import EvaluationCache, StaleRounds, batch_keys
+from ._cache import EvaluationCache, StaleRounds, batch_keys, walks
 from ._evaluate import ExecutorRefused, evaluations
 from ._minimize_args import Settings
 from ._result import MinimizeResult, ObjectiveError
@@ -69,8 +69,13 @@ class Progress:
         self.n_restarts = 0
         self.n_failed_rounds = 0  # consecutive rounds in which every evaluation failed
         self.cache = EvaluationCache() if settings.cache else None
-        self.stale = StaleRounds()  # with the cache: rounds without a new point, idle restarts
+        # points whose evaluation failed (they are evaluated again when drawn again, but are not new)
+        self.failed = EvaluationCache() if settings.cache else None
+        # with the cache: stale rounds, idle restarts; categorical-only black-box runs walk
+        space = opt.distribution if getattr(opt, "space", None) is None else opt.space  # a Space knows its fixed ranges
+        self.stale = StaleRounds(not walks(space, settings.blackbox, settings.max_restarts))
         self.last_cached = 0  # samples of the last round that cost no evaluation
+        self.last_new = 0  # samples of the last round never evaluated before (the stale rule's count)
 
     def result(self, stop_reason: str) -> MinimizeResult:
         return MinimizeResult(
@@ -113,6 +118,7 @@ class Progress:
         todo = list(range(lam)) if self.cache is None else list(first.values())
         outcome: dict[int, tuple[float | None, str | None]] = {}
         errors: list[Exception] = []
+        n_repeated = 0  # evaluations of points that had failed before
         if todo:
             batch = samples if len(todo) == lam else _subset(samples, todo)
             outcomes = evaluations(fun, batch, len(todo), executor, self.s.vectorized)
@@ -124,6 +130,11 @@ class Progress:
                     self.n_evals += 1
                     if isinstance(y, str):
                         outcome[j] = (None, y)
+                        if self.failed is not None:  # a repeated failure is no new point
+                            if self.failed.get(keys[j]) is not None:
+                                n_repeated += 1
+                            else:
+                                self.failed.put(keys[j], math.nan)
                         continue
                     outcome[j] = (y, None)
                     if self.cache is not None:
@@ -135,6 +146,7 @@ class Progress:
             finally:
                 outcomes.close()  # cancels an executor's pending futures
         self.last_cached = lam - len(todo)
+        self.last_new = len(todo) - n_repeated
         values: list[float | None] = []
         failures: list[tuple[int, str]] = []
         for j in range(lam):
@@ -188,6 +200,26 @@ def _subset(samples: Any, idx: list[int]) -> Any:
     return np.asarray(samples)[idx]
 
 
+def _copied(record: dict[str, Any]) -> dict[str, Any]:
+    """The callback's copy of a history record (its lists copied too): editing it leaves ``history`` alone."""
+    return {k: list(v) if isinstance(v, list) else v for k, v in record.items()}
+
+
+def _stop_asked(answer: Any, p: Progress) -> bool:
+    """``bool(answer)`` of the callback's return value; a value without a truth value (a numpy
+    array of several entries, ...) raises ValueError with the partial result as ``err.result``."""
+    try:
+        return bool(answer)
+    except Exception as e:  # noqa: BLE001 -- numpy's "ambiguous", or any __bool__ that raises
+        err = ValueError(
+            f"minimize: the callback returned {type(answer).__name__}"
+            f"{f' of shape {answer.shape}' if hasattr(answer, 'shape') else ''}, which has no truth value "
+            f"({type(e).__name__}: {e}); return True to stop, False or None to go on"
+        )
+        err.result = p.result("failed")  # type: ignore[attr-defined]
+        raise err from e
+
+
 def run(
     opt: Optimizer,
     fun: Callable[[Any], Any],
@@ -203,16 +235,20 @@ def run(
             samples = p.opt.ask()
             values, failures, errors = p.evaluate(fun, samples, executor)
             told = told_losses(values, s.maximize, p.best_f) if s.blackbox else surrogate_losses(values, s.maximize)
-            p.opt.tell(samples, told)
+            try:
+                p.opt.tell(samples, told)
+            except FloatingPointError:  # a guard of tell (its state unchanged): stop, keep the run
+                p.record(values, failures)
+                return p.result("diverged")
             record = p.record(values, failures)
             p.check_failures(failures, errors, executor)
             del errors
-            if callback is not None and callback(p.opt, record):
+            if callback is not None and _stop_asked(callback(p.opt, _copied(record)), p):
                 return p.result("callback")
             if s.target is not None and p.best_x is not None and p.best_f <= p.sign * s.target:
                 return p.result("target")
             stop = p.opt.should_stop()
-            if p.stale.after_round(s.lam - p.last_cached, stop, p.n_restarts) if p.cache is not None else stop:
+            if p.stale.after_round(p.last_new, stop, p.n_restarts) if p.cache is not None else stop:
                 if p.cache is not None and p.stale.exhausted:
                     return p.result("converged")  # restart after restart draws only points already evaluated
                 if p.n_evals + s.lam > s.max_evals and p.n_restarts < s.max_restarts:

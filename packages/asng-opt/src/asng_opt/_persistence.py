@@ -12,6 +12,7 @@ import numpy as np
 
 from . import _checks
 from ._samples import all_finite, copy_samples, samples_equal
+from ._space_fingerprint import fingerprint
 
 if TYPE_CHECKING:
     from .optimizer import Optimizer
@@ -32,7 +33,9 @@ _RENAMED_V1 = {"delta_init": "delta0"}
 def state_dict(opt: Optimizer) -> dict[str, Any]:
     """Everything needed to continue ``opt`` bit-identically (a deep copy): its class, the layout
     version, the distribution's spec, hyper-parameters, lam, maximize, the counters, the state
-    tuple by field, the RNG state and the pending ask."""
+    tuple by field, the RNG state and the pending ask; ``"space"``: with a Space, its
+    :func:`~asng_opt._space_fingerprint.fingerprint` (a load into an optimizer on another Space
+    is refused), else None."""
     return copy.deepcopy(
         {
             "optimizer": type(opt).__name__,
@@ -46,6 +49,7 @@ def state_dict(opt: Optimizer) -> dict[str, Any]:
             "state": dict(zip(opt.state_fields, opt.state)),
             "rng": opt._rng.bit_generator.state,
             "pending": opt._pending,
+            "space": None if opt.space is None else fingerprint(opt.space.variables),
         }
     )
 
@@ -95,6 +99,12 @@ def check_state_dict(opt: Optimizer, state: Any) -> Loaded:
         raise ValueError(f"{where}: unknown state version {state['version']!r} (this code reads 1 and {STATE_VERSION})")
     if state["distribution"] != opt.distribution.spec():
         raise ValueError(f"{where}: the state's distribution does not match this optimizer's")
+    saved_space = state.get("space")  # absent before asng-opt 0.7, None without a Space: not compared
+    if saved_space is not None and opt.space is not None and saved_space != fingerprint(opt.space.variables):
+        raise ValueError(
+            f"{where}: the state was saved on another Space (the same kinds and counts of variables, "
+            "but other names, labels, ranges, steps or scales); load it into an optimizer on that Space"
+        )
     st = copy.deepcopy(dict(state))
     hyper = st["hyper"]
     if isinstance(hyper, Mapping) and st["version"] == 1:

@@ -10,7 +10,7 @@ from .optimizer import Optimizer
 __all__ = ["MinimizeResult", "ObjectiveError", "STOP_REASONS"]
 
 #: every value of :attr:`MinimizeResult.stop_reason`
-STOP_REASONS = ("max_evals", "converged", "target", "callback", "failed", "interrupted")
+STOP_REASONS = ("max_evals", "converged", "target", "callback", "failed", "interrupted", "diverged")
 
 
 @dataclass
@@ -43,14 +43,22 @@ class MinimizeResult:
             * ``"max_evals"``: another round of ``lam`` evaluations would exceed ``max_evals``;
             * ``"converged"``: the optimizer's ``should_stop()`` held (or, with the cache,
               rounds drew only points already evaluated, even after a restart), and no
-              restart was left;
+              restart was left; or the search space has a single point (every variable fixed),
+              evaluated once;
             * ``"target"``: a value at least as good as ``target`` was seen;
             * ``"callback"``: the callback returned a true value;
             * ``"failed"``: only in :attr:`ObjectiveError.result` -- every evaluation failed in
-              the first round or in ``max_failed_rounds`` consecutive rounds;
-            * ``"interrupted"``: only in the ``result`` attached to a ``KeyboardInterrupt``.
+              the first round or in ``max_failed_rounds`` consecutive rounds -- and in the
+              ``result`` of the ``ValueError`` a callback returning a value without a truth
+              value (e.g. a numpy array) raises;
+            * ``"interrupted"``: only in the ``result`` attached to a ``KeyboardInterrupt``;
+            * ``"diverged"``: the optimizer's ``tell`` raised ``FloatingPointError`` (its update
+              would have made the state non-finite; a guard the update rules should never
+              trip): the run stops with what it found, the last round recorded, and
+              ``optimizer`` is as it was before that tell.
         optimizer: the optimizer, to inspect or to continue; ``optimizer.theta`` is the final
-            distribution parameter (of the last restart).
+            distribution parameter (of the last restart). None for a search space with a single
+            point (every variable fixed): ``minimize`` evaluates it once and builds no optimizer.
         n_restarts: how many times the search restarted (``config="blackbox"``), 0 otherwise.
         best_at: the evaluation (1, 2, ... in submission order within rounds: results are
             collected in order) that found ``x``; 0 when ``x`` is None. Without a ``target`` the
@@ -65,7 +73,7 @@ class MinimizeResult:
     history: list[dict[str, Any]] = field(repr=False)
     most_likely: Any
     stop_reason: str
-    optimizer: Optimizer = field(repr=False)
+    optimizer: Optimizer | None = field(repr=False)
     n_restarts: int = 0
     best_at: int = 0
 

@@ -87,14 +87,33 @@ def decode_batch(
     variables: Mapping[str, Variable], groups: Mapping[str, tuple[str, ...]], parts: Mapping[str, np.ndarray]
 ) -> list[dict[str, Any]]:
     """A checked batch as ``kind -> (k, n_kind)`` coordinates -> ``k`` configurations (dicts in the
-    order of ``variables``); ``groups`` maps each kind to its variables' names, in column order."""
+    order of ``variables``); ``groups`` maps each kind to its variables' names, in column order.
+    The values are :func:`decode_column`'s; Choice and IntRange columns are decoded row by row
+    at once (one ``tolist`` per kind, not one call per variable)."""
     k = next(iter(parts.values())).shape[0]
-    columns = {
-        name: decode_column(variables[name], parts[kind][:, i])
-        for kind, names in groups.items()
-        for i, name in enumerate(names)
-    }
-    return [{name: columns[name][j] for name in variables} for j in range(k)]
+    names: list[str] = []
+    rows: list[list[Any]] = [[] for _ in range(k)]
+    for kind, group in groups.items():
+        names += group
+        for row, values in zip(rows, _decode_rows(kind, [variables[n] for n in group], parts[kind])):
+            row += values
+    if tuple(names) == tuple(variables):  # one kind, or kinds already in definition order
+        return [dict(zip(names, row)) for row in rows]
+    order = [names.index(n) for n in variables]
+    keys = list(variables)
+    return [dict(zip(keys, [row[i] for i in order])) for row in rows]
+
+
+def _decode_rows(kind: str, group: list[Variable], coords: np.ndarray) -> list[list[Any]]:
+    """``(k, n)`` coordinates of one kind's variables -> ``k`` rows of values (as :func:`decode_column`)."""
+    if kind == "cat":
+        labels = [var.values for var in group]  # type: ignore[union-attr]
+        return [[lab[c] for lab, c in zip(labels, row)] for row in coords.astype(np.int64).tolist()]
+    if kind == "int":
+        grid = [(var.low, var.step, var.grid_low) for var in group]  # type: ignore[union-attr]
+        return [[lo + st * (j - g) for (lo, st, g), j in zip(grid, row)] for row in coords.astype(np.int64).tolist()]
+    columns = [decode_column(var, coords[:, i]) for i, var in enumerate(group)]
+    return [list(row) for row in zip(*columns)] if columns else [[] for _ in range(coords.shape[0])]
 
 
 def encode_batch(

@@ -41,8 +41,9 @@ class Gaussian(Distribution):
     Samples are ``(lam, n)`` float arrays.
 
     Raises:
-        ValueError: for NaN, low > high, a mean outside [low, high], sigma <= 0, sigma_max <
-            sigma_min, magnitudes beyond ``REAL_LIMIT`` (1e30), sigma_min outside [1e-30, 1e30],
+        ValueError: for NaN, low > high, a mean outside [low, high], sigma <= 0, sigma outside
+            [sigma_min, sigma_max], sigma_max < sigma_min, magnitudes beyond ``REAL_LIMIT``
+            (1e30), sigma_min outside [1e-30, 1e30],
             mismatched lengths, and a sigma so small next to its mean that theta = (mu, mu^2 +
             sigma^2) cannot hold it to 1e-6.
     """

@@ -10,12 +10,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from ._checks import generator
+from ._constant import is_single_point
 from ._evaluate import as_value as _as_value  # noqa: F401 -- kept importable from here
 from ._minimize_args import CONFIGS as CONFIGS
 from ._minimize_args import resolve
 from ._minimize_run import run
 from ._minimize_run import surrogate_losses as _surrogate  # noqa: F401 -- kept importable from here
 from ._minimize_run import told_losses as _told  # noqa: F401 -- kept importable from here
+from ._minimize_single import run_single_point
 from ._result import STOP_REASONS as STOP_REASONS
 from ._result import MinimizeResult, ObjectiveError
 from .distribution import Distribution
@@ -77,20 +80,29 @@ def minimize(
             :class:`ASNG`, lambda = 2, stopping when the distribution has converged: the only
             configuration for ``"sng"`` and ``"adam"``).
         restarts: the most restarts allowed, an integer >= 0 or None. A restart happens when the
-            distribution has converged (``should_stop()``) with budget left: a new optimizer starts
+            distribution has converged (``should_stop()``) with budget left -- with the cache and
+            ``config="blackbox"``, on a space of categorical variables alone (fixed variables
+            aside), only once its last :data:`~asng_opt._cache.STALE_ROUNDS` rounds drew fewer
+            than :data:`~asng_opt._cache.WALK_YIELD` (5) new points together (a converged
+            categorical distribution keeps drawing single-variable changes of its mode, thanks to
+            its margin: a local search whose repeated draws cost nothing; points whose evaluation
+            failed before count as known; see ``cache``): a new optimizer starts
             from :func:`~asng_opt.blackbox.prior_near` the best point (categorical rows half on its
             category; sigma: odd restarts the initial one / 2, the 2j-th the initial one / 2^(j+1),
             alternating wide and zooming restarts), on the same random stream,
             keeping the elite (with ``config="paper"``, ``"sng"`` and ``"adam"`` a restart starts
             from the initial distribution: only BlackBoxASNG keeps an elite to restart near).
             Default: unlimited with ``config="blackbox"``, 0 with ``"paper"``;
-            once exhausted the run stops "converged".
+            once exhausted the run stops "converged". With ``restarts=0`` (and with
+            ``config="paper"``) the run stops at the first ``should_stop()``, as the paper's ASNG.
         maximize: a bool (Python or numpy); True maximises instead of minimising.
         target: a real number (not NaN; a 0-d integer or float array counts) or None; the run
             stops after the first round in which a value ``<= target`` (``>= target`` when
             maximising) was seen.
-        callback: ``callback(optimizer, record)`` after each round (``record`` is the round's
-            ``history`` entry); a true return value stops the run.
+        callback: ``callback(optimizer, record)`` after each round (``record`` is a copy of the
+            round's ``history`` entry: editing it leaves ``history`` alone); a true return value
+            (``bool(value)``) stops the run. A value without a truth value (a numpy array of
+            several entries) raises ValueError, with the partial result as ``err.result``.
         max_failed_rounds: the run raises :class:`ObjectiveError` after this many consecutive
             rounds in which every evaluation failed (default 10; an integer >= 1). A first round
             that fails entirely raises at once.
@@ -119,7 +131,9 @@ def minimize(
             :data:`~asng_opt._cache.CACHE_SIZE` (100,000) points, the least recently used
             forgotten first (:class:`~asng_opt.EvaluationCache`). With it, ten rounds in a row
             without a new point (:data:`~asng_opt._cache.STALE_ROUNDS`) count as
-            convergence: a restart, from the initial distribution when the optimizer drew no new
+            convergence -- on spaces of categorical variables alone, with restarts, the walk's
+            end (fewer than five new points in its last ten rounds) is the only convergence that
+            restarts (``restarts``): a restart, from the initial distribution when the optimizer drew no new
             point at all; after ten such restarts in a row the run stops "converged" (e.g. once
             a small space has been evaluated whole). A converged discrete distribution with the
             black-box margin draws its mode about 73 % of the time: measured on the black-box
@@ -139,7 +153,18 @@ def minimize(
 
     Returns:
         A :class:`MinimizeResult`; ``stop_reason`` is ``"max_evals"``, ``"converged"``,
-        ``"target"`` or ``"callback"``.
+        ``"target"``, ``"callback"`` or ``"diverged"`` (the optimizer's ``tell`` raised
+        ``FloatingPointError``, a guard against a non-finite update: the run stops there and
+        returns what it found, the round recorded, the optimizer as before that tell).
+
+    A search space with a single point (every variable fixed: ``Categorical([1])``,
+    ``Integer(3, 3)``, a Space of ``Choice([v])`` / ``IntRange(v, v)`` / ``FloatRange(v, v)``, and
+    Products of those) has nothing to optimise: whatever the method, config and cache, the point is
+    evaluated once (through ``executor`` or ``vectorized`` as a round would be) and the run stops
+    ``"converged"`` with ``n_evals == 1``, ``x`` and ``most_likely`` the point, ``optimizer`` None
+    (no optimizer is built: the optimizer classes refuse such spaces) and no callback call; its
+    failure raises :class:`ObjectiveError`. ``max_evals=1`` is enough there; the names of the
+    optimizer's ``options`` are checked, their values are not used (no optimizer is built).
 
     An evaluation fails when the objective raises an ``Exception`` or returns anything but a
     finite real number (NaN, +-inf, None, a string, a bool, an array of shape other than ``()``,
@@ -156,8 +181,9 @@ def minimize(
             asng_opt distribution, ``lam`` / ``max_evals`` / ``max_failed_rounds`` not an
             integer in range, an unknown ``method``, ``maximize`` not a bool, ``target`` not a
             real number or NaN, an option the method's optimizer does not take (the message
-            lists the valid ones), or an option / ``seed`` value the optimizer's constructor
-            refuses (its ``ValueError``).
+            lists the valid ones), a bad ``seed`` (named as minimize's), or an option value the
+            optimizer's constructor refuses (its ``ValueError``); a callback's return value
+            without a truth value (``err.result`` holds the partial result).
         ObjectiveError: every evaluation of the first round failed, or of ``max_failed_rounds``
             consecutive rounds; chained from the first exception the objective raised in that
             round; ``err.result`` is the partial result (``stop_reason == "failed"``). Also raised
@@ -187,5 +213,8 @@ def minimize(
         options,
         cache,
     )
-    opt = settings.cls(distribution, lam=settings.lam, seed=seed, maximize=settings.maximize, **options)
+    rng = generator(seed, "minimize")  # the Generator itself: the optimizer uses it in place
+    if is_single_point(distribution):  # nothing to optimise: one evaluation, "converged"
+        return run_single_point(fun, distribution, settings, executor)
+    opt = settings.cls(distribution, lam=settings.lam, seed=rng, maximize=settings.maximize, **options)
     return run(opt, fun, settings, callback, executor)

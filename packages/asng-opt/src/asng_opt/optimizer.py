@@ -16,7 +16,9 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from . import _checks, _persistence
-from ._pending import ask, told_raw
+from ._constant import refuse as refuse_single_point
+from ._match import in_pending_order
+from ._pending import Asked, ask, told_raw
 from ._persistence import STATE_VERSION
 from ._samples import all_finite, total_is_finite
 from .distribution import Distribution
@@ -35,8 +37,9 @@ class Optimizer(ABC):
             ``ask`` returns a list of configuration dicts, ``tell`` takes such a list (also dicts
             the optimizer did not produce), ``most_likely`` returns a dict, and the optimizer
             searches ``space.distribution`` (``self.distribution``; ``self.space`` is the Space,
-            None otherwise): its state, ``state_dict`` and RNG stream are exactly those of an
-            optimizer built on ``space.distribution``.
+            None otherwise): its state, ``state_dict`` (but for its ``"space"`` entry, the Space's
+            fingerprint) and RNG stream are exactly those of an optimizer built on
+            ``space.distribution``.
         lam: samples per update (lambda_theta), an integer >= 2.
         seed: anything ``numpy.random.default_rng`` takes (None, an int, a SeedSequence, a Generator).
         maximize: treat larger objective values as better.
@@ -44,7 +47,8 @@ class Optimizer(ABC):
             onto Theta; default the maximum-entropy ``distribution.initial_theta()``.
 
     Raises:
-        ValueError: for a non-distribution, a space without free parameter, ``lam`` < 2 or not an
+        ValueError: for a non-distribution, a space with a single point (every variable fixed:
+            nothing to optimise; :func:`~asng_opt.minimize` evaluates it once), ``lam`` < 2 or not an
             integer, a bad seed, a non-bool ``maximize`` or an invalid ``theta``.
 
     Subclasses set :attr:`state_fields` and implement :meth:`hyper`, :meth:`_init_state` and
@@ -72,7 +76,7 @@ class Optimizer(ABC):
         self.t = 0  # number of tell() calls accepted
         self.n_skipped = 0  # tells whose natural gradient was zero (ties, identical samples)
         self._pending: tuple[Any, Any] | None = None  # (decoded samples, raw samples) of the last ask
-        self._asked_codes: tuple[Any, Any] | None = None  # (_pending, its configurations encoded): a cache
+        self._asked: Asked | None = None  # with a Space: the configurations the last ask handed out
 
     # ---- subclass interface -----------------------------------------------------------------
     @abstractmethod
@@ -131,12 +135,16 @@ class Optimizer(ABC):
         """Update with samples and their objective values (lower is better unless ``maximize``).
 
         Args:
-            samples: ``(k, ...)`` samples, k >= 2: those of the last ``ask()`` (whose raw draws
-                are then used) or valid samples of your own (e.g. from other workers). With a
-                :class:`~asng_opt.Space`, a list of k configuration dicts, encoded with
-                ``space.encode``; dicts that encode exactly as the last ``ask()``'s do are its
-                samples (their raw draws are used).
-            losses: ``(k,)`` finite real numbers.
+            samples: ``(k, ...)`` samples, k >= 2: those of the last ``ask()``, in any order
+                (matched to the asked ones as a multiset: the raw draws behind them are used and
+                the update is exactly that of telling them in the order asked, so results may
+                arrive ``as_completed``; equal samples of a batch are matched first to first),
+                or valid samples of your own (e.g. from other workers; used as given). With a
+                :class:`~asng_opt.Space`, a list of k configuration dicts: the last ``ask()``'s
+                own dicts (unedited; recognised without encoding them), or dicts encoded with
+                ``space.encode`` -- those that encode exactly as the last ``ask()``'s do, in any
+                order, are its samples.
+            losses: ``(k,)`` finite real numbers, ``losses[i]`` the value of ``samples[i]``.
 
         Raises:
             ValueError: invalid samples, losses of the wrong shape, NaN / inf or non-numeric
@@ -144,8 +152,10 @@ class Optimizer(ABC):
             FloatingPointError: if an update ever produced a non-finite state (a guard; the rules
                 keep the state finite over every accepted range). The state is then unchanged.
         """
-        raw, k = told_raw(self, samples)
+        raw, k, perm = told_raw(self, samples)
         f = _checks.losses(losses, k, f"{type(self).__name__}.tell")
+        if perm is not None:  # the last ask's samples in another order: back to the ask's order
+            f = in_pending_order(f, perm)
         raw, weights = self._utility(raw, f)
         old = self.state
         new = self._update(old, raw, weights)  # pure: nothing is modified before this returns
@@ -173,11 +183,13 @@ class Optimizer(ABC):
         return _persistence.state_dict(self)
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
-        """Restore a :meth:`state_dict` (this version's, or version 1's); the distribution must match.
+        """Restore a :meth:`state_dict` (this version's, or version 1's); the distribution must match,
+        and with a :class:`~asng_opt.Space` the Space too (the dict's ``"space"`` fingerprint of
+        its names, labels and ranges; a dict without one -- asng-opt < 0.7 -- is not compared).
 
         Raises:
-            ValueError: on any problem -- a missing key, another optimizer or distribution,
-                hyper-parameters the constructor refuses, theta outside Theta, non-finite or
+            ValueError: on any problem -- a missing key, another optimizer or distribution, another
+                Space, hyper-parameters the constructor refuses, theta outside Theta, non-finite or
                 misshaped state, a bad RNG state or pending sample. The whole dict is checked
                 before anything is assigned, so the optimizer is then exactly as it was.
         """
@@ -193,8 +205,11 @@ def _searched(distribution: Any, name: str) -> Distribution:
     """The distribution an optimizer searches: ``distribution`` itself, or a Space's.
 
     Raises:
-        ValueError: not a distribution (or Space), or a space without free parameter.
+        ValueError: not a distribution (or Space), or a space with a single point (every variable
+            fixed: :func:`asng_opt._constant.refuse`) or without free parameter.
     """
+    if isinstance(distribution, (Space, Distribution)):
+        refuse_single_point(distribution, name)
     if isinstance(distribution, Space):
         distribution = distribution.distribution
     if not isinstance(distribution, Distribution):
@@ -210,7 +225,26 @@ def _start(distribution: Distribution, theta: Any) -> Any:
     or a prior, checked (ValueError), then projected onto Theta."""
     if theta is None:
         return distribution.initial_theta()
-    return distribution.project(distribution.check_theta(theta))
+    try:
+        checked = distribution.check_theta(theta)
+    except (TypeError, ValueError) as e:
+        if not isinstance(theta, Mapping):
+            raise
+        what = (
+            str(e)
+            if isinstance(e, ValueError)
+            else f"{type(distribution).__name__}: theta must be an array, got a dict"
+        )
+        raise ValueError(f"{what}; {THETA_HINT}") from None
+    return distribution.project(checked)
+
+
+#: added to the error for a dict ``theta`` that is no parameter (a configuration, most likely)
+THETA_HINT = (
+    "theta is a parameter of the distribution, not a sample or configuration: to start near a point, "
+    "pass theta=asng_opt.blackbox.prior_near(dist, dist.check_samples(batch)[0]) with, for a Space, "
+    "dist = space.distribution and batch = space.encode([config])"
+)
 
 
 def _check_finite(new: Any, fields: tuple[str, ...], where: str) -> None:
@@ -225,6 +259,8 @@ def _check_finite(new: Any, fields: tuple[str, ...], where: str) -> None:
 def _frozen(x: Any) -> Any:
     """``x`` with each array replaced by a read-only view of it (dicts rebuilt; scalars as they are).
     A view: nobody else's array changes its flags, and no data is copied."""
+    if type(x) is float:  # the state's scalars: no ABC isinstance below
+        return x
     if isinstance(x, np.ndarray):
         v = x.view()
         v.flags.writeable = False

@@ -22,10 +22,23 @@ class Product(Distribution):
 
     ``Product(ops=Categorical([5] * 10), width=Integer(16, 64, size=3))`` or
     ``Product({"ops": ..., "width": ...})``. Samples are dicts ``{name: (lam, ...) array}``.
+
+    Raises:
+        ValueError: no part, a positional argument that is not a dict, a part name that is not a
+            non-empty string, a name given twice, a part that is not an asng_opt distribution.
     """
 
     def __init__(self, parts: Mapping[str, Distribution] | None = None, /, **named: Distribution):
+        if parts is not None and not isinstance(parts, Mapping):
+            got = type(parts).__name__
+            raise ValueError(
+                f"Product: the positional argument must be a dict name -> distribution, got {got} "
+                "(name the parts: Product(a=..., b=...) or Product({'a': ..., 'b': ...}))"
+            )
         merged = dict(parts or {})
+        for k in merged:
+            if not isinstance(k, str) or not k:
+                raise ValueError(f"Product: part names must be non-empty strings, got {k!r}")
         for k, v in named.items():
             if k in merged:
                 raise ValueError(f"Product: part {k!r} given twice")

@@ -8,6 +8,7 @@ from one sort of the batch, O(lam log lam) time and O(lam) memory.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -24,6 +25,31 @@ def _base_weights(lam: int) -> np.ndarray:
     w[:mu] = 1.0
     w[lam - mu :] = -1.0
     return w
+
+
+@functools.lru_cache(maxsize=64)
+def _cum_weights(lam: int) -> tuple[np.ndarray, np.ndarray]:
+    """The cumulative base weights with a leading 0, ``(lam + 1,)`` each (read-only, computed once
+    per lam): ranking_utility's (+-1 by quantile) and log_rank_weights' (normalised log ranks)."""
+    quantile = np.concatenate([[0.0], np.cumsum(_base_weights(lam))])
+    ranks = np.arange(1, lam + 1)
+    base = np.where(ranks <= lam // 2, math.log((lam + 1) / 2) - np.log(ranks), 0.0)
+    base /= base.sum()
+    log = np.concatenate([[0.0], np.cumsum(base)])
+    quantile.flags.writeable = log.flags.writeable = False
+    return quantile, log
+
+
+def quantile_and_log(f: np.ndarray, maximize: bool) -> tuple[np.ndarray, np.ndarray]:
+    """``(ranking_utility(f, maximize), log_rank_weights(f, maximize))`` (bit for bit) of a float
+    ``(lam,)`` array, lam >= 3, without NaN, from one sort and without the input checks: for arrays
+    the library made itself (:class:`~asng_opt.blackbox.BlackBoxASNG`'s checked losses)."""
+    if maximize:
+        f = -f
+    quantile, log = _cum_weights(f.size)
+    lo, hi = _rank_spans(f)
+    n = hi - lo
+    return (quantile[hi] - quantile[lo]) / n + 0.0, (log[hi] - log[lo]) / n
 
 
 def _rank_spans(f: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -59,14 +85,28 @@ def _rank_spans(f: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _checked(losses: np.ndarray, maximize: object, where: str) -> tuple[np.ndarray, bool]:
     """``losses`` as a float array and ``maximize`` as a bool; NaN and non-bool flags refused."""
     flag = _checks.flag("maximize", maximize, where)
+    if _has_bools(losses):  # as tell refuses them: a flag is no objective value
+        raise ValueError(f"{where}: losses must be real numbers, not bools")
     try:
         f = np.asarray(losses, dtype=float)
     except (TypeError, ValueError) as e:
         raise ValueError(f"{where}: losses must be real numbers ({e})") from None
     if np.isnan(f).any():
-        bad = np.argwhere(np.isnan(f)).tolist()
+        nan = np.isnan(f)
+        bad = np.flatnonzero(nan).tolist() if f.ndim <= 1 else np.argwhere(nan).tolist()
         raise ValueError(f"{where}: losses contain NaN (at {bad[:5]}); NaN has no rank")
     return f, flag
+
+
+def _has_bools(losses: object) -> bool:
+    """A bool array, or a (nested) list / tuple holding a bool."""
+    if isinstance(losses, (bool, np.bool_)):
+        return True
+    if isinstance(losses, np.ndarray):
+        return losses.dtype.kind == "b"
+    if isinstance(losses, (list, tuple)):
+        return any(_has_bools(v) for v in losses)
+    return False
 
 
 def ranking_utility(losses: np.ndarray, maximize: bool = False) -> np.ndarray:
@@ -80,12 +120,12 @@ def ranking_utility(losses: np.ndarray, maximize: bool = False) -> np.ndarray:
 
     Returns:
         (..., lam) float weights: +1 for the best ceil(lam/4) samples, -1 for the worst
-        ceil(lam/4), 0 otherwise. Tied values share the mean of the weights of the ranks they
+        ceil(lam/4), 0 otherwise (never a negative zero). Tied values share the mean of the weights of the ranks they
         occupy, so with lam = 2 a tie gives (0, 0) and the step is skipped. The weights sum to 0.
 
     Raises:
-        ValueError: fewer than 2 values on the last axis, a NaN (it has no rank), non-numeric
-            losses, ``maximize`` not a bool.
+        ValueError: fewer than 2 values on the last axis, a NaN (it has no rank; the message
+            gives its index), non-numeric or bool losses, ``maximize`` not a bool.
 
     Cost: one sort per batch, O(lam log lam) time, O(lam) memory.
     """
@@ -95,7 +135,7 @@ def ranking_utility(losses: np.ndarray, maximize: bool = False) -> np.ndarray:
             if maximize:
                 a, b = -a, -b
             w0 = float((b > a) - (b < a))
-            return np.array([w0, -w0])
+            return np.array([w0, 0.0 - w0])  # 0.0 - w0: no negative zero on a tie
     f, maximize = _checked(losses, maximize, "ranking_utility")
     if f.ndim == 0 or f.shape[-1] < 2:
         raise ValueError(f"ranking_utility needs at least 2 values on the last axis, got shape {f.shape}")
@@ -104,10 +144,10 @@ def ranking_utility(losses: np.ndarray, maximize: bool = False) -> np.ndarray:
     lam = f.shape[-1]
     if lam == 2:  # the paper's case: (+1, -1) for the better / worse, (0, 0) on a tie (inf too)
         wb = (f[..., 1] > f[..., 0]).astype(float) - (f[..., 1] < f[..., 0])
-        return np.stack([wb, -wb], axis=-1)
-    cw = np.concatenate([[0.0], np.cumsum(_base_weights(lam))])
+        return np.stack([wb, 0.0 - wb], axis=-1)  # 0.0 - wb: no negative zero on a tie
+    cw = _cum_weights(lam)[0]
     lo, hi = _rank_spans(f)
-    return (cw[hi] - cw[lo]) / (hi - lo)
+    return (cw[hi] - cw[lo]) / (hi - lo) + 0.0  # + 0.0: no negative zero
 
 
 def log_rank_weights(losses: np.ndarray, maximize: bool = False) -> np.ndarray:
@@ -138,10 +178,6 @@ def log_rank_weights(losses: np.ndarray, maximize: bool = False) -> np.ndarray:
         raise ValueError(f"log_rank_weights needs a (lam,) array with lam >= 2, got shape {f.shape}")
     if maximize:
         f = -f
-    lam = f.size
-    ranks = np.arange(1, lam + 1)
-    base = np.where(ranks <= lam // 2, math.log((lam + 1) / 2) - np.log(ranks), 0.0)
-    base /= base.sum()
-    cw = np.concatenate([[0.0], np.cumsum(base)])
+    cw = _cum_weights(f.size)[1]
     lo, hi = _rank_spans(f)
     return (cw[hi] - cw[lo]) / (hi - lo)

@@ -98,28 +98,28 @@ def clip_integers(dist: Distribution, raw: Any) -> Any:
 
 def take(raw: Any, j: int) -> Any:
     """Sample ``j`` of ``raw``, as a batch of one (a copy)."""
-    if isinstance(raw, Mapping):
+    if type(raw) is not np.ndarray and isinstance(raw, Mapping):  # an array: no ABC check
         return {k: take(v, j) for k, v in raw.items()}
     return np.array(raw[j : j + 1], copy=True)
 
 
 def take_first(raw: Any, k: int) -> Any:
     """The first ``k`` samples of ``raw``."""
-    if isinstance(raw, Mapping):
+    if type(raw) is not np.ndarray and isinstance(raw, Mapping):  # an array: no ABC check
         return {key: take_first(v, k) for key, v in raw.items()}
     return raw[:k]
 
 
 def take_rows(raw: Any, idx: np.ndarray) -> Any:
     """The samples ``idx`` (an index array) of ``raw``, in that order."""
-    if isinstance(raw, Mapping):
+    if type(raw) is not np.ndarray and isinstance(raw, Mapping):  # an array: no ABC check
         return {key: take_rows(v, idx) for key, v in raw.items()}
     return np.asarray(raw)[idx]
 
 
 def append(raw: Any, one: Any) -> Any:
     """``raw`` with the batch ``one`` appended."""
-    if isinstance(raw, Mapping):
+    if type(raw) is not np.ndarray and isinstance(raw, Mapping):  # an array: no ABC check
         return {k: append(v, one[k]) for k, v in raw.items()}
     return np.concatenate([raw, one], axis=0)
 

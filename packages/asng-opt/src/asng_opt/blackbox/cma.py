@@ -126,8 +126,10 @@ def full_real_step(dist: Distribution, theta: Any, state: FullState, raw: Any, w
     (normalised) and ``y_i = (x_i - m) / sigma``. ``theta`` holds the other parts' new parameters.
     Returns the new FullState, or None when nothing moves (no real variable, all weights 0)."""
     n = n_real(dist)
+    if not n:  # no real variable: nothing to move (before any array work)
+        return None
     w = np.maximum(np.asarray(w_real, dtype=float), 0.0)
-    if not (n and np.any(w != 0)):
+    if not np.any(w != 0):
         return None
     w = w / w.sum()
     mu_eff = float(1 / np.dot(w, w))

@@ -80,20 +80,22 @@ class Elitism:
         worse than the elite (as a (1 + 1) optimizer rejects them; ties are kept): a mutant is no
         draw of p_theta, and with a negative weight it would push the distribution away from the
         elite's values on every variable it shares with it. A mutant is recognised by its place
-        (the last ``len(mutants)``) and its value. Batches of fewer than 3, and batches that would
-        keep fewer than 2 samples, are kept whole. Sets :attr:`kept_mutants`."""
+        (the last ``len(mutants)`` in the ask's order: a tell of the ask's samples in another
+        order is put back in that order first, :mod:`asng_opt._match`) and its value. Batches of
+        fewer than 3, and batches that would keep fewer than 2 samples, are kept whole. Sets
+        :attr:`kept_mutants`."""
         k, m = len(f), len(self.mutants)
         self.kept_mutants = np.zeros(k, dtype=bool)
         if not m or self.elite is None or k < 3 or m >= k:
             return raw, f
-        is_mutant = _is_each(take_rows(raw, np.arange(k - m, k)), self.mutants)
+        is_mutant = _is_each(_tail(raw, k - m), self.mutants)
         self.kept_mutants[k - m :] = is_mutant
         tail, e = np.asarray(f[k - m :], dtype=float), self.elite[1]
-        worse = ~_better(tail, e, maximize)  # NaN included
-        drop = np.concatenate([np.zeros(k - m, dtype=bool), is_mutant & worse])
-        if not drop.any() or k - int(drop.sum()) < 2:
+        drop = is_mutant & ~_better(tail, e, maximize)  # worse: NaN included; the tail's only
+        n_drop = int(np.count_nonzero(drop))
+        if not n_drop or k - n_drop < 2:
             return raw, f
-        keep = np.flatnonzero(~drop)
+        keep = np.concatenate([np.arange(k - m), (k - m) + np.flatnonzero(~drop)])
         self.kept_mutants = self.kept_mutants[keep]
         return take_rows(raw, keep), f[keep]
 
@@ -143,6 +145,13 @@ class Elitism:
         self.mutants = list(mutants or [])
 
 
+def _tail(raw: Any, start: int) -> Any:
+    """The samples ``start:`` of ``raw`` (an array, or a dict of them): views, only to compare."""
+    if type(raw) is not np.ndarray and isinstance(raw, Mapping):
+        return {key: _tail(v, start) for key, v in raw.items()}
+    return np.asarray(raw)[start:]
+
+
 def _is_each(tail: Any, mutants: list[Any]) -> np.ndarray:
     """``(m,)`` booleans: whether sample i of ``tail`` (``m`` raw samples, or a dict of them) is
     ``mutants[i]`` (:func:`~asng_opt._samples.samples_equal`), compared at once where all have
@@ -166,8 +175,8 @@ def _rows_equal(tail: Any, mutants: list[Any]) -> np.ndarray | None:
                 return None
             out &= eq
         return out
-    a = np.asarray(tail)
-    rows = [np.asarray(x) for x in mutants]
+    a = tail if type(tail) is np.ndarray else np.asarray(tail)
+    rows = [x if type(x) is np.ndarray else np.asarray(x) for x in mutants]
     if a.dtype.kind not in "biuf" or any(r.shape != (1,) + a.shape[1:] or r.dtype.kind not in "biuf" for r in rows):
         return None
     same = np.concatenate(rows) == a

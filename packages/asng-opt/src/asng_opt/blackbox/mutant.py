@@ -5,7 +5,9 @@ from it (how many per batch: :meth:`~asng_opt.blackbox.BlackBoxASNG.n_mutants`).
 
 from __future__ import annotations
 
-from typing import Any, cast
+import itertools
+import weakref
+from typing import Any, NamedTuple, cast
 
 import numpy as np
 
@@ -48,10 +50,10 @@ def mutate(dist: Distribution, theta: Any, elite: Any, rng: np.random.Generator)
             x[0, m] = (x[0, m] + rng.integers(1, np.maximum(k[m], 2))) % k[m]
         elif isinstance(d, Integer):
             m = next(it)
-            v = np.clip(np.rint(x[0]), d.low, d.high)
+            v, low, high = _user_ints(d, x[0])
             step = np.where(rng.random(m.size) < 0.5, -1.0, 1.0)
-            step = np.where(v >= d.high, -1.0, np.where(v <= d.low, 1.0, step))  # at a bound: inwards
-            x[0] = np.clip(v + m * step, d.low, d.high)
+            step = np.where(v >= high, -1.0, np.where(v <= low, 1.0, step))  # at a bound: inwards
+            x[0] = _to_raw(d, np.clip(v + m * step, low, high))
         elif isinstance(d, Gaussian):
             _, sigma = cast(Gaussian, d).mean_sigma(t)
             x[0] = x[0] + sigma * rng.standard_normal(sigma.shape)
@@ -73,14 +75,13 @@ def mutate_many(dist: Distribution, theta: Any, elite: Any, m: int, rng: np.rand
     """
     if isinstance(m, bool) or not isinstance(m, (int, np.integer)) or m < 1:
         raise ValueError(f"mutate_many: m must be a positive integer, got {m!r}")
-    free = _changeable(dist)
-    flat = np.concatenate(free) if free else np.zeros(0, dtype=bool)
-    n_free = int(flat.sum())
+    lay = _layout(dist)
+    flat, n_free = lay.flat, lay.n_free
     masks = (rng.random((m, flat.size)) < 1.0 / max(n_free, 1)) & flat
     if n_free:  # at least one discrete variable changes in each mutant
         unchanged = np.flatnonzero(~masks.any(axis=1))
-        masks[unchanged, np.flatnonzero(flat)[rng.integers(n_free, size=unchanged.size)]] = True
-    it = iter(np.split(masks, np.cumsum([f.size for f in free])[:-1], axis=1))
+        masks[unchanged, lay.free_index[rng.integers(n_free, size=unchanged.size)]] = True
+    it = iter([masks[:, a:b] for a, b in lay.spans])  # each leaf's columns (views)
 
     def many(d: Distribution, t: Any, x: Any) -> Any:
         x = np.asarray(x)
@@ -92,20 +93,38 @@ def mutate_many(dist: Distribution, theta: Any, elite: Any, m: int, rng: np.rand
             return out
         if isinstance(d, Integer):
             rows, cols = np.nonzero(next(it))
-            low, high = (np.broadcast_to(np.asarray(b, dtype=float), x.shape[1:]) for b in (d.low, d.high))
-            v = np.clip(np.rint(x[0]), low, high)  # as mutate: the elite rounded, in range
+            v, low, high = _user_ints(d, x[0])  # as mutate: the elite rounded, in range
+            low, high = (np.broadcast_to(b, x.shape[1:]) for b in (low, high))
             out = np.repeat(v[None], m, axis=0).astype(x.dtype)
             step = np.where(rng.random(rows.size) < 0.5, -1.0, 1.0)
             vc, lo, hi = v[cols], low[cols], high[cols]
             step = np.where(vc >= hi, -1.0, np.where(vc <= lo, 1.0, step))  # at a bound: inwards
             out[rows, cols] = np.clip(vc + step, lo, hi)
-            return out
+            return _to_raw(d, out)
         if isinstance(d, Gaussian):
             _, sigma = cast(Gaussian, d).mean_sigma(t)
             return x + sigma * rng.standard_normal((m,) + sigma.shape)
         return np.repeat(x, m, axis=0)
 
     return map_leaves(dist, theta, elite, many)
+
+
+def _user_ints(d: Integer, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(v, low, high)``: the integer values ``v`` of the raw draws ``x`` ``(n,)`` as the objective
+    sees them and the bounds they live in, floats. An unshifted Integer: ``x`` rounded (``rint``)
+    into ``[low, high]``, as since asng-opt 0.4 (the random stream and its values unchanged); a
+    shifted one (raw draws are ``value - origin``, ``origin`` possibly a half-integer) in the
+    user's coordinates (:meth:`~asng_opt.Integer.decode`), where a step of one is a neighbour."""
+    if not d._shifted:
+        low, high = np.asarray(d.low, dtype=float), np.asarray(d.high, dtype=float)
+        return np.clip(np.rint(x), low, high), low, high
+    v = d.decode(np.asarray(x, dtype=float)[None])[0].astype(float)
+    return v, d.int_low, d.int_high
+
+
+def _to_raw(d: Integer, values: np.ndarray) -> np.ndarray:
+    """Integer values from :func:`_user_ints`' coordinates back to raw draws (``- origin`` when shifted)."""
+    return values - d.origin if d._shifted else values
 
 
 def _changeable(dist: Distribution) -> list[np.ndarray]:
@@ -119,10 +138,44 @@ def _changeable(dist: Distribution) -> list[np.ndarray]:
     ]
 
 
+class _Layout(NamedTuple):
+    """What :func:`mutate_many` and :func:`can_mutate` need of a distribution (fixed by it)."""
+
+    flat: np.ndarray  # (n_discrete,) bool: :func:`_changeable` of every leaf, concatenated
+    n_free: int  # its True count
+    free_index: np.ndarray  # (n_free,) the indices of its True entries
+    spans: list[tuple[int, int]]  # each categorical / integer leaf's columns of ``flat``
+    can_mutate: bool
+
+
+#: :class:`_Layout` by distribution (computed once per distribution object; forgotten with it)
+_LAYOUTS: weakref.WeakKeyDictionary[Distribution, _Layout] = weakref.WeakKeyDictionary()
+
+
+def _layout(dist: Distribution) -> _Layout:
+    """:class:`_Layout` of ``dist`` (a distribution's parts and counts never change), cached."""
+    try:
+        lay = _LAYOUTS.get(dist)
+    except TypeError:
+        lay = None
+    if lay is None:
+        free = _changeable(dist)
+        flat = np.concatenate(free) if free else np.zeros(0, dtype=bool)
+        flat.flags.writeable = False
+        ends = list(itertools.accumulate(f.size for f in free))
+        can = any(is_real(d) for d in leaves(dist)) or any(f.any() for f in free)
+        lay = _Layout(flat, int(flat.sum()), np.flatnonzero(flat), list(zip([0] + ends[:-1], ends)), can)
+        try:
+            _LAYOUTS[dist] = lay
+        except TypeError:  # a distribution without weak references or hash: computed each time
+            pass
+    return lay
+
+
 def can_mutate(dist: Distribution) -> bool:
     """Whether :func:`mutate` can give another point than the elite: some real variable, or some
     categorical or integer variable that can change (see :func:`_changeable`)."""
-    return any(is_real(d) for d in leaves(dist)) or any(f.any() for f in _changeable(dist))
+    return _layout(dist).can_mutate
 
 
 def last_mutated(dist: Distribution, theta: Any, elite: Any, raw: Any, rng: np.random.Generator) -> Any:

@@ -10,10 +10,12 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from .. import _checks
-from .._samples import copy_samples, n_samples
+from .._constant import refuse as refuse_single_point
+from .._pending import check_n, publish
+from .._samples import n_samples
 from ..distribution import Distribution
 from ..optimizers import ASNG
-from ..ranking import ranking_utility
+from ..ranking import quantile_and_log, ranking_utility
 from ..space import Space
 from ..updates import asng_init
 from . import elite_state
@@ -83,7 +85,8 @@ class BlackBoxASNG(ASNG):
     updates without improvement and the pending ask's mutants (``elitism``, saved too).
 
     Raises:
-        ValueError: for arguments outside their ranges (and ASNG's checks).
+        ValueError: for arguments outside their ranges (and ASNG's checks), and for a search space
+            with a single point (every variable fixed, a Space's FloatRange(v, v) included).
     """
 
     def __init__(
@@ -109,6 +112,7 @@ class BlackBoxASNG(ASNG):
         if not isinstance(distribution, Distribution):
             got = type(distribution).__name__
             raise ValueError(f"BlackBoxASNG: distribution must be an asng_opt distribution or Space, got {got}")
+        refuse_single_point(distribution if space is None else space, "BlackBoxASNG")
         options = check_options(
             distribution, margin, elitist, mutant, mutant_share, cat_utility, real_utility, covariance
         )
@@ -165,13 +169,12 @@ class BlackBoxASNG(ASNG):
         for :data:`MUTANT_STALL` updates, the last :meth:`n_mutants` samples are
         :func:`~.mutant.mutate` of the elite (the tell leaves those worse than the elite out of
         the update)."""
-        out = super().ask(n)
-        if self.covariance == "full" and self._pending is not None and n_real(self.distribution):
-            out = self._publish(correlate(self.distribution, self.theta, self.state, self._pending[1]))
-        if not self._elitism.mutant_due(self.mutant, MUTANT_STALL) or self._pending is None:
-            return out
-        raw = self._pending[1]
-        return self._publish(self._elitism.add_mutants(self.theta, raw, self._rng, self.n_mutants(n_samples(raw))))
+        raw = self.distribution.sample(self.theta, check_n(self, self.lam if n is None else n), self._rng)
+        if self.covariance == "full" and n_real(self.distribution):
+            raw = correlate(self.distribution, self.theta, self.state, raw)
+        if self._elitism.mutant_due(self.mutant, MUTANT_STALL):
+            raw = self._elitism.add_mutants(self.theta, raw, self._rng, self.n_mutants(n_samples(raw)))
+        return publish(self, raw)  # decoded (and with a Space turned into configurations) once
 
     def n_mutants(self, k: int) -> int:
         """The mutants in a batch of ``k`` samples once they are due: 1 with ``mutant_share=None``
@@ -182,16 +185,6 @@ class BlackBoxASNG(ASNG):
         ramp = 1 + max(self._elitism.stall - MUTANT_STALL, 0) // MUTANT_RAMP
         return min(max(1, math.floor(self.mutant_share * k)), k - 2, ramp)
 
-    def _publish(self, raw: Any) -> Any:
-        """Make ``raw`` the pending ask and return its samples (configurations, with a Space)."""
-        user = self.distribution.decode(raw)
-        self._pending = (copy_samples(user), raw)  # as asng_opt._pending.ask keeps an ask
-        if self.space is None:
-            return user
-        configs = self.space.decode(user)
-        self._asked_codes = (self._pending, self.space.encode(configs))
-        return configs
-
     def _utility(self, raw: Any, f: np.ndarray) -> tuple[Any, Any]:
         raw = clip_integers(self.distribution, raw)  # what was evaluated: beyond a bound is the bound
         raw, f = self._elitism.without_rejected_mutants(raw, f, self.maximize)
@@ -199,10 +192,16 @@ class BlackBoxASNG(ASNG):
         if self.elitist:  # the best point so far joins the update (twice, if it is in this batch)
             raw = append(raw, best[0])
             f = np.append(f, best[1])
-        w_cat = UTILITIES[self.cat_utility](f, self.maximize)
-        w_real = UTILITIES[self.real_utility](f, self.maximize)
+        if len(f) >= 3:  # both utilities from one sort (the same bits as the calls below)
+            quantile, log = quantile_and_log(f, self.maximize)
+            w_cat = quantile if self.cat_utility == "quantile" else log
+            w_real = quantile if self.real_utility == "quantile" else log
+        else:
+            quantile = ranking_utility(f, maximize=self.maximize)
+            w_cat = UTILITIES[self.cat_utility](f, self.maximize)
+            w_real = UTILITIES[self.real_utility](f, self.maximize)
         if self.real_utility == "log":  # the same total weight as the categorical +-1 (see blackbox_update)
-            w_real = w_real * float(np.sum(np.abs(ranking_utility(f, maximize=self.maximize))))
+            w_real = w_real * float(np.sum(np.abs(quantile)))
         return raw, (w_cat, w_real)
 
     def _update(self, state: Any, raw: Any, weights: Any) -> Any:

@@ -12,6 +12,7 @@ import numpy as np
 from ..categorical import Categorical
 from ..distribution import Distribution
 from ..gaussian import Gaussian
+from ..product import Product
 from ._tree import collect, is_real, leaves, map_leaves, n_real, n_theta_cat
 from .cma import FullState, full_real_step
 
@@ -58,12 +59,16 @@ def asng_part_step(
     def _w(d: Distribution) -> np.ndarray:
         return w_cat if isinstance(d, Categorical) else w_real
 
-    grads = map_leaves(dist, theta, raw, lambda d, t, x: None if is_real(d) else d.natural_gradient(t, x, _w(d)))
-    vs = [
-        d.fisher_sqrt(t, g) if g is not None else np.zeros(d.n_theta)
-        for d, t, g in zip(leaves(dist), collect(dist, theta), collect(dist, grads))
-    ]
-    v = np.concatenate(vs)
+    if isinstance(dist, Product):
+        grads = map_leaves(dist, theta, raw, lambda d, t, x: None if is_real(d) else d.natural_gradient(t, x, _w(d)))
+        vs = [
+            d.fisher_sqrt(t, g) if g is not None else np.zeros(d.n_theta)
+            for d, t, g in zip(leaves(dist), collect(dist, theta), collect(dist, grads))
+        ]
+        v = np.concatenate(vs)
+    else:  # one Categorical or Integer (n_cat > 0): the same gradient and v, without the tree walks
+        grads = dist.natural_gradient(theta, raw, _w(dist))
+        v = dist.fisher_sqrt(theta, grads)
     norm = math.sqrt(float(np.dot(v, v)))
     if not 0 < norm < math.inf:
         return state, False

@@ -19,6 +19,7 @@ The optimizer comes from :func:`make_optimizer`, the one place that chooses it.
 
 from __future__ import annotations
 
+import inspect
 import math
 import threading
 import weakref
@@ -26,11 +27,20 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
-from optuna.distributions import BaseDistribution
-from optuna.samplers import BaseSampler, RandomSampler
-from optuna.search_space import IntersectionSearchSpace
-from optuna.study import Study, StudyDirection
-from optuna.trial import FrozenTrial, TrialState
+
+try:
+    from optuna.distributions import BaseDistribution
+    from optuna.samplers import BaseSampler, RandomSampler
+    from optuna.search_space import IntersectionSearchSpace
+    from optuna.study import Study, StudyDirection
+    from optuna.trial import FrozenTrial, TrialState
+except ModuleNotFoundError as _missing:  # pragma: no cover -- exercised with optuna hidden
+    if _missing.name is None or _missing.name.split(".")[0] != "optuna":
+        raise
+    raise ModuleNotFoundError(
+        'asng_opt.integrations.optuna needs optuna, which is not installed: pip install "asng-opt[optuna]"',
+        name="optuna",
+    ) from _missing
 
 from ..blackbox import BlackBoxASNG
 from ..categorical import Categorical
@@ -95,8 +105,9 @@ class ASNGSampler(BaseSampler):
     Raises:
         ValueError: for ``lam`` < 2 or not an integer, ``seed`` not None or an integer >= 0, an
             unknown ``pruned``, ``optimizer_options`` not a mapping, one of
-            :data:`RESERVED_OPTIONS` in it, or options the optimizer refuses (checked here, when
-            the sampler is built); at the first relative sample of a multi-objective study.
+            :data:`RESERVED_OPTIONS` in it, an unknown option (the message lists the valid
+            ones), or options the optimizer refuses (checked here, when the sampler is built);
+            at the first relative sample of a multi-objective study.
 
     Trials whose values were fixed (``study.enqueue_trial``, a partial enqueue included) are told
     with those values. A value outside its distribution, which optuna runs with a warning, is
@@ -267,6 +278,13 @@ def _check_arguments(lam: Any, pruned: Any, options: Any) -> tuple[int | None, d
             f"the search space set them"
         )
     checked = (None if lam is None else int(lam)), dict(options or {})
+    valid = [k for k in inspect.signature(BlackBoxASNG).parameters if k not in ("distribution", *RESERVED_OPTIONS)]
+    unknown = [k for k in checked[1] if k not in valid]
+    if unknown:
+        raise ValueError(
+            f"ASNGSampler: optimizer_options: unknown option{'s' if len(unknown) > 1 else ''} "
+            f"{', '.join(map(repr, unknown))} for BlackBoxASNG; valid options: {', '.join(valid)}"
+        )
     try:
         make_optimizer(Categorical([2, 2]), 2, *checked)
     except (TypeError, ValueError) as err:  # an unknown option, or a value the optimizer refuses

@@ -1,0 +1,155 @@
+"""With the cache, the black-box configuration does not restart a converged distribution of
+categorical variables alone at once (asng_opt._cache.StaleRounds, walks): its margin keeps it
+drawing single-variable changes of its mode, so minimize restarts it only once its last STALE_ROUNDS
+rounds drew fewer than WALK_YIELD new points. Distributions with free real or integer variables,
+runs without the cache, the paper's configuration and restarts=0 stop or restart on should_stop()."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from asng_opt import Categorical, Choice, FloatRange, Gaussian, Integer, IntRange, Product, Space, minimize
+from asng_opt._cache import STALE_ROUNDS, WALK_YIELD, StaleRounds, restarts_on_convergence, walks
+
+# a 12-bit OneMax with the optimum at a chosen point: converges within ~50 evaluations, restarts after ~200
+TARGET = np.array([1, 0, 1, 1, 0, 0, 1, 0, 1, 1, 1, 0])
+
+
+def hamming(c):
+    return float(np.sum(np.asarray(c) != TARGET))
+
+
+@pytest.mark.parametrize(
+    "dist, expected",
+    [
+        (Categorical([2, 3]), False),
+        (Product({"a": Categorical([2]), "b": Categorical([3, 4])}), False),
+        (Space(a=Choice([1, 2]), b=Choice(["x", "y", "z"])), False),
+        (Integer(0, 10, size=2), True),
+        (Product({"c": Categorical([2]), "z": Integer(0, 5)}), True),
+        (Space(a=Choice([1, 2]), b=IntRange(0, 5)), True),
+        (Gaussian(mean=0.0, sigma=1.0), True),
+        (Product({"c": Categorical([2]), "r": Gaussian(mean=[0.0, 0.0], sigma=1.0)}), True),
+        # fixed variables are no free integer or real variable: they do not switch the walk off
+        (Space(a=Choice([1, 2]), b=IntRange(3, 3), c=FloatRange(1.5, 1.5)), False),
+        (Space(a=Choice([1, 2]), b=FloatRange(0.0, 1.0)), True),
+        (Product({"c": Categorical([2]), "z": Integer([4, 0], [4, 0])}), False),
+        (Product({"c": Categorical([2]), "z": Integer([4, 0], [4, 1])}), True),
+    ],
+)
+def test_only_distributions_with_reals_restart_on_convergence(dist, expected):
+    assert restarts_on_convergence(dist) is expected
+
+
+def test_stale_rounds_without_convergence_restarts_waits_for_stale_rounds():
+    walk, plain = StaleRounds(restart_on_convergence=False), StaleRounds()
+    assert plain.after_round(3, True, 0)  # converged: a restart at once
+    assert not walk.after_round(3, True, 0)  # converged but still drawing new points: go on
+    for _ in range(STALE_ROUNDS - 1):
+        assert not walk.after_round(1, True, 0)  # one new point a round: the walk still yields
+    assert not walk.after_round(0, True, 0)  # window: 1 x 9 + 0 new points >= WALK_YIELD
+    for _ in range(STALE_ROUNDS - WALK_YIELD - 1):  # each round drops a 1 from the window
+        assert not walk.after_round(0, True, 0)
+    assert walk.after_round(0, True, 0) and not walk.idle  # WALK_YIELD - 1 in the window: dry, not idle
+
+
+def test_the_plain_stale_rule_needs_rounds_without_any_new_point():
+    plain = StaleRounds()
+    for _ in range(3 * STALE_ROUNDS):
+        assert not plain.after_round(1, False, 0)  # never converged, one new point a round: go on
+    for _ in range(STALE_ROUNDS - 1):
+        assert not plain.after_round(0, False, 0)
+    assert plain.after_round(0, False, 0) and not plain.idle
+    plain.restarted()
+    for _ in range(STALE_ROUNDS - 1):
+        assert not plain.after_round(0, False, 1)
+    assert plain.after_round(0, False, 1) and plain.idle and plain.idle_in_a_row == 1
+
+
+@pytest.mark.parametrize("blackbox, max_restarts, expected", [(True, 5, True), (True, 0, False), (False, 5, False)])
+def test_only_the_blackbox_configuration_with_restarts_walks(blackbox, max_restarts, expected):
+    assert walks(Categorical([2, 3]), blackbox, max_restarts) is expected
+    assert walks(Integer(0, 5), blackbox, max_restarts) is False
+
+
+def rounds_of(dist, fun, **kw):
+    out = []
+
+    def cb(opt, record):
+        cached = record.get("cached", 0)
+        out.append((opt.should_stop(), cached == opt.lam, record["restarts"], opt.lam - cached))
+
+    res = minimize(fun, dist, callback=cb, **kw)
+    return out, res
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_converged_discrete_distribution_walks_until_stale(seed):
+    out, res = rounds_of(Categorical([2] * 12), hamming, max_evals=400, seed=seed)
+    restarts = [i for i in range(1, len(out)) if out[i][2] > out[i - 1][2]]
+    converged = [i for i, r in enumerate(out) if r[0]]
+    assert converged and restarts  # it converged, and restarted later
+    assert any(not out[i + 1][1] for i in converged if i + 1 < len(out) and out[i + 1][2] == out[i][2])
+    for i in restarts:  # every restart follows STALE_ROUNDS rounds that drew < WALK_YIELD new points
+        assert i >= STALE_ROUNDS and sum(n_new for _, _, _, n_new in out[i - STALE_ROUNDS : i]) < WALK_YIELD
+    assert res.fun == 0.0
+
+
+@pytest.mark.parametrize("kw", [{"config": "paper", "cache": True}, {"restarts": 0}])
+def test_the_paper_configuration_and_no_restarts_stop_at_convergence(kw):
+    # no walk: the run ends on the first round after which should_stop() holds, as the paper's ASNG
+    for seed in range(3):
+        out, res = rounds_of(Categorical([2] * 12), hamming, max_evals=3000, seed=seed, **kw)
+        assert res.stop_reason == "converged" and [r[0] for r in out].index(True) == len(out) - 1
+
+
+def test_points_that_always_fail_do_not_keep_the_walk_going():
+    # the optimum's single-bit changes of bits 6..11 fail: the converged walk draws them again
+    # every round or two; they are evaluated again (a failure may not repeat) but are no new
+    # point, so the walk still runs dry and restarts (it never did when they counted as new)
+    def fun(c):
+        d = np.asarray(c) != TARGET
+        if d.sum() == 1 and d[6:].any():
+            raise RuntimeError("infeasible")
+        return hamming(c)
+
+    for seed in range(2):
+        res = minimize(fun, Categorical([2] * 12), max_evals=1500, seed=seed)
+        assert res.fun == 0.0 and res.n_restarts >= 10
+        failed_draws = sum(len(r["failures"]) for r in res.history)
+        assert failed_draws > 100  # the failing points were drawn (and evaluated) again and again
+
+
+def test_a_space_of_choices_with_fixed_ranges_walks():
+    def fun(cfg):
+        return hamming([cfg[f"b{i}"] for i in range(12)]) + cfg["k"] + cfg["x"]
+
+    space = Space(**{f"b{i}": Choice([0, 1]) for i in range(12)}, k=IntRange(0, 0), x=FloatRange(0.0, 0.0))
+    out, res = rounds_of(space, fun, max_evals=800, seed=0)
+    restarts = [i for i in range(1, len(out)) if out[i][2] > out[i - 1][2]]
+    assert res.fun == 0.0 and restarts
+    assert any(not out[i - 1][0] for i in restarts)  # a restart that did not follow should_stop(): the walk ran dry
+    for i in restarts:
+        assert i >= STALE_ROUNDS and sum(n_new for _, _, _, n_new in out[i - STALE_ROUNDS : i]) < WALK_YIELD
+
+
+def test_reals_and_no_cache_restart_on_convergence():
+    def sphere(x):
+        return float(np.sum((np.asarray(x["r"]) - 0.3) ** 2) + x["c"][0])
+
+    dist = Product({"c": Categorical([2]), "r": Gaussian(mean=[0.0, 0.0], sigma=1.0, sigma_min=1e-3)})
+    for kw in ({"cache": True}, {"cache": False}):
+        out, _ = rounds_of(dist, sphere, max_evals=3000, seed=0, **kw)
+        restarts = [i for i in range(1, len(out)) if out[i][2] > out[i - 1][2]]
+        assert restarts and all(out[i - 1][0] for i in restarts)  # each right after should_stop()
+    out, _ = rounds_of(Categorical([2] * 12), hamming, max_evals=3000, seed=0, cache=False)
+    restarts = [i for i in range(1, len(out)) if out[i][2] > out[i - 1][2]]
+    assert restarts and all(out[i - 1][0] for i in restarts)
+
+
+def test_a_wide_integer_range_still_zooms_in_by_restarts():
+    # a converged Integer moves one step at a time: walking from where it converged to a far optimum
+    # would take the whole budget; the zooming restarts near the best point find it within ~100
+    res = minimize(lambda v: float(abs(v[0] - 100)), Integer(0, 10**6), max_evals=2000, seed=0)
+    assert res.fun == 0.0 and res.best_at < 500 and res.n_restarts > 1
