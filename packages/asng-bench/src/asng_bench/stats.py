@@ -18,7 +18,16 @@ from typing import Any, Optional
 
 import numpy as np
 
-__all__ = ["sp1", "sp1_of_hits", "ert", "bootstrap_ert_ci", "run_statistics", "quantile_inf", "median_or_nan"]
+__all__ = [
+    "sp1",
+    "sp1_of_hits",
+    "ert",
+    "bootstrap_ert_ci",
+    "bootstrap_median_ci",
+    "run_statistics",
+    "quantile_inf",
+    "median_or_nan",
+]
 
 
 def sp1(success: np.ndarray, iterations: np.ndarray) -> float:
@@ -54,6 +63,25 @@ def ert(evals: Sequence[Optional[float]], used: Sequence[float]) -> float:
     return float(sum(e if e is not None else u for e, u in zip(evals, used))) / succ
 
 
+def _resamples(n: int, n_resamples: int, level: float, seed: int, where: str) -> np.ndarray:
+    """``(n_resamples, n)`` indices of ``n`` runs drawn with replacement (a generator seeded
+    ``seed``), after checking ``n_resamples >= 1`` and ``0 < level < 1``."""
+    if int(n_resamples) < 1:
+        raise ValueError(f"{where}: n_resamples must be >= 1, got {n_resamples}")
+    if not 0 < level < 1:
+        raise ValueError(f"{where}: level must be in (0, 1), got {level}")
+    return np.random.default_rng(seed).integers(0, n, size=(int(n_resamples), n))
+
+
+def _percentile_bounds(statistics: np.ndarray, level: float) -> tuple[float, float]:
+    """The ``(1 - level) / 2`` and ``(1 + level) / 2`` order statistics of the resampled
+    ``statistics`` (no interpolation, so that infinite values give infinite bounds, never NaN)."""
+    s = np.sort(statistics)
+    lo = int(math.floor((1 - level) / 2 * (s.size - 1)))
+    hi = int(math.ceil((1 + level) / 2 * (s.size - 1)))
+    return float(s[lo]), float(s[hi])
+
+
 def bootstrap_ert_ci(
     evals: Sequence[Optional[float]],
     used: Sequence[float],
@@ -84,24 +112,44 @@ def bootstrap_ert_ci(
     """
     if len(evals) != len(used):
         raise ValueError("bootstrap_ert_ci: evals and used must have the same length")
-    if int(n_resamples) < 1:
-        raise ValueError(f"bootstrap_ert_ci: n_resamples must be >= 1, got {n_resamples}")
-    if not 0 < level < 1:
-        raise ValueError(f"bootstrap_ert_ci: level must be in (0, 1), got {level}")
     n = len(evals)
+    idx = _resamples(max(n, 1), n_resamples, level, seed, "bootstrap_ert_ci")
     if n == 0:
         return math.nan, math.nan
     success = np.array([e is not None for e in evals], dtype=float)
     if not success.any():
         return math.inf, math.inf
     spent = np.array([e if e is not None else u for e, u in zip(evals, used)], dtype=float)
-    idx = np.random.default_rng(seed).integers(0, n, size=(int(n_resamples), n))
     succ = success[idx].sum(axis=1)
     with np.errstate(divide="ignore"):
-        erts = np.sort(np.where(succ > 0, spent[idx].sum(axis=1) / np.maximum(succ, 1), np.inf))
-    lo = int(math.floor((1 - level) / 2 * (erts.size - 1)))
-    hi = int(math.ceil((1 + level) / 2 * (erts.size - 1)))
-    return float(erts[lo]), float(erts[hi])
+        erts = np.where(succ > 0, spent[idx].sum(axis=1) / np.maximum(succ, 1), np.inf)
+    return _percentile_bounds(erts, level)
+
+
+def bootstrap_median_ci(
+    values: Sequence[float], n_resamples: int = 2000, level: float = 0.95, seed: int = 0
+) -> tuple[float, float]:
+    """Percentile-bootstrap confidence interval of the median, drawn as :func:`bootstrap_ert_ci`
+    draws the ERT's (the runs resampled with replacement, the same order statistics).
+
+    Args:
+        values: ``(N,)`` one value per run (e.g. the best gap f - f_opt at the budget).
+        n_resamples: bootstrap resamples, >= 1.
+        level: the confidence level, in (0, 1).
+        seed: the resampling generator's seed.
+
+    Returns:
+        ``(low, high)`` in the unit of ``values``; ``(nan, nan)`` without values; ``(v, v)`` when
+        every value is ``v``.
+
+    Raises:
+        ValueError: if ``n_resamples < 1`` or ``level`` is outside (0, 1).
+    """
+    v = np.asarray(values, dtype=float)
+    idx = _resamples(max(v.size, 1), n_resamples, level, seed, "bootstrap_median_ci")
+    if v.size == 0:
+        return math.nan, math.nan
+    return _percentile_bounds(np.median(v[idx], axis=1), level)
 
 
 def quantile_inf(values: np.ndarray, q: float) -> float:

@@ -1,5 +1,6 @@
 """What the tables of blackbox.md share: the order of optimizers and problems, the formatted
-ERT cell ``ERT [CI] (successes/runs)``, and the summary rows of one track and target."""
+ERT cell ``ERT [CI] (successes/runs)``, the median best gap cell ``gap [CI]``, and the summary
+rows of one track and target."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 
 from .registry import OPTIMIZERS, PROBLEMS
 
-__all__ = ["optimizer_order", "problem_order", "cell", "fmt_ert", "track_rows", "target_index", "Row"]
+__all__ = ["optimizer_order", "problem_order", "cell", "gap_cell", "fmt_ert", "track_rows", "target_index", "Row"]
 
 Row = dict[str, Any]  #: a row of summary.csv (:mod:`.summary`)
 
@@ -43,6 +44,14 @@ def _fmt_ci(c: Row) -> str:
 def cell(c: Row) -> str:
     """``ERT [CI] (successes/runs)``."""
     return f"{fmt_ert(c['ert'])}{_fmt_ci(c)} ({c['successes']}/{c['runs']})"
+
+
+def gap_cell(c: Row) -> str:
+    """The median best gap at the budget with its bootstrap 95 % CI, ``88 [86–90]`` (3 significant
+    digits); the median alone where the row has no finite CI (``gap_ci_low`` / ``gap_ci_high``)."""
+    lo, hi = c.get("gap_ci_low", math.nan), c.get("gap_ci_high", math.nan)
+    ci = lo is not None and hi is not None and math.isfinite(lo) and math.isfinite(hi)
+    return f"{c['median_best_gap']:.3g}" + (f" [{lo:.3g}–{hi:.3g}]" if ci else "")
 
 
 def track_rows(summary: list[Row], track: str, problems: list[str]) -> list[Row]:

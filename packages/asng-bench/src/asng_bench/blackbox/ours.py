@@ -6,9 +6,11 @@ which names, is :mod:`.registry`).
   by default -- ``BlackBoxASNG(dist, lam=default_lam(dist, budget), seed=seed, **options)`` (the
   dimension rule capped by the budget), told the objective values (as minimize tells them), and
   minimize's restart rule (``asng_opt._minimize_run.run``, :class:`asng_opt._cache.StaleRounds`):
-  after each round, when ``should_stop()`` holds or ``STALE_ROUNDS`` rounds in a row had no new
-  evaluation (all cached,
-  :func:`.runs.run_one`), the optimizer is *idle* if no evaluation happened since it started
+  after each round, when ``should_stop()`` holds (only on problems with integer or real variables:
+  a converged distribution of categorical variables alone keeps drawing changes of its mode and
+  walks until its last ``STALE_ROUNDS`` rounds drew fewer than ``WALK_YIELD`` new points, see
+  :class:`asng_opt._cache.StaleRounds`) or ``STALE_ROUNDS`` rounds in a row had no new
+  evaluation (all cached, :func:`.runs.run_one`), the optimizer is *idle* if no evaluation happened since it started
   (and it is a restarted one or the stale rule fired); ``STALE_ROUNDS`` idle optimizers in a row
   stop the run (:attr:`NaturalGradient.stopped`, minimize's "converged"); otherwise
   ``opt = asng_opt.blackbox.restart(opt, near_best=near_best and not idle)`` (near the best point
@@ -16,6 +18,7 @@ which names, is :mod:`.registry`).
   Without the cache every round has new evaluations and the rule is the plain restart on
   ``should_stop()``. The
   ablations switch one ingredient off through ``options`` (``margin=False``, ``elitist=False``,
+  ``restart_on_convergence=True``,
   ``real_utility="quantile"``, ``cat_utility="log"``, ``lam=16``, ``lam="dim"``: the dimension
   rule without the budget cap) or ``near_best=False``, or ``tell="ranks"``: each batch's dense
   ranks instead of the values (what minimize told before asng-opt 0.3.0's fix: the update is the
@@ -37,7 +40,7 @@ from typing import Any, Optional
 import numpy as np
 
 from asng_opt import ASNG, SNG, Categorical, Gaussian, Integer, Product
-from asng_opt._cache import StaleRounds
+from asng_opt._cache import StaleRounds, restarts_on_convergence
 from asng_opt.blackbox import BlackBoxASNG, default_lam, restart
 from asng_opt.distribution import Distribution
 from asng_opt.space import FLOAT_SIGMA_INIT, FLOAT_SIGMA_MAX, FLOAT_SIGMA_MIN
@@ -106,6 +109,13 @@ class NaturalGradient(Searcher):
         sigma_init: the real variables' initial sigma in units of their range (default
             ``FLOAT_SIGMA_INIT``, a Space's; the ablation ``bb-sigma-quarter`` uses 1/4, asng-opt
             0.4's).
+        cache: ``"blackbox"`` only: whether the runner answers repeated points from its cache (as
+            minimize's ``cache=True``); without it the rule is the plain restart on
+            ``should_stop()``, as minimize's with ``cache=False``.
+        restart_on_convergence: ``"blackbox"`` only: restart on ``should_stop()`` even where
+            minimize does not (with the cache, on a space of categorical variables alone, minimize
+            restarts only once the walk runs dry: fewer than ``WALK_YIELD`` new points in the last
+            ``STALE_ROUNDS`` rounds; the ablation ``bb-restart-converged``, asng-opt 0.6's rule).
         **options: more keyword arguments of ``BlackBoxASNG`` (``"blackbox"`` only).
 
     Attributes:
@@ -130,6 +140,8 @@ class NaturalGradient(Searcher):
         near_best: bool = True,
         tell: str = "values",
         sigma_init: float = FLOAT_SIGMA_INIT,
+        cache: bool = True,
+        restart_on_convergence: bool = False,
         **options: Any,
     ):
         if config not in CONFIGS:
@@ -144,8 +156,9 @@ class NaturalGradient(Searcher):
         self._ranks = config == "blackbox" and tell == "ranks"
         self.restarts = 0
         self.stopped = False
-        self._stale = StaleRounds()  # minimize's rule with the cache (asng_opt._cache)
         dist = search_space(problem, sigma_init)
+        # minimize's rule with the cache (asng_opt._cache): convergence restarts unless all categorical
+        self._stale = StaleRounds(restart_on_convergence or restarts_on_convergence(dist) or not cache)
         if lam == "dim" and config != "blackbox" or isinstance(lam, str) and lam != "dim":
             raise ValueError(f"NaturalGradient: lam must be an integer, None or 'dim' (blackbox), got {lam!r}")
         if config == "blackbox":

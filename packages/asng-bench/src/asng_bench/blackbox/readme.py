@@ -27,7 +27,8 @@ def _section(readme: Path, out: Path) -> str:
         "real-valued ones among them) apart. "
         f"Data: [`{rel}/runs.csv`]({rel}/runs.csv) (one row per run), [`{rel}/hits.csv`]({rel}/hits.csv) "
         f"(evaluations to each target), [`{rel}/traces.csv.gz`]({rel}/traces.csv.gz) (improvement traces), "
-        f"[`{rel}/summary.csv`]({rel}/summary.csv) (ERT with bootstrap 95 % CI, SP1, success rate), "
+        f"[`{rel}/summary.csv`]({rel}/summary.csv) (ERT with bootstrap 95 % CI, SP1, success rate, "
+        "median best gap with bootstrap 95 % CI), "
         f"[`{rel}/meta.json`]({rel}/meta.json); the runs in IOHanalyzer's format in [`{rel}/ioh/`]({rel}/ioh/); "
         f"figures [`{rel}/ecdf.png`]({rel}/ecdf.png) (main track), [`{rel}/ecdf_short.png`]({rel}/ecdf_short.png) "
         f"(short track) and [`{rel}/ecdf_ablation.png`]({rel}/ecdf_ablation.png) (ablation).",

@@ -1,7 +1,8 @@
 """summary.csv of the black-box comparison: one row per (track, problem, optimizer, target) with
 ERT with its bootstrap 95 % confidence interval (:data:`BOOTSTRAP` resamples of the runs, seed
 :data:`BOOTSTRAP_SEED`), SP1 and success rate (:mod:`asng_bench.stats`), the median overhead and
-the median best gap."""
+the median best gap with its bootstrap 95 % confidence interval (:func:`asng_bench.stats.bootstrap_median_ci`, the
+same resamples, seed and order statistics as the ERT's)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from ..report_io import write_csv
-from ..stats import bootstrap_ert_ci, ert, median_or_nan, sp1_of_hits
+from ..stats import bootstrap_ert_ci, bootstrap_median_ci, ert, median_or_nan, sp1_of_hits
 
 __all__ = ["SUMMARY_COLUMNS", "summarize_targets", "write_summary", "evals_or_none"]
 
@@ -36,6 +37,8 @@ SUMMARY_COLUMNS = [
     "median_evals_success",
     "median_overhead_us_per_eval",
     "median_best_gap",
+    "gap_ci_low",
+    "gap_ci_high",
 ]
 
 
@@ -51,6 +54,7 @@ def summarize_targets(hits: Iterable[dict[str, Any]], runs: Iterable[dict[str, A
     for r in runs:
         overhead[(r["track"], r["problem"], r["optimizer"])].append(float(r["overhead_us_per_eval"]))
         best_gap[(r["track"], r["problem"], r["optimizer"])].append(float(r["best_gap"]))
+    gap_ci = {k: bootstrap_median_ci(v, BOOTSTRAP, 0.95, BOOTSTRAP_SEED) for k, v in best_gap.items()}
     groups: dict[tuple, list[dict[str, Any]]] = defaultdict(list)
     for h in hits:
         groups[(h["track"], h["problem"], h["optimizer"], int(h["target_index"]))].append(h)
@@ -79,6 +83,8 @@ def summarize_targets(hits: Iterable[dict[str, Any]], runs: Iterable[dict[str, A
                 "median_evals_success": median_or_nan(ok),
                 "median_overhead_us_per_eval": median_or_nan(overhead.get(key[:3], [])),
                 "median_best_gap": median_or_nan(best_gap.get(key[:3], [])),
+                "gap_ci_low": gap_ci.get(key[:3], (math.nan, math.nan))[0],
+                "gap_ci_high": gap_ci.get(key[:3], (math.nan, math.nan))[1],
             }
         )
     return out

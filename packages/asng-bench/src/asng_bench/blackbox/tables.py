@@ -20,7 +20,7 @@ from .ablation import ablation_table
 from .cells import Row, cell, optimizer_order, problem_order, target_index, track_rows
 from .preamble import preamble
 from .registry import ABLATIONS, MAIN, OURS, PROBLEMS
-from .verdicts import NO_ONE, TIE_FACTOR, best, peers_as_users, verdict, verdict_rows, verdict_table
+from .verdicts import GAP_CIS_OVERLAP, NO_ONE, TIE_FACTOR, best, peers_as_users, verdict, verdict_rows, verdict_table
 
 __all__ = ["markdown", "optimizer_order", "problem_order", "verdict", "TIE_FACTOR"]
 
@@ -122,7 +122,8 @@ def _group(summary: list[Row], meta: dict[str, Any], problems: list[str], suffix
         won = sum(v["outcome"] != "lost" for v in verdicts)
         out += ["", f"### Who wins{suffix} (our entry vs the best peer; issue 12's rule: won or tied when our ERT "
                 f"<= {TIE_FACTOR}× the best peer's or the bootstrap 95 % CIs overlap, by the median best gap at the "
-                f"budget where nobody reached the target): won or tied {won} of {len(verdicts)}", ""]  # fmt: skip
+                f"budget where nobody reached the target, \"{GAP_CIS_OVERLAP.strip()}\" where their bootstrap 95 % CIs "
+                f"share a point): won or tied {won} of {len(verdicts)}", ""]  # fmt: skip
         out += verdict_table(verdicts)
     return out, verdicts
 

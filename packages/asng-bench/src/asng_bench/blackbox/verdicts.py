@@ -10,13 +10,23 @@ from collections.abc import Iterable
 from typing import Optional
 
 from ..report_io import md_table
-from .cells import Row, cell, optimizer_order, problem_order, target_index, track_rows
+from .cells import Row, cell, gap_cell, optimizer_order, problem_order, target_index, track_rows
 from .registry import ABLATIONS, MAIN, OURS, PEER_VARIANTS
 
-__all__ = ["verdict", "verdict_rows", "verdict_table", "best", "peers_as_users", "TIE_FACTOR", "NO_ONE"]
+__all__ = [
+    "verdict",
+    "verdict_rows",
+    "verdict_table",
+    "best",
+    "peers_as_users",
+    "TIE_FACTOR",
+    "NO_ONE",
+    "GAP_CIS_OVERLAP",
+]
 
 TIE_FACTOR = 1.1  #: our ERT at most this times the best peer's is a tie (issue 12)
 NO_ONE = "no one reached the target"
+GAP_CIS_OVERLAP = " (CIs overlap)"  #: after a verdict by the median gaps whose bootstrap 95 % CIs share a point
 
 
 def best(cells: dict[str, Row]) -> Optional[str]:
@@ -41,11 +51,12 @@ def _ert_winner(bo: Optional[str], bp: Optional[str], eo: float, ep: float) -> s
     return "tie"
 
 
-def _overlap(a: Row, b: Row) -> bool:
-    """Whether the two bootstrap CIs share a finite point (an interval [inf, inf] -- no success --
-    overlaps nothing)."""
-    la, ha = a.get("ert_ci_low", math.nan), a.get("ert_ci_high", math.nan)
-    lb, hb = b.get("ert_ci_low", math.nan), b.get("ert_ci_high", math.nan)
+def _overlap(a: Row, b: Row, what: str = "ert") -> bool:
+    """Whether the two bootstrap CIs of ``what`` (``ert``: ``ert_ci_low`` / ``ert_ci_high``,
+    ``gap``: the median best gap's) share a finite point (an interval [inf, inf] -- no success --
+    overlaps nothing; a missing bound, nothing)."""
+    la, ha = a.get(f"{what}_ci_low", math.nan), a.get(f"{what}_ci_high", math.nan)
+    lb, hb = b.get(f"{what}_ci_low", math.nan), b.get(f"{what}_ci_high", math.nan)
     if any(v is None or math.isnan(v) for v in (la, ha, lb, hb)):
         return False
     return bool(max(la, lb) <= min(ha, hb) and math.isfinite(max(la, lb)))
@@ -58,15 +69,19 @@ def verdict(ours: Row, peer: Row, gap_ours: float, gap_peer: float) -> tuple[str
     the best peer. Won when our ERT <= the peer's; tied when it is at most :data:`TIE_FACTOR` times
     the peer's or the bootstrap 95 % CIs overlap (share a finite point: without a success our
     interval is [inf, inf] and overlaps nothing); lost otherwise. Where neither reached the target
-    the median best gaps at the budget (``gap_ours``, ``gap_peer``) decide: lower wins, equal ties.
+    the median best gaps at the budget (``gap_ours``, ``gap_peer``) decide: lower wins, equal ties;
+    a win or loss so decided gets :data:`GAP_CIS_OVERLAP` in its reason when the rows' bootstrap
+    95 % CIs of the gaps (``gap_ci_low``, ``gap_ci_high``, where there) share a point -- a note
+    that the difference is within noise, the outcome stays.
     """
     eo, ep = ours["ert"], peer["ert"]
     if not math.isfinite(eo) and not math.isfinite(ep):
-        if gap_ours < gap_peer:
-            return "won", f"median gap {gap_ours:.3g} < {gap_peer:.3g}"
         if gap_ours == gap_peer:
             return "tied", f"median gap {gap_ours:.3g} = {gap_peer:.3g}"
-        return "lost", f"median gap {gap_ours:.3g} > {gap_peer:.3g}"
+        note = GAP_CIS_OVERLAP if _overlap(ours, peer, "gap") else ""
+        if gap_ours < gap_peer:
+            return "won", f"median gap {gap_ours:.3g} < {gap_peer:.3g}{note}"
+        return "lost", f"median gap {gap_ours:.3g} > {gap_peer:.3g}{note}"
     if eo <= ep:
         return "won", "ERT " + (f"{ep / eo:.2f}× lower" if math.isfinite(ep) else "finite, the peer's ∞")
     if eo <= TIE_FACTOR * ep:
@@ -113,7 +128,9 @@ def verdict_rows(summary: list[Row], track: str, target: str, what: str, problem
                 "by_ert": by_ert,
                 "ours": f"{me}: {cell(cells[me])}",
                 "peer": f"{bp}: {cell(peer)}" if bp else "no peer reached it",
-                "gaps": f"{g_o:.3g} / {g_p:.3g} ({gap_peer_name})" if both_inf else "–",
+                "gaps": f"{gap_cell(cells[me])} / {gap_cell(peers[gap_peer_name])} ({gap_peer_name})"
+                if both_inf
+                else "–",
                 "outcome": outcome,
                 "who": f"{who} — {why}",
             }
@@ -130,7 +147,7 @@ def verdict_table(rows: list[Row]) -> list[str]:
         "by ERT (best of ours vs best peer)",
         "our entry: ERT [95 % CI]",
         "best peer: ERT [95 % CI]",
-        "median best gap: ours / best peer (where no one reached it)",
+        "median best gap [95 % CI]: ours / best peer (where no one reached it)",
         "who wins (issue 12's rule)",
     ]
     keys = ("track", "target", "problem", "by_ert", "ours", "peer", "gaps", "who")
