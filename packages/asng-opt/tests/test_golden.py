@@ -5,8 +5,10 @@ Categorical with long rows, each under ASNG with the paper's defaults, ASNG with
 AdamNG; 300 tells each with noisy losses), for how they were recorded, and for why each kind of CPU
 has its own file: on a kind of CPU with a file the replay must match it bit for bit. On another
 kind, what does not depend on the last bits is checked against every file: the random generator's
-state at every checkpoint (every draw made, none added or skipped) and the state after the first
-tell to 1e-12.
+state at every checkpoint (every draw made, none added or skipped), and the state, to RTOL of each
+field's largest entry, at every checkpoint where the recorded files agree to RTOL among themselves
+(72 of the 80: the kinds of CPU part only where sigma << |mu| amplifies the last bit), so that a
+change of the update shows up there too.
 """
 
 import json
@@ -24,22 +26,37 @@ KEY = platform_key()
 RECORDED = {key: json.loads(path_for(key).read_text()) for key in FILES}  # type: ignore[union-attr]
 
 
-def _numbers(x, out):
-    """The numbers of a recorded state, in a fixed order."""
-    if isinstance(x, dict):
+#: the fallback's tolerance, relative to each state field's largest entry: the recorded kinds of CPU
+#: agree to 2e-11 or better where they agree at all
+RTOL = 1e-9
+
+
+def _fields(x, path="", out=None):
+    """A recorded state's fields as float arrays, by path."""
+    out = {} if out is None else out
+    if isinstance(x, dict) and set(x) == {"shape", "dtype", "values"}:
+        out[path] = np.asarray(x["values"], dtype=float)
+    elif isinstance(x, dict):
         for k in sorted(x):
-            _numbers(x[k], out)
-    elif isinstance(x, list):
-        for v in x:
-            _numbers(v, out)
+            _fields(x[k], f"{path}/{k}", out)
     elif isinstance(x, (int, float)) and not isinstance(x, bool):
-        out.append(float(x))
+        out[path] = np.array([float(x)])
     return out
 
 
-def _close(got, want, rtol):
-    a, b = np.array(_numbers(got, [])), np.array(_numbers(want, []))
-    return a.shape == b.shape and bool(np.all(np.abs(a - b) <= rtol * np.maximum(np.abs(b), 1e-300)))
+def _deviation(got, want):
+    """The largest difference of two recorded states, relative to each field's largest entry (inf
+    where their fields differ)."""
+    a, b = _fields(got), _fields(want)
+    if a.keys() != b.keys() or any(a[k].shape != b[k].shape for k in b):
+        return np.inf
+    return max((np.max(np.abs(a[k] - b[k])) / max(np.max(np.abs(b[k])), 1e-300) for k in b if b[k].size), default=0.0)
+
+
+def _agreeing(case):
+    """The checkpoints at which every recorded file holds the same state of ``case`` to RTOL."""
+    first, *others = (RECORDED[key][case] for key in FILES)
+    return [t for t in first if all(_deviation(o[t]["state"], first[t]["state"]) <= RTOL for o in others)]
 
 
 @pytest.mark.parametrize("key", list(FILES))
@@ -56,20 +73,31 @@ def test_trajectory_is_bit_identical(space, optimizer):
             for key in want[t]:
                 assert got[t][key] == want[t][key], f"{space}/{optimizer}: {key} differs after {t} tells ({KEY})"
         return
+    case = f"{space}/{optimizer}"
     for name, recorded in RECORDED.items():  # another kind of CPU: what does not depend on the last bits
-        want = recorded[f"{space}/{optimizer}"]
+        want = recorded[case]
         for t in want:
             assert got[t]["rng"] == want[t]["rng"] and got[t]["t"] == want[t]["t"], f"{name}: draws differ at {t}"
-        assert _close(got["1"]["state"], want["1"]["state"], 1e-12), f"{name}: state differs after 1 tell"
+        for t in _agreeing(case):
+            deviation = _deviation(got[t]["state"], want[t]["state"])
+            assert deviation <= RTOL, f"{case}: state differs from {name}'s by {deviation:.1e} after {t} tells"
 
 
 @pytest.mark.parametrize("space,optimizer", CASES, ids=[f"{s}-{o}" for s, o in CASES])
 def test_the_files_of_the_kinds_of_cpu_agree_where_the_last_bits_do_not_matter(space, optimizer):
     # the files were recorded from the same code: the same draws at every checkpoint, the same
-    # counts of tells and skipped tells, the first tell's state to 1e-12
-    first, *others = (RECORDED[key][f"{space}/{optimizer}"] for key in FILES)
+    # counts of tells and skipped tells, the same first tell's state to RTOL
+    case = f"{space}/{optimizer}"
+    first, *others = (RECORDED[key][case] for key in FILES)
     for other in others:
         for t in map(str, CHECKPOINTS):
             assert other[t]["rng"] == first[t]["rng"] and other[t]["t"] == first[t]["t"]
             assert other[t]["n_skipped"] == first[t]["n_skipped"]
-        assert _close(other["1"]["state"], first["1"]["state"], 1e-12)
+    assert "1" in _agreeing(case)
+
+
+def test_the_fallback_compares_most_checkpoints():
+    # the fallback keeps its power: the state is compared at 72 of the 80 (case, checkpoint) pairs
+    # (all of them but gaussian/asng_lam8 after 10 tells and later, gaussian/asng after 100 and
+    # later, product/asng_lam8 after 100 and later, product/adam after 300)
+    assert sum(len(_agreeing(f"{s}/{o}")) for s, o in CASES) >= 70

@@ -131,8 +131,8 @@ def minimize(
             :data:`~asng_opt._cache.CACHE_SIZE` (100,000) points, the least recently used
             forgotten first (:class:`~asng_opt.EvaluationCache`). With it, ten rounds in a row
             without a new point (:data:`~asng_opt._cache.STALE_ROUNDS`) count as
-            convergence -- on spaces of categorical variables alone, with restarts, the walk's
-            end (fewer than five new points in its last ten rounds) is the only convergence that
+            convergence -- on spaces of categorical variables alone, with ``config="blackbox"`` and
+            restarts, the walk's end (fewer than five new points in its last ten rounds) is the only convergence that
             restarts (``restarts``): a restart, from the initial distribution when the optimizer drew no new
             point at all; after ten such restarts in a row the run stops "converged" (e.g. once
             a small space has been evaluated whole). A converged discrete distribution with the
