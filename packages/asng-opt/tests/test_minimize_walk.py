@@ -46,12 +46,25 @@ def test_stale_rounds_without_convergence_restarts_waits_for_stale_rounds():
     walk, plain = StaleRounds(restart_on_convergence=False), StaleRounds()
     assert plain.after_round(3, True, 0)  # converged: a restart at once
     assert not walk.after_round(3, True, 0)  # converged but still drawing new points: go on
+    k = -(-WALK_YIELD // STALE_ROUNDS)  # new points a round that keep the window at >= WALK_YIELD
+    for _ in range(3 * STALE_ROUNDS):
+        assert not walk.after_round(k, True, 0)
+    window = [k] * STALE_ROUNDS
+    for _ in range(STALE_ROUNDS):  # rounds without a new point: the window empties one round at a time
+        window = window[1:] + [0]
+        dry = walk.after_round(0, True, 0)
+        assert dry == (sum(window) < WALK_YIELD)
+        if dry:
+            assert not walk.idle  # it had drawn new points
+            break
+    assert dry
+
+
+def test_a_walk_is_judged_on_a_full_window_only():
+    walk = StaleRounds(restart_on_convergence=False)
     for _ in range(STALE_ROUNDS - 1):
-        assert not walk.after_round(1, True, 0)  # one new point a round: the walk still yields
-    assert not walk.after_round(0, True, 0)  # window: 1 x 9 + 0 new points >= WALK_YIELD
-    for _ in range(STALE_ROUNDS - WALK_YIELD - 1):  # each round drops a 1 from the window
-        assert not walk.after_round(0, True, 0)
-    assert walk.after_round(0, True, 0) and not walk.idle  # WALK_YIELD - 1 in the window: dry, not idle
+        assert not walk.after_round(0, True, 0)  # fewer than STALE_ROUNDS rounds since the start
+    assert walk.after_round(0, True, 0) and walk.idle  # a full window, nothing new since the start
 
 
 def test_the_plain_stale_rule_needs_rounds_without_any_new_point():

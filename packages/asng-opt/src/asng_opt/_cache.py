@@ -54,7 +54,7 @@ STALE_ROUNDS = 10
 
 #: a walking optimizer (:class:`StaleRounds`) ends when its last :data:`STALE_ROUNDS` rounds drew
 #: fewer new points than this, together
-WALK_YIELD = STALE_ROUNDS // 2
+WALK_YIELD = 2 * STALE_ROUNDS
 
 
 #: types fed as ``v<type name>:<repr>;`` without further checks (exact types: no subclass)
@@ -240,8 +240,9 @@ class StaleRounds:
       repeated draws the cache answers for free. It ends when that search runs dry: its last
       :data:`STALE_ROUNDS` rounds drew fewer than :data:`WALK_YIELD` new points together. (Walking
       until 10 rounds in a row draw nothing new instead spends more rounds on draws the cache
-      answers: the same results for 1.7x the library time per evaluation on the black-box study's NK
-      landscape.)
+      answers: the same results for about 4x the library time per evaluation on the black-box study's
+      NK landscape; below two new points a round, a round costs several times per new point what a
+      restart's draws cost.)
 
     Args:
         restart_on_convergence: the kind, as above.

@@ -83,7 +83,7 @@ def minimize(
             distribution has converged (``should_stop()``) with budget left -- with the cache and
             ``config="blackbox"``, on a space of categorical variables alone (fixed variables
             aside), only once its last :data:`~asng_opt._cache.STALE_ROUNDS` rounds drew fewer
-            than :data:`~asng_opt._cache.WALK_YIELD` (5) new points together (a converged
+            than :data:`~asng_opt._cache.WALK_YIELD` (20, two a round) new points together (a converged
             categorical distribution keeps drawing single-variable changes of its mode, thanks to
             its margin: a local search whose repeated draws cost nothing; points whose evaluation
             failed before count as known; see ``cache``): a new optimizer starts
@@ -132,7 +132,7 @@ def minimize(
             forgotten first (:class:`~asng_opt.EvaluationCache`). With it, ten rounds in a row
             without a new point (:data:`~asng_opt._cache.STALE_ROUNDS`) count as
             convergence -- on spaces of categorical variables alone, with ``config="blackbox"`` and
-            restarts, the walk's end (fewer than five new points in its last ten rounds) is the only convergence that
+            restarts, the walk's end (fewer than 20 new points in its last ten rounds) is the only convergence that
             restarts (``restarts``): a restart, from the initial distribution when the optimizer drew no new
             point at all; after ten such restarts in a row the run stops "converged" (e.g. once
             a small space has been evaluated whole). A converged discrete distribution with the
