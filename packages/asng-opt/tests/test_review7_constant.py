@@ -129,6 +129,35 @@ def test_single_point_maximize_and_arguments_still_checked():
 
 
 @pytest.mark.parametrize("kind", list(CONSTANT))
+@pytest.mark.parametrize(
+    "run, bad",
+    [
+        ({"config": "blackbox"}, {"margin": "x"}),
+        ({"config": "blackbox"}, {"cat_utility": "bogus"}),
+        ({"config": "paper"}, {"delta0": 0}),
+        ({"method": "sng"}, {"delta": -1.0}),
+        ({"method": "adam"}, {"lr": -1}),
+    ],
+)
+def test_single_point_option_values_are_checked_as_on_a_free_space(kind, run, bad):
+    make, _ = CONSTANT[kind]
+    name = next(iter(bad))
+    with pytest.raises(ValueError, match=name):
+        minimize(lambda x: 1.0, make(), max_evals=1, **run, **bad)
+    with pytest.raises(ValueError, match=name):  # the same refusal on a free space
+        minimize(lambda x: 1.0, Categorical([2]), max_evals=10, **run, **bad)
+
+
+@pytest.mark.parametrize("kind", list(CONSTANT))
+def test_single_point_refuses_a_theta_and_takes_valid_options(kind):
+    make, _ = CONSTANT[kind]
+    with pytest.raises(ValueError, match="theta"):
+        minimize(lambda x: 1.0, make(), max_evals=1, theta=[[0.5, 0.5]])
+    res = minimize(lambda x: 1.0, make(), max_evals=1, margin=False, mutant_share=0.25)
+    assert res.n_evals == 1 and res.stop_reason == "converged"
+
+
+@pytest.mark.parametrize("kind", list(CONSTANT))
 @pytest.mark.parametrize("run", RUNS, ids=lambda r: "-".join(f"{k}={v}" for k, v in r.items()))
 def test_a_budget_of_one_evaluation_is_enough_for_a_single_point(kind, run):
     # the budget need not hold a population: the point is evaluated once, whatever lam would be

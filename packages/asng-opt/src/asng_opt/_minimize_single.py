@@ -4,7 +4,7 @@ the executor or in one vectorized call, as any round) and the run stops ``"conve
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from ._constant import single_batch
@@ -12,10 +12,29 @@ from ._evaluate import ExecutorRefused, evaluations
 from ._minimize_args import Settings
 from ._result import MinimizeResult, ObjectiveError
 from ._samples import item
+from .categorical import Categorical
 from .distribution import Distribution
 from .space import Space
 
-__all__ = ["run_single_point"]
+__all__ = ["run_single_point", "check_option_values"]
+
+
+def check_option_values(cls: type, options: Mapping[str, Any]) -> None:
+    """Check the values of the optimizer's ``options`` for a single-point run, where no optimizer is
+    built: ``cls`` is built with them on a stand-in space (``Categorical([2])``) and discarded, so a
+    bad value raises the ValueError it raises on a free space. ``theta`` (a starting distribution,
+    shaped like the space's parameters) has nothing to start on a single point: it must be None.
+
+    Raises:
+        ValueError: an option value the optimizer refuses, or a ``theta``.
+    """
+    values = dict(options)
+    if values.pop("theta", None) is not None:
+        raise ValueError(
+            "minimize: the search space has a single point (every variable is fixed): there is no "
+            "distribution to start from theta; pass no theta"
+        )
+    cls(Categorical([2]), lam=4, seed=0, **values)
 
 
 def run_single_point(

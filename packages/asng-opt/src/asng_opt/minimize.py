@@ -18,7 +18,7 @@ from ._minimize_args import resolve
 from ._minimize_run import run
 from ._minimize_run import surrogate_losses as _surrogate  # noqa: F401 -- kept importable from here
 from ._minimize_run import told_losses as _told  # noqa: F401 -- kept importable from here
-from ._minimize_single import run_single_point
+from ._minimize_single import check_option_values, run_single_point
 from ._result import STOP_REASONS as STOP_REASONS
 from ._result import MinimizeResult, ObjectiveError
 from .distribution import Distribution
@@ -163,8 +163,9 @@ def minimize(
     evaluated once (through ``executor`` or ``vectorized`` as a round would be) and the run stops
     ``"converged"`` with ``n_evals == 1``, ``x`` and ``most_likely`` the point, ``optimizer`` None
     (no optimizer is built: the optimizer classes refuse such spaces) and no callback call; its
-    failure raises :class:`ObjectiveError`. ``max_evals=1`` is enough there; the names of the
-    optimizer's ``options`` are checked, their values are not used (no optimizer is built).
+    failure raises :class:`ObjectiveError`. ``max_evals=1`` is enough there; the optimizer's
+    ``options`` are checked as on a free space (their values are not used), and a ``theta`` is
+    refused (there is no distribution to start).
 
     An evaluation fails when the objective raises an ``Exception`` or returns anything but a
     finite real number (NaN, +-inf, None, a string, a bool, an array of shape other than ``()``,
@@ -215,6 +216,7 @@ def minimize(
     )
     rng = generator(seed, "minimize")  # the Generator itself: the optimizer uses it in place
     if is_single_point(distribution):  # nothing to optimise: one evaluation, "converged"
+        check_option_values(settings.cls, options)  # as a free space would (no optimizer is built)
         return run_single_point(fun, distribution, settings, executor)
     opt = settings.cls(distribution, lam=settings.lam, seed=rng, maximize=settings.maximize, **options)
     return run(opt, fun, settings, callback, executor)
