@@ -21,10 +21,9 @@ from typing import Any
 import numpy as np
 
 from ._checks import integer
-from ._constant import fixed_variable
+from ._constant import fixed_variable, is_single_point
 from .blackbox._tree import leaves
 from .categorical import Categorical
-from .integer import Integer
 from .space import Space
 from .variables import Choice
 
@@ -295,13 +294,7 @@ def restarts_on_convergence(dist: Any) -> bool:
     see :class:`StaleRounds`."""
     if isinstance(dist, Space):
         return any(not isinstance(v, Choice) and not fixed_variable(v) for v in dist.variables.values())
-    for leaf in leaves(dist):
-        if isinstance(leaf, Integer):
-            if np.any(leaf.int_low < leaf.int_high):
-                return True
-        elif not isinstance(leaf, Categorical):
-            return True
-    return False
+    return any(not isinstance(leaf, Categorical) and not is_single_point(leaf) for leaf in leaves(dist))
 
 
 def walks(dist: Any, blackbox: bool, max_restarts: float) -> bool:

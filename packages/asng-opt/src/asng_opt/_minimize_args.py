@@ -50,6 +50,8 @@ class Settings(NamedTuple):
     vectorized: bool
     #: skip samples already evaluated (:mod:`asng_opt._cache`)
     cache: bool
+    #: every variable fixed: one evaluation, no optimizer (:mod:`asng_opt._minimize_single`)
+    single: bool
 
 
 def _check_options(method: str, cls: type[Optimizer], options: Mapping[str, Any]) -> None:
@@ -140,4 +142,6 @@ def resolve(
     check_executor(fun, executor, vectorized)
     cache = blackbox if cache is None else flag("cache", cache, "minimize")
     _check_options(method, cls, options)
-    return Settings(cls, blackbox, lam, max_evals, max_restarts, max_failed_rounds, maximize, target, vectorized, cache)
+    return Settings(
+        cls, blackbox, lam, max_evals, max_restarts, max_failed_rounds, maximize, target, vectorized, cache, single
+    )

@@ -11,7 +11,6 @@ from collections.abc import Callable
 from typing import Any
 
 from ._checks import generator
-from ._constant import is_single_point
 from ._evaluate import as_value as _as_value  # noqa: F401 -- kept importable from here
 from ._minimize_args import CONFIGS as CONFIGS
 from ._minimize_args import resolve
@@ -215,7 +214,7 @@ def minimize(
         cache,
     )
     rng = generator(seed, "minimize")  # the Generator itself: the optimizer uses it in place
-    if is_single_point(distribution):  # nothing to optimise: one evaluation, "converged"
+    if settings.single:  # nothing to optimise: one evaluation, "converged"
         check_option_values(settings.cls, options)  # as a free space would (no optimizer is built)
         return run_single_point(fun, distribution, settings, executor)
     opt = settings.cls(distribution, lam=settings.lam, seed=rng, maximize=settings.maximize, **options)

@@ -35,12 +35,13 @@ The evaluations before a restart count.
 
 from __future__ import annotations
 
+import math
 from typing import Any, Optional
 
 import numpy as np
 
 from asng_opt import ASNG, SNG, Categorical, Gaussian, Integer, Product
-from asng_opt._cache import StaleRounds, restarts_on_convergence
+from asng_opt._cache import StaleRounds, walks
 from asng_opt.blackbox import BlackBoxASNG, default_lam, restart
 from asng_opt.distribution import Distribution
 from asng_opt.space import FLOAT_SIGMA_INIT, FLOAT_SIGMA_MAX, FLOAT_SIGMA_MIN
@@ -158,7 +159,7 @@ class NaturalGradient(Searcher):
         self.stopped = False
         dist = search_space(problem, sigma_init)
         # minimize's rule with the cache (asng_opt._cache): convergence restarts unless all categorical
-        self._stale = StaleRounds(restart_on_convergence or restarts_on_convergence(dist) or not cache)
+        self._stale = StaleRounds(restart_on_convergence or not (cache and walks(dist, True, math.inf)))
         if lam == "dim" and config != "blackbox" or isinstance(lam, str) and lam != "dim":
             raise ValueError(f"NaturalGradient: lam must be an integer, None or 'dim' (blackbox), got {lam!r}")
         if config == "blackbox":
