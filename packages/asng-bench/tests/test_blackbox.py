@@ -85,11 +85,16 @@ def test_mixed_values():
 
 
 def test_rosenbrock_and_mixed_real_values():
-    p = bp.rosenbrock()
+    p = bp.rosenbrock(shift_seed=None)
     assert (p.n_cat, p.n_int, p.n_real, p.gaps[-1]) == (0, 0, 10, 1e-6)
     assert p(np.zeros(0), None, np.ones(10)) == 0.0
     assert p(np.zeros(0), None, np.zeros(10)) == pytest.approx(9.0)  # (1 - 0)^2 per term
     assert p(np.zeros(0), None, np.full(10, 99.0)) == p(np.zeros(0), None, np.full(10, 5.0))  # clipped into the box
+    moved = bp.rosenbrock()  # the study's: the optimum moved to r* ~ U(-3, 3)^10 (seed 2019)
+    r_opt = np.random.default_rng(2019).uniform(-3.0, 3.0, 10)
+    assert moved(np.zeros(0), None, r_opt) == 0.0 and moved.description != p.description
+    y = np.linspace(-1.0, 1.0, 10)  # y + r* - 1 stays inside the box
+    assert moved(np.zeros(0), None, y + r_opt - 1.0) == pytest.approx(p(np.zeros(0), None, y))
     m = bp.mixed_real()
     c_opt, r_opt = (3 * np.arange(10) + 1) % 4, -3.5 + 1.7 * np.arange(5)
     assert m(c_opt, None, r_opt) == 0.0
@@ -100,13 +105,47 @@ def test_rosenbrock_and_mixed_real_values():
 
 def test_toy_fixed_x_is_the_papers_expectation():
     d, k = 30, 5
-    p = bp.toy_fixed_x(d, k, seed=0)
+    p = bp.toy_fixed_x(d, k, seed=0, shuffle_seed=None)
     x = np.random.default_rng(0).standard_normal((d, k))
     c = np.zeros(d, dtype=int)
     assert p(c) == pytest.approx(np.sum(x[:, 0] ** 2) + d / k**2)
     best = np.argmin(x**2 + np.arange(k) / k, axis=1)
     assert p(best) == pytest.approx(p.f_opt)
     assert all(p(np.full(d, j)) >= p.f_opt for j in range(k))
+    # the study's: each variable's categories shuffled (seed 2019), the same values otherwise
+    s = bp.toy_fixed_x(d, k, seed=0)
+    perm = np.argsort(np.random.default_rng(2019).random((d, k)), axis=1)
+    assert s.f_opt == pytest.approx(p.f_opt) and s.description != p.description
+    rng = np.random.default_rng(1)
+    for _ in range(20):
+        c = rng.integers(0, k, d)
+        assert s(c) == pytest.approx(p(perm[np.arange(d), c]))
+
+
+def test_no_problem_favours_a_start_point():
+    """The points optimizers start from are not special (a kind: toy-fixed-x's category 0 and the
+    unmoved Rosenbrock's centre were). Category 0 in every variable is nevergrad's first point; the
+    box's centre (integers rounded) is every optimizer's initial mean. Neither may reach the first
+    target, and category 0 everywhere must be no better than the 1 % quantile of uniform draws of
+    the categories (the other variables at the centre)."""
+    for name in default_problems():
+        p = get_problem(name)
+        z0 = np.round((p.int_low + p.int_high) / 2).astype(np.int64) if p.n_int else None
+        r0 = (p.real_low + p.real_high) / 2 if p.n_real else None
+        start = p(np.zeros(p.n_cat, dtype=np.int64), z0, r0) - p.f_opt
+        assert start > p.gaps[0], f"{name}: its start point has gap {start:g}, past the first target {p.gaps[0]:g}"
+        if p.n_cat:
+            rng = np.random.default_rng(0)
+            draws = [p(rng.integers(0, p.categories), z0, r0) - p.f_opt for _ in range(1000)]
+            q01 = float(np.quantile(draws, 0.01))
+            assert start >= q01, f"{name}: category 0 everywhere (gap {start:g}) beats 99 % of uniform draws ({q01:g})"
+    for name, old in (
+        ("toy-fixed-x", bp.toy_fixed_x(shuffle_seed=None)),
+        ("rosenbrock", bp.rosenbrock(shift_seed=None)),
+    ):
+        assert get_problem(name).description != old.description  # the unshuffled / unmoved ones fail the test:
+        start = old(np.zeros(old.n_cat, dtype=np.int64), None, np.zeros(old.n_real) if old.n_real else None)
+        assert start - old.f_opt < 10.0  # toy 5.9 (uniform draws' median 31), Rosenbrock 9 (first target 100)
 
 
 def test_ioh_problem_if_installed():
@@ -137,7 +176,7 @@ def test_problem_registry_names_budgets_and_studies():
 def test_optimizer_registry_ours_first():
     ablations = ("bb-no-margin", "bb-no-elitism", "bb-restart-uniform", "bb-restart-converged", "bb-quantile-all",
                  "bb-log-all", "bb-lam16",
-                 "bb-no-mutant", "bb-one-mutant", "bb-diagonal", "bb-sigma-quarter", "bb-ranks",
+                 "bb-no-mutant", "bb-one-mutant", "bb-diagonal", "bb-sigma-quarter", "bb-real-elite-twice", "bb-ranks",
                  "bb-lam-dim", "bb-no-cache")  # fmt: skip
     assert OURS == ("asng-bb", "asng-l2", "asng-l16", *ablations) == tuple(OPTIMIZERS)[: len(OURS)]
     assert [OPTIMIZERS[n].role for n in OURS[:3]] == ["main", "reference", "reference"]

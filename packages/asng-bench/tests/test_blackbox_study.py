@@ -69,7 +69,7 @@ def test_ablations_switch_one_ingredient_off():
     bb = make_searcher(MAIN, p, 3000, 0).opt
     assert bb.hyper() == {"alpha": 1.5, "delta0": 1.0, "margin": True, "elitist": True, "mutant": True,
                           "mutant_share": 0.5, "cat_utility": "quantile", "real_utility": "log",
-                          "covariance": "full"}  # fmt: skip
+                          "covariance": "full", "real_elite_twice": False}  # fmt: skip
     changed = {
         "bb-no-margin": ("margin", False),
         "bb-no-elitism": ("elitist", False),
@@ -78,6 +78,7 @@ def test_ablations_switch_one_ingredient_off():
         "bb-diagonal": ("covariance", "diagonal"),
         "bb-quantile-all": ("real_utility", "quantile"),
         "bb-log-all": ("cat_utility", "log"),
+        "bb-real-elite-twice": ("real_elite_twice", True),
     }
     for name, (key, value) in changed.items():
         opt = make_searcher(name, p, 3000, 0).opt
@@ -90,6 +91,7 @@ def test_ablations_switch_one_ingredient_off():
     assert set(ABLATIONS) >= set(changed) | {"bb-lam16", "bb-restart-uniform", "bb-lam-dim", "bb-ranks"}
     assert OPTIMIZERS["bb-lam-dim"].short_only
     assert not applies("bb-diagonal", p) and applies("bb-diagonal", get_problem("mixed-real"))
+    assert not applies("bb-real-elite-twice", p) and applies("bb-real-elite-twice", get_problem("rosenbrock"))
     mr = get_problem("mixed-real")
     quarter = make_searcher("bb-sigma-quarter", mr, 3000, 0).opt
     _, sigma = quarter.distribution.parts["r"].mean_sigma(quarter.theta["r"])

@@ -146,9 +146,9 @@ def minimize(
         **options: passed to the optimizer's constructor: ``theta`` (a starting parameter) for
             all; for the black-box ASNG, :class:`~asng_opt.blackbox.BlackBoxASNG`'s (its docstring
             has the full list): ``alpha``, ``delta0``, ``margin``, ``elitist``, ``mutant``,
-            ``mutant_share``, ``cat_utility``, ``real_utility``, ``covariance``; ``alpha``,
-            ``delta0``, ``delta_max`` for the paper's ASNG; ``delta`` for SNG; ``lr``, ``beta1``,
-            ``beta2``, ``eps`` for Adam.
+            ``mutant_share``, ``cat_utility``, ``real_utility``, ``covariance``,
+            ``real_elite_twice``; ``alpha``, ``delta0``, ``delta_max`` for the paper's ASNG;
+            ``delta`` for SNG; ``lr``, ``beta1``, ``beta2``, ``eps`` for Adam.
 
     Returns:
         A :class:`MinimizeResult`; ``stop_reason`` is ``"max_evals"``, ``"converged"``,

@@ -165,6 +165,9 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
     "bb-diagonal": _ours("ablation", covariance="diagonal", needs_reals=True),
     # the reals' initial sigma at 1/4 of their range (asng-opt 0.4's FloatRange) instead of 1/6
     "bb-sigma-quarter": _ours("ablation", sigma_init=0.25, needs_reals=True),
+    # the elite counted twice in the real-valued (CMA-ES) step when it is one of the batch's samples
+    # (asng-opt before 0.7; the categorical and integer parts still count it twice)
+    "bb-real-elite-twice": _ours("ablation", real_elite_twice=True, needs_reals=True),
     # told per-batch ranks instead of the values (minimize before its fix): the elite is then the
     # last batch's best, not the best point ever
     "bb-ranks": _ours("ablation", tell="ranks"),

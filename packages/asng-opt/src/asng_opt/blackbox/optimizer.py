@@ -50,7 +50,17 @@ class BlackBoxASNG(ASNG):
         alpha, delta0: as for :class:`ASNG` (Delta_max is unbounded).
         margin: apply the categorical margin (default True).
         elitist: add the best point seen so far to every update (default True). Assumes a
-            deterministic objective: with a noisy one, a lucky value would keep pulling.
+            deterministic objective: with a noisy one, a lucky value would keep pulling. When it
+            is one of the batch's own samples, the real-valued (CMA-ES) step ranks the batch alone
+            and leaves the added copy out: recombination and the rank-mu update weigh distinct
+            draws, and one point counted twice (ranks 1 and 2) pulled the mean and C onto it. On
+            the study's 10-variable Rosenbrock (100 seeds) counting it twice ended 19 % of the
+            runs in the local minimum (gap 3.99) against 9 %, and reached the first target
+            within 150 evaluations in 34 runs against 50. The categorical and integer parts keep
+            it twice (measured better there: LeadingOnes, the Ising ring).
+        real_elite_twice: with ``elitist``, count the elite twice in the real-valued step too when
+            it is one of the batch's samples, as asng-opt before 0.7 did (default False; ablation
+            ``bb-real-elite-twice``; a state dict of 0.6 or earlier loads with True).
         mutant: the elitist mutants (default True; not on purely real spaces: a mutation needs a
             categorical or integer variable, and on a mixed space it carries the real part too):
             once the elite has not improved for :data:`MUTANT_STALL` updates, the last
@@ -102,6 +112,7 @@ class BlackBoxASNG(ASNG):
         cat_utility: str = "quantile",
         real_utility: str = "log",
         covariance: str | None = None,
+        real_elite_twice: bool = False,
         seed: Any = None,
         maximize: bool = False,
         theta: Any = None,
@@ -114,11 +125,12 @@ class BlackBoxASNG(ASNG):
             raise ValueError(f"BlackBoxASNG: distribution must be an asng_opt distribution or Space, got {got}")
         refuse_single_point(distribution if space is None else space, "BlackBoxASNG")
         options = check_options(
-            distribution, margin, elitist, mutant, mutant_share, cat_utility, real_utility, covariance
+            distribution, margin, elitist, mutant, mutant_share, cat_utility, real_utility, covariance, real_elite_twice
         )
         self.margin, self.elitist, self.mutant = options["margin"], options["elitist"], options["mutant"]
         self.mutant_share, self.covariance = options["mutant_share"], options["covariance"]
         self.cat_utility, self.real_utility = options["cat_utility"], options["real_utility"]
+        self.real_elite_twice = options["real_elite_twice"]
         covariance = self.covariance
         self.state_fields = FULL_FIELDS if covariance == "full" else self.state_fields
         dist = with_margin(distribution) if self.margin else distribution
@@ -128,6 +140,7 @@ class BlackBoxASNG(ASNG):
             self.state = full_init(self.distribution, self.state.theta, tuple(self.state))
         self.space = space  # ask/tell speak the Space's dicts; the margin lives in self.distribution
         self._elitism = Elitism(self.distribution)  # the elite, its stall count and the mutants
+        self._has_real = n_real(self.distribution) > 0
         #: restarts near the best point before this optimizer (set by :func:`restart`)
         self.n_restarts = 0
 
@@ -155,6 +168,7 @@ class BlackBoxASNG(ASNG):
             "cat_utility": self.cat_utility,
             "real_utility": self.real_utility,
             "covariance": self.covariance,
+            "real_elite_twice": self.real_elite_twice,
         }
 
     @property
@@ -188,7 +202,9 @@ class BlackBoxASNG(ASNG):
     def _utility(self, raw: Any, f: np.ndarray) -> tuple[Any, Any]:
         raw = clip_integers(self.distribution, raw)  # what was evaluated: beyond a bound is the bound
         raw, f = self._elitism.without_rejected_mutants(raw, f, self.maximize)
+        old = self._elitism.elite
         best = self._elitism.propose(raw, f, self.maximize, ties_to_mutants=self.mutant_share is not None)
+        batch = f
         if self.elitist:  # the best point so far joins the update (twice, if it is in this batch)
             raw = append(raw, best[0])
             f = np.append(f, best[1])
@@ -202,13 +218,19 @@ class BlackBoxASNG(ASNG):
             w_real = UTILITIES[self.real_utility](f, self.maximize)
         if self.real_utility == "log":  # the same total weight as the categorical +-1 (see blackbox_update)
             w_real = w_real * float(np.sum(np.abs(quantile)))
-        return raw, (w_cat, w_real)
+        w_gauss = w_real
+        if self.elitist and best is not old and not self.real_elite_twice and self._has_real and len(batch) >= 2:
+            # the elite is this batch's own sample: the real step ranks the batch alone, the copy gets 0
+            w_gauss = np.append(UTILITIES[self.real_utility](batch, self.maximize), 0.0)
+        return raw, (w_cat, w_real, w_gauss)
 
     def _update(self, state: Any, raw: Any, weights: Any) -> Any:
-        w_cat, w_real = weights
+        w_cat, w_real, w_gauss = weights
         if self.covariance == "full":
-            return full_update(self.distribution, state, raw, w_cat, w_real, self.t, self.delta0, self.alpha)
-        return blackbox_update(self.distribution, state, raw, w_cat, w_real, self.delta0, self.alpha)
+            return full_update(
+                self.distribution, state, raw, w_cat, w_real, self.t, self.delta0, self.alpha, w_gauss=w_gauss
+            )
+        return blackbox_update(self.distribution, state, raw, w_cat, w_real, self.delta0, self.alpha, w_gauss=w_gauss)
 
     def _check_state(self, values: Mapping[str, Any], where: str) -> None:
         super()._check_state(values, where)

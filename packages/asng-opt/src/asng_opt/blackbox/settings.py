@@ -30,6 +30,7 @@ def check_options(
     cat_utility: Any,
     real_utility: Any,
     covariance: Any,
+    real_elite_twice: Any = False,
 ) -> dict[str, Any]:
     """The options of :class:`~asng_opt.blackbox.BlackBoxASNG` checked, by name; ``covariance=None``
     resolved (``"full"`` up to :data:`~.cma.FULL_MAX_DIM` real variables of ``distribution``).
@@ -42,6 +43,7 @@ def check_options(
         "elitist": _checks.flag("elitist", elitist, WHERE),
         "mutant": _checks.flag("mutant", mutant, WHERE),
         "mutant_share": None if mutant_share is None else _checks.positive("mutant_share", mutant_share, WHERE, 1.0),
+        "real_elite_twice": _checks.flag("real_elite_twice", real_elite_twice, WHERE),
     }
     for name, u in (("cat_utility", cat_utility), ("real_utility", real_utility)):
         if u not in UTILITIES:
@@ -58,8 +60,9 @@ def check_options(
 def upgrade(dist: Distribution, state: Any, covariance: str) -> Any:
     """``state`` (a ``state_dict()``) made loadable by an optimizer with ``covariance``: one of
     asng-opt < 0.4 through :func:`~.cma.upgrade_state_dict`; one of 0.4 (no ``mutant_share``) with
-    ``mutant_share=None``, the rule it ran with. Anything else is returned as it is (the loader
-    names what is wrong with it).
+    ``mutant_share=None``, and one before 0.7 (no ``real_elite_twice``) with
+    ``real_elite_twice=True``: the rules they ran with. Anything else is returned as it is (the
+    loader names what is wrong with it).
 
     Raises:
         ValueError: the state is from the other ``covariance``.
@@ -74,5 +77,9 @@ def upgrade(dist: Distribution, state: Any, covariance: str) -> Any:
             f"optimizer has covariance={covariance!r}; construct it with the state's"
         )
     if "mutant_share" not in hyper and "mutant" in hyper:  # asng-opt 0.4
-        state = {**state, "hyper": {**hyper, "mutant_share": None}}
+        hyper = {**hyper, "mutant_share": None}
+    if "real_elite_twice" not in hyper and "elitist" in hyper:  # asng-opt < 0.7
+        hyper = {**hyper, "real_elite_twice": True}
+    if hyper is not state["hyper"]:
+        state = {**state, "hyper": hyper}
     return state

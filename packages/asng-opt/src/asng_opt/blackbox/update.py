@@ -146,10 +146,12 @@ def blackbox_update(
     w_real: np.ndarray,
     delta0: float = 1.0,
     alpha: float = 1.5,
+    w_gauss: np.ndarray | None = None,
 ) -> BlackBoxState:
     """One black-box step; ``raw`` holds k samples, ``w_cat`` and ``w_real`` are ``(k,)`` weights:
     :func:`asng_part_step` on the Categorical and Integer parts, then :func:`real_part_step` on the
-    real-valued parts (from the parameters the first step left).
+    real-valued parts (from the parameters the first step left) with ``w_gauss`` ``(k,)`` (default
+    ``w_real``; BlackBoxASNG gives a copy of the elite weight 0 there, see its ``elitist``).
 
     :class:`~asng_opt.blackbox.BlackBoxASNG` scales its log-rank ``w_real`` to the total ``sum
     |w_cat|`` of the categorical +-1 weights: the joint Fisher normalisation then gives the integer
@@ -160,7 +162,7 @@ def blackbox_update(
     Returns the new state (the same object when nothing can move).
     """
     mid, moved = asng_part_step(dist, state, raw, w_cat, w_real, delta0, alpha)
-    theta, p_sigma = real_part_step(dist, mid.theta, state.p_sigma, raw, w_real)
+    theta, p_sigma = real_part_step(dist, mid.theta, state.p_sigma, raw, w_real if w_gauss is None else w_gauss)
     if theta is None:
         if not moved:
             return state
@@ -177,13 +179,14 @@ def full_update(
     t: int,
     delta0: float = 1.0,
     alpha: float = 1.5,
+    w_gauss: np.ndarray | None = None,
 ) -> FullState:
     """:func:`blackbox_update` with ``covariance="full"``: :func:`asng_part_step` on the Categorical
     and Integer parts, then :func:`~.cma.full_real_step` (CMA-ES with a full covariance matrix,
-    generation ``t``) on the real-valued parts. Returns the new state (``state`` itself when
-    nothing can move)."""
+    generation ``t``) on the real-valued parts with ``w_gauss`` (default ``w_real``). Returns the
+    new state (``state`` itself when nothing can move)."""
     mid, moved = asng_part_step(dist, BlackBoxState(*state[:5]), raw, w_cat, w_real, delta0, alpha)
-    new = full_real_step(dist, mid.theta, state, raw, w_real, t)
+    new = full_real_step(dist, mid.theta, state, raw, w_real if w_gauss is None else w_gauss, t)
     if new is None:
         if not moved:
             return state
