@@ -252,7 +252,7 @@ RECORDED = {
 @pytest.mark.parametrize("name, share", list(RECORDED))
 def test_one_mutant_runs_replay_as_recorded(name, share):
     dist, loss = REPLAY_SPACES[name]
-    # recorded before 0.7 counted the elite once in the real step: the rule of then, for the real part
+    # recorded before 0.7, whose real step counted the elite twice when it was the batch's own sample
     opt = BlackBoxASNG(dist, seed=11, mutant_share=share, real_elite_twice=True)
     h, n, mutants = hashlib.sha256(), 0, 0
     for _ in range(40):

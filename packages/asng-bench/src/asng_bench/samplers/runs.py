@@ -29,6 +29,7 @@ import math
 import time
 import warnings
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any, Optional
 
 import numpy as np
@@ -69,7 +70,9 @@ SAMPLERS: dict[str, Callable[[int], Any]] = {
 PROBLEMS: dict[str, tuple[Callable[[], P.Problem], tuple[float, ...]]] = {
     "catsphere-K5": (P.categorical_sphere, (2.0, 1.0, 0.75, 0.5)),
     "mixed": (P.mixed, (6.0, 4.0, 2.0, 1.0)),
-    "toy-fixed-x": (P.toy_fixed_x, (12.0, 9.0, 7.0, 5.0)),
+    # the paper's toy unshuffled, as the study ran (results/samplers): its targets were set on it, and
+    # no sampler here starts at category 0 (the black-box study shuffles it for nevergrad's start)
+    "toy-fixed-x": (partial(P.toy_fixed_x, shuffle_seed=None), (12.0, 9.0, 7.0, 5.0)),
 }
 
 RUN_COLUMNS = [

@@ -15,7 +15,9 @@ results/README.md, "Black-box comparison", and packages/asng-opt/README.md):
   the number of categorical and integer variables (CatCMA with margin, Hamano et al. 2024): every
   category keeps a chance to be sampled, so a wrong early decision can be undone;
 * elitism: the best point evaluated so far joins every update as one more sample with its known
-  value (it is not evaluated again), pulling the distribution back towards it;
+  value (it is not evaluated again), pulling the distribution back towards it; when it is one of
+  the batch's own samples, the real-valued (CMA-ES) step ranks the batch alone (one point counted
+  twice pulled the mean and covariance onto it), the categorical and integer parts see it twice;
 * elitist mutants: once the best point has not improved for a few updates, the last sample of
   each batch is a mutation of it, as DiscreteOnePlusOne draws (:mod:`.mutant`), and one more
   sample every two updates without improvement, up to half the batch; a mutant worse than the best

@@ -205,7 +205,8 @@ class BlackBoxASNG(ASNG):
         old = self._elitism.elite
         best = self._elitism.propose(raw, f, self.maximize, ties_to_mutants=self.mutant_share is not None)
         batch = f
-        if self.elitist:  # the best point so far joins the update (twice, if it is in this batch)
+        if self.elitist:  # the best point so far joins the update (twice, if it is in this batch:
+            # the categorical and integer parts see both; w_gauss below gives the real step one)
             raw = append(raw, best[0])
             f = np.append(f, best[1])
         if len(f) >= 3:  # both utilities from one sort (the same bits as the calls below)
@@ -254,8 +255,9 @@ class BlackBoxASNG(ASNG):
         updates without improvement, the pending ask's mutants) checked first. A dict of asng-opt
         < 0.4 (diagonal update, no ``covariance``) loads (:func:`~.cma.upgrade_state_dict`: with
         ``"full"``, C = the diagonal of its variances); one of 0.4 (no ``mutant_share``, no
-        ``elitism``) loads with ``mutant_share=None``, 0.4's rule, and a stall count of 0; one of
-        the other ``covariance`` is refused (ValueError). ``n_restarts`` (absent before asng-opt
+        ``elitism``) loads with ``mutant_share=None``, 0.4's rule, and a stall count of 0; one
+        before 0.7 (no ``real_elite_twice``) with ``real_elite_twice=True``, the rule it ran with;
+        one of the other ``covariance`` is refused (ValueError). ``n_restarts`` (absent before asng-opt
         0.6.1: 0) must be a count."""
         rest, saved = elite_state.checked(self.distribution, upgrade(self.distribution, state, self.covariance))
         n_restarts = 0
