@@ -184,7 +184,8 @@ def test_problem_registry_names_budgets_and_studies():
 def test_optimizer_registry_ours_first():
     ablations = ("bb-no-margin", "bb-no-elitism", "bb-restart-uniform", "bb-restart-converged", "bb-quantile-all",
                  "bb-log-all", "bb-lam16",
-                 "bb-no-mutant", "bb-one-mutant", "bb-diagonal", "bb-sigma-quarter", "bb-real-elite-twice", "bb-ranks",
+                 "bb-no-mutant", "bb-one-mutant", "bb-no-union", "bb-diagonal", "bb-sigma-quarter",
+                 "bb-real-elite-twice", "bb-ranks",
                  "bb-lam-dim", "bb-no-cache")  # fmt: skip
     assert OURS == ("asng-bb", "asng-l2", "asng-l16", *ablations) == tuple(OPTIMIZERS)[: len(OURS)]
     assert [OPTIMIZERS[n].role for n in OURS[:3]] == ["main", "reference", "reference"]

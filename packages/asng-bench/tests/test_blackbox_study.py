@@ -69,7 +69,8 @@ def test_ablations_switch_one_ingredient_off():
     bb = make_searcher(MAIN, p, 3000, 0).opt
     assert bb.hyper() == {"alpha": 1.5, "delta0": 1.0, "margin": True, "elitist": True, "mutant": True,
                           "mutant_share": 0.5, "cat_utility": "quantile", "real_utility": "log",
-                          "covariance": "full", "real_elite_twice": False}  # fmt: skip
+                          "covariance": "full", "real_elite_twice": False,
+                          "neutral_union": True}  # fmt: skip
     changed = {
         "bb-no-margin": ("margin", False),
         "bb-no-elitism": ("elitist", False),
@@ -79,6 +80,7 @@ def test_ablations_switch_one_ingredient_off():
         "bb-quantile-all": ("real_utility", "quantile"),
         "bb-log-all": ("cat_utility", "log"),
         "bb-real-elite-twice": ("real_elite_twice", True),
+        "bb-no-union": ("neutral_union", False),
     }
     for name, (key, value) in changed.items():
         opt = make_searcher(name, p, 3000, 0).opt

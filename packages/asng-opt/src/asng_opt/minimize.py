@@ -147,7 +147,8 @@ def minimize(
             all; for the black-box ASNG, :class:`~asng_opt.blackbox.BlackBoxASNG`'s (its docstring
             has the full list): ``alpha``, ``delta0``, ``margin``, ``elitist``, ``mutant``,
             ``mutant_share``, ``cat_utility``, ``real_utility``, ``covariance``,
-            ``real_elite_twice``; ``alpha``, ``delta0``, ``delta_max`` for the paper's ASNG;
+            ``real_elite_twice``, ``neutral_union``; ``alpha``, ``delta0``, ``delta_max`` for the
+            paper's ASNG;
             ``delta`` for SNG; ``lr``, ``beta1``, ``beta2``, ``eps`` for Adam.
 
     Returns:

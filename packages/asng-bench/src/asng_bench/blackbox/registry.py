@@ -160,6 +160,8 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
     "bb-no-mutant": _ours("ablation", mutant=False),
     # one mutant per batch, ties to the batch's first best: asng-opt 0.4's default, run for run
     "bb-one-mutant": _ours("ablation", mutant_share=None),
+    # without the union of a round's neutral mutants (asng-opt before 0.7)
+    "bb-no-union": _ours("ablation", neutral_union=False),
     # one variance per real variable (asng-opt 0.3's separable update): differs from asng-bb only
     # where there are real variables, so it runs only there
     "bb-diagonal": _ours("ablation", covariance="diagonal", needs_reals=True),

@@ -20,8 +20,10 @@ results/README.md, "Black-box comparison", and packages/asng-opt/README.md):
   twice pulled the mean and covariance onto it), the categorical and integer parts see it twice;
 * elitist mutants: once the best point has not improved for a few updates, the last sample of
   each batch is a mutation of it, as DiscreteOnePlusOne draws (:mod:`.mutant`), and one more
-  sample every two updates without improvement, up to half the batch; a mutant worse than the best
-  point is left out of the update, a mutant as good as it wins the tie (the best point walks
+  sample every two updates without improvement, up to half the batch; after a round with two or
+  more mutants as good as the best point (neutral), the next batch's last mutant applies all their
+  changes at once (the neutral union); a mutant worse than the best point is left out of the
+  update, a mutant as good as it wins the tie (the best point walks
   across plateaus). They finish the last variables of sequential problems (LeadingOnes, maximum
   independent set) that the univariate model resolves slowly;
 * on the real-valued variables, CMA-ES's full covariance matrix (:mod:`.cma`; up to 100 of them,

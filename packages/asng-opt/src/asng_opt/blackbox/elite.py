@@ -10,11 +10,14 @@ from typing import Any
 import numpy as np
 
 from .._samples import n_samples, samples_equal
+from ..categorical import Categorical
 from ..distribution import Distribution
+from ..integer import Integer
+from ..product import Product
 from ._tree import append, copy, n_variables, take, take_first, take_rows
 from .mutant import can_mutate, last_mutated, mutate_many
 
-__all__ = ["Elitism"]
+__all__ = ["Elitism", "neutral_union"]
 
 
 class Elitism:
@@ -33,6 +36,8 @@ class Elitism:
         kept_mutants: ``(k',)`` booleans, which samples of the batch :meth:`without_rejected_mutants`
             last returned are mutants (for :meth:`propose`).
         candidate: the elite a tell will commit (set by :meth:`propose`).
+        union: the neutral union the last tell formed (:meth:`propose` with ``union=True``), raw
+            ``(1, ...)``, or None: the next ask's last mutant (:meth:`add_mutants`).
     """
 
     def __init__(self, dist: Distribution):
@@ -42,6 +47,8 @@ class Elitism:
         self.mutants: list[Any] = []
         self.kept_mutants = np.zeros(0, dtype=bool)
         self.candidate: tuple[Any, float] | None = None
+        self.union: Any = None
+        self._union_candidate: Any = None
         self.has_discrete = n_variables(dist)[1] > 0  # the mutant's reason: discrete variables
 
     def mutant_due(self, enabled: bool, after: int) -> bool:
@@ -73,6 +80,10 @@ class Elitism:
             return raw
         batch = mutate_many(self.dist, theta, self.elite[0], m, rng)
         self.mutants = [take(batch, i) for i in range(m)]
+        if self.union is not None:  # the last tell's neutral union takes the last mutant's place
+            self.mutants[-1] = self.union
+            batch = append(take_first(batch, m - 1), self.union)
+            self.union = None
         return append(take_first(raw, k - m), batch)
 
     def without_rejected_mutants(self, raw: Any, f: np.ndarray, maximize: bool) -> tuple[Any, np.ndarray]:
@@ -99,14 +110,23 @@ class Elitism:
         self.kept_mutants = self.kept_mutants[keep]
         return take_rows(raw, keep), f[keep]
 
-    def propose(self, raw: Any, f: np.ndarray, maximize: bool, ties_to_mutants: bool = False) -> tuple[Any, float]:
+    def propose(
+        self, raw: Any, f: np.ndarray, maximize: bool, ties_to_mutants: bool = False, union: bool = False
+    ) -> tuple[Any, float]:
         """The best of the batch (``(k, ...)`` raw samples, ``(k,)`` losses, as
         :meth:`without_rejected_mutants` returned it) and the elite, ties going to the batch's point
         (so plateaus are crossed) and, within the batch, with ``ties_to_mutants`` to the last of its
         mutants among them (``mutant_share``'s rule: a neutral mutation is accepted, as a (1 + 1)
         optimizer accepts an equal offspring, so the elite walks across plateaus), else to the
         first (asng-opt 0.4): ``(raw sample (1, ...), loss)``. It becomes the :attr:`candidate`,
-        the elite once :meth:`commit` runs."""
+        the elite once :meth:`commit` runs.
+
+        With ``union`` (and ``ties_to_mutants``): when the new elite ties the old one and two or
+        more kept mutants tie it too (neutral mutations), the new elite with every other neutral
+        mutant's changes of categorical and integer variables applied (:func:`neutral_union`)
+        becomes :attr:`union` at :meth:`commit`, the next ask's last mutant: a (1 + 1) optimizer
+        accepts one neutral move per evaluation, a batch one per round, and the union makes a
+        round's neutral moves one candidate."""
         g = -f if maximize else f
         ties = np.flatnonzero(g == g.min())
         j = int(ties[0])
@@ -114,9 +134,17 @@ class Elitism:
             mutant_ties = ties[self.kept_mutants[ties]]
             j = int(mutant_ties[-1]) if len(mutant_ties) else j
         best = (take(raw, j), float(f[j]))
-        if self.elite is not None and not _better(best[1], self.elite[1], maximize):
-            best = self.elite
+        old = self.elite
+        if old is not None and not _better(best[1], old[1], maximize):
+            best = old
         self.candidate = best
+        self._union_candidate = None
+        if union and ties_to_mutants and old is not None and best is not old and best[1] == old[1]:
+            kept = self.kept_mutants if len(self.kept_mutants) == len(f) else np.zeros(len(f), dtype=bool)
+            neutral = np.flatnonzero(kept & (f == old[1]))
+            if len(neutral) >= 2:
+                u = neutral_union(self.dist, best[0], old[0], [take(raw, int(i)) for i in neutral])
+                self._union_candidate = None if samples_equal(u, best[0]) else u
         return best
 
     def commit(self) -> None:
@@ -124,6 +152,7 @@ class Elitism:
         :attr:`stall` restarts at 0 if the elite's value changed (counts one more otherwise)."""
         old = self.elite
         self.elite, self.candidate, self.mutants = self.candidate, None, []
+        self.union, self._union_candidate = self._union_candidate, None
         self.kept_mutants = np.zeros(0, dtype=bool)
         improved = old is None or (self.elite is not None and self.elite[1] != old[1])
         self.stall = 0 if improved else self.stall + 1
@@ -133,16 +162,37 @@ class Elitism:
         return None if self.elite is None else (copy(self.elite[0]), self.elite[1])
 
     def counters(self) -> dict[str, Any]:
-        """What else a resume needs (``state_dict()["elitism"]``): ``stall`` and copies of the
-        pending ask's ``mutants``."""
-        return {"stall": self.stall, "mutants": [copy(x) for x in self.mutants]}
+        """What else a resume needs (``state_dict()["elitism"]``): ``stall``, copies of the
+        pending ask's ``mutants`` and the :attr:`union` waiting for the next ask (None: none)."""
+        union = None if self.union is None else copy(self.union)
+        return {"stall": self.stall, "mutants": [copy(x) for x in self.mutants], "union": union}
 
-    def load(self, elite: tuple[Any, float] | None, stall: int = 0, mutants: list[Any] | None = None) -> None:
-        """Set the elite from a saved one, :attr:`stall` and the pending :attr:`mutants` (each checked
-        by :func:`~.elite_state.checked` first; copied)."""
+    def load(
+        self, elite: tuple[Any, float] | None, stall: int = 0, mutants: list[Any] | None = None, union: Any = None
+    ) -> None:
+        """Set the elite from a saved one, :attr:`stall`, the pending :attr:`mutants` and the
+        :attr:`union` (each checked by :func:`~.elite_state.checked` first; copied)."""
         self.elite = None if elite is None else (copy(elite[0]), float(elite[1]))
         self.stall = stall
         self.mutants = list(mutants or [])
+        self.union = None if union is None else copy(union)
+
+
+def neutral_union(dist: Distribution, best: Any, base: Any, neutral: list[Any]) -> Any:
+    """``best`` (raw ``(1, ...)``) with the changes each of ``neutral`` (raw ``(1, ...)`` samples)
+    made to ``base`` (raw ``(1, ...)``, the elite they were mutated from) applied, in order, on the
+    categorical and integer variables (reals keep ``best``'s values: a mutant moves every real).
+    A new tree; the arguments are not modified."""
+    if isinstance(dist, Product):
+        return {k: neutral_union(d, best[k], base[k], [x[k] for x in neutral]) for k, d in dist.parts.items()}
+    out = np.array(best, copy=True)
+    if isinstance(dist, (Categorical, Integer)):
+        b = np.asarray(base)
+        for x in neutral:
+            x = np.asarray(x)
+            changed = x != b
+            out[changed] = x[changed]
+    return out
 
 
 def _tail(raw: Any, start: int) -> Any:

@@ -15,26 +15,27 @@ from .._samples import n_samples, samples_equal
 from ..distribution import Distribution
 from ._tree import arrays, copy, take
 
-__all__ = ["checked", "check_elite", "check_counters"]
+__all__ = ["checked", "check_elite", "check_counters", "check_union"]
 
 
-def checked(dist: Distribution, state: Any) -> tuple[Any, tuple[Any, int, list[Any]]]:
+def checked(dist: Distribution, state: Any) -> tuple[Any, tuple[Any, int, list[Any], Any]]:
     """``state`` (a ``state_dict()``) without its ``"elite"`` and ``"elitism"`` entries, and those
-    checked: ``(elite, stall, mutants)`` for :meth:`~.elite.Elitism.load`. A dict that is no
+    checked: ``(elite, stall, mutants, union)`` for :meth:`~.elite.Elitism.load`. A dict that is no
     mapping is returned as it is (the optimizer's loader refuses it by name).
 
     Raises:
         ValueError: an entry is invalid (see :func:`check_elite`, :func:`check_counters`).
     """
     if not isinstance(state, Mapping):
-        return state, (None, 0, [])
+        return state, (None, 0, [], None)
     elite = state.get("elite")
     check_elite(dist, elite)
     pending = state.get("pending")
     pending_raw = pending[1] if isinstance(pending, (tuple, list)) and len(pending) == 2 else None
     stall, mutants = check_counters(dist, state.get("elitism"), pending_raw)
+    union = check_union(dist, state.get("elitism"))
     rest = {k: v for k, v in state.items() if k not in ("elite", "elitism")}
-    return rest, (elite, stall, mutants)
+    return rest, (elite, stall, mutants, union)
 
 
 def check_counters(dist: Distribution, saved: Any, pending_raw: Any) -> tuple[int, list[Any]]:
@@ -49,8 +50,8 @@ def check_counters(dist: Distribution, saved: Any, pending_raw: Any) -> tuple[in
     if saved is None:
         return 0, []
     where = "BlackBoxASNG.load_state_dict: invalid 'elitism'"
-    if not isinstance(saved, dict) or set(saved) != {"stall", "mutants"}:
-        raise ValueError(f"{where}: expected a dict with keys 'stall' and 'mutants'")
+    if not isinstance(saved, dict) or set(saved) - {"union"} != {"stall", "mutants"}:
+        raise ValueError(f"{where}: expected a dict with keys 'stall', 'mutants' and (asng-opt >= 0.7) 'union'")
     stall = _checks.count("'stall'", saved["stall"], where)
     mutants = saved["mutants"]
     if not isinstance(mutants, (list, tuple)):
@@ -64,6 +65,22 @@ def check_counters(dist: Distribution, saved: Any, pending_raw: Any) -> tuple[in
         if not samples_equal(take(pending_raw, k - len(mutants) + j), x):
             raise ValueError(f"{where}: mutant {j} is not the pending ask's sample {k - len(mutants) + j}")
     return stall, [copy(x) for x in mutants]
+
+
+def check_union(dist: Distribution, saved: Any) -> Any:
+    """The saved neutral union (``state_dict()["elitism"]["union"]``, absent before asng-opt 0.7:
+    None) checked and copied: None, or one finite raw sample ``(1, ...)`` of the distribution.
+    Call after :func:`check_counters` (which checks the dict's keys).
+
+    Raises:
+        ValueError: naming the problem (``BlackBoxASNG.load_state_dict: invalid 'elitism'
+            'union': ...``).
+    """
+    union = saved.get("union") if isinstance(saved, dict) else None
+    if union is None:
+        return None
+    _check_one(dist, union, "BlackBoxASNG.load_state_dict: invalid 'elitism' 'union'")
+    return copy(union)
 
 
 def check_elite(dist: Distribution, saved: Any) -> None:

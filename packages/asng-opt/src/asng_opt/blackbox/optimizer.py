@@ -61,6 +61,15 @@ class BlackBoxASNG(ASNG):
         real_elite_twice: with ``elitist``, count the elite twice in the real-valued step too when
             it is one of the batch's samples, as asng-opt before 0.7 did (default False; ablation
             ``bb-real-elite-twice``; a state dict of 0.6 or earlier loads with True).
+        neutral_union: with ``mutant`` and a ``mutant_share``: after a tell whose best ties the
+            elite with two or more neutral mutants (as good as the elite), the next ask's last
+            mutant is the new elite with the other neutral mutants' categorical and integer
+            changes applied (:func:`~.elite.neutral_union`): a batch accepts one neutral move per
+            round where a (1 + 1) optimizer accepts one per evaluation; the union tries a round's
+            neutral moves together. Default True (asng-opt 0.7; ablation ``bb-no-union``; a state
+            dict of 0.6 or earlier loads with False). Measured on the study (100 seeds, one
+            process): the Ising ring's mean final gap 8.06 instead of 9.06, LeadingOnes' optimum in
+            77/100 runs instead of 68/100.
         mutant: the elitist mutants (default True; not on purely real spaces: a mutation needs a
             categorical or integer variable, and on a mixed space it carries the real part too):
             once the elite has not improved for :data:`MUTANT_STALL` updates, the last
@@ -113,6 +122,7 @@ class BlackBoxASNG(ASNG):
         real_utility: str = "log",
         covariance: str | None = None,
         real_elite_twice: bool = False,
+        neutral_union: bool = True,
         seed: Any = None,
         maximize: bool = False,
         theta: Any = None,
@@ -125,12 +135,21 @@ class BlackBoxASNG(ASNG):
             raise ValueError(f"BlackBoxASNG: distribution must be an asng_opt distribution or Space, got {got}")
         refuse_single_point(distribution if space is None else space, "BlackBoxASNG")
         options = check_options(
-            distribution, margin, elitist, mutant, mutant_share, cat_utility, real_utility, covariance, real_elite_twice
+            distribution,
+            margin,
+            elitist,
+            mutant,
+            mutant_share,
+            cat_utility,
+            real_utility,
+            covariance,
+            real_elite_twice,
+            neutral_union,
         )
         self.margin, self.elitist, self.mutant = options["margin"], options["elitist"], options["mutant"]
         self.mutant_share, self.covariance = options["mutant_share"], options["covariance"]
         self.cat_utility, self.real_utility = options["cat_utility"], options["real_utility"]
-        self.real_elite_twice = options["real_elite_twice"]
+        self.real_elite_twice, self.neutral_union = options["real_elite_twice"], options["neutral_union"]
         covariance = self.covariance
         self.state_fields = FULL_FIELDS if covariance == "full" else self.state_fields
         dist = with_margin(distribution) if self.margin else distribution
@@ -169,6 +188,7 @@ class BlackBoxASNG(ASNG):
             "real_utility": self.real_utility,
             "covariance": self.covariance,
             "real_elite_twice": self.real_elite_twice,
+            "neutral_union": self.neutral_union,
         }
 
     @property
@@ -203,7 +223,8 @@ class BlackBoxASNG(ASNG):
         raw = clip_integers(self.distribution, raw)  # what was evaluated: beyond a bound is the bound
         raw, f = self._elitism.without_rejected_mutants(raw, f, self.maximize)
         old = self._elitism.elite
-        best = self._elitism.propose(raw, f, self.maximize, ties_to_mutants=self.mutant_share is not None)
+        share = self.mutant_share is not None
+        best = self._elitism.propose(raw, f, self.maximize, ties_to_mutants=share, union=share and self.neutral_union)
         batch = f
         if self.elitist:  # the best point so far joins the update (twice, if it is in this batch:
             # the categorical and integer parts see both; w_gauss below gives the real step one)

@@ -31,6 +31,7 @@ def check_options(
     real_utility: Any,
     covariance: Any,
     real_elite_twice: Any = False,
+    neutral_union: Any = True,
 ) -> dict[str, Any]:
     """The options of :class:`~asng_opt.blackbox.BlackBoxASNG` checked, by name; ``covariance=None``
     resolved (``"full"`` up to :data:`~.cma.FULL_MAX_DIM` real variables of ``distribution``).
@@ -44,6 +45,7 @@ def check_options(
         "mutant": _checks.flag("mutant", mutant, WHERE),
         "mutant_share": None if mutant_share is None else _checks.positive("mutant_share", mutant_share, WHERE, 1.0),
         "real_elite_twice": _checks.flag("real_elite_twice", real_elite_twice, WHERE),
+        "neutral_union": _checks.flag("neutral_union", neutral_union, WHERE),
     }
     for name, u in (("cat_utility", cat_utility), ("real_utility", real_utility)):
         if u not in UTILITIES:
@@ -60,9 +62,9 @@ def check_options(
 def upgrade(dist: Distribution, state: Any, covariance: str) -> Any:
     """``state`` (a ``state_dict()``) made loadable by an optimizer with ``covariance``: one of
     asng-opt < 0.4 through :func:`~.cma.upgrade_state_dict`; one of 0.4 (no ``mutant_share``) with
-    ``mutant_share=None``, and one before 0.7 (no ``real_elite_twice``) with
-    ``real_elite_twice=True``: the rules they ran with. Anything else is returned as it is (the
-    loader names what is wrong with it).
+    ``mutant_share=None``, and one before 0.7 (no ``real_elite_twice``, no ``neutral_union``) with
+    ``real_elite_twice=True`` and ``neutral_union=False``: the rules they ran with. Anything else
+    is returned as it is (the loader names what is wrong with it).
 
     Raises:
         ValueError: the state is from the other ``covariance``.
@@ -80,6 +82,8 @@ def upgrade(dist: Distribution, state: Any, covariance: str) -> Any:
         hyper = {**hyper, "mutant_share": None}
     if "real_elite_twice" not in hyper and "elitist" in hyper:  # asng-opt < 0.7
         hyper = {**hyper, "real_elite_twice": True}
+    if "neutral_union" not in hyper and "elitist" in hyper:  # asng-opt < 0.7
+        hyper = {**hyper, "neutral_union": False}
     if hyper is not state["hyper"]:
         state = {**state, "hyper": hyper}
     return state

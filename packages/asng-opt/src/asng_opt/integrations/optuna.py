@@ -76,7 +76,7 @@ def make_optimizer(
         lam: the generation size, or None for :func:`default_lam`.
         options: keyword arguments for BlackBoxASNG's constructor (``delta0``, ``alpha``,
             ``margin``, ``elitist``, ``mutant``, ``mutant_share``, ``cat_utility``,
-            ``real_utility``, ``covariance``, ``real_elite_twice``).
+            ``real_utility``, ``covariance``, ``real_elite_twice``, ``neutral_union``).
 
     Raises:
         ValueError: for values the optimizer refuses. TypeError: for an unknown option.
@@ -100,8 +100,8 @@ class ASNGSampler(BaseSampler):
         optimizer_options: keyword arguments for :class:`~asng_opt.blackbox.BlackBoxASNG`:
             ``delta0``, ``alpha``, ``margin``, ``elitist`` (``False`` for a noisy objective, whose
             lucky values would otherwise keep pulling), ``mutant``, ``mutant_share``,
-            ``cat_utility``, ``real_utility``, ``covariance``, ``real_elite_twice`` (see its
-            docstring).
+            ``cat_utility``, ``real_utility``, ``covariance``, ``real_elite_twice``,
+            ``neutral_union`` (see its docstring).
 
     Raises:
         ValueError: for ``lam`` < 2 or not an integer, ``seed`` not None or an integer >= 0, an
