@@ -124,3 +124,74 @@ def test_bad_or_old_saved_unions():
     loaded = BlackBoxASNG(dist, lam=8, seed=5, mutant_share=1.0)
     loaded.load_state_dict(old)
     assert loaded.neutral_union is False and loaded._elitism.union is None
+
+
+def _told_elitism(dist, elite_raw, mutants, raw, f):
+    """An Elitism with ``elite_raw`` (value 1.0, stalled) whose last ask's mutants are ``mutants``,
+    told the batch ``raw`` / ``f`` with the union on; returns it after commit."""
+    from asng_opt.blackbox.elite import Elitism
+
+    e = Elitism(dist)
+    e.elite, e.stall = (elite_raw, 1.0), 5
+    e.mutants = mutants
+    raw, f = e.without_rejected_mutants(raw, f, False)
+    e.propose(raw, f, False, ties_to_mutants=True, union=True)
+    e.commit()
+    return e
+
+
+def test_integer_changes_are_seen_from_an_unrounded_elite():
+    """An elite drawn from p_theta keeps its raw, unrounded integers; its mutants start from the
+    rounded ones: their changes are compared as the objective sees the values."""
+    d = Integer(0, 9, size=3)
+    mutants = [np.array([[6.0, 5.0, 5.0]]), np.array([[5.0, 5.0, 4.0]])]
+    raw = np.array([[1.2, 7.7, 3.3], [8.1, 0.4, 2.2], [6.0, 5.0, 5.0], [5.0, 5.0, 4.0]])
+    e = _told_elitism(d, np.array([[5.3, 4.8, 5.1]]), mutants, raw, np.array([3.0, 2.0, 1.0, 1.0]))
+    assert e.elite[0].tolist() == [[5.0, 5.0, 4.0]]
+    assert e.union.tolist() == [[6.0, 5.0, 4.0]]
+
+
+def test_a_union_equal_to_an_evaluated_sample_is_dropped():
+    d = Categorical([2, 2, 2, 2])
+    a, b = np.array([[1, 1, 0, 0]]), np.array([[1, 0, 0, 0]])
+    raw = np.concatenate([np.array([[0, 1, 1, 1], [1, 1, 1, 1]]), a, b])
+    e = _told_elitism(d, np.array([[0, 0, 0, 0]]), [a, b], raw, np.array([3.0, 2.0, 1.0, 1.0]))
+    assert e.elite[0].tolist() == [[1, 0, 0, 0]] and e.union is None  # the union [1, 1, 0, 0] is a
+    c = np.array([[0, 0, 1, 0]])
+    raw = np.concatenate([np.array([[0, 1, 1, 1], [1, 1, 1, 1]]), c, b])
+    e = _told_elitism(d, np.array([[0, 0, 0, 0]]), [c, b], raw, np.array([3.0, 2.0, 1.0, 1.0]))
+    assert e.union.tolist() == [[1, 0, 1, 0]]
+
+
+def test_inconsistent_saved_unions_are_refused():
+    dist = Product(c=Categorical([2] * 6), z=Integer(0, 9, size=2))
+    opt = BlackBoxASNG(dist, lam=8, seed=1, mutant_share=1.0)
+    union_sd = None
+    for _ in range(40):
+        raw = opt.ask()
+        opt.tell(raw, [float(np.sum(raw["c"][j])) // 3 for j in range(8)])
+        if opt._elitism.union is not None:
+            union_sd = opt.state_dict()
+            break
+    assert union_sd is not None
+    u = union_sd["elitism"]["union"]
+
+    def with_union(v, **over):
+        sd = dict(union_sd, elitism=dict(union_sd["elitism"], union=v))
+        sd.update(over)
+        return sd
+
+    cases = {
+        "without an elite": with_union(u, elite=None),
+        "neutral_union=True": dict(with_union(u), hyper=dict(union_sd["hyper"], neutral_union=False)),
+        "not laid out as the elite": with_union({**u, "zz": np.zeros((1, 2))}),
+        "laid out": with_union({**u, "c": u["c"].astype(float)}),
+        "in-range integer": with_union({**u, "z": np.array([[100.0, 2.0]])}),
+        "integer": with_union({**u, "z": np.array([[2.5, 2.0]])}),
+    }
+    for what, sd in cases.items():
+        fresh = BlackBoxASNG(dist, lam=8, seed=2, mutant_share=1.0, neutral_union=sd["hyper"]["neutral_union"])
+        before = fresh.state_dict()
+        with pytest.raises(ValueError, match="invalid 'elitism' 'union'"):
+            fresh.load_state_dict(sd)
+        assert fresh.state_dict()["t"] == before["t"] and fresh._elitism.union is None, what

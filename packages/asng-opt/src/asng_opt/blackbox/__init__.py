@@ -22,7 +22,7 @@ results/README.md, "Black-box comparison", and packages/asng-opt/README.md):
   each batch is a mutation of it, as DiscreteOnePlusOne draws (:mod:`.mutant`), and one more
   sample every two updates without improvement, up to half the batch; after a round with two or
   more mutants as good as the best point (neutral), the next batch's last mutant applies all their
-  changes at once (the neutral union); a mutant worse than the best point is left out of the
+  categorical and integer changes at once (the neutral union); a mutant worse than the best point is left out of the
   update, a mutant as good as it wins the tie (the best point walks
   across plateaus). They finish the last variables of sequential problems (LeadingOnes, maximum
   independent set) that the univariate model resolves slowly;

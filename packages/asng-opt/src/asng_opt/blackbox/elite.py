@@ -15,7 +15,7 @@ from ..distribution import Distribution
 from ..integer import Integer
 from ..product import Product
 from ._tree import append, copy, n_variables, take, take_first, take_rows
-from .mutant import can_mutate, last_mutated, mutate_many
+from .mutant import _user_ints, can_mutate, last_mutated, mutate_many
 
 __all__ = ["Elitism", "neutral_union"]
 
@@ -37,7 +37,8 @@ class Elitism:
             last returned are mutants (for :meth:`propose`).
         candidate: the elite a tell will commit (set by :meth:`propose`).
         union: the neutral union the last tell formed (:meth:`propose` with ``union=True``), raw
-            ``(1, ...)``, or None: the next ask's last mutant (:meth:`add_mutants`).
+            ``(1, ...)``, or None: the last mutant of the next ask that draws two or more of them
+            (:meth:`add_mutants`), which consumes it; the next tell replaces it.
     """
 
     def __init__(self, dist: Distribution):
@@ -144,7 +145,8 @@ class Elitism:
             neutral = np.flatnonzero(kept & (f == old[1]))
             if len(neutral) >= 2:
                 u = neutral_union(self.dist, best[0], old[0], [take(raw, int(i)) for i in neutral])
-                self._union_candidate = None if samples_equal(u, best[0]) else u
+                seen = any(samples_equal(u, take(raw, i)) for i in range(len(f)))  # evaluated: nothing new
+                self._union_candidate = None if seen or samples_equal(u, best[0]) else u
         return best
 
     def commit(self) -> None:
@@ -182,16 +184,24 @@ def neutral_union(dist: Distribution, best: Any, base: Any, neutral: list[Any]) 
     """``best`` (raw ``(1, ...)``) with the changes each of ``neutral`` (raw ``(1, ...)`` samples)
     made to ``base`` (raw ``(1, ...)``, the elite they were mutated from) applied, in order, on the
     categorical and integer variables (reals keep ``best``'s values: a mutant moves every real).
-    A new tree; the arguments are not modified."""
+    Integers are compared as the objective sees them (rounded into range, in the user's
+    coordinates: an elite drawn from p_theta keeps its unrounded raw value, its mutants start from
+    the rounded one). A new tree; the arguments are not modified."""
     if isinstance(dist, Product):
         return {k: neutral_union(d, best[k], base[k], [x[k] for x in neutral]) for k, d in dist.parts.items()}
     out = np.array(best, copy=True)
-    if isinstance(dist, (Categorical, Integer)):
+    if isinstance(dist, Categorical):
         b = np.asarray(base)
         for x in neutral:
             x = np.asarray(x)
             changed = x != b
             out[changed] = x[changed]
+    elif isinstance(dist, Integer):
+        b = _user_ints(dist, np.asarray(base)[0])[0]
+        for x in neutral:
+            x = np.asarray(x)
+            changed = _user_ints(dist, x[0])[0] != b
+            out[0, changed] = x[0, changed]
     return out
 
 

@@ -13,7 +13,10 @@ import numpy as np
 from .. import _checks
 from .._samples import n_samples, samples_equal
 from ..distribution import Distribution
+from ..integer import Integer
+from ..product import Product
 from ._tree import arrays, copy, take
+from .mutant import _to_raw, _user_ints
 
 __all__ = ["checked", "check_elite", "check_counters", "check_union"]
 
@@ -33,7 +36,7 @@ def checked(dist: Distribution, state: Any) -> tuple[Any, tuple[Any, int, list[A
     pending = state.get("pending")
     pending_raw = pending[1] if isinstance(pending, (tuple, list)) and len(pending) == 2 else None
     stall, mutants = check_counters(dist, state.get("elitism"), pending_raw)
-    union = check_union(dist, state.get("elitism"))
+    union = check_union(dist, state.get("elitism"), elite, state.get("hyper"))
     rest = {k: v for k, v in state.items() if k not in ("elite", "elitism")}
     return rest, (elite, stall, mutants, union)
 
@@ -67,10 +70,13 @@ def check_counters(dist: Distribution, saved: Any, pending_raw: Any) -> tuple[in
     return stall, [copy(x) for x in mutants]
 
 
-def check_union(dist: Distribution, saved: Any) -> Any:
+def check_union(dist: Distribution, saved: Any, elite: Any = None, hyper: Any = None) -> Any:
     """The saved neutral union (``state_dict()["elitism"]["union"]``, absent before asng-opt 0.7:
-    None) checked and copied: None, or one finite raw sample ``(1, ...)`` of the distribution.
-    Call after :func:`check_counters` (which checks the dict's keys).
+    None) checked and copied: None, or one finite raw sample ``(1, ...)`` of the distribution laid
+    out as the saved ``elite`` (the same keys, shapes and kinds of dtype), its integers integral and
+    in range as the objective sees them (what a union is made of: mutants' values). A union needs
+    an elite and ``hyper`` with ``mutant``, a ``mutant_share`` and ``neutral_union``. Call after
+    :func:`check_counters` (which checks the dict's keys) and :func:`check_elite`.
 
     Raises:
         ValueError: naming the problem (``BlackBoxASNG.load_state_dict: invalid 'elitism'
@@ -79,8 +85,39 @@ def check_union(dist: Distribution, saved: Any) -> Any:
     union = saved.get("union") if isinstance(saved, dict) else None
     if union is None:
         return None
-    _check_one(dist, union, "BlackBoxASNG.load_state_dict: invalid 'elitism' 'union'")
+    where = "BlackBoxASNG.load_state_dict: invalid 'elitism' 'union'"
+    if elite is None:
+        raise ValueError(f"{where}: a union without an elite")
+    h = hyper if isinstance(hyper, Mapping) else {}
+    if not (h.get("mutant") is True and h.get("mutant_share") is not None and h.get("neutral_union") is True):
+        raise ValueError(f"{where}: a union needs mutant=True, a mutant_share and neutral_union=True")
+    _check_one(dist, union, where)
+    if not _same_layout(union, elite[0]):
+        raise ValueError(f"{where}: not laid out as the elite (keys, shapes, dtypes)")
+    if not _integral(dist, union):
+        raise ValueError(f"{where}: an integer that is not an in-range integer value")
     return copy(union)
+
+
+def _same_layout(a: Any, b: Any) -> bool:
+    """Whether raw samples ``a`` and ``b`` have the same keys (nested), shapes and dtype kinds."""
+    if isinstance(a, Mapping) or isinstance(b, Mapping):
+        if not (isinstance(a, Mapping) and isinstance(b, Mapping)) or set(a) != set(b):
+            return False
+        return all(_same_layout(a[k], b[k]) for k in a)
+    x, y = np.asarray(a), np.asarray(b)
+    return x.shape == y.shape and x.dtype.kind == y.dtype.kind
+
+
+def _integral(dist: Distribution, x: Any) -> bool:
+    """Whether every Integer part of raw sample ``x`` (laid out like ``dist``) is the raw form of
+    its in-range integer values (:func:`~.mutant._user_ints`)."""
+    if isinstance(dist, Product):
+        return all(_integral(d, x[k]) for k, d in dist.parts.items())
+    if isinstance(dist, Integer):
+        raw = np.asarray(x, dtype=float)[0]
+        return bool(np.array_equal(_to_raw(dist, _user_ints(dist, raw)[0]), raw))
+    return True
 
 
 def check_elite(dist: Distribution, saved: Any) -> None:
