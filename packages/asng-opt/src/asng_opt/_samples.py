@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["samples_equal", "copy_samples", "n_samples", "all_finite", "total_is_finite", "item"]
+__all__ = ["samples_equal", "same_layout", "copy_samples", "n_samples", "all_finite", "total_is_finite", "item"]
 
 
 def samples_equal(a: Any, b: Any) -> bool:
@@ -20,6 +20,17 @@ def samples_equal(a: Any, b: Any) -> bool:
         return all(samples_equal(a[k], b[k]) for k in a)
     a, b = np.asarray(a), np.asarray(b)
     return a.shape == b.shape and a.dtype.kind in "biuf" and b.dtype.kind in "biuf" and bool(np.array_equal(a, b))
+
+
+def same_layout(a: Any, b: Any) -> bool:
+    """Whether two batches of samples have the same layout: the same (nested) keys, shapes and
+    kinds of dtype (the values may differ)."""
+    if isinstance(a, Mapping) or isinstance(b, Mapping):
+        if not (isinstance(a, Mapping) and isinstance(b, Mapping)) or set(a) != set(b):
+            return False
+        return all(same_layout(a[k], b[k]) for k in a)
+    a, b = np.asarray(a), np.asarray(b)
+    return a.shape == b.shape and a.dtype.kind == b.dtype.kind
 
 
 def copy_samples(x: Any) -> Any:

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from .. import _checks
-from .._samples import n_samples, samples_equal
+from .._samples import n_samples, same_layout, samples_equal
 from ..distribution import Distribution
 from ..integer import Integer
 from ..product import Product
@@ -92,21 +92,11 @@ def check_union(dist: Distribution, saved: Any, elite: Any = None, hyper: Any = 
     if not (h.get("mutant") is True and h.get("mutant_share") is not None and h.get("neutral_union") is True):
         raise ValueError(f"{where}: a union needs mutant=True, a mutant_share and neutral_union=True")
     _check_one(dist, union, where)
-    if not _same_layout(union, elite[0]):
+    if not same_layout(union, elite[0]):
         raise ValueError(f"{where}: not laid out as the elite (keys, shapes, dtypes)")
     if not _integral(dist, union):
         raise ValueError(f"{where}: an integer that is not an in-range integer value")
     return copy(union)
-
-
-def _same_layout(a: Any, b: Any) -> bool:
-    """Whether raw samples ``a`` and ``b`` have the same keys (nested), shapes and dtype kinds."""
-    if isinstance(a, Mapping) or isinstance(b, Mapping):
-        if not (isinstance(a, Mapping) and isinstance(b, Mapping)) or set(a) != set(b):
-            return False
-        return all(_same_layout(a[k], b[k]) for k in a)
-    x, y = np.asarray(a), np.asarray(b)
-    return x.shape == y.shape and x.dtype.kind == y.dtype.kind
 
 
 def _integral(dist: Distribution, x: Any) -> bool:
