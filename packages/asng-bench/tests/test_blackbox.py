@@ -17,6 +17,7 @@ from asng_bench.blackbox.registry import (
     main_budgets,
     make_searcher,
     quick_problems,
+    untuned_label,
     untuned_problems,
 )
 from asng_bench.blackbox.runner import HIT_COLUMNS, RUN_COLUMNS, run_one, run_study
@@ -179,6 +180,9 @@ def test_problem_registry_names_budgets_and_studies():
     with_ioh = ["ioh-f19-isingring", "ioh-f22-mis"] if importable("ioh") else []
     assert default_problems() == default + with_ioh + ["nk-adjacent", "rosenbrock", "mixed-real"]
     assert untuned_problems() == ["ioh-f22-mis", "nk-adjacent", "rosenbrock", "mixed-real"]
+    # the real-valued ones were tuned on from asng-opt 0.7 on (the real step's elite rule): labelled so
+    assert [untuned_label(p) for p in untuned_problems()] == ["untuned"] * 2 + ["untuned until asng-opt 0.7"] * 2
+    assert untuned_label("onemax") == "" == untuned_label("no-such-problem")
 
 
 def test_optimizer_registry_ours_first():

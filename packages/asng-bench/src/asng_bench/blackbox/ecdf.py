@@ -20,7 +20,7 @@ import numpy as np
 
 from ..report_io import pyplot, save_figure
 from .cells import optimizer_order, problem_order
-from .registry import ABLATIONS, MAIN, OPTIMIZERS, OURS, PEER_VARIANTS, PROBLEMS
+from .registry import ABLATIONS, MAIN, OPTIMIZERS, OURS, PEER_VARIANTS, untuned_label
 from .summary import evals_or_none
 
 __all__ = ["ecdf_figure", "line_styles", "Line", "PALETTE", "OUR_LINES", "PEER_LINES", "BASELINE", "GREY"]
@@ -105,7 +105,8 @@ def ecdf_figure(hits: list[dict[str, Any]], path: str | Path, track: str = "main
         ax.set_xscale("log")
         ax.set_xlim(10, budget)
         ax.set_ylim(0, 1.02)
-        ax.set_title(p + (" (untuned)" if p in PROBLEMS and PROBLEMS[p].untuned else ""), fontsize=10)
+        label = untuned_label(p)
+        ax.set_title(p + (f" ({label})" if label else ""), fontsize=10)
         ax.set_xlabel("evaluations")
         ax.grid(alpha=0.3)
     for ax in axes.flat[len(problems) :]:

@@ -19,7 +19,7 @@ from ..report_io import md_row, md_table
 from .ablation import ablation_table
 from .cells import Row, cell, optimizer_order, problem_order, target_index, track_rows
 from .preamble import preamble
-from .registry import ABLATIONS, MAIN, OURS, PROBLEMS
+from .registry import ABLATIONS, MAIN, OURS, PROBLEMS, untuned_label
 from .verdicts import GAP_CIS_OVERLAP, NO_ONE, TIE_FACTOR, best, peers_as_users, verdict, verdict_rows, verdict_table
 
 __all__ = ["markdown", "optimizer_order", "problem_order", "verdict", "TIE_FACTOR"]
@@ -135,7 +135,13 @@ def markdown(summary: list[Row], meta: dict[str, Any]) -> str:
     problems = problem_order(r["problem"] for r in summary)
     untuned = [p for p in problems if p in PROBLEMS and PROBLEMS[p].untuned]
     tuned = [p for p in problems if p not in untuned]
-    for group, suffix in ((tuned, ""), (untuned, " — untuned problems")):
+    since: dict[str, list[str]] = {}  # label -> the untuned problems tuned on since (see untuned_label)
+    for p in untuned:
+        if untuned_label(p) != "untuned":
+            since.setdefault(untuned_label(p), []).append(p)
+    notes = "; ".join(f"{', '.join(names)}: {label}" for label, names in since.items())
+    heading = " — untuned problems" + (f" ({notes})" if notes else "")
+    for group, suffix in ((tuned, ""), (untuned, heading)):
         if group:
             lines, _ = _group(summary, meta, group, suffix)
             out += lines
