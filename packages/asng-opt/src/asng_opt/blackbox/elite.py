@@ -145,8 +145,9 @@ class Elitism:
             neutral = np.flatnonzero(kept & (f == old[1]))
             if len(neutral) >= 2:
                 u = neutral_union(self.dist, best[0], old[0], [take(raw, int(i)) for i in neutral])
-                seen = any(samples_equal(u, take(raw, i)) for i in range(len(f)))  # evaluated: nothing new
-                self._union_candidate = None if seen or samples_equal(u, best[0]) else u
+                # equal to a sample of this batch (the new elite among them): nothing new to evaluate
+                seen = any(samples_equal(u, take(raw, i)) for i in range(len(f)))
+                self._union_candidate = None if seen else u
         return best
 
     def commit(self) -> None:
@@ -190,18 +191,17 @@ def neutral_union(dist: Distribution, best: Any, base: Any, neutral: list[Any]) 
     if isinstance(dist, Product):
         return {k: neutral_union(d, best[k], base[k], [x[k] for x in neutral]) for k, d in dist.parts.items()}
     out = np.array(best, copy=True)
-    if isinstance(dist, Categorical):
-        b = np.asarray(base)
-        for x in neutral:
-            x = np.asarray(x)
-            changed = x != b
-            out[changed] = x[changed]
-    elif isinstance(dist, Integer):
-        b = _user_ints(dist, np.asarray(base)[0])[0]
-        for x in neutral:
-            x = np.asarray(x)
-            changed = _user_ints(dist, x[0])[0] != b
-            out[0, changed] = x[0, changed]
+    if not isinstance(dist, (Categorical, Integer)):
+        return out
+
+    def values(x: Any) -> np.ndarray:  # one sample's values as the objective sees them
+        row = np.asarray(x)[0]
+        return _user_ints(dist, row)[0] if isinstance(dist, Integer) else row
+
+    b = values(base)
+    for x in neutral:
+        changed = values(x) != b
+        out[0, changed] = np.asarray(x)[0, changed]
     return out
 
 
