@@ -188,7 +188,7 @@ def test_problem_registry_names_budgets_and_studies():
 def test_optimizer_registry_ours_first():
     ablations = ("bb-no-margin", "bb-no-elitism", "bb-restart-uniform", "bb-restart-converged", "bb-quantile-all",
                  "bb-log-all", "bb-lam16",
-                 "bb-no-mutant", "bb-one-mutant", "bb-no-union", "bb-diagonal", "bb-sigma-quarter",
+                 "bb-no-mutant", "bb-one-mutant", "bb-no-union", "bb-half-mutants", "bb-diagonal", "bb-sigma-quarter",
                  "bb-real-elite-twice", "bb-ranks",
                  "bb-lam-dim", "bb-no-cache")  # fmt: skip
     assert OURS == ("asng-bb", "asng-l2", "asng-l16", *ablations) == tuple(OPTIMIZERS)[: len(OURS)]
@@ -385,3 +385,14 @@ def test_report_only_rebuilds_from_the_csvs(tmp_path):
     (tmp_path / "blackbox.md").unlink()
     main(["blackbox", "--report-only", "--out", str(tmp_path)])
     assert (tmp_path / "summary.csv").exists() and "random" in (tmp_path / "blackbox.md").read_text()
+
+
+def test_fewer_seeds_for_a_problem_apply_to_its_main_track_only():
+    """``--untuned-seeds`` limits the main track (whose peers' runs take minutes); the short track,
+    150 evaluations, keeps every seed."""
+    from asng_bench.blackbox.runs import plan
+
+    tasks = plan(["onemax", "nk-adjacent"], ["random"], 4, {"onemax": 100, "nk-adjacent": 100}, 150, {"nk-adjacent": 2})
+    seeds = {(track, p): sorted(s for t, q, _, _, s in tasks if (t, q) == (track, p)) for track, p, *_ in tasks}
+    assert seeds == {("main", "onemax"): [0, 1, 2, 3], ("short", "onemax"): [0, 1, 2, 3],
+                     ("main", "nk-adjacent"): [0, 1], ("short", "nk-adjacent"): [0, 1, 2, 3]}  # fmt: skip

@@ -68,7 +68,7 @@ def test_ablations_switch_one_ingredient_off():
     p = get_problem("mixed")
     bb = make_searcher(MAIN, p, 3000, 0).opt
     assert bb.hyper() == {"alpha": 1.5, "delta0": 1.0, "margin": True, "elitist": True, "mutant": True,
-                          "mutant_share": 0.5, "cat_utility": "quantile", "real_utility": "log",
+                          "mutant_share": 1.0, "cat_utility": "quantile", "real_utility": "log",
                           "covariance": "full", "real_elite_twice": False,
                           "neutral_union": True}  # fmt: skip
     changed = {
@@ -81,6 +81,7 @@ def test_ablations_switch_one_ingredient_off():
         "bb-log-all": ("cat_utility", "log"),
         "bb-real-elite-twice": ("real_elite_twice", True),
         "bb-no-union": ("neutral_union", False),
+        "bb-half-mutants": ("mutant_share", 0.5),
     }
     for name, (key, value) in changed.items():
         opt = make_searcher(name, p, 3000, 0).opt

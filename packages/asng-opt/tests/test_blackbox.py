@@ -704,7 +704,7 @@ def test_mutant_joins_only_after_the_elite_stalls():
     m = mut.n_mutants(len(xb))
     assert m == 1  # one at first; more as the stall goes on (test_blackbox_mutants)
     assert np.array_equal(xa[:-m], xb[:-m]) and all(not np.array_equal(xa[i], xb[i]) for i in range(-m, 0))
-    assert restart(mut).mutant is True and restart(mut).mutant_share == 0.5
+    assert restart(mut).mutant is True and restart(mut).mutant_share == 1.0
 
 
 def test_mutant_with_a_space_tells_the_asked_configurations_and_a_rejected_one_is_left_out():

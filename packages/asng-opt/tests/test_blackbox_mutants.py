@@ -220,7 +220,7 @@ def test_a_dict_of_0_4_loads_with_its_rule():
     sd = ref.state_dict()
     old = {k: v for k, v in sd.items() if k != "elitism"}
     old["hyper"] = {k: v for k, v in sd["hyper"].items() if k != "mutant_share"}
-    opt = BlackBoxASNG(Categorical([3] * 16), seed=0)  # default share 0.5
+    opt = BlackBoxASNG(Categorical([3] * 16), seed=0)  # default share 1.0
     opt.load_state_dict(old)
     assert opt.mutant_share is None and opt._elitism.stall == 0
     assert opt.state_dict()["hyper"] == sd["hyper"]
@@ -262,7 +262,7 @@ def test_mutant_stall_is_read_at_each_ask(monkeypatch):
     opt.tell(opt._pending[1], np.ones(8))
     run(opt, lambda c: 1.0, 3 * MUTANT_RAMP)
     opt.ask()
-    assert opt._elitism.stall == 1 + 3 * MUTANT_RAMP and len(opt._elitism.mutants) == 4  # the ramp, up to half
+    assert opt._elitism.stall == 1 + 3 * MUTANT_RAMP and len(opt._elitism.mutants) == 4  # the ramp
 
 
 def test_saved_mutants_must_be_the_pending_asks_tail():

@@ -113,7 +113,7 @@ def add_command(sub: argparse._SubParsersAction) -> None:
     add_seeds_flag(p, "optimizer and problem", SEEDS, QUICK_SEEDS)
     p.add_argument(
         "--untuned-seeds", type=positive_int, default=None,
-        help="seeds on the untuned problems (default: as --seeds)",
+        help="seeds on the untuned problems' main track (default: as --seeds; their short track has --seeds)",
     )  # fmt: skip
     add_names_flag(p, "--problems", PROBLEMS, "problem names", "all available")
     add_names_flag(p, "--optimizers", OPTIMIZERS, "optimizer names", "all installed")

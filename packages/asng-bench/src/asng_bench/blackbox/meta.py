@@ -77,6 +77,7 @@ def study_meta(
         "jobs": jobs,
         "seeds": seeds,
         "seeds_by_problem": seeds_by_problem,
+        "short_seeds_full": True,  # seeds_by_problem is the main track's; the short track has seeds (0.7)
         "problems": {n: get_problem(n).description for n in problems},
         "main_budgets": {n: budgets[n] for n in problems},
         "short_budget": short_budget,

@@ -42,7 +42,8 @@ def preamble(meta: dict[str, Any]) -> list[str]:
         f"Command: `{meta['command']}` — wall time {meta['wall_s']:.0f} s with {meta['jobs']} worker process(es), "
         f"{meta['seeds']} seeds (0–{meta['seeds'] - 1}) per optimizer and problem"
         + "".join(
-            f"; {n} (0–{n - 1}) on {', '.join(p for p, m in (meta.get('seeds_by_problem') or {}).items() if m == n)}"
+            f"; {n} (0–{n - 1}) on {'the main track of ' if meta.get('short_seeds_full') else ''}"
+            + ", ".join(p for p, m in (meta.get("seeds_by_problem") or {}).items() if m == n)
             for n in sorted(set((meta.get("seeds_by_problem") or {}).values()))
         )
         + ".",

@@ -167,6 +167,9 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
     "bb-one-mutant": _ours("ablation", mutant_share=None),
     # without the union of a round's neutral mutants (asng-opt before 0.7)
     "bb-no-union": _ours("ablation", neutral_union=False),
+    # mutants up to half the batch (asng-opt 0.5 and 0.6's mutant_share); asng-bb lets the ramp go up
+    # to all but two samples. With lambda = 4 (the short track) both stop at two mutants: the same runs
+    "bb-half-mutants": _ours("ablation", mutant_share=0.5),
     # one variance per real variable (asng-opt 0.3's separable update): differs from asng-bb only
     # where there are real variables, so it runs only there
     "bb-diagonal": _ours("ablation", covariance="diagonal", needs_reals=True),

@@ -167,8 +167,9 @@ def plan(
     seeds_by_problem: Optional[dict[str, int]] = None,
 ) -> list[Task]:
     """The runs: (track, problem, optimizer, budget, seed), problem by problem (a cut-short study
-    has whole problems), the longest runs first inside one; ``seeds`` per problem unless
-    ``seeds_by_problem`` names it."""
+    has whole problems), the longest runs first inside one; ``seeds`` per problem, on the main
+    track fewer where ``seeds_by_problem`` names it (the short track's runs cost seconds: it
+    always has ``seeds``)."""
     tasks: list[Task] = []
     for pname in problems:
         prob = get_problem(pname)
@@ -179,7 +180,7 @@ def plan(
             if not OPTIMIZERS[opt].short_only:
                 tasks += [("main", pname, opt, budgets[pname], s) for s in range(n_seeds)]
             if short_budget:
-                tasks += [("short", pname, opt, short_budget, s) for s in range(n_seeds)]
+                tasks += [("short", pname, opt, short_budget, s) for s in range(seeds)]
     rank = {p: i for i, p in enumerate(problems)}
     tasks.sort(key=lambda t: (rank[t[1]], -t[3] * OPTIMIZERS[t[2]].cost))
     return tasks

@@ -20,7 +20,7 @@ results/README.md, "Black-box comparison", and packages/asng-opt/README.md):
   twice pulled the mean and covariance onto it), the categorical and integer parts see it twice;
 * elitist mutants: once the best point has not improved for a few updates, the last sample of
   each batch is a mutation of it, as DiscreteOnePlusOne draws (:mod:`.mutant`), and one more
-  sample every two updates without improvement, up to half the batch; after a round with two or
+  sample every two updates without improvement, up to all but two of the batch; after a round with two or
   more mutants as good as the best point (neutral), the next batch's last mutant applies all their
   categorical and integer changes at once (the neutral union); a mutant worse than the best point is left out of the
   update, a mutant as good as it wins the tie (the best point walks
