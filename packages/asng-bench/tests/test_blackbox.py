@@ -396,3 +396,14 @@ def test_fewer_seeds_for_a_problem_apply_to_its_main_track_only():
     seeds = {(track, p): sorted(s for t, q, _, _, s in tasks if (t, q) == (track, p)) for track, p, *_ in tasks}
     assert seeds == {("main", "onemax"): [0, 1, 2, 3], ("short", "onemax"): [0, 1, 2, 3],
                      ("main", "nk-adjacent"): [0, 1], ("short", "nk-adjacent"): [0, 1, 2, 3]}  # fmt: skip
+
+
+def test_the_preamble_names_the_track_fewer_seeds_apply_to():
+    from asng_bench.blackbox.preamble import preamble
+
+    meta = {"command": "c", "wall_s": 1.0, "jobs": 1, "seeds": 25, "seeds_by_problem": {"nk-adjacent": 12},
+            "versions": {}, "machine": {}}  # fmt: skip
+    old = preamble(meta)[0]  # a study before asng-opt 0.7's: both tracks had the fewer seeds
+    new = preamble({**meta, "short_seeds_full": True})[0]
+    assert old.endswith("25 seeds (0–24) per optimizer and problem; 12 (0–11) on nk-adjacent.")
+    assert new.endswith("25 seeds (0–24) per optimizer and problem; 12 (0–11) on the main track of nk-adjacent.")

@@ -243,6 +243,23 @@ def test_reuse_takes_the_peers_runs_and_reruns_ours(tmp_path):
         run_study(tmp_path / "e", reuse=[tmp_path / "nowhere"], **kw)
 
 
+def test_reuse_goes_track_by_track(tmp_path):
+    """A source with fewer short-track seeds than asked (``--untuned-seeds`` limited both tracks
+    before asng-opt 0.7's study): its main-track runs are still taken, the short track is run again."""
+    kw = dict(problems=["nk-adjacent"], optimizers=["random"], budgets={"nk-adjacent": 40}, short_budget=20,
+              progress=False)  # fmt: skip
+    run_study(tmp_path / "a", seeds=2, **kw)
+    meta = run_study(tmp_path / "b", seeds=3, seeds_by_problem={"nk-adjacent": 2}, **kw)
+    assert meta["run_here"] == 5 and meta["reused"] is None
+    meta = run_study(tmp_path / "c", seeds=3, seeds_by_problem={"nk-adjacent": 2}, reuse=[tmp_path / "a"], **kw)
+    rec = meta["reused"]
+    assert rec["runs"] == 2 and meta["run_here"] == 3  # main seeds 0 and 1 taken; the short track's 3 run here
+    assert rec["spot_checks"] == {"random on nk-adjacent": "identical"}
+    assert list(rec["rerun"]) == ["random on nk-adjacent, short track"]
+    assert "short track, budget 20, seed 2" in rec["rerun"]["random on nk-adjacent, short track"]
+    assert _runs(tmp_path / "c").keys() == _runs(tmp_path / "b").keys()
+
+
 def test_cli_quick_exports_the_runs_for_iohanalyzer(tmp_path):
     pytest.importorskip("ioh")
     out = tmp_path / "bb"

@@ -239,7 +239,7 @@ REPLAY_SPACES = {
     ),
 }
 # sha256 (first 16 hex digits) of the raw asks, recorded from asng-opt before mutate_many: with
-# mutant_share=None (40 updates, one mutant per stalled batch), and with the default share up to
+# mutant_share=None (40 updates, one mutant per stalled batch), and with share 0.5 (the default then) up to
 # (not including) the first ask with two mutants (that ask and later ones draw from mutate_many).
 RECORDED = {
     ("cat", None): (40, "1d896a5a8486b9ab"),

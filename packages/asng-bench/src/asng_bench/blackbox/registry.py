@@ -165,7 +165,8 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
     "bb-no-mutant": _ours("ablation", mutant=False),
     # one mutant per batch, ties to the batch's first best: asng-opt 0.4's default, run for run
     "bb-one-mutant": _ours("ablation", mutant_share=None),
-    # without the union of a round's neutral mutants (asng-opt before 0.7)
+    # without the union of a round's neutral mutants (with asng-opt 0.7's ramp; asng-opt 0.6 had
+    # neither the union nor the ramp past half the batch)
     "bb-no-union": _ours("ablation", neutral_union=False),
     # mutants up to half the batch (asng-opt 0.5 and 0.6's mutant_share); asng-bb lets the ramp go up
     # to all but two samples. With lambda = 4 (the short track) both stop at two mutants: the same runs

@@ -7,7 +7,9 @@ there, traces.csv.gz) instead of being run again when nothing that decides them 
   problem's package (ioh) equal the installed ones;
 * the problem's description (its definition, parameters included) is the same, and so are its
   target gaps;
-* DIR has a run for every (track, budget, seed) the new study asks for;
+* DIR has a run for every (budget, seed) of the track the new study asks for: a pair's runs are
+  taken track by track (a study that adds seeds to the short track alone still reuses the main
+  track's runs, the expensive ones);
 * the peers' code: where DIR/meta.json records a fingerprint of it (:func:`peer_code_sha256`)
   and it differs, the runs are still taken, and the spot check that the runner makes for every
   (peer, problem) (one run computed again and compared, :func:`.reuse_peers.spot_check`) decides:
@@ -130,22 +132,27 @@ def reusable_runs(source_dir: str | Path, tasks: Sequence[Task]) -> tuple[dict[T
     for _, pname, opt, _, _ in peer_tasks:
         if (opt, pname) not in reasons:
             reasons[(opt, pname)] = _why_not(meta, pname, opt, installed)
-    for t in peer_tasks:  # every run of the pair must be there, with the problem's targets
-        if reasons[(t[2], t[1])]:
+    missing: dict[tuple[str, str, str], str] = {}  # (optimizer, problem, track): the first run it lacks
+    for t in peer_tasks:  # every run of the pair's track must be there, with the problem's targets
+        if reasons[(t[2], t[1])] or (t[2], t[1], t[0]) in missing:
             continue
         gaps = get_problem(t[1]).gaps
         hs = sorted(hits.get(t, []), key=lambda h: h["target_index"])
         if t not in runs or [h["target_gap"] for h in hs] != [float(g) for g in gaps]:
-            reasons[(t[2], t[1])] = f"no run (or other targets) for {t[0]} track, budget {t[3]}, seed {t[4]}"
+            missing[(t[2], t[1], t[0])] = f"no run (or other targets) for {t[0]} track, budget {t[3]}, seed {t[4]}"
     out: dict[Task, Result] = {}
     for t in peer_tasks:
-        if not reasons[(t[2], t[1])]:
+        if not reasons[(t[2], t[1])] and (t[2], t[1], t[0]) not in missing:
             trace = traces.get((t[0], t[1], t[2], t[4]))
             out[t] = (_typed_run(runs[t]), sorted(hits[t], key=lambda h: h["target_index"]), trace)
     reused: dict[str, list[str]] = {}
     for opt, pname in reasons:
-        if not reasons[(opt, pname)]:
+        if any(t[2] == opt and t[1] == pname for t in out):
             reused.setdefault(opt, []).append(pname)
+    rerun = {f"{opt} on {pname}": why for (opt, pname), why in reasons.items() if why}
+    for (opt, pname, track), why in missing.items():
+        whole = opt not in reused or pname not in reused[opt]
+        rerun[f"{opt} on {pname}" if whole else f"{opt} on {pname}, {track} track"] = why
     record = {
         "source": str(src),
         "command": meta.get("command"),
@@ -153,6 +160,6 @@ def reusable_runs(source_dir: str | Path, tasks: Sequence[Task]) -> tuple[dict[T
         "runs_without_trace": sum(r[2] is None for r in out.values()),
         "code_fingerprint": _fingerprint(meta),
         "reused": reused,
-        "rerun": {f"{opt} on {pname}": why for (opt, pname), why in reasons.items() if why},
+        "rerun": rerun,
     }
     return out, record

@@ -85,7 +85,12 @@ def reuse_peers(
             for o, ps in rec["reused"].items()
         }
         rec["reused"] = {o: ps for o, ps in rec["reused"].items() if ps}
-    left = {f"{t[2]} on {t[1]}" for t in tasks if OPTIMIZERS[t[2]].reusable and t not in reused}
+    got = {(t[2], t[1]) for t in reused}  # pairs with some run reused: the rest named by track
+    left = {
+        f"{t[2]} on {t[1]}" + (f", {t[0]} track" if (t[2], t[1]) in got else "")
+        for t in tasks
+        if OPTIMIZERS[t[2]].reusable and t not in reused
+    }
     record = {
         "sources": records,
         "spot_checks": checks,
