@@ -132,17 +132,17 @@ def reusable_runs(source_dir: str | Path, tasks: Sequence[Task]) -> tuple[dict[T
     for _, pname, opt, _, _ in peer_tasks:
         if (opt, pname) not in reasons:
             reasons[(opt, pname)] = _why_not(meta, pname, opt, installed)
-    missing: dict[tuple[str, str, str], str] = {}  # (optimizer, problem, track): the first run it lacks
+    lacking: dict[tuple[str, str, str], str] = {}  # (optimizer, problem, track): the first run it lacks
     for t in peer_tasks:  # every run of the pair's track must be there, with the problem's targets
-        if reasons[(t[2], t[1])] or (t[2], t[1], t[0]) in missing:
+        if reasons[(t[2], t[1])] or (t[2], t[1], t[0]) in lacking:
             continue
         gaps = get_problem(t[1]).gaps
         hs = sorted(hits.get(t, []), key=lambda h: h["target_index"])
         if t not in runs or [h["target_gap"] for h in hs] != [float(g) for g in gaps]:
-            missing[(t[2], t[1], t[0])] = f"no run (or other targets) for {t[0]} track, budget {t[3]}, seed {t[4]}"
+            lacking[(t[2], t[1], t[0])] = f"no run (or other targets) for {t[0]} track, budget {t[3]}, seed {t[4]}"
     out: dict[Task, Result] = {}
     for t in peer_tasks:
-        if not reasons[(t[2], t[1])] and (t[2], t[1], t[0]) not in missing:
+        if not reasons[(t[2], t[1])] and (t[2], t[1], t[0]) not in lacking:
             trace = traces.get((t[0], t[1], t[2], t[4]))
             out[t] = (_typed_run(runs[t]), sorted(hits[t], key=lambda h: h["target_index"]), trace)
     reused: dict[str, list[str]] = {}
@@ -150,7 +150,7 @@ def reusable_runs(source_dir: str | Path, tasks: Sequence[Task]) -> tuple[dict[T
         if any(t[2] == opt and t[1] == pname for t in out):
             reused.setdefault(opt, []).append(pname)
     rerun = {f"{opt} on {pname}": why for (opt, pname), why in reasons.items() if why}
-    for (opt, pname, track), why in missing.items():
+    for (opt, pname, track), why in lacking.items():
         whole = opt not in reused or pname not in reused[opt]
         rerun[f"{opt} on {pname}" if whole else f"{opt} on {pname}, {track} track"] = why
     record = {

@@ -85,9 +85,9 @@ def reuse_peers(
             for o, ps in rec["reused"].items()
         }
         rec["reused"] = {o: ps for o, ps in rec["reused"].items() if ps}
-    got = {(t[2], t[1]) for t in reused}  # pairs with some run reused: the rest named by track
+    partly = {(t[2], t[1]) for t in reused}  # pairs with some run reused: the rest named by track
     left = {
-        f"{t[2]} on {t[1]}" + (f", {t[0]} track" if (t[2], t[1]) in got else "")
+        f"{t[2]} on {t[1]}" + (f", {t[0]} track" if (t[2], t[1]) in partly else "")
         for t in tasks
         if OPTIMIZERS[t[2]].reusable and t not in reused
     }
