@@ -178,10 +178,16 @@ def test_problem_registry_names_budgets_and_studies():
     assert quick_problems() == ["onemax", "catsphere-K5", "mixed", "toy-fixed-x"]
     default = ["onemax", "catsphere-K5", "mixed", "toy-fixed-x", "catellipsoid-K10", "leadingones"]
     with_ioh = ["ioh-f19-isingring", "ioh-f22-mis"] if importable("ioh") else []
-    assert default_problems() == default + with_ioh + ["nk-adjacent", "rosenbrock", "mixed-real"]
-    assert untuned_problems() == ["ioh-f22-mis", "nk-adjacent", "rosenbrock", "mixed-real"]
+    f24 = ["ioh-f24-concatenatedtrap"] if importable("ioh") else []
+    assert default_problems() == default + with_ioh + ["nk-adjacent", "rosenbrock", "mixed-real"] + f24 + [
+        "int-real-ellipsoid"
+    ]
+    assert untuned_problems() == ["ioh-f22-mis", "nk-adjacent", "rosenbrock", "mixed-real",
+                                  "ioh-f24-concatenatedtrap", "int-real-ellipsoid"]  # fmt: skip
     # the real-valued ones were tuned on from asng-opt 0.7 on (the real step's elite rule): labelled so
-    assert [untuned_label(p) for p in untuned_problems()] == ["untuned"] * 2 + ["untuned until asng-opt 0.7"] * 2
+    assert [untuned_label(p) for p in untuned_problems()] == (
+        ["untuned"] * 2 + ["untuned until asng-opt 0.7"] * 2 + ["untuned"] * 2
+    )
     assert untuned_label("onemax") == "" == untuned_label("no-such-problem")
 
 
@@ -407,3 +413,20 @@ def test_the_preamble_names_the_track_fewer_seeds_apply_to():
     new = preamble({**meta, "short_seeds_full": True})[0]
     assert old.endswith("25 seeds (0–24) per optimizer and problem; 12 (0–11) on nk-adjacent.")
     assert new.endswith("25 seeds (0–24) per optimizer and problem; 12 (0–11) on the main track of nk-adjacent.")
+
+
+def test_int_real_ellipsoid_has_its_optimum_where_drawn_and_rotated_reals():
+    p = bp.int_real_ellipsoid()
+    rng = np.random.default_rng(2026)  # the problem's draws, in its order
+    z_opt = rng.integers(-18, 19, 10)
+    r_opt = rng.uniform(-4.0, 4.0, 5)
+    none = np.zeros(0, dtype=np.int64)
+    assert p(none, z_opt, r_opt) == pytest.approx(0.0, abs=1e-20) and p.f_opt == 0.0
+    z = z_opt.copy()
+    z[0] += 1  # weight 1: one unit off costs exactly 1
+    assert p(none, z, r_opt) == pytest.approx(1.0)
+    # rotated: moving one real alone changes the value by a quadratic form that is not diagonal
+    e0, e1 = np.eye(5)[0] * 0.1, np.eye(5)[1] * 0.1
+    f = lambda d: p(none, z_opt, r_opt + d)  # noqa: E731
+    assert f(e0 + e1) != pytest.approx(f(e0) + f(e1))
+    assert (p.n_cat, p.n_int, p.n_real) == (0, 10, 5) and start_point_issues(p) == []

@@ -66,6 +66,7 @@ __all__ = [
     "nk_optimum",
     "rosenbrock",
     "mixed_real",
+    "int_real_ellipsoid",
 ]
 
 
@@ -244,7 +245,11 @@ def ioh_problem(fid: int, n: int = 100, instance: int = 1, xor_seed: int | None 
     def fun(c: np.ndarray, z: np.ndarray | None, r: np.ndarray | None) -> float:
         return y_opt - float(p((c ^ mask).tolist()))
 
-    gaps = {19: (20.0, 10.0, 4.0, 0.0), 22: (10.0, 5.0, 2.0, 0.0)}.get(fid, (10.0, 5.0, 2.0, 0.0))
+    # F24 (concatenated trap, 20 blocks of 5): each block is worth 1 all ones, (4 - u) / 5 with u < 5
+    # ones; 4 = every block at its deceptive all-zeros attractor; the best of 2,000 uniform draws 9.4
+    gaps = {19: (20.0, 10.0, 4.0, 0.0), 22: (10.0, 5.0, 2.0, 0.0), 24: (8.0, 4.0, 2.0, 0.0)}.get(
+        fid, (10.0, 5.0, 2.0, 0.0)
+    )
     masked = "" if xor_seed is None else f", XOR mask (seed {xor_seed})"
     return Problem(
         name=f"ioh-f{fid}-{name.lower()}",
@@ -344,4 +349,42 @@ def mixed_real(n_cat: int = 10, k: int = 4, n_real: int = 5, low: float = -5.0, 
         real_high=np.full(n_real, float(high)),
         description=f"mixed real: {n_cat} categorical (K = {k}) + {n_real} reals in [{low:g}, {high:g}], "
         "weights 1 to 100",
+    )
+
+
+def int_real_ellipsoid(
+    n_int: int = 10, low: int = -20, high: int = 20, n_real: int = 5, real_low: float = -5.0,
+    real_high: float = 5.0, seed: int = 2026,
+) -> Problem:  # fmt: skip
+    """Integers and reals together (no categorical variable): ``sum_i 10^(i / (n_int - 1))
+    (z_i - z*_i)^2 + sum_j 10^(2 j / (n_real - 1)) y_j^2`` with ``y = Q (r - r*)``, ``Q`` a random
+    rotation (conditions 10 and 100; the reals' axes correlated, so a separable model is not
+    enough); ``z*`` uniform in ``[low + 2, high - 2]``, ``r*`` U(0.8 real_low, 0.8 real_high), all
+    drawn once from ``default_rng(seed)``; optimum 0. A wrong integer costs at least 1, so every
+    target below 1 needs every integer right."""
+    rng = np.random.default_rng(seed)
+    z_opt = rng.integers(low + 2, high - 1, n_int)
+    r_opt = rng.uniform(0.8 * real_low, 0.8 * real_high, n_real)
+    q, rr = np.linalg.qr(rng.standard_normal((n_real, n_real)))
+    q = q * np.sign(np.diag(rr))  # a rotation drawn uniformly (Haar), fixed by the seed
+    w_int = 10.0 ** (np.arange(n_int) / max(n_int - 1, 1))
+    w_real = 100.0 ** (np.arange(n_real) / max(n_real - 1, 1))
+
+    def fun(c: np.ndarray, z: np.ndarray | None, r: np.ndarray | None) -> float:
+        assert z is not None and r is not None
+        y = q @ (r - r_opt)
+        return float(np.dot(w_int, (z - z_opt) ** 2) + np.dot(w_real, y * y))
+
+    return Problem(
+        name="int-real-ellipsoid",
+        categories=np.zeros(0, dtype=np.int64),
+        fun=fun,
+        f_opt=0.0,
+        gaps=(10.0, 1.0, 1e-2, 1e-6),
+        int_low=np.full(n_int, low, dtype=np.int64),
+        int_high=np.full(n_int, high, dtype=np.int64),
+        real_low=np.full(n_real, float(real_low)),
+        real_high=np.full(n_real, float(real_high)),
+        description=f"integer + real ellipsoid: {n_int} integers in [{low}, {high}] (condition 10) + {n_real} "
+        f"rotated reals in [{real_low:g}, {real_high:g}] (condition 100), optimum drawn with seed {seed}",
     )
