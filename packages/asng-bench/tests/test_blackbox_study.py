@@ -258,6 +258,13 @@ def test_reuse_goes_track_by_track(tmp_path):
     assert list(rec["rerun"]) == ["random on nk-adjacent, short track"]
     assert "short track, budget 20, seed 2" in rec["rerun"]["random on nk-adjacent, short track"]
     assert _runs(tmp_path / "c").keys() == _runs(tmp_path / "b").keys()
+    # the tracks from two sources: each source is spot-checked (here the short track's source differs)
+    run_study(tmp_path / "d", seeds=3, **kw)
+    _rewrite_runs(tmp_path / "d", lambda r: r.update(best_gap="-5.0") if r["track"] == "short" else None)
+    two = [tmp_path / "a", tmp_path / "d"]
+    meta = run_study(tmp_path / "e", seeds=3, seeds_by_problem={"nk-adjacent": 2}, reuse=two, **kw)
+    assert meta["reused"]["spot_checks"]["random on nk-adjacent"].startswith("differs (short track")
+    assert meta["run_here"] == 5 and all(float(r["best_gap"]) >= 0 for r in _runs(tmp_path / "e").values())
 
 
 def test_cli_quick_exports_the_runs_for_iohanalyzer(tmp_path):

@@ -5,6 +5,7 @@ point in a subprocess) and checks the exit status and the one line the user read
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import re
 import subprocess
@@ -347,3 +348,25 @@ def test_an_out_path_that_is_a_file_is_a_one_line_error(tmp_path, capsys) -> Non
 def test_blackbox_resume_and_overwrite_exclude_each_other(tmp_path, capsys) -> None:
     code, _, err = run(QUICK_ONE + ["--out", str(tmp_path), "--resume", "--overwrite"], capsys)
     assert code == 2 and "not allowed with argument" in last_line(err)
+
+
+def test_blackbox_reuse_names_the_missing_folder_or_file(tmp_path, capsys) -> None:
+    code, _, err = run(
+        ["blackbox", "--quick", "--out", str(tmp_path / "o"), "--reuse", str(tmp_path / "nowhere")], capsys
+    )
+    assert code == 2 and last_line(err).endswith(f"--reuse {tmp_path / 'nowhere'}: no such folder")
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "runs.csv").write_text("")
+    code, _, err = run(["blackbox", "--quick", "--out", str(tmp_path / "o"), "--reuse", str(src)], capsys)
+    assert code == 2 and "no hits.csv, meta.json there" in last_line(err) and not (tmp_path / "o").exists()
+
+
+def test_blackbox_short_budget_is_honoured_with_quick_and_recorded(tmp_path, capsys) -> None:
+    out = tmp_path / "bb"
+    argv = ["blackbox", "--quick", "--out", str(out), "--problems", "onemax", "--optimizers", "random", "--seeds", "1"]
+    code, _, _ = run([*argv, "--short-budget", "0"], capsys)
+    meta = json.loads((out / "meta.json").read_text())
+    assert code == 0 and meta["short_budget"] is None and "--short-budget 0" in meta["command"]
+    with open(out / "runs.csv", newline="") as f:
+        assert {r["track"] for r in csv.DictReader(f)} == {"main"}

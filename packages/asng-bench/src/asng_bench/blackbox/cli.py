@@ -31,6 +31,8 @@ def _command_line(args: argparse.Namespace) -> str:
         cmd += f" --seeds {args.seeds}"
     if args.untuned_seeds:
         cmd += f" --untuned-seeds {args.untuned_seeds}"
+    if args.short_budget is not None:
+        cmd += f" --short-budget {args.short_budget}"
     if args.problems:
         cmd += " --problems " + " ".join(args.problems)
     if args.optimizers:
@@ -72,15 +74,20 @@ def _check_out(args: argparse.Namespace) -> None:
 def blackbox_command(args: argparse.Namespace) -> None:
     """``asng-bench blackbox``: run the study (or ``--report-only``), then the README section."""
     from .readme import update_readme
-    from .registry import main_budgets, quick_problems, untuned_problems
+    from .registry import SHORT_BUDGET, main_budgets, quick_problems, untuned_problems
     from .report import report
     from .runner import run_study
 
     _check_out(args)
     _check_problems(args.problems or [])
     for src in args.reuse or []:
-        if not all((Path(src) / n).is_file() for n in REPORT_INPUTS):
-            raise UsageError(f"--reuse {src}: needs runs.csv, hits.csv and meta.json there (a study's folder)")
+        if not Path(src).is_dir():
+            raise UsageError(f"--reuse {src}: no such folder")
+        lacking = [n for n in REPORT_INPUTS if not (Path(src) / n).is_file()]
+        if lacking:
+            raise UsageError(
+                f"--reuse {src}: no {', '.join(lacking)} there (it needs runs.csv, hits.csv and meta.json)"
+            )
     if args.report_only:
         report(args.out)
     else:
@@ -91,7 +98,10 @@ def blackbox_command(args: argparse.Namespace) -> None:
             optimizers=args.optimizers,
             seeds=args.seeds or (QUICK_SEEDS if quick else SEEDS),
             budgets=main_budgets(QUICK_BUDGET_CAP if quick else None),
-            short_budget=(QUICK_SHORT_BUDGET if quick else args.short_budget) or None,
+            short_budget=(
+                args.short_budget if args.short_budget is not None else QUICK_SHORT_BUDGET if quick else SHORT_BUDGET
+            )
+            or None,  # fmt: skip
             jobs=args.jobs,
             command=_command_line(args),
             resume=args.resume,
@@ -105,7 +115,7 @@ def blackbox_command(args: argparse.Namespace) -> None:
 
 def add_command(sub: argparse._SubParsersAction) -> None:
     """Register ``blackbox``."""
-    from .registry import OPTIMIZERS, PROBLEMS, SHORT_BUDGET
+    from .registry import OPTIMIZERS, PROBLEMS, SHORT_BUDGET, untuned_problems
 
     what = "black-box comparison with cmaes, optuna, nevergrad and random search"
     out_help = "folder for the CSVs, meta.json, blackbox.md, ecdf.png"
@@ -113,13 +123,14 @@ def add_command(sub: argparse._SubParsersAction) -> None:
     add_seeds_flag(p, "optimizer and problem", SEEDS, QUICK_SEEDS)
     p.add_argument(
         "--untuned-seeds", type=positive_int, default=None,
-        help="seeds on the untuned problems' main track (default: as --seeds; their short track has --seeds)",
+        help="seeds on the main track of the untuned problems (default: as --seeds; their short track has --seeds): "
+        + ", ".join(untuned_problems()),
     )  # fmt: skip
     add_names_flag(p, "--problems", PROBLEMS, "problem names", "all available")
     add_names_flag(p, "--optimizers", OPTIMIZERS, "optimizer names", "all installed")
     p.add_argument(
-        "--short-budget", type=non_negative_int, default=SHORT_BUDGET,
-        help=f"budget of the short track (0: no short track; {QUICK_SHORT_BUDGET} with --quick)",
+        "--short-budget", type=non_negative_int, default=None,
+        help=f"budget of the short track (default {SHORT_BUDGET}, {QUICK_SHORT_BUDGET} with --quick; 0: none)",
     )  # fmt: skip
     add_jobs_flag(p)
     add_quick_flag(p, f"smoke run: {QUICK_SEEDS} seeds, budgets <= {QUICK_BUDGET_CAP}, four problems")

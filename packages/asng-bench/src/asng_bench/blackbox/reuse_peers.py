@@ -24,14 +24,15 @@ def same_run(a: Result, b: Result) -> bool:
     return ea == eb and int(a[0]["n_evals"]) == int(b[0]["n_evals"]) and abs(ga - gb) <= 1e-9
 
 
-def spot_check(reused: dict[Task, Result], jobs: int) -> dict[str, str]:
-    """Run one reused run again per (optimizer, problem) -- the main track's lowest seed if there
-    is one -- and drop every reused run of the pair whose check differs (a dependency that the
-    recorded versions do not show, for example). The fresh runs replace the checked ones (they
-    have traces). Returns ``{"opt on problem": "identical" | "differs: ..."}``."""
-    first: dict[tuple[str, str], Task] = {}
+def spot_check(reused: dict[Task, Result], jobs: int, origin: Optional[dict[Task, int]] = None) -> dict[str, str]:
+    """Run one reused run again per (optimizer, problem) and source folder (``origin``: the task's
+    source index; all one source without it) -- the main track's lowest seed if there is one -- and
+    drop every reused run of the pair if a check differs (a dependency that the recorded versions
+    do not show, for example). The fresh runs replace the checked ones (they have traces). Returns
+    ``{"opt on problem": "identical" | "differs: ..."}``."""
+    first: dict[tuple[str, str, int], Task] = {}
     for t in sorted(reused, key=lambda t: (t[0] != "main", t[4])):
-        first.setdefault((t[2], t[1]), t)
+        first.setdefault((t[2], t[1], (origin or {}).get(t, 0)), t)
     checks = list(first.values())
     if jobs > 1 and len(checks) > 1:
         with ProcessPoolExecutor(jobs) as pool:
@@ -41,6 +42,8 @@ def spot_check(reused: dict[Task, Result], jobs: int) -> dict[str, str]:
     out: dict[str, str] = {}
     for t, new in zip(checks, fresh):
         pair = f"{t[2]} on {t[1]}"
+        if pair in out and out[pair] != "identical":
+            continue  # another source's check of the pair differed: its runs are gone
         if same_run(reused[t], new):
             out[pair] = "identical"
             reused[t] = new
@@ -73,7 +76,7 @@ def reuse_peers(
         records.append({k: v for k, v in rec.items() if k != "rerun"})
         for pair, reason in rec["rerun"].items():
             why.setdefault(pair, []).append(f"{src}: {reason}")
-    checks = spot_check(reused, jobs) if check else {}
+    checks = spot_check(reused, jobs, origin) if check else {}
     for pair, result in checks.items():
         if result != "identical":
             why.setdefault(pair, []).append("spot check " + result)
