@@ -145,14 +145,14 @@ def reusable_runs(source_dir: str | Path, tasks: Sequence[Task]) -> tuple[dict[T
         if not reasons[(t[2], t[1])] and (t[2], t[1], t[0]) not in lacking:
             trace = traces.get((t[0], t[1], t[2], t[4]))
             out[t] = (_typed_run(runs[t]), sorted(hits[t], key=lambda h: h["target_index"]), trace)
+    taken = {(t[2], t[1]) for t in out}
     reused: dict[str, list[str]] = {}
     for opt, pname in reasons:
-        if any(t[2] == opt and t[1] == pname for t in out):
+        if (opt, pname) in taken:
             reused.setdefault(opt, []).append(pname)
     rerun = {f"{opt} on {pname}": why for (opt, pname), why in reasons.items() if why}
     for (opt, pname, track), why in lacking.items():
-        whole = opt not in reused or pname not in reused[opt]
-        rerun[f"{opt} on {pname}" if whole else f"{opt} on {pname}, {track} track"] = why
+        rerun[f"{opt} on {pname}" + (f", {track} track" if (opt, pname) in taken else "")] = why
     record = {
         "source": str(src),
         "command": meta.get("command"),
