@@ -413,6 +413,7 @@ def test_the_preamble_names_the_track_fewer_seeds_apply_to():
     new = preamble({**meta, "short_seeds_full": True})[0]
     assert old.endswith("25 seeds (0–24) per optimizer and problem; 12 (0–11) on nk-adjacent.")
     assert new.endswith("25 seeds (0–24) per optimizer and problem; 12 (0–11) on the main track of nk-adjacent.")
+    assert "1 seed (0–0) per optimizer and problem." in preamble({**meta, "seeds": 1, "seeds_by_problem": {}})[0]
 
 
 def test_int_real_ellipsoid_has_its_optimum_where_drawn_and_rotated_reals():

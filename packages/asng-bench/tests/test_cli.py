@@ -370,3 +370,19 @@ def test_blackbox_short_budget_is_honoured_with_quick_and_recorded(tmp_path, cap
     assert code == 0 and meta["short_budget"] is None and "--short-budget 0" in meta["command"]
     with open(out / "runs.csv", newline="") as f:
         assert {r["track"] for r in csv.DictReader(f)} == {"main"}
+
+
+def test_blackbox_interrupted_says_how_to_go_on(tmp_path, capsys, monkeypatch) -> None:
+    """Ctrl-C during a study: no traceback, but where the finished runs are and the flag that continues."""
+    from asng_bench.blackbox import runner
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(runner, "run_study", interrupted)
+    code, _, err = run(["blackbox", "--quick", "--out", str(tmp_path / "bb")], capsys)
+    assert code == 130 and "Traceback" not in err
+    assert last_line(err) == (
+        f"asng-bench blackbox: stopped; the finished runs are kept in {tmp_path / 'bb' / 'partial.jsonl'}: "
+        "run the same command with --resume to go on"
+    )

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from ..argtypes import non_negative_int, positive_int
@@ -74,9 +75,7 @@ def _check_out(args: argparse.Namespace) -> None:
 def blackbox_command(args: argparse.Namespace) -> None:
     """``asng-bench blackbox``: run the study (or ``--report-only``), then the README section."""
     from .readme import update_readme
-    from .registry import SHORT_BUDGET, main_budgets, quick_problems, untuned_problems
     from .report import report
-    from .runner import run_study
 
     _check_out(args)
     _check_problems(args.problems or [])
@@ -91,26 +90,42 @@ def blackbox_command(args: argparse.Namespace) -> None:
     if args.report_only:
         report(args.out)
     else:
-        quick = args.quick
-        meta = run_study(
-            args.out,
-            problems=(args.problems or quick_problems()) if quick else args.problems,
-            optimizers=args.optimizers,
-            seeds=args.seeds or (QUICK_SEEDS if quick else SEEDS),
-            budgets=main_budgets(QUICK_BUDGET_CAP if quick else None),
-            short_budget=(
-                args.short_budget if args.short_budget is not None else QUICK_SHORT_BUDGET if quick else SHORT_BUDGET
+        try:
+            meta = _run(args)
+        except KeyboardInterrupt:  # the finished runs are in PARTIAL already (appended as they come)
+            print(
+                f"asng-bench blackbox: stopped; the finished runs are kept in {Path(args.out) / PARTIAL}: "
+                "run the same command with --resume to go on",
+                file=sys.stderr,
             )
-            or None,  # fmt: skip
-            jobs=args.jobs,
-            command=_command_line(args),
-            resume=args.resume,
-            reuse=args.reuse,
-            seeds_by_problem={p: args.untuned_seeds for p in untuned_problems()} if args.untuned_seeds else None,
-        )
+            raise SystemExit(130) from None
         print(f"[blackbox] done in {meta['wall_s']} s -> {args.out}")
     if args.readme:
         update_readme(args.readme, args.out)
+
+
+def _run(args: argparse.Namespace) -> dict:
+    """The study the arguments ask for (:func:`.runner.run_study`); its meta.json."""
+    from .registry import SHORT_BUDGET, main_budgets, quick_problems, untuned_problems
+    from .runner import run_study
+
+    quick = args.quick
+    return run_study(
+        args.out,
+        problems=(args.problems or quick_problems()) if quick else args.problems,
+        optimizers=args.optimizers,
+        seeds=args.seeds or (QUICK_SEEDS if quick else SEEDS),
+        budgets=main_budgets(QUICK_BUDGET_CAP if quick else None),
+        short_budget=(
+            args.short_budget if args.short_budget is not None else QUICK_SHORT_BUDGET if quick else SHORT_BUDGET
+        )
+        or None,  # fmt: skip
+        jobs=args.jobs,
+        command=_command_line(args),
+        resume=args.resume,
+        reuse=args.reuse,
+        seeds_by_problem={p: args.untuned_seeds for p in untuned_problems()} if args.untuned_seeds else None,
+    )
 
 
 def add_command(sub: argparse._SubParsersAction) -> None:

@@ -41,7 +41,7 @@ def execute(
     if progress and kept:
         print(f"[blackbox] resuming: {kept}/{total} runs kept from {partial.name}", flush=True)
     if progress and reused:
-        print(f"[blackbox] reusing: {reused}/{total} peers' runs taken from earlier studies", flush=True)
+        print(f"[blackbox] reusing: {reused} peers' runs taken from earlier studies ({total} runs in all)", flush=True)
 
     def record(i: int, res: Result) -> None:
         results.append(res)

@@ -40,7 +40,7 @@ def preamble(meta: dict[str, Any]) -> list[str]:
     machine = ("cpu", "cores", "memory_gib", "python")
     out = [
         f"Command: `{meta['command']}` — wall time {meta['wall_s']:.0f} s with {meta['jobs']} worker process(es), "
-        f"{meta['seeds']} seeds (0–{meta['seeds'] - 1}) per optimizer and problem"
+        f"{meta['seeds']} seed{'s' if meta['seeds'] != 1 else ''} (0–{meta['seeds'] - 1}) per optimizer and problem"
         + "".join(
             f"; {n} (0–{n - 1}) on {'the main track of ' if meta.get('short_seeds_full') else ''}"
             + ", ".join(p for p, m in (meta.get("seeds_by_problem") or {}).items() if m == n)
