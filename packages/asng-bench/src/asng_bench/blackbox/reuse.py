@@ -35,7 +35,7 @@ from ..report_io import package_versions, read_csv, read_json
 from .registry import OPTIMIZERS, PROBLEMS, get_problem
 from .traces import TRACES, Trace, read_traces
 
-__all__ = ["peer_code_sha256", "reusable_runs", "Task", "Result"]
+__all__ = ["peer_code_sha256", "reusable_runs", "rerun_key", "Task", "Result"]
 
 Task = tuple[str, str, str, int, int]  #: (track, problem, optimizer, budget, seed)
 Result = tuple[dict[str, Any], list[dict[str, Any]], Optional[Trace]]  #: (runs row, hits rows, trace)
@@ -106,6 +106,12 @@ def _fingerprint(meta: dict[str, Any]) -> str:
     return "changed since the source study: each (peer, problem) reused only where its spot check reproduces the run"
 
 
+def rerun_key(optimizer: str, problem: str, track: str, partly: bool) -> str:
+    """How a record names runs made again: ``"opt on problem"``, with ``", track track"`` when
+    ``partly`` (the pair's other track was reused)."""
+    return f"{optimizer} on {problem}" + (f", {track} track" if partly else "")
+
+
 def reusable_runs(source_dir: str | Path, tasks: Sequence[Task]) -> tuple[dict[Task, Result], dict[str, Any]]:
     """The results of ``tasks`` that can be taken from the study in ``source_dir``, and a record of
     what was reused (for meta.json): source, its command, per optimizer the problems reused, and
@@ -152,7 +158,7 @@ def reusable_runs(source_dir: str | Path, tasks: Sequence[Task]) -> tuple[dict[T
             reused.setdefault(opt, []).append(pname)
     rerun = {f"{opt} on {pname}": why for (opt, pname), why in reasons.items() if why}
     for (opt, pname, track), why in lacking.items():
-        rerun[f"{opt} on {pname}" + (f", {track} track" if (opt, pname) in taken else "")] = why
+        rerun[rerun_key(opt, pname, track, (opt, pname) in taken)] = why
     record = {
         "source": str(src),
         "command": meta.get("command"),

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from .registry import OPTIMIZERS
-from .reuse import Result, Task, reusable_runs
+from .reuse import Result, Task, rerun_key, reusable_runs
 from .runs import run_task
 
 __all__ = ["reuse_peers", "same_run", "spot_check"]
@@ -90,7 +90,7 @@ def reuse_peers(
         rec["reused"] = {o: ps for o, ps in rec["reused"].items() if ps}
     partly = {(t[2], t[1]) for t in reused}  # pairs with some run reused: the rest named by track
     left = {
-        f"{t[2]} on {t[1]}" + (f", {t[0]} track" if (t[2], t[1]) in partly else "")
+        rerun_key(t[2], t[1], t[0], (t[2], t[1]) in partly)
         for t in tasks
         if OPTIMIZERS[t[2]].reusable and t not in reused
     }

@@ -168,8 +168,8 @@ def plan(
 ) -> list[Task]:
     """The runs: (track, problem, optimizer, budget, seed), problem by problem (a cut-short study
     has whole problems), the longest runs first inside one; ``seeds`` per problem, on the main
-    track fewer where ``seeds_by_problem`` names it (the short track's runs cost seconds: it
-    always has ``seeds``)."""
+    track the number ``seeds_by_problem`` gives where it names the problem (the short track's
+    runs cost seconds: it always has ``seeds``)."""
     tasks: list[Task] = []
     for pname in problems:
         prob = get_problem(pname)
