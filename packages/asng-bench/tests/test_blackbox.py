@@ -179,15 +179,16 @@ def test_problem_registry_names_budgets_and_studies():
     default = ["onemax", "catsphere-K5", "mixed", "toy-fixed-x", "catellipsoid-K10", "leadingones"]
     with_ioh = ["ioh-f19-isingring", "ioh-f22-mis"] if importable("ioh") else []
     f24 = ["ioh-f24-concatenatedtrap"] if importable("ioh") else []
-    assert default_problems() == default + with_ioh + ["nk-adjacent", "rosenbrock", "mixed-real"] + f24 + [
-        "int-real-ellipsoid"
-    ]
+    new = ["int-real-ellipsoid", "hpo-conditional", "int-rastrigin"]
+    assert default_problems() == default + with_ioh + ["nk-adjacent", "rosenbrock", "mixed-real"] + f24 + new
     assert untuned_problems() == ["ioh-f22-mis", "nk-adjacent", "rosenbrock", "mixed-real",
-                                  "ioh-f24-concatenatedtrap", "int-real-ellipsoid"]  # fmt: skip
-    # the real-valued ones were tuned on from asng-opt 0.7 on (the real step's elite rule): labelled so
+                                  "ioh-f24-concatenatedtrap", *new]  # fmt: skip
+    # the real-valued ones were tuned on from asng-opt 0.7 on (the real step's elite rule), int-real
+    # from 0.8 on (the integer rules): labelled so
     assert [untuned_label(p) for p in untuned_problems()] == (
-        ["untuned"] * 2 + ["untuned until asng-opt 0.7"] * 2 + ["untuned"] * 2
-    )
+        ["untuned"] * 2 + ["untuned until asng-opt 0.7"] * 2 + ["untuned", "untuned until asng-opt 0.8"]
+        + ["untuned"] * 2
+    )  # fmt: skip
     assert untuned_label("onemax") == "" == untuned_label("no-such-problem")
 
 
@@ -196,7 +197,7 @@ def test_optimizer_registry_ours_first():
                  "bb-log-all", "bb-lam16",
                  "bb-no-mutant", "bb-one-mutant", "bb-no-union", "bb-half-mutants", "bb-diagonal", "bb-sigma-quarter",
                  "bb-real-elite-twice", "bb-ranks",
-                 "bb-lam-dim", "bb-no-cache")  # fmt: skip
+                 "bb-lam-dim", "bb-no-cache", "bb-no-int-margin", "bb-raw-elite", "bb-int-asng")  # fmt: skip
     assert OURS == ("asng-bb", "asng-l2", "asng-l16", *ablations) == tuple(OPTIMIZERS)[: len(OURS)]
     assert [OPTIMIZERS[n].role for n in OURS[:3]] == ["main", "reference", "reference"]
     assert [n for n, o in OPTIMIZERS.items() if o.short_only] == ["bb-lam-dim", "optuna-tpe", "optuna-cmaes"]
@@ -431,3 +432,40 @@ def test_int_real_ellipsoid_has_its_optimum_where_drawn_and_rotated_reals():
     f = lambda d: p(none, z_opt, r_opt + d)  # noqa: E731
     assert f(e0 + e1) != pytest.approx(f(e0) + f(e1))
     assert (p.n_cat, p.n_int, p.n_real) == (0, 10, 5) and start_point_issues(p) == []
+
+
+def test_hpo_conditional_has_its_optimum_where_drawn_and_moves_it_with_the_first_category():
+    p = bp.hpo_conditional()
+    rng = np.random.default_rng(2027)  # the problem's draws, in its order
+    k, low, high = np.array([2, 3, 4, 5]), np.array([1, 0, -50, 2, 0]), np.array([8, 100, 50, 40, 3])
+    c_opt, z_opt = rng.integers(0, k), rng.integers(low, high + 1)
+    a, b = rng.uniform(-1.2, 1.2, 4), rng.uniform(-1.2, 1.2, 4)
+    r_opt = a + c_opt[0] * b
+    assert np.all(np.abs(r_opt) <= 3) and p(c_opt, z_opt, r_opt) == pytest.approx(0.0, abs=1e-20)
+    # another first category: one wrong category, and the reals' optimum moves with it
+    c = c_opt.copy()
+    c[0] = 1 - c[0]
+    assert p(c, z_opt, a + c[0] * b) == pytest.approx(1.0)
+    assert p(c, z_opt, r_opt) > 1.0 + 1e-3
+    z = z_opt.copy()
+    z[1] += 1 if z[1] < 100 else -1  # the widest integer: one unit costs (1 / 10)^2
+    assert p(c_opt, z, r_opt) == pytest.approx(0.01)
+    assert (p.n_cat, p.n_int, p.n_real) == (4, 5, 4) and start_point_issues(p) == []
+
+
+def test_int_rastrigin_has_a_local_minimum_every_fourth_integer():
+    p = bp.int_rastrigin()
+    z_opt = np.random.default_rng(2027).integers(-25, 26, 10)
+    none = np.zeros(0, dtype=np.int64)
+    assert p(none, z_opt) == pytest.approx(0.0, abs=1e-12)
+    values = []
+    for d in range(-6, 7):
+        z = z_opt.copy()
+        z[3] += d
+        values.append(p(none, z))
+    values = np.array(values)  # d = -6 .. 6
+    assert values[6] == pytest.approx(0.0, abs=1e-12) and values[10] == pytest.approx(4.0)  # d = 0, d = 4
+    assert values[9] == pytest.approx(12.25) and values[11] == pytest.approx(16.25)  # its neighbours
+    local = [i for i in range(1, 12) if values[i] < values[i - 1] and values[i] < values[i + 1]]
+    assert [i - 6 for i in local] == [-4, 0, 4]
+    assert (p.n_cat, p.n_int, p.n_real) == (0, 10, 0) and start_point_issues(p) == []

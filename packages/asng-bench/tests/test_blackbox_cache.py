@@ -180,3 +180,51 @@ def test_reuse_takes_old_runs_without_the_cached_column_but_never_the_cache_vari
     got, record = reusable_runs(tmp_path, tasks)
     assert list(got) == tasks[:1] and got[tasks[0]][0]["cached"] == 0 and record["rerun"] == {}
     assert math.isfinite(got[tasks[0]][0]["best_gap"])
+
+
+class _Breaking(_Scripted):
+    """A scripted searcher whose ``tell`` (or ``ask``) raises from a given round on, as CatCMAwM's
+    eigendecomposition did once its C degenerated."""
+
+    def __init__(self, rounds, fail_at, where):
+        super().__init__(rounds)
+        self.fail_at, self.where = fail_at, where
+
+    def ask(self):
+        if self.where == "ask" and self.k >= self.fail_at:
+            raise np.linalg.LinAlgError("Eigenvalues did not converge")
+        return super().ask()
+
+    def tell(self, values, n_new=None):
+        if self.where == "tell" and self.k >= self.fail_at:
+            raise np.linalg.LinAlgError("Eigenvalues did not converge")
+        super().tell(values, n_new)
+
+
+@pytest.mark.parametrize("where", ["ask", "tell"])
+def test_a_searcher_that_raises_ends_its_run_not_the_study(monkeypatch, tmp_path, where):
+    def factory(problem, budget, seed):
+        return _Breaking([[2, 1], [1, 2], [0, 1]], fail_at=2, where=where)
+
+    monkeypatch.setitem(OPTIMIZERS, "breaking", OptimizerSpec(factory))
+    log = []
+    r = run_one(_bits(log), "breaking", 100, 0)
+    assert r["error"] == "LinAlgError: Eigenvalues did not converge"
+    # the rounds before the failure count: ask fails on the third round, tell on the second
+    assert r["n_evals"] == 4 and r["hits"][0] == 2 and not r["solved"] and [e for e, _ in r["trace"]] == [1, 2]
+    _register(monkeypatch, [[0]])
+    assert run_one(_bits([]), "scripted", 10, 0)["error"] == ""
+    # in a study: the row says so, the others run, and the report names it
+    from asng_bench.blackbox import registry
+
+    monkeypatch.setitem(registry.PROBLEMS, "bits", registry.ProblemSpec(lambda: _bits([]), 50))
+    meta = run_study(tmp_path, problems=["bits"], optimizers=["breaking", "random"], seeds=2, short_budget=None,
+                     progress=False)  # fmt: skip
+    rows = list(csv.DictReader(open(tmp_path / "runs.csv")))
+    assert {r["optimizer"]: r["error"] for r in rows} == {
+        "breaking": "LinAlgError: Eigenvalues did not converge",
+        "random": "",
+    }
+    md = (tmp_path / "blackbox.md").read_text()
+    assert "Runs that ended with an error**, breaking on bits (main track): 2 run(s) (seeds 0, 1)" in md
+    assert meta["seeds"] == 2

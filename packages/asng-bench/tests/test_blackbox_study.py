@@ -70,7 +70,8 @@ def test_ablations_switch_one_ingredient_off():
     assert bb.hyper() == {"alpha": 1.5, "delta0": 1.0, "margin": True, "elitist": True, "mutant": True,
                           "mutant_share": 1.0, "cat_utility": "quantile", "real_utility": "log",
                           "covariance": "full", "real_elite_twice": False,
-                          "neutral_union": True}  # fmt: skip
+                          "neutral_union": True, "int_margin": True, "elite_integers": True,
+                          "int_update": "asng"}  # fmt: skip
     changed = {
         "bb-no-margin": ("margin", False),
         "bb-no-elitism": ("elitist", False),
@@ -82,11 +83,20 @@ def test_ablations_switch_one_ingredient_off():
         "bb-real-elite-twice": ("real_elite_twice", True),
         "bb-no-union": ("neutral_union", False),
         "bb-half-mutants": ("mutant_share", 0.5),
+        "bb-no-int-margin": ("int_margin", False),
+        "bb-raw-elite": ("elite_integers", False),
     }
     for name, (key, value) in changed.items():
         opt = make_searcher(name, p, 3000, 0).opt
         assert {k: v for k, v in opt.hyper().items() if v != bb.hyper()[k]} == {key: value}, name
         assert opt.lam == bb.lam
+    # the integer step: the real variables' rule on a space with reals, ASNG's without (mixed)
+    ir = get_problem("int-real-ellipsoid")
+    ir_bb, ir_asng = make_searcher(MAIN, ir, 3000, 0).opt, make_searcher("bb-int-asng", ir, 3000, 0).opt
+    assert ir_bb.int_update == "cma" and ir_asng.int_update == "asng"
+    assert {k for k, v in ir_asng.hyper().items() if v != ir_bb.hyper()[k]} == {"int_update"}
+    assert not applies("bb-int-asng", p) and not applies("bb-int-asng", get_problem("rosenbrock"))
+    assert not applies("bb-no-int-margin", get_problem("onemax")) and applies("bb-no-int-margin", p)
     assert make_searcher("bb-lam16", p, 3000, 0).opt.lam == 16
     assert make_searcher("bb-restart-uniform", p, 3000, 0).near_best is False
     assert make_searcher(MAIN, p, 150, 0).opt.lam == 4  # minimize's budget cap: max(4, 150 // 40)

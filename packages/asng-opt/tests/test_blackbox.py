@@ -19,7 +19,15 @@ from hypothesis import strategies as st
 from asng_opt import ASNG, Categorical, Gaussian, Integer, Product, minimize
 from asng_opt._cache import STALE_ROUNDS
 from asng_opt._constant import is_single_point
-from asng_opt.blackbox import BlackBoxASNG, default_lam, margin_theta_min, prior_near, restart, with_margin
+from asng_opt.blackbox import (
+    INT_SIGMA_FLOOR,
+    BlackBoxASNG,
+    default_lam,
+    margin_theta_min,
+    prior_near,
+    restart,
+    with_margin,
+)
 from asng_opt.ranking import log_rank_weights
 
 #: ASNG_PROPERTY_EXAMPLES=1000 stresses the property test locally (CI runs the default)
@@ -141,7 +149,15 @@ def test_with_margin_values_and_other_parts_untouched():
     np.testing.assert_allclose(_theta_min(out, "a"), [c / 1, 0.0, c / 4], rtol=1e-15)
     np.testing.assert_allclose(out.parts["b"].parts["c"].theta_min, [c / 2], rtol=1e-15)
     np.testing.assert_allclose(out.parts["a"].theta_max, [1 - c, 1.0, 1 - c], rtol=1e-15)
-    assert out.parts["k"] is k and out.parts["g"] is g  # other parts unchanged
+    assert out.parts["g"] is g  # real parts unchanged
+    # the integers get the margin 1 - 0.73^(1/N') and the hard floor min(sigma_min, INT_SIGMA_FLOOR)
+    assert out.parts["k"].margin == pytest.approx(c, rel=1e-15) and k.margin is None
+    np.testing.assert_array_equal(out.parts["k"].sigma_min, [INT_SIGMA_FLOOR] * 2)
+    np.testing.assert_array_equal(out.parts["k"].int_low, k.int_low)
+    np.testing.assert_array_equal(out.parts["k"].int_high, k.int_high)
+    assert with_margin(dist, integers=False).parts["k"] is k  # without: unchanged
+    cat_only = with_margin(dist, categorical=False)
+    assert cat_only.parts["a"] is dist.parts["a"] and cat_only.parts["k"].margin == out.parts["k"].margin
     assert dist.spec() == spec0 and out is not dist  # a new distribution; the argument is not modified
     assert list(out.parts) == list(dist.parts) and out.n_theta == dist.n_theta
 
@@ -165,7 +181,9 @@ def test_with_margin_is_idempotent(dist):
 def test_blackbox_asng_applies_the_margin_only_when_asked():
     dist = Product(a=Categorical([3, 3]), k=Integer(0, 3))
     assert BlackBoxASNG(dist).distribution.spec() == with_margin(dist).spec()
-    assert BlackBoxASNG(dist, margin=False).distribution.spec() == dist.spec()
+    assert BlackBoxASNG(dist, margin=False, int_margin=False).distribution.spec() == dist.spec()
+    assert BlackBoxASNG(dist, margin=False).distribution.spec() == with_margin(dist, categorical=False).spec()
+    assert BlackBoxASNG(dist, int_margin=False).distribution.spec() == with_margin(dist, integers=False).spec()
     assert with_margin(dist).spec() != dist.spec()  # the paper's appendix-D default differs
 
 

@@ -163,18 +163,33 @@ def test_refused_states_change_nothing():
         BlackBoxASNG(MIXED, covariance="dense")
 
 
+#: how asng-opt before 0.8 ran on spaces with integer variables
+BEFORE_0_8 = dict(int_margin=False, elite_integers=False, int_update="asng")
+
+
+def before_0_8(sd):
+    """A state dict as asng-opt before 0.8 wrote it: no integer path p_int, no 0.8 options."""
+    sd["state"].pop("p_int")
+    for k in BEFORE_0_8:
+        del sd["hyper"][k]
+    return sd
+
+
 def test_older_state_dicts_load():
     # a state_dict of asng-opt < 0.4: the diagonal update's fields, no 'covariance'
-    a = BlackBoxASNG(MIXED, seed=4, covariance="diagonal")
+    a = BlackBoxASNG(MIXED, seed=4, covariance="diagonal", **BEFORE_0_8)
     run(a, mixed_loss, 5)
-    old = a.state_dict()
+    old = before_0_8(a.state_dict())
     del old["hyper"]["covariance"]
-    diag = BlackBoxASNG(MIXED, covariance="diagonal")
+    diag = BlackBoxASNG(MIXED, covariance="diagonal", int_margin=False)
     diag.load_state_dict(copy.deepcopy(old))
+    assert diag.hyper() == a.hyper()  # the rules it ran with
     run(a, mixed_loss, 3)
     run(diag, mixed_loss, 3)
     assert deep_equal(diag.state_dict(), a.state_dict())  # continues as before
-    full = BlackBoxASNG(MIXED)
+    with pytest.raises(ValueError, match="the state is from int_margin=False"):
+        BlackBoxASNG(MIXED, covariance="diagonal").load_state_dict(copy.deepcopy(old))
+    full = BlackBoxASNG(MIXED, int_margin=False)
     full.load_state_dict(old)
     _, sd = MIXED.parts["g"].mean_sigma(full.theta["g"])
     np.testing.assert_allclose(full.state.C, np.diag(sd * sd))

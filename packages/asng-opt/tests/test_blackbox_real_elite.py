@@ -71,22 +71,27 @@ def test_an_older_elite_joins_as_one_more_sample(covariance, real_elite_twice):
 
 
 @pytest.mark.parametrize("seed", range(4))
-def test_categorical_and_integer_parts_still_count_it_twice(seed):
-    """Only the real step differs: the categorical and integer parameters of the two rules are equal
-    after every tell (the draws too: the real part's course does not feed back within 5 tells of
-    these values, which do not depend on the points)."""
+@pytest.mark.parametrize("int_update", ["asng", "cma"])
+def test_categorical_and_integer_parts_still_count_it_twice(seed, int_update):
+    """Only the real step differs: the categorical parameters of the two rules are equal after every
+    tell, and so are the integer ones with ASNG's step (the draws too: the real part's course does
+    not feed back within 5 tells of these values, which do not depend on the points). With
+    ``int_update="cma"`` (the default on a space with reals) the integers follow the real rule."""
     dist = Product(c=Categorical([3, 4, 2]), z=Integer(0, 9, size=2), r=Gaussian(0.0, 1.0, size=2))
     rng = np.random.default_rng(seed)
-    once = BlackBoxASNG(dist, lam=8, seed=seed)
-    twice = BlackBoxASNG(dist, lam=8, seed=seed, real_elite_twice=True)
+    once = BlackBoxASNG(dist, lam=8, seed=seed, int_update=int_update)
+    twice = BlackBoxASNG(dist, lam=8, seed=seed, real_elite_twice=True, int_update=int_update)
+    same = ("c", "z") if int_update == "asng" else ("c",)
     for _ in range(5):
         f = rng.standard_normal(8)
         x1, x2 = once.ask(), twice.ask()
         once.tell(x1, f)
         twice.tell(x2, f)
-        for part in ("c", "z"):
+        for part in same:
             assert np.array_equal(once.state.theta[part], twice.state.theta[part])
     assert not np.array_equal(once.state.theta["r"], twice.state.theta["r"])
+    if int_update == "cma":
+        assert not np.array_equal(once.state.theta["z"], twice.state.theta["z"])
 
 
 def test_option_is_checked_saved_and_upgraded():

@@ -24,8 +24,9 @@ from ._checks import integer
 from ._constant import fixed_variable, is_single_point
 from .blackbox._tree import leaves
 from .categorical import Categorical
+from .integer import Integer
 from .space import Space
-from .variables import Choice
+from .variables import Choice, IntRange
 
 __all__ = [
     "EvaluationCache",
@@ -232,10 +233,11 @@ class StaleRounds:
       it, and so do :data:`STALE_ROUNDS` rounds in a row without a new point (a distribution that
       only draws what it has seen costs no evaluation, so the budget would never end it);
     * one that walks (``restart_on_convergence=False``; :func:`~asng_opt.minimize` passes it for
-      the black-box configuration on distributions of categorical variables alone, with restarts
-      allowed: :func:`walks`): ``should_stop()`` does not end it. A converged categorical
+      the black-box configuration on distributions of categorical variables alone -- and of
+      categorical and integer ones, with the integer margin -- with restarts allowed:
+      :func:`walks`): ``should_stop()`` does not end it. A converged categorical
       distribution is not stuck -- its lower bounds on the probabilities (the margin, or appendix
-      D's theta_min) keep it drawing single-variable changes of its mode, a local search whose
+      D's theta_min; an integer's margin) keep it drawing single-variable changes of its mode, a local search whose
       repeated draws the cache answers for free. It ends when that search runs dry: its last
       :data:`STALE_ROUNDS` rounds drew fewer than :data:`WALK_YIELD` new points together. (Walking
       until 10 rounds in a row draw nothing new instead spends more rounds on draws the cache
@@ -283,23 +285,38 @@ class StaleRounds:
         self.new_since_restart = 0
 
 
-def restarts_on_convergence(dist: Any) -> bool:
+def restarts_on_convergence(dist: Any, int_margin: bool = False) -> bool:
     """Whether, with the cache, ``should_stop()`` should restart an optimizer of ``dist`` (a
     :class:`~asng_opt.distribution.Distribution` or a :class:`~asng_opt.Space`): when it has a
-    free real-valued or integer variable (fixed ones -- ``IntRange(v, v)``, ``FloatRange(v, v)``,
-    an Integer with ``low == high`` -- are ignored). A converged real or integer variable moves by
-    sigma_min or by one step at a time, too slowly to be worth walking (zooming restarts find a
-    far optimum sooner: ``abs(v - 100)`` over ``Integer(0, 10**6)``), and real draws never repeat
-    (the stale rule would never fire). Only a distribution of categorical variables alone walks;
-    see :class:`StaleRounds`."""
+    free real-valued variable, or a free integer one and no integer margin (``int_margin`` false);
+    fixed variables -- ``IntRange(v, v)``, ``FloatRange(v, v)``, an Integer with ``low == high``
+    -- are ignored. Real draws never repeat (the stale rule would never fire), and a converged
+    real variable moves by sigma_min: zooming restarts are the faster search. A converged integer
+    variable without the margin moves by one step at a time for the same reason. With the
+    black-box configuration's integer margin (:class:`~asng_opt.Integer`'s ``margin``) a converged
+    integer keeps drawing its neighbours, as a converged categorical variable does, so a space of
+    categorical and integer variables walks (see :class:`StaleRounds`). Measured with the margin
+    (50 seeds each, minimize's defaults otherwise), evaluations to the optimum walking vs
+    restarting: 736 vs 884 on a 10-integer ellipsoid, 879 vs 888 on 30 integers, 29 vs 38 on
+    ``Integer(0, 2)`` with ``Integer(10, 200)``, 84 vs 87 on ``abs(v - 100)`` over
+    ``Integer(0, 10**6)``; the black-box study's mixed problem (100 seeds) 481 vs 512."""
     if isinstance(dist, Space):
-        return any(not isinstance(v, Choice) and not fixed_variable(v) for v in dist.variables.values())
-    return any(not isinstance(leaf, Categorical) and not is_single_point(leaf) for leaf in leaves(dist))
+        return any(
+            not isinstance(v, Choice) and not fixed_variable(v) and not (int_margin and isinstance(v, IntRange))
+            for v in dist.variables.values()
+        )
+    return any(
+        not isinstance(leaf, Categorical)
+        and not is_single_point(leaf)
+        and not (int_margin and isinstance(leaf, Integer))
+        for leaf in leaves(dist)
+    )
 
 
-def walks(dist: Any, blackbox: bool, max_restarts: float) -> bool:
+def walks(dist: Any, blackbox: bool, max_restarts: float, int_margin: bool = False) -> bool:
     """Whether :func:`~asng_opt.minimize` lets an optimizer of ``dist`` walk after convergence
-    (:class:`StaleRounds`): with the cache, the black-box configuration, restarts allowed and
-    categorical variables alone (:func:`restarts_on_convergence` false). The paper's configuration
+    (:class:`StaleRounds`): with the cache, the black-box configuration, restarts allowed and no
+    variable that restarts on convergence (:func:`restarts_on_convergence`: categorical variables
+    alone, or with ``int_margin`` categorical and integer ones). The paper's configuration
     and ``restarts=0`` stop at the first ``should_stop()``, as the paper's ASNG does."""
-    return blackbox and max_restarts > 0 and not restarts_on_convergence(dist)
+    return blackbox and max_restarts > 0 and not restarts_on_convergence(dist, int_margin)

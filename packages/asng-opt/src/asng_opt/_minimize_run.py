@@ -71,9 +71,11 @@ class Progress:
         self.cache = EvaluationCache() if settings.cache else None
         # points whose evaluation failed (they are evaluated again when drawn again, but are not new)
         self.failed = EvaluationCache() if settings.cache else None
-        # with the cache: stale rounds, idle restarts; categorical-only black-box runs walk
+        # with the cache: stale rounds, idle restarts; black-box runs without real variables walk
+        # (without integer ones unless they have the margin)
         space = opt.distribution if getattr(opt, "space", None) is None else opt.space  # a Space knows its fixed ranges
-        self.stale = StaleRounds(not walks(space, settings.blackbox, settings.max_restarts))
+        int_margin = bool(getattr(opt, "int_margin", False))
+        self.stale = StaleRounds(not walks(space, settings.blackbox, settings.max_restarts, int_margin))
         self.last_cached = 0  # samples of the last round that cost no evaluation
         self.last_new = 0  # samples of the last round never evaluated before (the stale rule's count)
 

@@ -11,11 +11,19 @@ alone exceeds sigma_min^2 = 1/16. A variable whose bounds exceed 2^16 sigma_min 
 with the default) is therefore modelled relative to its centre: theta, and the raw draws, are in
 the coordinate ``x - origin`` with ``origin = (low + high) / 2`` (``origin = 0`` otherwise), so
 every range starts with sigma = (high - low)/2 exactly and keeps 20 bits of sigma^2 at sigma_min.
+
+An optional *margin* (the black-box configuration's, :mod:`asng_opt.blackbox`) bounds sigma in
+probability instead of by a constant: a draw rounds to another integer than the mean's with
+probability at least ``margin`` on the side of the nearest rounding boundary (CMA-ES with margin,
+Hamano et al. 2022, bounds the same probability). With sigma_min = 1/4, a mean 0.3 from its
+integer draws the neighbour one time in five whatever the search has learnt; with the margin,
+sigma shrinks with the distance to the boundary and the neighbour stays at ``margin``.
 """
 
 from __future__ import annotations
 
 import numbers
+from statistics import NormalDist
 from typing import Any
 
 import numpy as np
@@ -50,6 +58,15 @@ def _integers(name: str, value: Any) -> np.ndarray:
     return np.array(out, dtype=float).reshape(a.shape)
 
 
+def _centred(value: Any, shape: tuple[int, ...], size: int | None) -> np.ndarray:
+    """``centred`` as bools broadcastable to the variables (``shape`` of the bounds, or ``(size,)``)."""
+    a = np.asarray(value)
+    n = shape[0] if shape else (1 if size is None else size)
+    if a.dtype != bool or a.ndim > 1 or (a.ndim == 1 and a.shape[0] != n):
+        raise ValueError(f"Integer: centred must be a bool or {n} bools, got {value!r}")
+    return a
+
+
 class Integer(Gaussian):
     """Integer variables in [low_i, high_i] (inclusive), modelled by a Gaussian.
 
@@ -57,6 +74,17 @@ class Integer(Gaussian):
         low, high: (n,) integer bounds within +-2**51, or scalars with ``size`` variables.
         sigma_min: lower bound on sigma, 1/4 by default (appendix D).
         size: number of variables when low and high are scalars.
+        margin: None (default: appendix D's bounds alone) or a probability in (0, 0.5): the
+            projection also keeps ``sigma >= d / z`` with d the distance from the mean to the
+            nearest rounding boundary inside [low, high] and ``z = Phi^-1(1 - margin)``, so that a
+            draw lands beyond that boundary (on another integer) with probability >= margin
+            (unless sigma_max, half the range, is smaller); sigma_min stays the hard floor (it
+            matters only for a mean within ``z sigma_min`` of a boundary, where the neighbour is
+            likely anyway). :meth:`converged` then means every sigma is at this floor.
+        centred: which variables are modelled relative to their centre, a bool or ``(n,)`` bools;
+            default (None): those whose bounds exceed ``2**16 min(sigma_min, 1/4)`` in magnitude.
+            For a rebuilt copy that must read the same theta as its original
+            (:func:`asng_opt.blackbox.with_margin` lowers sigma_min but keeps the original's).
 
     Attributes:
         origin: (n,) the centre of each range for variables modelled relative to it (bounds
@@ -66,10 +94,19 @@ class Integer(Gaussian):
     Samples handed to the user are ``(lam, n)`` int64 arrays.
 
     Raises:
-        ValueError: non-integer or out-of-range bounds, low > high, and the Gaussian's checks.
+        ValueError: non-integer or out-of-range bounds, low > high, a margin outside (0, 0.5),
+            ``centred`` not bools of the variables' shape, and the Gaussian's checks.
     """
 
-    def __init__(self, low: Any, high: Any, sigma_min: float = 0.25, size: int | None = None):
+    def __init__(
+        self,
+        low: Any,
+        high: Any,
+        sigma_min: float = 0.25,
+        size: int | None = None,
+        margin: float | None = None,
+        centred: Any = None,
+    ):
         lo, hi = _integers("low", low), _integers("high", high)
         if np.any(lo > hi):
             lo_b, hi_b = np.broadcast_arrays(lo, hi)
@@ -80,9 +117,16 @@ class Integer(Gaussian):
         except (TypeError, ValueError):
             raise ValueError(f"Integer: sigma_min must be a number, got {sigma_min!r}") from None
         # far from 0, model x - centre (exact: the centre is a half-integer within 2**51)
-        shift = np.maximum(np.abs(lo), np.abs(hi)) > 2**16 * min(smin, 0.25)
+        default_shift = np.maximum(np.abs(lo), np.abs(hi)) > 2**16 * min(smin, 0.25)
+        shift = default_shift if centred is None else _centred(centred, np.broadcast(lo, hi).shape, size)
         origin = np.where(shift, (lo + hi) / 2.0, 0.0)
         smax = np.maximum((hi - lo) / 2.0, sigma_min)  # a constant variable (low == high) keeps sigma_min
+        self.margin: float | None = None  # set below, once the bounds are known (the checks first)
+        if margin is not None:
+            ok = isinstance(margin, numbers.Real) and not isinstance(margin, (bool, np.bool_))
+            # (1 - margin < 1: a margin below ~1e-16 has no quantile in float64)
+            if not (ok and 0.0 < float(margin) < 0.5 and 1.0 - float(margin) < 1.0):
+                raise ValueError(f"Integer: margin must be None or a probability in (0, 0.5), got {margin!r}")
         super().__init__(
             mean=(lo + hi) / 2.0 - origin,
             sigma=smax,
@@ -95,9 +139,52 @@ class Integer(Gaussian):
         )
         n = self.n_variables
         self.origin = np.broadcast_to(origin, (n,)).copy()
+        self.centred = np.broadcast_to(shift, (n,)).copy()
+        # spec() names ``centred`` only where it departs from the default rule (older specs unchanged)
+        self._centred_given = not np.array_equal(self.centred, np.broadcast_to(default_shift, (n,)))
         self.int_low = np.broadcast_to(lo, (n,)).copy()  # the bounds in the user's coordinates
         self.int_high = np.broadcast_to(hi, (n,)).copy()
         self._shifted = bool(np.any(self.origin != 0))
+        # the rounding boundaries in raw coordinates lie at k + 1/2 - frac(origin) (origin is an
+        # integer or a half-integer): g = raw + frac(origin) has them at half-integers, exactly
+        self._frac = self.origin - np.floor(self.origin)
+        self._g_low, self._g_high = self.int_low - self.origin + self._frac, self.int_high - self.origin + self._frac
+        if margin is not None:
+            self.margin = float(margin)
+            self._z = NormalDist().inv_cdf(1.0 - self.margin)
+            self._init = self.project(self._init)
+
+    def margin_sigma(self, mu: np.ndarray) -> np.ndarray:
+        """``B + (n,)``: the smallest sigma the margin allows at raw means ``mu`` ``B + (n,)``:
+        ``d / z`` (d the distance to the nearest rounding boundary inside the range, z =
+        Phi^-1(1 - margin)) within [sigma_min, sigma_max]; sigma_min without a margin."""
+        if self.margin is None:
+            return np.broadcast_to(self.sigma_min, np.shape(mu)).copy()
+        g = np.clip(mu, self._low, self._high) + self._frac
+        r = np.floor(g + 0.5)  # the mean's integer (shifted by origin - frac(origin))
+        d_lo = np.where(r > self._g_low, g - (r - 0.5), np.inf)
+        d_hi = np.where(r < self._g_high, (r + 0.5) - g, np.inf)
+        d = np.minimum(d_lo, d_hi)  # inf: a constant variable, no boundary inside its range
+        floor = np.where(np.isfinite(d), d / self._z, self.sigma_min)
+        return np.clip(floor, self.sigma_min, self._smax)
+
+    def project(self, theta: np.ndarray) -> np.ndarray:
+        """Appendix D's projection (:meth:`Gaussian.project`); with a margin, then ``m2`` raised to
+        ``mu^2 + margin_sigma(mu)^2`` where it is below."""
+        theta = super().project(theta)
+        if self.margin is None:
+            return theta
+        mu = theta[..., 0]
+        s = self.margin_sigma(mu)
+        return np.stack([mu, np.maximum(theta[..., 1], mu * mu + s * s)], axis=-1)
+
+    def converged(self, theta: np.ndarray) -> np.ndarray:
+        """Every sigma at its floor within a relative 1e-6: sigma_min, or with a margin
+        :meth:`margin_sigma` (the distribution then still draws each neighbour of its mode)."""
+        if self.margin is None:
+            return super().converged(theta)
+        mu, sigma = self.mean_sigma(theta)
+        return np.all(sigma <= self.margin_sigma(mu) * (1 + 1e-6), axis=-1)
 
     def decode(self, raw: Any) -> np.ndarray:
         """Clip to [low, high], then round half up: what the objective sees, as int64."""
@@ -129,4 +216,6 @@ class Integer(Gaussian):
             "low": self.int_low.tolist(),
             "high": self.int_high.tolist(),
             "sigma_min": self.sigma_min.tolist(),
+            **({} if self.margin is None else {"margin": self.margin}),
+            **({"centred": self.centred.tolist()} if self._centred_given else {}),
         }

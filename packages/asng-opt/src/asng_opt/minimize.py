@@ -74,16 +74,18 @@ def minimize(
         method: ``"asng"`` (default), ``"sng"`` (:class:`SNG`) or ``"adam"`` (:class:`AdamNG`).
         config: how ASNG is configured: ``"blackbox"`` (the default for ``method="asng"``:
             :class:`~asng_opt.blackbox.BlackBoxASNG` -- a population growing with the dimension,
-            log-rank weights on Gaussian / Integer parts, a categorical margin, elitism -- and
+            log-rank weights on Gaussian / Integer parts, categorical and integer margins, elitism -- and
             restarts near the best point until the budget is spent) or ``"paper"`` (the paper's
             :class:`ASNG`, lambda = 2, stopping when the distribution has converged: the only
             configuration for ``"sng"`` and ``"adam"``).
         restarts: the most restarts allowed, an integer >= 0 or None. A restart happens when the
             distribution has converged (``should_stop()``) with budget left -- with the cache and
-            ``config="blackbox"``, on a space of categorical variables alone (fixed variables
-            aside), only once its last :data:`~asng_opt._cache.STALE_ROUNDS` rounds drew fewer
+            ``config="blackbox"``, on a space without real variables (fixed variables aside) --
+            of categorical variables alone, or of categorical and integer ones with the integer
+            margin (``int_margin``, the default) -- only once its last
+            :data:`~asng_opt._cache.STALE_ROUNDS` rounds drew fewer
             than :data:`~asng_opt._cache.WALK_YIELD` (20, two a round) new points together (a converged
-            categorical distribution keeps drawing single-variable changes of its mode, thanks to
+            categorical or integer distribution keeps drawing single-variable changes of its mode, thanks to
             its margin: a local search whose repeated draws cost nothing; points whose evaluation
             failed before count as known; see ``cache``): a new optimizer starts
             from :func:`~asng_opt.blackbox.prior_near` the best point (categorical rows half on its
@@ -130,11 +132,13 @@ def minimize(
             :data:`~asng_opt._cache.CACHE_SIZE` (100,000) points, the least recently used
             forgotten first (:class:`~asng_opt.EvaluationCache`). With it, ten rounds in a row
             without a new point (:data:`~asng_opt._cache.STALE_ROUNDS`) count as
-            convergence -- on spaces of categorical variables alone, with ``config="blackbox"`` and
-            restarts, the walk's end (fewer than 20 new points in its last ten rounds) is the only convergence that
-            restarts (``restarts``): a restart, from the initial distribution when the optimizer drew no new
-            point at all; after ten such restarts in a row the run stops "converged" (e.g. once
-            a small space has been evaluated whole). A converged discrete distribution with the
+            convergence -- on spaces without real variables (of categorical variables alone, or
+            with the black-box integer margin, ``int_margin``, of categorical and integer ones),
+            with ``config="blackbox"`` and restarts, the walk's end (fewer than 20 new points in
+            its last ten rounds) is the only convergence that restarts (``restarts``): a
+            restart, from the initial distribution when the optimizer drew no new point at all;
+            after ten such restarts in a row the run stops "converged" (e.g. once a small space
+            has been evaluated whole). A converged discrete distribution with the
             black-box margin draws its mode about 73 % of the time: measured on the black-box
             study (results/README.md, ablation ``bb-no-cache``), the cache reaches LeadingOnes'
             optimum (n = 100) in 16 of 25 runs instead of 3 (ERT x5.7 lower) and saves 17-34 %
@@ -147,7 +151,8 @@ def minimize(
             all; for the black-box ASNG, :class:`~asng_opt.blackbox.BlackBoxASNG`'s (its docstring
             has the full list): ``alpha``, ``delta0``, ``margin``, ``elitist``, ``mutant``,
             ``mutant_share``, ``cat_utility``, ``real_utility``, ``covariance``,
-            ``real_elite_twice``, ``neutral_union``; ``alpha``, ``delta0``, ``delta_max`` for the
+            ``real_elite_twice``, ``neutral_union``, ``int_margin``, ``elite_integers``,
+            ``int_update``; ``alpha``, ``delta0``, ``delta_max`` for the
             paper's ASNG;
             ``delta`` for SNG; ``lr``, ``beta1``, ``beta2``, ``eps`` for Adam.
 

@@ -174,7 +174,9 @@ class Optimizer(ABC):
     def should_stop(self) -> bool:
         """True once the distribution has converged: every categorical variable puts at least
         0.9 theta_max of its probability on one category and every Gaussian / Integer variable's
-        sigma has shrunk to sigma_min. Sampling then returns the mode almost always."""
+        sigma has shrunk to sigma_min (an Integer with a margin: to the margin's floor,
+        :meth:`~asng_opt.Integer.margin_sigma`). Sampling then returns the mode almost always
+        (with margins, the mode or one of its neighbours)."""
         return bool(self.distribution.converged(self.theta))
 
     # ---- persistence ------------------------------------------------------------------------

@@ -158,8 +158,6 @@ class NaturalGradient(Searcher):
         self.restarts = 0
         self.stopped = False
         dist = search_space(problem, sigma_init)
-        # minimize's rule with the cache (asng_opt._cache): convergence restarts unless all categorical
-        self._stale = StaleRounds(restart_on_convergence or not (cache and walks(dist, True, math.inf)))
         if lam == "dim" and config != "blackbox" or isinstance(lam, str) and lam != "dim":
             raise ValueError(f"NaturalGradient: lam must be an integer, None or 'dim' (blackbox), got {lam!r}")
         if config == "blackbox":
@@ -170,6 +168,10 @@ class NaturalGradient(Searcher):
             self._lam = 2 if lam is None else int(lam)
             self._dist = dist
             self._new_paper()
+        # minimize's rule with the cache (asng_opt._cache): convergence restarts unless the space
+        # walks (categorical variables alone, or with the integer margin categorical and integer ones)
+        int_margin = bool(getattr(self.opt, "int_margin", False))
+        self._stale = StaleRounds(restart_on_convergence or not (cache and walks(dist, True, math.inf, int_margin)))
 
     def _new_paper(self) -> None:
         cls = ASNG if self.method == "asng" else SNG

@@ -39,7 +39,14 @@ def preamble(meta: dict[str, Any]) -> list[str]:
     """The lines before the tables (``meta``: the study's meta.json)."""
     machine = ("cpu", "cores", "memory_gib", "python")
     out = [
-        f"Command: `{meta['command']}` — wall time {meta['wall_s']:.0f} s with {meta['jobs']} worker process(es), "
+        f"Command: `{meta['command']}` — wall time {meta['wall_s']:.0f} s"
+        + (
+            f" (a resumed study: {meta['wall_s_total']:,.0f} s with its earlier passes, "
+            f"{meta.get('resumed_runs', 0)} runs kept from them)"
+            if meta.get("wall_s_total") is not None and meta.get("resumed_runs")
+            else ""
+        )
+        + f" with {meta['jobs']} worker process(es), "
         f"{meta['seeds']} seed{'s' if meta['seeds'] != 1 else ''} (0–{meta['seeds'] - 1}) per optimizer and problem"
         + "".join(
             f"; {n} (0–{n - 1}) on {'the main track of ' if meta.get('short_seeds_full') else ''}"
@@ -62,6 +69,11 @@ def preamble(meta: dict[str, Any]) -> list[str]:
             f"Rerun of {prob}: `{info['command']}` ({info['wall_s']:.0f} s), merged into the CSVs: {info['why']}."
         )
     out += _reuse_lines(meta)
+    for what, info in (meta.get("errors") or {}).items():
+        out.append(
+            f"**Runs that ended with an error**, {what}: {info['runs']} run(s) (seeds {info['seeds']}), ended at "
+            f"the searcher's exception and counted with what they had found; the first: `{info['first']}`."
+        )
     if meta.get("skipped_not_installed"):
         out.append(f"Not installed, skipped: {', '.join(meta['skipped_not_installed'])}.")
     return out

@@ -41,8 +41,17 @@ evaluation with ``f - f_opt <= g``. The last gap is 0 (the optimum itself).
   c*_i} + sum_j 10^(2 j / 4) (r_j - r*_j)^2`` with ``r*_j = -3.5 + 1.7 j``: the issue's real +
   categorical case, the reals' scales 1 to 100.
 
-The real-valued problems cannot be solved exactly in floating point: their last target gap is
-1e-6 instead of 0.
+* ``int-real-ellipsoid``: 10 integers in [-20, 20] (condition 10) and 5 rotated reals in [-5, 5]
+  (condition 100), no categorical variable.
+* ``hpo-conditional``: the three kinds together, shaped like a hyper-parameter space: 4 categorical
+  variables (K = 2, 3, 4, 5), 5 integers of unlike ranges and 4 rotated reals whose optimum moves
+  with the first categorical variable's value (a conditional optimum, as a learning rate's best
+  value depends on the optimiser chosen).
+* ``int-rastrigin``: 10 integers in [-30, 30], a Rastrigin-like landscape on the lattice with a
+  local minimum every fourth integer.
+
+The problems with real variables cannot be solved exactly in floating point: their last target gap
+is 1e-6 instead of 0.
 """
 
 from __future__ import annotations
@@ -67,6 +76,8 @@ __all__ = [
     "rosenbrock",
     "mixed_real",
     "int_real_ellipsoid",
+    "hpo_conditional",
+    "int_rastrigin",
 ]
 
 
@@ -387,4 +398,70 @@ def int_real_ellipsoid(
         real_high=np.full(n_real, float(real_high)),
         description=f"integer + real ellipsoid: {n_int} integers in [{low}, {high}] (condition 10) + {n_real} "
         f"rotated reals in [{real_low:g}, {real_high:g}] (condition 100), optimum drawn with seed {seed}",
+    )
+
+
+def hpo_conditional(seed: int = 2027) -> Problem:
+    """Categorical, integer and real variables together, with a conditional real optimum:
+    ``f = #{i : c_i != c*_i} + sum_j ((z_j - z*_j) / s_j)^2 + sum_k 10^(2 k / 3) y_k^2`` with
+    ``y = Q (r - r*(c_0))``, ``s_j = (high_j - low_j) / 10`` and ``r*(c_0) = a + c_0 b``: the reals'
+    optimum moves with the first categorical variable's value. Categories K = (2, 3, 4, 5); integers
+    in [1, 8], [0, 100], [-50, 50], [2, 40], [0, 3]; 4 reals in [-3, 3]; ``c*``, ``z*``, ``a``, ``b``
+    (``|a| + |b| (K_0 - 1) <= 2.4``) and the rotation ``Q`` drawn once from ``default_rng(seed)``;
+    optimum 0. One unit off on the widest integer costs 0.01."""
+    rng = np.random.default_rng(seed)
+    k = np.array([2, 3, 4, 5])
+    low = np.array([1, 0, -50, 2, 0])
+    high = np.array([8, 100, 50, 40, 3])
+    c_opt = rng.integers(0, k)
+    z_opt = rng.integers(low, high + 1)
+    a = rng.uniform(-1.2, 1.2, 4)
+    b = rng.uniform(-1.2, 1.2, 4)
+    q, rr = np.linalg.qr(rng.standard_normal((4, 4)))
+    q = q * np.sign(np.diag(rr))
+    scale = (high - low) / 10.0
+    w = 10.0 ** (2 * np.arange(4) / 3)
+
+    def fun(c: np.ndarray, z: np.ndarray | None, r: np.ndarray | None) -> float:
+        assert z is not None and r is not None
+        y = q @ (r - (a + c[0] * b))
+        return float(np.sum(c != c_opt) + np.sum(((z - z_opt) / scale) ** 2) + np.dot(w, y * y))
+
+    return Problem(
+        name="hpo-conditional",
+        categories=k,
+        fun=fun,
+        f_opt=0.0,
+        gaps=(2.0, 1.0, 1e-2, 1e-6),
+        int_low=low.astype(np.int64),
+        int_high=high.astype(np.int64),
+        real_low=np.full(4, -3.0),
+        real_high=np.full(4, 3.0),
+        description="conditional HPO-like space: 4 categorical (K = 2-5) + 5 integers of unlike ranges + 4 rotated "
+        f"reals in [-3, 3] whose optimum moves with the first categorical value, drawn with seed {seed}",
+    )
+
+
+def int_rastrigin(n: int = 10, low: int = -30, high: int = 30, seed: int = 2027) -> Problem:
+    """Integers alone, multimodal: ``f = sum_i (d_i^2 / 4 + 10 (1 - cos(pi d_i / 2)))`` with ``d = z -
+    z*``: on the lattice each variable has a local minimum at every ``d`` divisible by 4 (``d = 4``:
+    4, its neighbours 12.25 and 16.25), the global one at ``d = 0``. ``z*`` uniform in ``[low + 5,
+    high - 5]``, drawn once from ``default_rng(seed)``; optimum 0."""
+    z_opt = np.random.default_rng(seed).integers(low + 5, high - 4, n)
+
+    def fun(c: np.ndarray, z: np.ndarray | None, r: np.ndarray | None) -> float:
+        assert z is not None
+        d = (z - z_opt).astype(float)
+        return float(np.sum(d * d / 4.0 + 10.0 * (1.0 - np.cos(np.pi * d / 2.0))))
+
+    return Problem(
+        name="int-rastrigin",
+        categories=np.zeros(0, dtype=np.int64),
+        fun=fun,
+        f_opt=0.0,
+        gaps=(40.0, 10.0, 4.0, 0.0),
+        int_low=np.full(n, low, dtype=np.int64),
+        int_high=np.full(n, high, dtype=np.int64),
+        description=f"integer Rastrigin: {n} integers in [{low}, {high}], a local minimum every 4th integer, "
+        f"optimum drawn with seed {seed}",
     )

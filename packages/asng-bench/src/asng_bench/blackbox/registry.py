@@ -80,6 +80,7 @@ class OptimizerSpec:
     short_only: bool = False  #: too slow for the main budgets: short track only
     needs_numbers: bool = False  #: runs only on problems with integer or real variables
     needs_reals: bool = False  #: runs only on problems with real variables (elsewhere it is another row's run)
+    needs_ints: bool = False  #: runs only on problems with integer variables (elsewhere it is another row's run)
     discrete_only: bool = False  #: runs only on problems with categorical or integer variables
     cost: float = 30.0  #: rough cost per evaluation, so that the longest runs start first
     package_versions: tuple[str, ...] = ()  #: what must not have changed for its runs to be reused
@@ -117,9 +118,13 @@ PROBLEMS: dict[str, ProblemSpec] = {
     # asng-opt 0.7's rule for the elite in the real-valued step was chosen on Rosenbrock, checked on mixed-real
     "rosenbrock": ProblemSpec(P.rosenbrock, 10000, untuned=True, tuned_since="0.7"),
     "mixed-real": ProblemSpec(P.mixed_real, 3000, untuned=True, tuned_since="0.7"),
-    # added in asng-opt 0.7's last round, after its default was fixed: never looked at before the study
+    # added in asng-opt 0.7's last round, after its default was fixed: never looked at before the study;
+    # asng-opt 0.8's integer rules (margin, the elite's integers, the integer step) were chosen on int-real
     "ioh-f24-concatenatedtrap": ProblemSpec(partial(P.ioh_problem, 24), 3000, package="ioh", untuned=True),
-    "int-real-ellipsoid": ProblemSpec(P.int_real_ellipsoid, 3000, untuned=True),
+    "int-real-ellipsoid": ProblemSpec(P.int_real_ellipsoid, 3000, untuned=True, tuned_since="0.8"),
+    # added in asng-opt 0.8's round before anything ran on them (a smoke run of every row aside)
+    "hpo-conditional": ProblemSpec(P.hpo_conditional, 3000, untuned=True),
+    "int-rastrigin": ProblemSpec(P.int_rastrigin, 3000, untuned=True),
 }
 SHORT_BUDGET = 150
 
@@ -138,6 +143,7 @@ def _ours(
     short_only: bool = False,
     needs_reals: bool = False,
     cache: Optional[bool] = None,
+    needs_ints: bool = False,
     **kw: Any,
 ) -> OptimizerSpec:
     """Our row; ``cache`` None: minimize's default (on with ``config="blackbox"``, off with ``"paper"``)."""
@@ -147,7 +153,15 @@ def _ours(
         options["cache"] = cache
     factory = partial(NaturalGradient, **options)
     cost = 60.0 if config == "blackbox" else 30.0
-    return OptimizerSpec(factory, role=role, short_only=short_only, needs_reals=needs_reals, cost=cost, cache=cache)
+    return OptimizerSpec(
+        factory,
+        role=role,
+        short_only=short_only,
+        needs_reals=needs_reals,
+        needs_ints=needs_ints,
+        cost=cost,
+        cache=cache,
+    )
 
 
 #: ours first (the main entry, the references, the ablations), then the peers: the order of every
@@ -190,6 +204,13 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
     "bb-lam-dim": _ours("ablation", short_only=True, lam="dim"),
     # every sample evaluated, a point drawn again included (asng-bb before minimize's evaluation cache)
     "bb-no-cache": _ours("ablation", cache=False),
+    # asng-opt 0.8's integer rules, each switched back to 0.7's: appendix D's sigma_min = 1/4 and
+    # restarts on should_stop() instead of the integer margin and the walk; the elite joining the
+    # update at its raw draws; ASNG's step on the integers of a space with reals (without reals,
+    # asng-bb's own rule: the row runs only where it differs)
+    "bb-no-int-margin": _ours("ablation", int_margin=False, needs_ints=True),
+    "bb-raw-elite": _ours("ablation", elite_integers=False, needs_ints=True),
+    "bb-int-asng": _ours("ablation", int_update="asng", needs_ints=True, needs_reals=True),
     "random": OptimizerSpec(RandomSearch),
     # CatCMAwM's integer margin calls scipy.stats.chi2.ppf when scipy is installed, else its own approximation
     "cmaes-catcmawm": OptimizerSpec(CatCMAwMSearcher, package="cmaes", cost=100.0, package_versions=("cmaes", "scipy")),
@@ -294,10 +315,13 @@ def available(name: str) -> bool:
 
 def applies(name: str, problem: P.Problem) -> bool:
     """optuna's CmaEsSampler runs only where there are integer or real variables, ``bb-diagonal``
-    only where there are real ones, nevergrad's discrete (1 + 1) optimizers only where there are
+    only where there are real ones, the integer ablations only where there are integer ones (and
+    ``bb-int-asng`` real ones too), nevergrad's discrete (1 + 1) optimizers only where there are
     categorical or integer ones."""
     spec = OPTIMIZERS[name]
     if spec.needs_numbers and problem.n_int + problem.n_real == 0:
+        return False
+    if spec.needs_ints and problem.n_int == 0:
         return False
     if spec.needs_reals and problem.n_real == 0:
         return False

@@ -6,6 +6,7 @@ there (``asng-bench blackbox --report-only``)."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from ..report_io import read_csv, read_json
 from .ecdf import ecdf_figure
@@ -15,7 +16,22 @@ from .summary import summarize_targets, write_summary
 from .tables import markdown
 from .traces import TRACES, read_traces
 
-__all__ = ["report"]
+__all__ = ["report", "run_errors"]
+
+
+def run_errors(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The runs whose searcher raised (runs.csv's ``error``), by ``"<optimizer> on <problem> (<track>
+    track)"``: ``{"runs": count, "seeds": "0, 3", "first": message}``."""
+    out: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        if r.get("error"):
+            key = f"{r['optimizer']} on {r['problem']} ({r['track']} track)"
+            info = out.setdefault(key, {"runs": 0, "seeds": [], "first": r["error"]})
+            info["runs"] += 1
+            info["seeds"].append(int(float(r["seed"])))
+    for info in out.values():
+        info["seeds"] = ", ".join(str(s) for s in sorted(info["seeds"]))
+    return out
 
 
 def report(out: str | Path) -> None:
@@ -26,7 +42,7 @@ def report(out: str | Path) -> None:
     hits = read_csv(out / "hits.csv")
     summary = summarize_targets(hits, rows)
     write_summary(out / "summary.csv", summary)
-    (out / "blackbox.md").write_text(markdown(summary, meta))
+    (out / "blackbox.md").write_text(markdown(summary, {**meta, "errors": run_errors(rows)}))
     try:
         ecdf_figure(hits, out / "ecdf.png")
         ecdf_figure(hits, out / "ecdf_short.png", track="short")

@@ -61,6 +61,7 @@ def _typed_run(r: dict[str, Any]) -> dict[str, Any]:
         out[k] = float(r[k])
     out["solved"] = str(r["solved"]) == "True"
     out["cached"] = int(float(r.get("cached") or 0))  # absent before the runner's cache: none
+    out["error"] = r.get("error") or ""  # absent before the runner recorded errors: none
     return out
 
 

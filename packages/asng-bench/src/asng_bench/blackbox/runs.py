@@ -16,7 +16,9 @@ minimize's. Two optional parts of a searcher take part: a searcher with ``counts
 told ``tell(values, n_new=k)``, ``k`` the round's new evaluations (ours: minimize's stale-round
 restart rule), and one that sets ``stopped = True`` ends the run (ours: minimize's "converged"
 stop). Whatever the searcher, :data:`FREE_ROUNDS` rounds in a row without a new evaluation end the
-run. A run that ends before its budget records what it has (``n_evals`` below the budget).
+run. A run that ends before its budget records what it has (``n_evals`` below the budget); so does
+one whose searcher raised in ``ask`` or ``tell`` (a peer's numerical breakdown, say): it ends
+there, its ``error`` column names the exception, and the study goes on.
 """
 
 from __future__ import annotations
@@ -56,6 +58,7 @@ RUN_COLUMNS = [
     "wall_s",
     "objective_s",
     "overhead_us_per_eval",
+    "error",
 ]
 HIT_COLUMNS = ["track", "problem", "optimizer", "seed", "budget", "target_index", "target_gap", "evals", "n_evals"]
 
@@ -77,7 +80,9 @@ def _tell(searcher: Searcher, values: list[float], n_new: int) -> None:
 def run_one(problem: Problem, optimizer: str, budget: int, seed: int) -> dict[str, Any]:
     """One run: evaluations to each target gap (None if not reached), best gap, the improvement
     trace ``[(evaluation, best gap), ...]`` (an entry whenever the best gap decreased), timings,
-    ``n_evals`` (at most ``budget``) and ``cached`` (candidates answered by the cache, 0 without it)."""
+    ``n_evals`` (at most ``budget``), ``cached`` (candidates answered by the cache, 0 without it)
+    and ``error`` ("" or ``"<exception type>: <message>"`` when the searcher's ``ask`` or ``tell``
+    raised: the run ends there with what it had found)."""
     gaps = problem.gaps
     hits: list[Optional[int]] = [None] * len(gaps)
     gi = 0
@@ -87,10 +92,15 @@ def run_one(problem: Problem, optimizer: str, budget: int, seed: int) -> dict[st
     fun_s = 0.0
     cache = EvaluationCache() if OPTIMIZERS[optimizer].cache else None  # minimize's, same bound
     n_cached = free = 0
+    error = ""
     t0 = time.perf_counter()
     searcher = make_searcher(optimizer, problem, budget, seed)
     while n < budget and gi < len(gaps):
-        cands = searcher.ask()
+        try:
+            cands = searcher.ask()
+        except Exception as e:  # the searcher's failure ends its run, not the study
+            error = _error(e)
+            break
         values: list[float] = []
         n_new = 0
         for cand in cands:
@@ -122,7 +132,11 @@ def run_one(problem: Problem, optimizer: str, budget: int, seed: int) -> dict[st
         free = 0 if n_new else free + 1
         if free >= FREE_ROUNDS:
             break
-        _tell(searcher, values, n_new)
+        try:
+            _tell(searcher, values, n_new)
+        except Exception as e:
+            error = _error(e)
+            break
         if getattr(searcher, "stopped", False):
             break
     wall = time.perf_counter() - t0
@@ -137,7 +151,14 @@ def run_one(problem: Problem, optimizer: str, budget: int, seed: int) -> dict[st
         "wall_s": wall,
         "objective_s": fun_s,
         "overhead_us_per_eval": (wall - fun_s) / max(n, 1) * 1e6,
+        "error": error,
     }
+
+
+def _error(e: Exception) -> str:
+    """``"<type>: <message>"`` on one line, at most 200 characters."""
+    text = f"{type(e).__name__}: {e}".replace("\n", " ")
+    return text if len(text) <= 200 else text[:197] + "..."
 
 
 def run_task(task: Task) -> Result:

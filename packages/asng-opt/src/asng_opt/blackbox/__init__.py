@@ -14,10 +14,25 @@ results/README.md, "Black-box comparison", and packages/asng-opt/README.md):
 * a margin on the categorical probabilities, ``theta_min,i = (1 - 0.73^(1/N')) / (K_i - 1)`` with N'
   the number of categorical and integer variables (CatCMA with margin, Hamano et al. 2024): every
   category keeps a chance to be sampled, so a wrong early decision can be undone;
+* a margin on the integer variables (:class:`~asng_opt.Integer`'s ``margin``, asng-opt 0.8): a
+  draw rounds to another integer than the mean's with probability at least ``1 - 0.73^(1/N')``
+  on the side of the nearest rounding boundary, sigma's hard floor 0.1 instead of appendix D's
+  1/4; a converged integer keeps drawing its neighbours, so, as a space of categorical
+  variables alone, a space of categorical and integer variables walks (see :func:`asng_opt.minimize`);
+* the integer variables' step (asng-opt 0.8): on a space with real variables, the real variables'
+  rule (weighted recombination, rank-mu variances, cumulative step-size adaptation) on the
+  integers as a group of their own (``int_update="cma"``); without real variables, ASNG's step as
+  before (``"asng"``). ASNG's joint step on (mu, mu^2 + sigma^2) shrinks sigma^2 by a factor
+  ``1 - c^2 sum w_i^2`` on average when the selection carries no information about the variable
+  (c the step's learning rate, up to 1): the draws of the real variables make the integers'
+  ranking noisy, and sigma collapsed before the mean arrived;
 * elitism: the best point evaluated so far joins every update as one more sample with its known
-  value (it is not evaluated again), pulling the distribution back towards it; when it is one of
+  value (it is not evaluated again), pulling the distribution back towards it, its integer
+  variables at the integers it was evaluated at (asng-opt 0.8; its raw draw, near a rounding
+  boundary, pulled the mean there); when it is one of
   the batch's own samples, the real-valued (CMA-ES) step ranks the batch alone (one point counted
-  twice pulled the mean and covariance onto it), the categorical and integer parts see it twice;
+  twice pulled the mean and covariance onto it), the categorical and integer parts see it twice
+  (the integers once with ``int_update="cma"``, which follows the real step's rule);
 * elitist mutants: once the best point has not improved for a few updates, the last sample of
   each batch is a mutation of it, as DiscreteOnePlusOne draws (:mod:`.mutant`), and one more
   sample every two updates without improvement, up to all but two of the batch; after a round with two or
@@ -35,7 +50,8 @@ drawn again (the converged distribution's mode, a mutant revisiting a neighbour 
 not evaluated again (:class:`asng_opt.EvaluationCache`).
 
 Modules: :mod:`.optimizer` (the class), :mod:`.defaults` (population and margin), :mod:`.update`
-(the step: ASNG on the categorical / integer parts, recombination and CSA on the real ones),
+(the step: ASNG on the categorical parts and, without reals, the integer ones, recombination
+and CSA on the real ones and, with reals, the integer ones),
 :mod:`.cma` (the full covariance of the real variables), :mod:`.restart` (restarts near the best
 point), :mod:`.mutant` (the elitist mutants), :mod:`.elite` (the elite and the mutants' bookkeeping),
 :mod:`.elite_state` (their saved state's checks), :mod:`.settings` (the options' checks, older state
@@ -43,11 +59,11 @@ dicts), :mod:`._tree` (walking Product spaces).
 """
 
 from .cma import FULL_MAX_DIM
-from .defaults import default_lam, margin_theta_min, with_margin
+from .defaults import INT_SIGMA_FLOOR, default_lam, margin_probability, margin_theta_min, with_margin
 from .mutant import mutate, mutate_many
 from .optimizer import COVARIANCES, MUTANT_RAMP, MUTANT_STALL, UTILITIES, BlackBoxASNG
 from .restart import prior_near, restart, restart_scale
-from .update import BlackBoxState, blackbox_update
+from .update import INT_UPDATES, BlackBoxState, blackbox_update
 
 __all__ = [
     "BlackBoxASNG",
@@ -61,6 +77,9 @@ __all__ = [
     "mutate_many",
     "default_lam",
     "margin_theta_min",
+    "margin_probability",
+    "INT_SIGMA_FLOOR",
+    "INT_UPDATES",
     "with_margin",
     "blackbox_update",
     "prior_near",

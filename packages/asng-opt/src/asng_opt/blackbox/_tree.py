@@ -19,11 +19,14 @@ __all__ = [
     "leaves",
     "n_variables",
     "is_real",
+    "is_integer",
     "n_real",
+    "n_integer",
     "n_theta_cat",
     "map_leaves",
     "collect",
     "clip_integers",
+    "integer_values",
     "take",
     "take_first",
     "take_rows",
@@ -67,9 +70,26 @@ def n_real(dist: Distribution) -> int:
     return sum(cast(Gaussian, leaf).n_variables for leaf in leaves(dist) if is_real(leaf))
 
 
-def n_theta_cat(dist: Distribution) -> int:
-    """The parameters ASNG's step moves: those of the Categorical and Integer parts."""
-    return sum(leaf.n_theta for leaf in leaves(dist) if not is_real(leaf))
+def is_integer(leaf: Distribution) -> bool:
+    """An integer part."""
+    return isinstance(leaf, Integer)
+
+
+def n_integer(dist: Distribution) -> int:
+    """The number of integer variables of ``dist``."""
+    return sum(cast(Integer, leaf).n_variables for leaf in leaves(dist) if is_integer(leaf))
+
+
+def asng_moves(leaf: Distribution, integers: bool = True) -> bool:
+    """Whether ASNG's step moves ``leaf``: a Categorical, and an Integer when ``integers``
+    (BlackBoxASNG's ``int_update="asng"``)."""
+    return isinstance(leaf, Categorical) or integers and is_integer(leaf)
+
+
+def n_theta_cat(dist: Distribution, integers: bool = True) -> int:
+    """The parameters ASNG's step moves: those of the Categorical parts, and with ``integers`` of
+    the Integer parts too."""
+    return sum(leaf.n_theta for leaf in leaves(dist) if asng_moves(leaf, integers))
 
 
 def map_leaves(dist: Distribution, theta: Any, raw: Any, fn: Any) -> Any:
@@ -93,6 +113,17 @@ def clip_integers(dist: Distribution, raw: Any) -> Any:
         return {k: clip_integers(p, raw[k]) for k, p in dist.parts.items()}
     if isinstance(dist, Integer):
         return np.clip(raw, dist.low, dist.high)
+    return raw
+
+
+def integer_values(dist: Distribution, raw: Any) -> Any:
+    """Raw draws with every Integer part's replaced by the integer the objective saw
+    (:meth:`~asng_opt.Integer.decode`), in raw coordinates (``value - origin``); other parts as
+    they are (the same arrays)."""
+    if isinstance(dist, Product):
+        return {k: integer_values(p, raw[k]) for k, p in dist.parts.items()}
+    if isinstance(dist, Integer):
+        return dist.decode(raw).astype(float) - dist.origin
     return raw
 
 

@@ -20,7 +20,7 @@ import numpy as np
 
 from ..distribution import Distribution
 from ..gaussian import Gaussian
-from ._tree import collect, is_real, leaves, map_leaves, n_real, real_bounds, real_rows, with_real_rows
+from ._tree import collect, is_real, leaves, map_leaves, n_integer, n_real, real_bounds, real_rows, with_real_rows
 
 #: the default ``covariance`` of BlackBoxASNG is "full" up to this many real variables, "diagonal"
 #: beyond (measured: on the sphere in 40 and 100 dimensions both need the same evaluations, and
@@ -38,8 +38,8 @@ class FullState(NamedTuple):
     :class:`~.update.BlackBoxState` (p_sigma ``(n,)`` is CSA's conjugate path), then the global
     step size ``sigma`` (> 0), the evolution path ``p_c`` ``(n,)``, the covariance matrix ``C``
     ``(n, n)`` (symmetric positive definite), its eigen-basis ``B`` ``(n, n)`` and square roots of
-    its eigenvalues ``D`` ``(n,)`` as last computed (``C ~ B diag(D^2) B^T``), and ``age``, the
-    updates since then. n = n_real."""
+    its eigenvalues ``D`` ``(n,)`` as last computed (``C ~ B diag(D^2) B^T``), ``age``, the
+    updates since then, and the integer variables' path ``p_int`` as in BlackBoxState. n = n_real."""
 
     theta: Any
     s: np.ndarray
@@ -52,6 +52,7 @@ class FullState(NamedTuple):
     B: np.ndarray
     D: np.ndarray
     age: int
+    p_int: np.ndarray
 
 
 #: FullState's field names, as state_dict() holds them
@@ -98,13 +99,17 @@ def _real_mean_sigma(dist: Distribution, theta: Any) -> tuple[np.ndarray, np.nda
     return np.concatenate([m for m, _ in ms]), np.concatenate([s for _, s in ms])
 
 
-def full_init(dist: Distribution, theta: Any, base: tuple[Any, ...]) -> FullState:
-    """The full-covariance state at ``theta`` from the first five fields ``base``: sigma = 1,
-    C = diag(theta's variances), p_c = 0, the eigen-basis of C (p_sigma kept as given)."""
+def full_init(dist: Distribution, theta: Any, base: tuple[Any, ...], p_int: Any = None) -> FullState:
+    """The full-covariance state at ``theta`` from the first five fields ``base`` of a
+    BlackBoxState and its ``p_int`` (None: 0): sigma = 1, C = diag(theta's variances), p_c = 0, the
+    eigen-basis of C (p_sigma and p_int kept as given)."""
     _, sd = _real_mean_sigma(dist, theta)
     n = sd.size
     s, gamma, Delta, p_sigma = base[1:5]
-    return FullState(theta, s, gamma, Delta, p_sigma, 1.0, np.zeros(n), np.diag(sd * sd), np.eye(n), sd.copy(), 0)
+    p_int = np.zeros(n_integer(dist)) if p_int is None else p_int
+    return FullState(
+        theta, s, gamma, Delta, p_sigma, 1.0, np.zeros(n), np.diag(sd * sd), np.eye(n), sd.copy(), 0, p_int
+    )
 
 
 def correlate(dist: Distribution, theta: Any, state: FullState, raw: Any) -> Any:
@@ -155,7 +160,7 @@ def full_real_step(dist: Distribution, theta: Any, state: FullState, raw: Any, w
     B, D, age = state.B, state.D, state.age + 1
     if clipped or age >= k.gap:
         (B, D), age = eigen(C), 0
-    return FullState(new_theta, state.s, state.gamma, state.Delta, p_s, sigma, p_c, C, B, D, age)
+    return FullState(new_theta, state.s, state.gamma, state.Delta, p_s, sigma, p_c, C, B, D, age, state.p_int)
 
 
 #: the largest diagonal entry of C beyond which its scale moves into sigma (:func:`_rescaled`)
@@ -289,7 +294,7 @@ def check_full_fields(values: Any, where: str) -> None:
                 f"{where}: 'B', 'D' must be C's eigen-basis and the square roots of its eigenvalues "
                 f"(C ~ B diag(D^2) B^T, between {lo:g} and {hi:g} times it, up to rounding)"
             )
-    for name in ("p_sigma", "p_c"):
+    for name in ("p_sigma", "p_c", "p_int"):
         norm = _norm(values[name])
         if not norm <= PATH_MAX:
             raise ValueError(

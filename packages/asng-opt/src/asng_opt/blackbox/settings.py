@@ -6,13 +6,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
+
 from .. import _checks
 from ..distribution import Distribution
+from ..integer import Integer
 from ..ranking import log_rank_weights, ranking_utility
-from ._tree import n_real
+from ._tree import leaves, n_integer, n_real
 from .cma import FULL_MAX_DIM, upgrade_state_dict
+from .update import INT_UPDATES
 
-__all__ = ["UTILITIES", "COVARIANCES", "check_options", "upgrade"]
+__all__ = ["UTILITIES", "COVARIANCES", "INT_UPDATES", "check_options", "upgrade"]
 
 #: the utilities BlackBoxASNG can use, by name
 UTILITIES = {"quantile": ranking_utility, "log": log_rank_weights}
@@ -32,9 +36,15 @@ def check_options(
     covariance: Any,
     real_elite_twice: Any = False,
     neutral_union: Any = True,
+    int_margin: Any = True,
+    elite_integers: Any = True,
+    int_update: Any = None,
+    free_reals: bool | None = None,
 ) -> dict[str, Any]:
     """The options of :class:`~asng_opt.blackbox.BlackBoxASNG` checked, by name; ``covariance=None``
-    resolved (``"full"`` up to :data:`~.cma.FULL_MAX_DIM` real variables of ``distribution``).
+    resolved (``"full"`` up to :data:`~.cma.FULL_MAX_DIM` real variables of ``distribution``),
+    ``int_update=None`` too (``"cma"`` when the space has free real variables -- ``free_reals``;
+    None: any real variable of ``distribution`` -- else ``"asng"``).
 
     Raises:
         ValueError: naming the first option outside its range.
@@ -46,6 +56,8 @@ def check_options(
         "mutant_share": None if mutant_share is None else _checks.positive("mutant_share", mutant_share, WHERE, 1.0),
         "real_elite_twice": _checks.flag("real_elite_twice", real_elite_twice, WHERE),
         "neutral_union": _checks.flag("neutral_union", neutral_union, WHERE),
+        "int_margin": _checks.flag("int_margin", int_margin, WHERE),
+        "elite_integers": _checks.flag("elite_integers", elite_integers, WHERE),
     }
     for name, u in (("cat_utility", cat_utility), ("real_utility", real_utility)):
         if u not in UTILITIES:
@@ -56,18 +68,27 @@ def check_options(
     if covariance not in COVARIANCES:
         raise ValueError(f"{WHERE}: covariance must be one of {list(COVARIANCES)}, got {covariance!r}")
     out["covariance"] = covariance
+    if int_update is None:
+        int_update = "cma" if (n_real(distribution) > 0 if free_reals is None else free_reals) else "asng"
+    if int_update not in INT_UPDATES:
+        raise ValueError(f"{WHERE}: int_update must be one of {list(INT_UPDATES)} or None, got {int_update!r}")
+    out["int_update"] = int_update
     return out
 
 
-def upgrade(dist: Distribution, state: Any, covariance: str) -> Any:
-    """``state`` (a ``state_dict()``) made loadable by an optimizer with ``covariance``: one of
-    asng-opt < 0.4 through :func:`~.cma.upgrade_state_dict`; one of 0.4 (no ``mutant_share``) with
-    ``mutant_share=None``, and one before 0.7 (no ``real_elite_twice``, no ``neutral_union``) with
-    ``real_elite_twice=True`` and ``neutral_union=False``: the rules they ran with. Anything else
-    is returned as it is (the loader names what is wrong with it).
+def upgrade(dist: Distribution, state: Any, covariance: str, int_margin: bool = False) -> Any:
+    """``state`` (a ``state_dict()``) made loadable by an optimizer with ``covariance`` and
+    ``int_margin`` on ``dist``: one of asng-opt < 0.4 through :func:`~.cma.upgrade_state_dict`; one
+    of 0.4 (no ``mutant_share``) with ``mutant_share=None``; one before 0.7 (no
+    ``real_elite_twice``, no ``neutral_union``) with ``real_elite_twice=True`` and
+    ``neutral_union=False``; one before 0.8 (no ``int_margin``, ``elite_integers``,
+    ``int_update``, no ``p_int``) with ``int_margin=False``, ``elite_integers=False``,
+    ``int_update="asng"`` and ``p_int = 0``: the rules they ran with. Anything else is returned as
+    it is (the loader names what is wrong with it).
 
     Raises:
-        ValueError: the state is from the other ``covariance``.
+        ValueError: the state is from the other ``covariance``, or from the other ``int_margin``
+            on a space with integer variables (the margin is part of the distribution).
     """
     state = upgrade_state_dict(dist, state, covariance)
     hyper = state.get("hyper") if isinstance(state, Mapping) else None
@@ -84,6 +105,21 @@ def upgrade(dist: Distribution, state: Any, covariance: str) -> Any:
         hyper = {**hyper, "real_elite_twice": True}
     if "neutral_union" not in hyper and "elitist" in hyper:  # asng-opt < 0.7
         hyper = {**hyper, "neutral_union": False}
+    if "int_margin" not in hyper and "elitist" in hyper:  # asng-opt < 0.8
+        hyper = {**hyper, "int_margin": False}
+    if "elite_integers" not in hyper and "elitist" in hyper:  # asng-opt < 0.8
+        hyper = {**hyper, "elite_integers": False}
+    if "int_update" not in hyper and "elitist" in hyper:  # asng-opt < 0.8
+        hyper = {**hyper, "int_update": "asng"}
+    has_integers = any(isinstance(leaf, Integer) for leaf in leaves(dist))
+    if has_integers and isinstance(hyper.get("int_margin"), bool) and hyper["int_margin"] != int_margin:
+        raise ValueError(
+            f"{WHERE}.load_state_dict: the state is from int_margin={hyper['int_margin']!r} (the default before "
+            f"asng-opt 0.8 was False), this optimizer has int_margin={int_margin!r}; construct it with the state's"
+        )
     if hyper is not state["hyper"]:
         state = {**state, "hyper": hyper}
+    fields = state.get("state")
+    if isinstance(fields, Mapping) and "p_sigma" in fields and "p_int" not in fields:  # asng-opt < 0.8
+        state = {**state, "state": {**fields, "p_int": np.zeros(n_integer(dist))}}
     return state

@@ -1,6 +1,8 @@
-"""One step of the black-box configuration, :func:`blackbox_update`: ASNG on the categorical and
-integer parameters (:func:`asng_part_step`) and weighted recombination with rank-mu variances and
-cumulative step-size adaptation on the real-valued ones (:func:`real_part_step`)."""
+"""One step of the black-box configuration, :func:`blackbox_update`: ASNG on the categorical
+parameters (:func:`asng_part_step`; on the integer ones too with ``int_update="asng"``) and
+weighted recombination with rank-mu variances and cumulative step-size adaptation on the
+real-valued ones (:func:`real_part_step`) and, with ``int_update="cma"``, on the integer ones as a
+group of their own."""
 
 from __future__ import annotations
 
@@ -13,42 +15,50 @@ from ..categorical import Categorical
 from ..distribution import Distribution
 from ..gaussian import Gaussian
 from ..product import Product
-from ._tree import collect, is_real, leaves, map_leaves, n_real, n_theta_cat
+from ._tree import asng_moves, collect, is_integer, is_real, leaves, map_leaves, n_integer, n_real, n_theta_cat
 from .cma import FullState, full_real_step
 
-__all__ = ["BlackBoxState", "blackbox_update", "full_update", "asng_part_step", "real_part_step"]
+__all__ = ["BlackBoxState", "blackbox_update", "full_update", "asng_part_step", "real_part_step", "INT_UPDATES"]
+
+#: how BlackBoxASNG's integer variables are updated (its ``int_update``)
+INT_UPDATES = ("cma", "asng")
 
 
 class BlackBoxState(NamedTuple):
-    """BlackBoxASNG's state: ASNG's (theta, s, gamma, Delta) for the categorical parts -- s is
-    ``(n_theta,)`` with zeros at the Gaussian / Integer parameters -- and the evolution path
-    p_sigma ``(n_real,)`` of the Gaussian / Integer variables' step-size adaptation."""
+    """BlackBoxASNG's state: ASNG's (theta, s, gamma, Delta) for the parts its step moves -- s is
+    ``(n_theta,)`` with zeros at the other parameters -- the evolution path p_sigma ``(n_real,)``
+    of the real-valued variables' step-size adaptation, and p_int ``(n_int,)``, the integer
+    variables' (``int_update="cma"``; zeros with ``"asng"``)."""
 
     theta: Any
     s: np.ndarray
     gamma: float
     Delta: float
     p_sigma: np.ndarray
+    p_int: np.ndarray
 
 
 def asng_part_step(
     dist: Distribution,
-    state: BlackBoxState,
+    state: Any,
     raw: Any,
     w_cat: np.ndarray,
     w_real: np.ndarray,
     delta0: float,
     alpha: float,
-) -> tuple[BlackBoxState, bool]:
-    """ASNG (Algorithm 1, lines 2 and 4-8) on the Categorical and Integer parameters alone (n_theta
-    in beta and in the radius cap counts only them), the categorical gradients weighted by ``w_cat``
-    ``(k,)``, the integer ones by ``w_real`` ``(k,)``; real-valued parts are left as they are. For an
-    Integer part the step ``eta G`` is capped at ``eta <= k / sum(w_real)``: with positive weights
-    this keeps the new theta a convex combination of theta and the told samples' T(x), so sigma
-    cannot collapse in one step. Returns the new state and whether anything moved (when nothing
-    did, ``state`` itself)."""
-    theta, s, gamma, Delta, p_sigma = state
-    n_cat = n_theta_cat(dist)
+    integers: bool = True,
+) -> tuple[Any, bool]:
+    """ASNG (Algorithm 1, lines 2 and 4-8) on the Categorical parameters and, with ``integers``,
+    the Integer ones (n_theta in beta and in the radius cap counts only those), the categorical
+    gradients weighted by ``w_cat`` ``(k,)``, the integer ones by ``w_real`` ``(k,)``; the other
+    parts are left as they are. For an Integer part the step ``eta G`` is capped at ``eta <= k /
+    sum(w_real)``: with positive weights this keeps the new theta a convex combination of theta
+    and the told samples' T(x), so sigma cannot collapse in one step. ``state`` is a
+    :class:`BlackBoxState` or a :class:`~.cma.FullState` (its first four fields are ASNG's).
+    Returns the new state, of the same type, and whether anything moved (when nothing did,
+    ``state`` itself)."""
+    theta, s, gamma, Delta = state[:4]
+    n_cat = n_theta_cat(dist, integers)
     if not n_cat:
         return state, False
     floor = delta0 / math.sqrt(n_cat)  # delta <= sqrt(n_theta_cat): beta <= 1 (asng_delta_floor)
@@ -60,13 +70,15 @@ def asng_part_step(
         return w_cat if isinstance(d, Categorical) else w_real
 
     if isinstance(dist, Product):
-        grads = map_leaves(dist, theta, raw, lambda d, t, x: None if is_real(d) else d.natural_gradient(t, x, _w(d)))
+        grads = map_leaves(
+            dist, theta, raw, lambda d, t, x: d.natural_gradient(t, x, _w(d)) if asng_moves(d, integers) else None
+        )
         vs = [
             d.fisher_sqrt(t, g) if g is not None else np.zeros(d.n_theta)
             for d, t, g in zip(leaves(dist), collect(dist, theta), collect(dist, grads))
         ]
         v = np.concatenate(vs)
-    else:  # one Categorical or Integer (n_cat > 0): the same gradient and v, without the tree walks
+    else:  # one leaf that ASNG moves (n_cat > 0): the same gradient and v, without the tree walks
         grads = dist.natural_gradient(theta, raw, _w(dist))
         v = dist.fisher_sqrt(theta, grads)
     norm = math.sqrt(float(np.dot(v, v)))
@@ -87,15 +99,17 @@ def asng_part_step(
     new_s = (1 - beta) * s + (math.sqrt(beta * (2 - beta)) / norm) * v  # line 6
     new_gamma = (1 - beta) ** 2 * gamma + beta * (2 - beta)  # line 7
     new_Delta = max(Delta_f * math.exp(beta * (new_gamma - float(np.dot(new_s, new_s)) / alpha)), floor)  # line 8
-    return BlackBoxState(new_theta, new_s, new_gamma, new_Delta, p_sigma), True
+    return state._replace(theta=new_theta, s=new_s, gamma=new_gamma, Delta=new_Delta), True
 
 
 def real_part_step(
-    dist: Distribution, theta: Any, p_sigma: np.ndarray, raw: Any, w_real: np.ndarray
+    dist: Distribution, theta: Any, p_sigma: np.ndarray, raw: Any, w_real: np.ndarray, integers: bool = False
 ) -> tuple[Any, Any]:
     """The real-valued (Gaussian, non-Integer) parts' step with the weights ``w_real`` ``(k,)``
-    (their positive parts, used normalised); other parts are left as they are. Returns ``(theta, p_sigma)``, or
-    ``(None, None)`` when there is nothing to move (no real variable, or all weights 0).
+    (their positive parts, used normalised); other parts are left as they are. With ``integers``
+    the same step on the Integer parts instead (``p_sigma`` is then their path, ``(n_int,)``;
+    the projection keeps their margin). Returns ``(theta, p_sigma)``, or
+    ``(None, None)`` when there is nothing to move (no such variable, or all weights 0).
 
     The natural-gradient step of a Gaussian split into a learning rate 1 for the mean (weighted
     recombination, ``mu' = sum_i w_i x_i``) and ``c_mu`` for the variances (the rank-mu update
@@ -106,7 +120,8 @@ def real_part_step(
     Constants from Hansen (2016), "The CMA Evolution Strategy: a tutorial" (separable c_mu of Ros
     & Hansen 2008). Sigma stays within [sigma_min, sigma_max] by the projection (appendix D).
     """
-    n = n_real(dist)
+    part = is_integer if integers else is_real
+    n = n_integer(dist) if integers else n_real(dist)
     # recombination takes the positive weights only (CMA-ES's mean update does too): with signed
     # utilities (the ``"quantile"`` ablation) mu_eff < 1 and the sum could be 0
     w = np.maximum(np.asarray(w_real, dtype=float), 0.0)
@@ -119,7 +134,7 @@ def real_part_step(
     chi_n = math.sqrt(n) * (1 - 1 / (4 * n) + 1 / (21 * n * n))
     zs = []
     for d, t, x in zip(leaves(dist), collect(dist, theta), collect(dist, raw)):
-        if is_real(d):
+        if part(d):
             mu, sigma = cast(Gaussian, d).mean_sigma(t)
             zs.append(((np.asarray(x, dtype=float) - mu) / sigma).T @ w)  # (n_leaf,) sum_j w_j y_j
     z = np.concatenate(zs) / w.sum()
@@ -127,7 +142,7 @@ def real_part_step(
     factor = math.exp(min(1.0, (c_s / d_s) * (math.sqrt(float(np.dot(new_p, new_p))) / chi_n - 1)))
 
     def step(d: Distribution, t: Any, x: Any) -> Any:
-        if not is_real(d):
+        if not part(d):
             return t
         mu, sigma = cast(Gaussian, d).mean_sigma(t)
         y = (np.asarray(x, dtype=float) - mu) / sigma
@@ -136,6 +151,13 @@ def real_part_step(
         return d.project(np.stack([mean, mean * mean + var], axis=-1))
 
     return map_leaves(dist, theta, raw, step), new_p
+
+
+def _integer_step(dist: Distribution, new: Any, state: Any, raw: Any, w: np.ndarray) -> Any:
+    """``new`` (a state) with the Integer parts moved by :func:`real_part_step` from ``state``'s
+    integer parameters and path ``p_int`` (``int_update="cma"``); ``new`` itself when nothing moves."""
+    theta, p_int = real_part_step(dist, new.theta, state.p_int, raw, w, integers=True)
+    return new if theta is None else new._replace(theta=theta, p_int=p_int)
 
 
 def blackbox_update(
@@ -147,27 +169,34 @@ def blackbox_update(
     delta0: float = 1.0,
     alpha: float = 1.5,
     w_gauss: np.ndarray | None = None,
+    int_update: str = "asng",
 ) -> BlackBoxState:
     """One black-box step; ``raw`` holds k samples, ``w_cat`` and ``w_real`` are ``(k,)`` weights:
-    :func:`asng_part_step` on the Categorical and Integer parts, then :func:`real_part_step` on the
-    real-valued parts (from the parameters the first step left) with ``w_gauss`` ``(k,)`` (default
-    ``w_real``; BlackBoxASNG gives a copy of the elite weight 0 there, see its ``elitist``).
+    :func:`asng_part_step` on the Categorical parts (and with ``int_update="asng"`` the Integer
+    ones), then :func:`real_part_step` on the real-valued parts (from the parameters the first
+    step left) with ``w_gauss`` ``(k,)`` (default ``w_real``; BlackBoxASNG gives a copy of the
+    elite weight 0 there, see its ``elitist``) and, with ``int_update="cma"``, on the Integer parts
+    with the same weights and their own path ``p_int``.
 
     :class:`~asng_opt.blackbox.BlackBoxASNG` scales its log-rank ``w_real`` to the total ``sum
-    |w_cat|`` of the categorical +-1 weights: the joint Fisher normalisation then gives the integer
-    parts a share of the step comparable to the categorical ones (with weights summing to 1 their
-    gradient was ~1/(2 ceil(k/4)) as long and they barely moved: the mixed problem of the study
-    needed 1.6x the evaluations).
+    |w_cat|`` of the categorical +-1 weights: with ``int_update="asng"`` the joint Fisher
+    normalisation then gives the integer parts a share of the step comparable to the categorical
+    ones (with weights summing to 1 their gradient was ~1/(2 ceil(k/4)) as long and they barely
+    moved: the mixed problem of the study needed 1.6x the evaluations).
 
     Returns the new state (the same object when nothing can move).
     """
-    mid, moved = asng_part_step(dist, state, raw, w_cat, w_real, delta0, alpha)
-    theta, p_sigma = real_part_step(dist, mid.theta, state.p_sigma, raw, w_real if w_gauss is None else w_gauss)
-    if theta is None:
-        if not moved:
-            return state
-        theta, p_sigma = mid.theta, state.p_sigma
-    return BlackBoxState(theta, mid.s, float(mid.gamma), float(mid.Delta), p_sigma)
+    w = w_real if w_gauss is None else w_gauss
+    new, moved = asng_part_step(dist, state, raw, w_cat, w_real, delta0, alpha, integers=int_update == "asng")
+    theta, p_sigma = real_part_step(dist, new.theta, state.p_sigma, raw, w)
+    if theta is not None:
+        new, moved = new._replace(theta=theta, p_sigma=p_sigma), True
+    if int_update == "cma":
+        stepped = _integer_step(dist, new, state, raw, w)
+        new, moved = stepped, moved or stepped is not new
+    if not moved:
+        return state
+    return new._replace(gamma=float(new.gamma), Delta=float(new.Delta))
 
 
 def full_update(
@@ -180,15 +209,24 @@ def full_update(
     delta0: float = 1.0,
     alpha: float = 1.5,
     w_gauss: np.ndarray | None = None,
+    int_update: str = "asng",
 ) -> FullState:
     """:func:`blackbox_update` with ``covariance="full"``: :func:`asng_part_step` on the Categorical
-    and Integer parts, then :func:`~.cma.full_real_step` (CMA-ES with a full covariance matrix,
-    generation ``t``) on the real-valued parts with ``w_gauss`` (default ``w_real``). Returns the
-    new state (``state`` itself when nothing can move)."""
-    mid, moved = asng_part_step(dist, BlackBoxState(*state[:5]), raw, w_cat, w_real, delta0, alpha)
-    new = full_real_step(dist, mid.theta, state, raw, w_real if w_gauss is None else w_gauss, t)
+    parts (and the Integer ones with ``int_update="asng"``), then :func:`~.cma.full_real_step`
+    (CMA-ES with a full covariance matrix, generation ``t``) on the real-valued parts with
+    ``w_gauss`` (default ``w_real``) and, with ``int_update="cma"``, :func:`real_part_step` on the
+    Integer parts (a separable update of their own). Returns the new state (``state`` itself when
+    nothing can move)."""
+    w = w_real if w_gauss is None else w_gauss
+    mid, moved = asng_part_step(dist, state, raw, w_cat, w_real, delta0, alpha, integers=int_update == "asng")
+    new = full_real_step(dist, mid.theta, state, raw, w, t)
     if new is None:
-        if not moved:
-            return state
-        new = state._replace(theta=mid.theta)
-    return new._replace(s=mid.s, gamma=float(mid.gamma), Delta=float(mid.Delta))
+        new = mid
+    else:
+        new, moved = new._replace(s=mid.s, gamma=mid.gamma, Delta=mid.Delta), True
+    if int_update == "cma":
+        stepped = _integer_step(dist, new, state, raw, w)
+        new, moved = stepped, moved or stepped is not new
+    if not moved:
+        return state
+    return new._replace(gamma=float(new.gamma), Delta=float(new.Delta))

@@ -76,7 +76,8 @@ def make_optimizer(
         lam: the generation size, or None for :func:`default_lam`.
         options: keyword arguments for BlackBoxASNG's constructor (``delta0``, ``alpha``,
             ``margin``, ``elitist``, ``mutant``, ``mutant_share``, ``cat_utility``,
-            ``real_utility``, ``covariance``, ``real_elite_twice``, ``neutral_union``).
+            ``real_utility``, ``covariance``, ``real_elite_twice``, ``neutral_union``, ``int_margin``,
+            ``elite_integers``, ``int_update``).
 
     Raises:
         ValueError: for values the optimizer refuses. TypeError: for an unknown option.
@@ -101,7 +102,7 @@ class ASNGSampler(BaseSampler):
             ``delta0``, ``alpha``, ``margin``, ``elitist`` (``False`` for a noisy objective, whose
             lucky values would otherwise keep pulling), ``mutant``, ``mutant_share``,
             ``cat_utility``, ``real_utility``, ``covariance``, ``real_elite_twice``,
-            ``neutral_union`` (see its docstring).
+            ``neutral_union``, ``int_margin``, ``elite_integers``, ``int_update`` (see its docstring).
 
     Raises:
         ValueError: for ``lam`` < 2 or not an integer, ``seed`` not None or an integer >= 0, an
