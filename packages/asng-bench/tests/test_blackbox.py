@@ -468,4 +468,9 @@ def test_int_rastrigin_has_a_local_minimum_every_fourth_integer():
     assert values[9] == pytest.approx(12.25) and values[11] == pytest.approx(16.25)  # its neighbours
     local = [i for i in range(1, 12) if values[i] < values[i - 1] and values[i] < values[i + 1]]
     assert [i - 6 for i in local] == [-4, 0, 4]
+    # over the whole reach of d (the box [-30, 30] and z* in [-25, 25]): minima at 0, +-4, ..., +-20
+    d = np.arange(-55, 56)
+    term = d * d / 4.0 + 10.0 * (1.0 - np.cos(np.pi * d / 2.0))
+    strict = d[1:-1][(term[1:-1] < term[:-2]) & (term[1:-1] < term[2:])]
+    assert strict.tolist() == list(range(-20, 21, 4))
     assert (p.n_cat, p.n_int, p.n_real) == (0, 10, 0) and start_point_issues(p) == []

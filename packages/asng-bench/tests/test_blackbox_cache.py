@@ -226,5 +226,35 @@ def test_a_searcher_that_raises_ends_its_run_not_the_study(monkeypatch, tmp_path
         "random": "",
     }
     md = (tmp_path / "blackbox.md").read_text()
-    assert "Runs that ended with an error**, breaking on bits (main track): 2 run(s) (seeds 0, 1)" in md
+    assert (
+        "Runs that ended with an error**, breaking on bits (main track): 2 run(s), ended at the optimizer's "
+        "exception and counted with what they had found: `LinAlgError: Eigenvalues did not converge` (seeds 0, 1)."
+    ) in md
     assert meta["seeds"] == 2
+
+
+def test_run_errors_lists_each_distinct_message_with_its_seeds():
+    from asng_bench.blackbox.report import run_errors
+
+    rows = [
+        {"optimizer": "p", "problem": "q", "track": "main", "seed": "3", "error": "A: x"},
+        {"optimizer": "p", "problem": "q", "track": "main", "seed": "1", "error": "A: x"},
+        {"optimizer": "p", "problem": "q", "track": "main", "seed": "11", "error": "B: y"},
+        {"optimizer": "p", "problem": "q", "track": "main", "seed": "2", "error": ""},
+        {"optimizer": "p", "problem": "q", "track": "short", "seed": "0"},  # an older runs.csv: no column
+    ]
+    assert run_errors(rows) == {
+        "p on q (main track)": {"runs": 3, "seeds": "1, 3, 11", "messages": {"A: x": "1, 3", "B: y": "11"}}
+    }
+
+
+def test_our_own_rows_raise_instead_of_recording_an_error(monkeypatch):
+    """An exception in asng-opt or in our searcher is a bug: the study must stop on it."""
+    from asng_opt.blackbox import BlackBoxASNG
+
+    def broken(self, samples, losses):
+        raise AssertionError("a bug in asng-opt")
+
+    monkeypatch.setattr(BlackBoxASNG, "tell", broken)
+    with pytest.raises(AssertionError, match="a bug in asng-opt"):
+        run_one(bp.onemax(20), MAIN, 100, 0)

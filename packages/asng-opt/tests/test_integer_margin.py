@@ -327,7 +327,9 @@ def test_centred_is_checked_and_named_in_the_spec_only_when_it_departs():
     assert "centred" not in Integer(0, 10).spec() and "centred" not in Integer(0, 10**6).spec()
     forced = Integer(0, 10, centred=True)
     assert forced.spec()["centred"] == [True] and forced.origin[0] == 5.0
-    assert Integer(0, 10**6, centred=False).origin[0] == 0.0
+    assert Integer(0, 10_000, sigma_min=0.1, centred=False).origin[0] == 0.0  # the rule would centre it
+    with pytest.raises(ValueError, match="centred=False for a variable with a bound beyond 2\\*\\*14"):
+        Integer(2**50, 2**51, centred=False)
     for bad in ([True, False], 1, "yes", [[True]]):
         with pytest.raises(ValueError, match="Integer: centred must be a bool or 1 bools"):
             Integer(0, 10, centred=bad)
@@ -342,8 +344,9 @@ def test_int_update_default_ignores_fixed_reals():
 
 
 def test_a_tiny_margin_is_refused_with_the_integers_message():
-    with pytest.raises(ValueError, match="Integer: margin must be None or a probability"):
-        Integer(0, 5, margin=1e-17)
+    for tiny in (1e-17, 1e-20):
+        with pytest.raises(ValueError, match="below float64's resolution next to 1"):
+            Integer(0, 5, margin=tiny)
     assert Integer(0, 5, margin=1e-12).margin == 1e-12
 
 
@@ -356,3 +359,34 @@ def test_cma_integer_step_without_reals_ranks_the_batch_alone():
     f = np.arange(6.0)
     _, (_, _, w_gauss) = opt._utility(raw, f)
     assert w_gauss[-1] == 0.0 and np.all(w_gauss[:3] > 0)
+
+
+def test_fixed_integers_count_for_neither_lambda_nor_the_margin():
+    """An Integer with low == high (IntRange(v, v) in a Space) is no free variable: it changes
+    neither the default population nor N' (the margins), as a one-category Choice does not."""
+    from asng_opt.blackbox import default_lam
+
+    free = Integer(0, 10**6)
+    with_fixed = Product(x=Integer(0, 10**6), f=Integer([3] * 20, [3] * 20))
+    assert default_lam(with_fixed) == default_lam(free) == 4
+    m = BlackBoxASNG(with_fixed).distribution.parts["x"].margin
+    assert m == BlackBoxASNG(free).distribution.margin == pytest.approx(0.27)
+    space = Space(x=IntRange(0, 10**6), c=Choice(["a", "b", "c"]), **{f"k{i}": IntRange(3, 3) for i in range(10)})
+    plain = Space(x=IntRange(0, 10**6), c=Choice(["a", "b", "c"]))
+    assert BlackBoxASNG(space).lam == BlackBoxASNG(plain).lam
+    assert BlackBoxASNG(space).distribution.parts["int"].margin == BlackBoxASNG(plain).distribution.parts["int"].margin
+
+
+def test_an_explicit_integer_margin_is_kept():
+    opt = BlackBoxASNG(Product(z=Integer(0, 9, size=3, margin=0.05), c=Categorical([3])))
+    assert opt.distribution.parts["z"].margin == 0.05
+
+
+def test_a_0_8_state_dict_without_p_int_is_refused():
+    opt = BlackBoxASNG(Product(z=Integer(0, 9, size=2), r=Gaussian(0.0, 1.0)), seed=0)
+    x = opt.ask()
+    opt.tell(x, np.arange(float(opt.lam)))
+    sd = copy.deepcopy(opt.state_dict())
+    sd["state"].pop("p_int")
+    with pytest.raises(ValueError, match="state fields"):
+        BlackBoxASNG(Product(z=Integer(0, 9, size=2), r=Gaussian(0.0, 1.0))).load_state_dict(sd)

@@ -101,10 +101,12 @@ def test_runs_blackbox_asng_with_its_options():
     study.optimize(mixed, n_trials=13)
     opt = study.sampler.current_optimizer(study)
     assert type(opt) is BlackBoxASNG and opt.lam == 4 and opt.t == 3
-    assert opt.hyper() == BlackBoxASNG(opt.distribution, lam=4).hyper()  # BlackBoxASNG's defaults
+    # BlackBoxASNG's defaults, but the integers' step: the real rule (the sampler never restarts)
+    assert opt.hyper() == BlackBoxASNG(opt.distribution, lam=4, int_update="cma").hyper()
+    assert opt.int_update == "cma"
     told = [t.value for t in study.trials if mark(t) is not None and mark(t, "generation") < 3]
     assert len(told) == 12 and opt.elite is not None and opt.elite[1] == min(told)  # the best told trial
-    options = {"elitist": False, "margin": False, "delta0": 0.5}
+    options = {"elitist": False, "margin": False, "delta0": 0.5, "int_update": "asng"}
     other = ASNGSampler(lam=4, optimizer_options=options).current_optimizer(study)
     assert {k: other.hyper()[k] for k in options} == options
     assert not np.allclose(other.distribution.flat(other.theta), opt.distribution.flat(opt.theta))
@@ -304,14 +306,15 @@ def prune_after_reporting(trial):
 
 def oracle_theta(study, lam, policy):
     """The state the documented rules give, computed by telling a fresh BlackBoxASNG (the sampler's
-    optimizer, same lam, default options) each generation by hand: generations in order, failed
+    optimizer, same lam, default options but ``int_update="cma"``, as the sampler sets) each
+    generation by hand: generations in order, failed
     (and with "worst" pruned) trials valued above the generation's worst value, pruned ones at
     their last intermediate value with "last", left out with "ignore"; told with the stored raw
     draws (through ``_pending``, as after ``ask``, the way the replay tells them)."""
     trials = [t for t in study.trials if mark(t) is not None]
     codec = SpaceCodec(trials[0].distributions)
     dist = codec.distribution
-    opt = BlackBoxASNG(dist, lam=lam)
+    opt = BlackBoxASNG(dist, lam=lam, int_update="cma")  # the sampler's: its integers follow the real rule
     gens = {}
     for t in trials:
         if not (policy == "ignore" and t.state == TrialState.PRUNED):

@@ -85,6 +85,7 @@ class Integer(Gaussian):
             default (None): those whose bounds exceed ``2**16 min(sigma_min, 1/4)`` in magnitude.
             For a rebuilt copy that must read the same theta as its original
             (:func:`asng_opt.blackbox.with_margin` lowers sigma_min but keeps the original's).
+            False is refused for a variable with a bound beyond 2**14 in magnitude.
 
     Attributes:
         origin: (n,) the centre of each range for variables modelled relative to it (bounds
@@ -119,14 +120,25 @@ class Integer(Gaussian):
         # far from 0, model x - centre (exact: the centre is a half-integer within 2**51)
         default_shift = np.maximum(np.abs(lo), np.abs(hi)) > 2**16 * min(smin, 0.25)
         shift = default_shift if centred is None else _centred(centred, np.broadcast(lo, hi).shape, size)
+        far = np.maximum(np.abs(lo), np.abs(hi)) > 2**14  # beyond the default rule at sigma_min = 1/4
+        if centred is not None and np.any(far & ~shift):
+            raise ValueError(
+                "Integer: centred=False for a variable with a bound beyond 2**14 in magnitude: theta = "
+                "(mu, mu^2 + sigma^2) could not hold sigma there; model it relative to its centre"
+            )
         origin = np.where(shift, (lo + hi) / 2.0, 0.0)
         smax = np.maximum((hi - lo) / 2.0, sigma_min)  # a constant variable (low == high) keeps sigma_min
         self.margin: float | None = None  # set below, once the bounds are known (the checks first)
         if margin is not None:
             ok = isinstance(margin, numbers.Real) and not isinstance(margin, (bool, np.bool_))
             # (1 - margin < 1: a margin below ~1e-16 has no quantile in float64)
-            if not (ok and 0.0 < float(margin) < 0.5 and 1.0 - float(margin) < 1.0):
+            if not (ok and 0.0 < float(margin) < 0.5):
                 raise ValueError(f"Integer: margin must be None or a probability in (0, 0.5), got {margin!r}")
+            if not 1.0 - float(margin) < 1.0:
+                raise ValueError(
+                    f"Integer: margin={margin!r} is below float64's resolution next to 1 (~1.1e-16): "
+                    "1 - margin rounds to 1 and has no normal quantile; use at least 1e-15"
+                )
         super().__init__(
             mean=(lo + hi) / 2.0 - origin,
             sigma=smax,

@@ -47,6 +47,13 @@ def execute(
         results.append(res)
         append_partial(partial, res, wall_before + time.perf_counter() - start)
         done = kept + reused + i + 1
+        row = res[0]
+        if progress and row.get("error"):
+            print(
+                f"[blackbox] {row['optimizer']} on {row['problem']} ({row['track']} track, seed {row['seed']}) "
+                f"ended at an exception of the optimizer: {row['error']}",
+                flush=True,
+            )
         if progress and (done % 50 == 0 or done == total):
             print(f"[blackbox] {done}/{total} runs, {time.perf_counter() - t0:.0f} s", flush=True)
 

@@ -42,7 +42,7 @@ def preamble(meta: dict[str, Any]) -> list[str]:
         f"Command: `{meta['command']}` — wall time {meta['wall_s']:.0f} s"
         + (
             f" (a resumed study: {meta['wall_s_total']:,.0f} s with its earlier passes, "
-            f"{meta.get('resumed_runs', 0)} runs kept from them)"
+            f"{meta.get('resumed_runs', 0):,} runs kept from them)"
             if meta.get("wall_s_total") is not None and meta.get("resumed_runs")
             else ""
         )
@@ -70,9 +70,10 @@ def preamble(meta: dict[str, Any]) -> list[str]:
         )
     out += _reuse_lines(meta)
     for what, info in (meta.get("errors") or {}).items():
+        kinds = "; ".join(f"`{m}` (seeds {seeds})" for m, seeds in info["messages"].items())
         out.append(
-            f"**Runs that ended with an error**, {what}: {info['runs']} run(s) (seeds {info['seeds']}), ended at "
-            f"the searcher's exception and counted with what they had found; the first: `{info['first']}`."
+            f"**Runs that ended with an error**, {what}: {info['runs']} run(s), ended at the optimizer's "
+            f"exception and counted with what they had found: {kinds}."
         )
     if meta.get("skipped_not_installed"):
         out.append(f"Not installed, skipped: {', '.join(meta['skipped_not_installed'])}.")

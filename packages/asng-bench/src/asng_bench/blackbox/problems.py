@@ -47,8 +47,8 @@ evaluation with ``f - f_opt <= g``. The last gap is 0 (the optimum itself).
   variables (K = 2, 3, 4, 5), 5 integers of unlike ranges and 4 rotated reals whose optimum moves
   with the first categorical variable's value (a conditional optimum, as a learning rate's best
   value depends on the optimiser chosen).
-* ``int-rastrigin``: 10 integers in [-30, 30], a Rastrigin-like landscape on the lattice with a
-  local minimum every fourth integer.
+* ``int-rastrigin``: 10 integers in [-30, 30], a Rastrigin-like landscape on the lattice with
+  local minima every fourth integer up to 20 from the optimum.
 
 The problems with real variables cannot be solved exactly in floating point: their last target gap
 is 1e-6 instead of 0.
@@ -444,8 +444,9 @@ def hpo_conditional(seed: int = 2027) -> Problem:
 
 def int_rastrigin(n: int = 10, low: int = -30, high: int = 30, seed: int = 2027) -> Problem:
     """Integers alone, multimodal: ``f = sum_i (d_i^2 / 4 + 10 (1 - cos(pi d_i / 2)))`` with ``d = z -
-    z*``: on the lattice each variable has a local minimum at every ``d`` divisible by 4 (``d = 4``:
-    4, its neighbours 12.25 and 16.25), the global one at ``d = 0``. ``z*`` uniform in ``[low + 5,
+    z*``: on the lattice each variable has local minima at ``d = 0, +-4, ..., +-20`` (``d = 4``: 4, its
+    neighbours 12.25 and 16.25; from ``|d| = 24`` on the quadratic term wins and the slope leads
+    inwards), the global one at ``d = 0``. ``z*`` uniform in ``[low + 5,
     high - 5]``, drawn once from ``default_rng(seed)``; optimum 0."""
     z_opt = np.random.default_rng(seed).integers(low + 5, high - 4, n)
 
@@ -462,6 +463,6 @@ def int_rastrigin(n: int = 10, low: int = -30, high: int = 30, seed: int = 2027)
         gaps=(40.0, 10.0, 4.0, 0.0),
         int_low=np.full(n, low, dtype=np.int64),
         int_high=np.full(n, high, dtype=np.int64),
-        description=f"integer Rastrigin: {n} integers in [{low}, {high}], a local minimum every 4th integer, "
-        f"optimum drawn with seed {seed}",
+        description=f"integer Rastrigin: {n} integers in [{low}, {high}], local minima every 4th integer up to "
+        f"20 from the optimum, optimum drawn with seed {seed}",
     )

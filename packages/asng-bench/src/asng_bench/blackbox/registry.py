@@ -122,7 +122,8 @@ PROBLEMS: dict[str, ProblemSpec] = {
     # asng-opt 0.8's integer rules (margin, the elite's integers, the integer step) were chosen on int-real
     "ioh-f24-concatenatedtrap": ProblemSpec(partial(P.ioh_problem, 24), 3000, package="ioh", untuned=True),
     "int-real-ellipsoid": ProblemSpec(P.int_real_ellipsoid, 3000, untuned=True, tuned_since="0.8"),
-    # added in asng-opt 0.8's round before anything ran on them (a smoke run of every row aside)
+    # added in asng-opt 0.8's round before anything ran on them (a 60-evaluation smoke run of the
+    # integer ablation rows and asng-bb aside, its results not looked at)
     "hpo-conditional": ProblemSpec(P.hpo_conditional, 3000, untuned=True),
     "int-rastrigin": ProblemSpec(P.int_rastrigin, 3000, untuned=True),
 }

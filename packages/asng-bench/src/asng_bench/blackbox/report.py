@@ -21,16 +21,20 @@ __all__ = ["report", "run_errors"]
 
 def run_errors(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """The runs whose searcher raised (runs.csv's ``error``), by ``"<optimizer> on <problem> (<track>
-    track)"``: ``{"runs": count, "seeds": "0, 3", "first": message}``."""
+    track)"``: ``{"runs": count, "seeds": "0, 3", "messages": {message: "seeds ..."}}``, each
+    distinct message with the seeds that ended with it."""
     out: dict[str, dict[str, Any]] = {}
     for r in rows:
         if r.get("error"):
             key = f"{r['optimizer']} on {r['problem']} ({r['track']} track)"
-            info = out.setdefault(key, {"runs": 0, "seeds": [], "first": r["error"]})
+            info = out.setdefault(key, {"runs": 0, "seeds": [], "messages": {}})
+            seed = int(float(r["seed"]))
             info["runs"] += 1
-            info["seeds"].append(int(float(r["seed"])))
+            info["seeds"].append(seed)
+            info["messages"].setdefault(r["error"], []).append(seed)
     for info in out.values():
         info["seeds"] = ", ".join(str(s) for s in sorted(info["seeds"]))
+        info["messages"] = {m: ", ".join(str(s) for s in sorted(v)) for m, v in info["messages"].items()}
     return out
 
 

@@ -17,8 +17,9 @@ told ``tell(values, n_new=k)``, ``k`` the round's new evaluations (ours: minimiz
 restart rule), and one that sets ``stopped = True`` ends the run (ours: minimize's "converged"
 stop). Whatever the searcher, :data:`FREE_ROUNDS` rounds in a row without a new evaluation end the
 run. A run that ends before its budget records what it has (``n_evals`` below the budget); so does
-one whose searcher raised in ``ask`` or ``tell`` (a peer's numerical breakdown, say): it ends
-there, its ``error`` column names the exception, and the study goes on.
+a peer's run whose searcher raised in ``ask`` or ``tell`` (a numerical breakdown, say): it ends
+there, its ``error`` column names the exception, and the study goes on. Our own rows (asng-opt)
+raise instead: an exception there is a bug to fix, not a result.
 """
 
 from __future__ import annotations
@@ -81,8 +82,8 @@ def run_one(problem: Problem, optimizer: str, budget: int, seed: int) -> dict[st
     """One run: evaluations to each target gap (None if not reached), best gap, the improvement
     trace ``[(evaluation, best gap), ...]`` (an entry whenever the best gap decreased), timings,
     ``n_evals`` (at most ``budget``), ``cached`` (candidates answered by the cache, 0 without it)
-    and ``error`` ("" or ``"<exception type>: <message>"`` when the searcher's ``ask`` or ``tell``
-    raised: the run ends there with what it had found)."""
+    and ``error`` ("" or ``"<exception type>: <message>"`` when a peer's ``ask`` or ``tell``
+    raised: the run ends there with what it had found; ours raise)."""
     gaps = problem.gaps
     hits: list[Optional[int]] = [None] * len(gaps)
     gi = 0
@@ -98,7 +99,9 @@ def run_one(problem: Problem, optimizer: str, budget: int, seed: int) -> dict[st
     while n < budget and gi < len(gaps):
         try:
             cands = searcher.ask()
-        except Exception as e:  # the searcher's failure ends its run, not the study
+        except Exception as e:  # a peer's failure ends its run, not the study (ours: a bug, raised)
+            if OPTIMIZERS[optimizer].ours:
+                raise
             error = _error(e)
             break
         values: list[float] = []
@@ -135,6 +138,8 @@ def run_one(problem: Problem, optimizer: str, budget: int, seed: int) -> dict[st
         try:
             _tell(searcher, values, n_new)
         except Exception as e:
+            if OPTIMIZERS[optimizer].ours:
+                raise
             error = _error(e)
             break
         if getattr(searcher, "stopped", False):

@@ -53,8 +53,9 @@ def n_variables(dist: Distribution) -> tuple[int, int]:
         if isinstance(leaf, Categorical):
             k = int(np.count_nonzero(np.asarray(leaf.categories) > 1))
             n_all, n_discrete = n_all + k, n_discrete + k
-        elif isinstance(leaf, Integer):
-            n_all, n_discrete = n_all + leaf.n_variables, n_discrete + leaf.n_variables
+        elif isinstance(leaf, Integer):  # low == high: a fixed variable, not counted
+            k = int(np.count_nonzero(leaf.int_high > leaf.int_low))
+            n_all, n_discrete = n_all + k, n_discrete + k
         else:
             n_all += getattr(leaf, "n_variables", 1)
     return n_all, n_discrete

@@ -61,10 +61,11 @@ def margin_probability(n_discrete: int) -> float:
 
 def with_margin(dist: Distribution, integers: bool = True, categorical: bool = True) -> Distribution:
     """``dist`` with (if ``categorical``) every Categorical's theta_min set to
-    :func:`margin_theta_min` and, with
-    ``integers``, every Integer rebuilt with ``margin=margin_probability(N')`` and a hard sigma
-    floor of ``min(sigma_min, INT_SIGMA_FLOOR)`` (other parts unchanged). A new distribution;
-    ``dist`` is not modified. Idempotent."""
+    :func:`margin_theta_min` and, with ``integers``, every Integer rebuilt with a margin -- its own
+    if it has one, else ``margin_probability(N')`` -- and a hard sigma floor of
+    ``min(sigma_min, INT_SIGMA_FLOOR)``, in its original's coordinates (``centred``); other parts
+    unchanged. N' counts the free categorical and integer variables (one category, ``low ==
+    high``: fixed, not counted). A new distribution; ``dist`` is not modified. Idempotent."""
     _, n_discrete = n_variables(dist)
 
     def rebuild(d: Distribution) -> Distribution:
@@ -74,11 +75,10 @@ def with_margin(dist: Distribution, integers: bool = True, categorical: bool = T
             return Categorical(d.categories, theta_min=margin_theta_min(d.categories, n_discrete))
         if integers and isinstance(d, Integer):
             floor = min(float(np.min(d.sigma_min)), INT_SIGMA_FLOOR)
+            margin = margin_probability(n_discrete) if d.margin is None else d.margin  # an explicit one stays
             # the original's coordinates (origin), whatever the lower floor would choose: a Space,
             # a prior built on the original and the optuna codec read theta in them
-            return Integer(
-                d.int_low, d.int_high, sigma_min=floor, margin=margin_probability(n_discrete), centred=d.centred
-            )
+            return Integer(d.int_low, d.int_high, sigma_min=floor, margin=margin, centred=d.centred)
         return d
 
     return rebuild(dist)

