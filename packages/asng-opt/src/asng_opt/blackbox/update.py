@@ -153,11 +153,17 @@ def real_part_step(
     return map_leaves(dist, theta, raw, step), new_p
 
 
-def _integer_step(dist: Distribution, new: Any, state: Any, raw: Any, w: np.ndarray) -> Any:
-    """``new`` (a state) with the Integer parts moved by :func:`real_part_step` from ``state``'s
-    integer parameters and path ``p_int`` (``int_update="cma"``); ``new`` itself when nothing moves."""
-    theta, p_int = real_part_step(dist, new.theta, state.p_int, raw, w, integers=True)
-    return new if theta is None else new._replace(theta=theta, p_int=p_int)
+def _finish(dist: Distribution, new: Any, moved: bool, state: Any, raw: Any, w: np.ndarray, int_update: str) -> Any:
+    """The end of both updates: with ``int_update="cma"`` the Integer parts moved by
+    :func:`real_part_step` from ``state``'s integer parameters and path ``p_int`` (weights ``w``);
+    then ``state`` itself if nothing moved, else ``new`` with gamma and Delta as Python floats."""
+    if int_update == "cma":
+        theta, p_int = real_part_step(dist, new.theta, state.p_int, raw, w, integers=True)
+        if theta is not None:
+            new, moved = new._replace(theta=theta, p_int=p_int), True
+    if not moved:
+        return state
+    return new._replace(gamma=float(new.gamma), Delta=float(new.Delta))
 
 
 def blackbox_update(
@@ -191,12 +197,7 @@ def blackbox_update(
     theta, p_sigma = real_part_step(dist, new.theta, state.p_sigma, raw, w)
     if theta is not None:
         new, moved = new._replace(theta=theta, p_sigma=p_sigma), True
-    if int_update == "cma":
-        stepped = _integer_step(dist, new, state, raw, w)
-        new, moved = stepped, moved or stepped is not new
-    if not moved:
-        return state
-    return new._replace(gamma=float(new.gamma), Delta=float(new.Delta))
+    return _finish(dist, new, moved, state, raw, w, int_update)
 
 
 def full_update(
@@ -224,9 +225,4 @@ def full_update(
         new = mid
     else:
         new, moved = new._replace(s=mid.s, gamma=mid.gamma, Delta=mid.Delta), True
-    if int_update == "cma":
-        stepped = _integer_step(dist, new, state, raw, w)
-        new, moved = stepped, moved or stepped is not new
-    if not moved:
-        return state
-    return new._replace(gamma=float(new.gamma), Delta=float(new.Delta))
+    return _finish(dist, new, moved, state, raw, w, int_update)
