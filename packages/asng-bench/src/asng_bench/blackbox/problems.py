@@ -363,6 +363,13 @@ def mixed_real(n_cat: int = 10, k: int = 4, n_real: int = 5, low: float = -5.0, 
     )
 
 
+def _rotation(rng: np.random.Generator, n: int) -> np.ndarray:
+    """An ``(n, n)`` rotation drawn uniformly (Haar) from ``rng``: the QR factor of a Gaussian
+    matrix, its columns' signs fixed by R's diagonal."""
+    q, rr = np.linalg.qr(rng.standard_normal((n, n)))
+    return q * np.sign(np.diag(rr))
+
+
 def int_real_ellipsoid(
     n_int: int = 10, low: int = -20, high: int = 20, n_real: int = 5, real_low: float = -5.0,
     real_high: float = 5.0, seed: int = 2026,
@@ -376,8 +383,7 @@ def int_real_ellipsoid(
     rng = np.random.default_rng(seed)
     z_opt = rng.integers(low + 2, high - 1, n_int)
     r_opt = rng.uniform(0.8 * real_low, 0.8 * real_high, n_real)
-    q, rr = np.linalg.qr(rng.standard_normal((n_real, n_real)))
-    q = q * np.sign(np.diag(rr))  # a rotation drawn uniformly (Haar), fixed by the seed
+    q = _rotation(rng, n_real)
     w_int = 10.0 ** (np.arange(n_int) / max(n_int - 1, 1))
     w_real = 100.0 ** (np.arange(n_real) / max(n_real - 1, 1))
 
@@ -417,8 +423,7 @@ def hpo_conditional(seed: int = 2027) -> Problem:
     z_opt = rng.integers(low, high + 1)
     a = rng.uniform(-1.2, 1.2, 4)
     b = rng.uniform(-1.2, 1.2, 4)
-    q, rr = np.linalg.qr(rng.standard_normal((4, 4)))
-    q = q * np.sign(np.diag(rr))
+    q = _rotation(rng, 4)
     scale = (high - low) / 10.0
     w = 10.0 ** (2 * np.arange(4) / 3)
 

@@ -10,6 +10,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from .. import _checks
+from .._constant import fixed_variable
 from .._constant import refuse as refuse_single_point
 from .._pending import check_n, publish
 from .._samples import n_samples
@@ -42,7 +43,7 @@ MUTANT_RAMP = 2
 
 def has_free_reals(space: Space) -> bool:
     """Whether a named space has a real variable that is not fixed (``FloatRange(v, v)`` is)."""
-    return any(isinstance(v, FloatRange) and v.low != v.high for v in space.variables.values())
+    return any(isinstance(v, FloatRange) and not fixed_variable(v) for v in space.variables.values())
 
 
 class BlackBoxASNG(ASNG):
