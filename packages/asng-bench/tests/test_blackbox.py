@@ -179,15 +179,15 @@ def test_problem_registry_names_budgets_and_studies():
     default = ["onemax", "catsphere-K5", "mixed", "toy-fixed-x", "catellipsoid-K10", "leadingones"]
     with_ioh = ["ioh-f19-isingring", "ioh-f22-mis"] if importable("ioh") else []
     f24 = ["ioh-f24-concatenatedtrap"] if importable("ioh") else []
-    new = ["int-real-ellipsoid", "hpo-conditional", "int-rastrigin"]
+    new = ["int-real-ellipsoid", "hpo-conditional", "int-rastrigin", "int-knapsack", "int-rotated-ellipsoid"]
     assert default_problems() == default + with_ioh + ["nk-adjacent", "rosenbrock", "mixed-real"] + f24 + new
     assert untuned_problems() == ["ioh-f22-mis", "nk-adjacent", "rosenbrock", "mixed-real",
                                   "ioh-f24-concatenatedtrap", *new]  # fmt: skip
     # the real-valued ones were tuned on from asng-opt 0.7 on (the real step's elite rule), int-real
-    # from 0.8 on (the integer rules): labelled so
+    # from 0.8 on (the integer rules), int-rastrigin from 0.9 on (the integer mutants' steps): labelled so
     assert [untuned_label(p) for p in untuned_problems()] == (
         ["untuned"] * 2 + ["untuned until asng-opt 0.7"] * 2 + ["untuned", "untuned until asng-opt 0.8"]
-        + ["untuned"] * 2
+        + ["untuned", "untuned until asng-opt 0.9"] + ["untuned"] * 2
     )  # fmt: skip
     assert untuned_label("onemax") == "" == untuned_label("no-such-problem")
 
@@ -197,7 +197,8 @@ def test_optimizer_registry_ours_first():
                  "bb-log-all", "bb-lam16",
                  "bb-no-mutant", "bb-one-mutant", "bb-no-union", "bb-half-mutants", "bb-diagonal", "bb-sigma-quarter",
                  "bb-real-elite-twice", "bb-ranks",
-                 "bb-lam-dim", "bb-no-cache", "bb-no-int-margin", "bb-raw-elite", "bb-int-asng")  # fmt: skip
+                 "bb-lam-dim", "bb-no-cache", "bb-no-int-margin", "bb-raw-elite", "bb-int-asng",
+                 "bb-unit-int-steps")  # fmt: skip
     assert OURS == ("asng-bb", "asng-l2", "asng-l16", *ablations) == tuple(OPTIMIZERS)[: len(OURS)]
     assert [OPTIMIZERS[n].role for n in OURS[:3]] == ["main", "reference", "reference"]
     assert [n for n, o in OPTIMIZERS.items() if o.short_only] == ["bb-lam-dim", "optuna-tpe", "optuna-cmaes"]
@@ -474,3 +475,68 @@ def test_int_rastrigin_has_a_local_minimum_every_fourth_integer():
     strict = d[1:-1][(term[1:-1] < term[:-2]) & (term[1:-1] < term[2:])]
     assert strict.tolist() == list(range(-20, 21, 4))
     assert (p.n_cat, p.n_int, p.n_real) == (0, 10, 0) and start_point_issues(p) == []
+
+
+def _knapsack_by_recursion(value, weight, count, cap, rho):
+    """The penalised knapsack's optimum and one optimal z, by memoised recursion over (item, weight
+    so far): an implementation independent of the problem's table."""
+    import functools
+
+    n = len(value)
+
+    @functools.cache
+    def best(i, w):
+        if i == n:
+            return -rho * max(w - cap, 0), ()
+        options = [(best(i + 1, w + j * int(weight[i]))[0] + j * int(value[i]), j) for j in range(int(count[i]) + 1)]
+        v, j = max(options)
+        return v, (j, *best(i + 1, w + j * int(weight[i]))[1])
+
+    return best(0, 0)
+
+
+def test_knapsack_table_matches_brute_force_on_small_instances():
+    import itertools
+
+    rng = np.random.default_rng(0)
+    for _ in range(30):
+        n = int(rng.integers(1, 5))
+        w, v, u = rng.integers(1, 9, n), rng.integers(1, 12, n), rng.integers(0, 4, n)
+        cap, rho = int(w @ u) // 2, float(np.ceil(2 * max(v / w)))
+        every = itertools.product(*[range(k + 1) for k in u])
+        brute = max(float(v @ z) - rho * max(float(w @ z) - cap, 0) for z in every)
+        table = bp._knapsack_penalised_optimum(v, w, u, cap, rho)
+        assert table == brute == _knapsack_by_recursion(v, w, u, cap, rho)[0]
+
+
+def test_int_knapsack_reaches_zero_at_its_optimum_and_nowhere_below():
+    p = bp.int_knapsack()
+    rng = np.random.default_rng(2028)  # the problem's draws, in its order
+    weight = rng.integers(5, 41, 12)
+    value = weight + rng.integers(-5, 11, 12)
+    count = rng.integers(3, 16, 12)
+    cap, rho = int(weight @ count) // 2, float(np.ceil(2 * np.max(value / weight)))
+    v_opt, z_opt = _knapsack_by_recursion(value, weight, count, cap, rho)
+    none = np.zeros(0, dtype=np.int64)
+    assert p(none, np.array(z_opt)) == 0.0 and p.f_opt == 0.0  # exact: integer arithmetic
+    assert np.array_equal(p.int_high, count) and np.all(p.int_low == 0)
+    draws = rng.integers(0, count + 1, (3000, 12))
+    vals = np.array([p(none, z) for z in draws])
+    assert np.all(vals > 0) and np.all(vals == np.round(vals))  # random points: worse, whole numbers
+    # one copy more of an item that fits nowhere costs at least its value's worth: the constraint binds
+    assert all(p(none, np.array(z_opt) + np.eye(12, dtype=np.int64)[i]) > 0 for i in range(12) if z_opt[i] < count[i])
+    assert (p.n_cat, p.n_int, p.n_real) == (0, 12, 0) and start_point_issues(p) == []
+
+
+def test_int_rotated_ellipsoid_has_its_optimum_where_drawn_and_couples_the_integers():
+    p = bp.int_rotated_ellipsoid()
+    rng = np.random.default_rng(2028)
+    z_opt = rng.integers(-40, 41, 8)
+    none = np.zeros(0, dtype=np.int64)
+    assert p(none, z_opt) == 0.0 and p.f_opt == 0.0
+    e = np.eye(8, dtype=np.int64)
+    single = [p(none, z_opt + e[i]) for i in range(8)]
+    assert min(single) > 6.45  # no point near the optimum below 6.455 (review: a target of 1 was the optimum's)
+    assert p.gaps == (1000.0, 100.0, 10.0, 0.0)
+    assert p(none, z_opt + e[0] + e[1]) != pytest.approx(single[0] + single[1])  # not separable
+    assert (p.n_cat, p.n_int, p.n_real) == (0, 8, 0) and start_point_issues(p) == []

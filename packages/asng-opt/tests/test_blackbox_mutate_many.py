@@ -254,8 +254,9 @@ def test_one_mutant_runs_replay_as_recorded(name, share):
     dist, loss = REPLAY_SPACES[name]
     # recorded before 0.7, whose real step counted the elite twice when it was the batch's own sample
     # and whose integers had appendix D's sigma_min, ASNG's step and an elite joining the update at
-    # its raw draws (int_margin=False, int_update="asng", elite_integers=False: before 0.8)
-    before_0_8 = dict(elite_integers=False, int_margin=False, int_update="asng")
+    # its raw draws (int_margin=False, int_update="asng", elite_integers=False: before 0.8), whose
+    # integer mutants moved by +-1 (int_steps="unit": before 0.9)
+    before_0_8 = dict(elite_integers=False, int_margin=False, int_update="asng", int_steps="unit")
     opt = BlackBoxASNG(dist, seed=11, mutant_share=share, real_elite_twice=True, **before_0_8)
     h, n, mutants = hashlib.sha256(), 0, 0
     for _ in range(40):

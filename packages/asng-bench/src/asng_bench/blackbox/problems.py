@@ -49,6 +49,9 @@ evaluation with ``f - f_opt <= g``. The last gap is 0 (the optimum itself).
   value depends on the optimiser chosen).
 * ``int-rastrigin``: 10 integers in [-30, 30], a Rastrigin-like landscape on the lattice with
   local minima every fourth integer up to 20 from the optimum.
+* ``int-knapsack``: 12 integers (copies of item types, 0 to 3-15 each) coupled by a knapsack's
+  capacity, with a penalty per unit of weight over it; the optimum by dynamic programming.
+* ``int-rotated-ellipsoid``: 8 integers in [-50, 50], a rotated ellipsoid of condition 100.
 
 The problems with real variables cannot be solved exactly in floating point: their last target gap
 is 1e-6 instead of 0.
@@ -78,6 +81,8 @@ __all__ = [
     "int_real_ellipsoid",
     "hpo_conditional",
     "int_rastrigin",
+    "int_knapsack",
+    "int_rotated_ellipsoid",
 ]
 
 
@@ -470,4 +475,86 @@ def int_rastrigin(n: int = 10, low: int = -30, high: int = 30, seed: int = 2027)
         int_high=np.full(n, high, dtype=np.int64),
         description=f"integer Rastrigin: {n} integers in [{low}, {high}], local minima every 4th integer up to "
         f"20 from the optimum, optimum drawn with seed {seed}",
+    )
+
+
+def _knapsack_penalised_optimum(
+    value: np.ndarray, weight: np.ndarray, count: np.ndarray, cap: int, rho: float
+) -> float:
+    """``max_z sum(value z) - rho max(0, sum(weight z) - cap)`` over ``0 <= z <= count`` (integers),
+    exactly: the best value at each exact total weight by dynamic programming over the item types
+    (bounded knapsack), then the penalty at each weight."""
+    total = int(np.dot(weight, count))
+    best = np.full(total + 1, -np.inf)  # best[w]: the largest value of a choice weighing exactly w
+    best[0] = 0.0
+    for v, w, u in zip(value.tolist(), weight.tolist(), count.tolist()):
+        nxt = best.copy()
+        for j in range(1, u + 1):
+            nxt[j * w :] = np.maximum(nxt[j * w :], best[: total + 1 - j * w] + j * v)
+        best = nxt
+    excess = np.maximum(np.arange(total + 1) - cap, 0)
+    return float(np.max(best - rho * excess))
+
+
+def int_knapsack(n: int = 12, seed: int = 2028) -> Problem:
+    """Integers alone, coupled by a constraint: a bounded knapsack. Item type ``i`` has weight
+    ``w_i`` in ``{5, ..., 40}``, value ``v_i = w_i + U{-5, ..., 10}`` (weakly correlated with the
+    weight, the harder kind) and ``0 <= z_i <= u_i`` copies, ``u_i`` in ``{3, ..., 15}``; capacity
+    ``C`` = half the weight of all copies. ``f = V* - sum_i v_i z_i + rho max(0, sum_i w_i z_i - C)``
+    with ``rho = ceil(2 max_i v_i / w_i)`` (an integer: every value is an integer, computed exactly),
+    ``V*`` the largest value of ``sum v z - rho excess`` (exact, by
+    dynamic programming over the total weight), so the optimum is 0. All drawn once from
+    ``default_rng(seed)``. Every variable's best count depends on the others' through ``C``."""
+    rng = np.random.default_rng(seed)
+    weight = rng.integers(5, 41, n)
+    value = weight + rng.integers(-5, 11, n)
+    count = rng.integers(3, 16, n)
+    cap = int(np.dot(weight, count)) // 2
+    rho = float(np.ceil(2.0 * np.max(value / weight)))
+    v_opt = _knapsack_penalised_optimum(value, weight, count, cap, rho)
+
+    def fun(c: np.ndarray, z: np.ndarray | None, r: np.ndarray | None) -> float:
+        assert z is not None
+        excess = max(float(np.dot(weight, z)) - cap, 0.0)
+        return v_opt - float(np.dot(value, z)) + rho * excess
+
+    return Problem(
+        name="int-knapsack",
+        categories=np.zeros(0, dtype=np.int64),
+        fun=fun,
+        f_opt=0.0,
+        gaps=(50.0, 20.0, 5.0, 0.0),
+        int_low=np.zeros(n, dtype=np.int64),
+        int_high=count.astype(np.int64),
+        description=f"bounded knapsack: {n} item types, 0 to 3-15 copies each, weakly correlated values, capacity "
+        f"half the total weight, penalty ceil(2 max v/w) per unit over, drawn with seed {seed}",
+    )
+
+
+def int_rotated_ellipsoid(n: int = 8, low: int = -50, high: int = 50, seed: int = 2028) -> Problem:
+    """Integers alone, correlated: ``f = sum_i 10^(2 i / (n - 1)) y_i^2`` with ``y = Q (z - z*)``,
+    ``Q`` a random rotation (condition 100: a separable model of the integers is not enough),
+    ``z*`` uniform in ``[low + 10, high - 10]``, both drawn once from ``default_rng(seed)``;
+    optimum 0 at ``z*``; every other integer point within 3 of it on each axis is 6.455 or more
+    (searched exhaustively), so the targets stop at 10 before the optimum."""
+    rng = np.random.default_rng(seed)
+    z_opt = rng.integers(low + 10, high - 9, n)
+    q = _rotation(rng, n)
+    w = 100.0 ** (np.arange(n) / max(n - 1, 1))
+
+    def fun(c: np.ndarray, z: np.ndarray | None, r: np.ndarray | None) -> float:
+        assert z is not None
+        y = q @ (z - z_opt).astype(float)
+        return float(np.dot(w, y * y))
+
+    return Problem(
+        name="int-rotated-ellipsoid",
+        categories=np.zeros(0, dtype=np.int64),
+        fun=fun,
+        f_opt=0.0,
+        gaps=(1000.0, 100.0, 10.0, 0.0),
+        int_low=np.full(n, low, dtype=np.int64),
+        int_high=np.full(n, high, dtype=np.int64),
+        description=f"rotated integer ellipsoid: {n} integers in [{low}, {high}], condition 100, rotation and "
+        f"optimum drawn with seed {seed}",
     )

@@ -124,8 +124,12 @@ PROBLEMS: dict[str, ProblemSpec] = {
     "int-real-ellipsoid": ProblemSpec(P.int_real_ellipsoid, 3000, untuned=True, tuned_since="0.8"),
     # added in asng-opt 0.8's round before anything ran on them (a 60-evaluation smoke run of the
     # integer ablation rows and asng-bb aside, its results not looked at)
+    # asng-opt 0.9's harmonic integer mutants were chosen on int-rastrigin
     "hpo-conditional": ProblemSpec(P.hpo_conditional, 3000, untuned=True),
-    "int-rastrigin": ProblemSpec(P.int_rastrigin, 3000, untuned=True),
+    "int-rastrigin": ProblemSpec(P.int_rastrigin, 3000, untuned=True, tuned_since="0.9"),
+    # added in asng-opt 0.9's round before anything ran on them (the best of 2,000 uniform draws aside)
+    "int-knapsack": ProblemSpec(P.int_knapsack, 3000, untuned=True),
+    "int-rotated-ellipsoid": ProblemSpec(P.int_rotated_ellipsoid, 3000, untuned=True),
 }
 SHORT_BUDGET = 150
 
@@ -212,6 +216,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
     "bb-no-int-margin": _ours("ablation", int_margin=False, needs_ints=True),
     "bb-raw-elite": _ours("ablation", elite_integers=False, needs_ints=True),
     "bb-int-asng": _ours("ablation", int_update="asng", needs_ints=True, needs_reals=True),
+    "bb-unit-int-steps": _ours("ablation", int_steps="unit", needs_ints=True),
     "random": OptimizerSpec(RandomSearch),
     # CatCMAwM's integer margin calls scipy.stats.chi2.ppf when scipy is installed, else its own approximation
     "cmaes-catcmawm": OptimizerSpec(CatCMAwMSearcher, package="cmaes", cost=100.0, package_versions=("cmaes", "scipy")),

@@ -34,7 +34,9 @@ results/README.md, "Black-box comparison", and packages/asng-opt/README.md):
   twice pulled the mean and covariance onto it), the categorical and integer parts see it twice
   (the integers once with ``int_update="cma"``, which follows the real step's rule);
 * elitist mutants: once the best point has not improved for a few updates, the last sample of
-  each batch is a mutation of it, as DiscreteOnePlusOne draws (:mod:`.mutant`), and one more
+  each batch is a mutation of it, as DiscreteOnePlusOne draws (:mod:`.mutant`; an integer moves
+  by a harmonic length, P(j) ~ 1 / j up to its bound, asng-opt 0.9, ``int_steps``: a +-1 step
+  cannot leave a local optimum of the +-1 neighbourhood), and one more
   sample every two updates without improvement, up to all but two of the batch; after a round with two or
   more mutants as good as the best point (neutral), the next batch's last mutant applies all their
   categorical and integer changes at once (the neutral union); a mutant worse than the best point is left out of the
@@ -60,7 +62,7 @@ dicts), :mod:`._tree` (walking Product spaces).
 
 from .cma import FULL_MAX_DIM
 from .defaults import INT_SIGMA_FLOOR, default_lam, margin_probability, margin_theta_min, with_margin
-from .mutant import mutate, mutate_many
+from .mutant import INT_STEPS, int_step_lengths, mutate, mutate_many
 from .optimizer import COVARIANCES, MUTANT_RAMP, MUTANT_STALL, UTILITIES, BlackBoxASNG
 from .restart import prior_near, restart, restart_scale
 from .update import INT_UPDATES, BlackBoxState, blackbox_update
@@ -75,6 +77,8 @@ __all__ = [
     "MUTANT_RAMP",
     "mutate",
     "mutate_many",
+    "INT_STEPS",
+    "int_step_lengths",
     "default_lam",
     "margin_theta_min",
     "margin_probability",

@@ -57,11 +57,12 @@ class Elitism:
         is an elite and it has not improved for at least ``after`` tells."""
         return enabled and self.has_discrete and self.elite is not None and self.stall >= after
 
-    def add_mutants(self, theta: Any, raw: Any, rng: np.random.Generator, m: int = 1) -> Any:
+    def add_mutants(self, theta: Any, raw: Any, rng: np.random.Generator, m: int = 1, int_steps: str = "unit") -> Any:
         """``raw`` (``(k, ...)`` raw samples) with its last ``m`` samples replaced by mutations of the
         elite, drawn independently from ``rng`` (``m = 1``: :func:`~.mutant.last_mutated`, asng-opt
         0.4's draw; ``m >= 2``: one :func:`~.mutant.mutate_many`, the same distribution per mutant
-        from another stream); they become :attr:`mutants`. ``raw`` itself where no
+        from another stream; integer step lengths by ``int_steps``,
+        :func:`~.mutant.int_step_lengths`); they become :attr:`mutants`. ``raw`` itself where no
         variable can change (:func:`~.mutant.can_mutate`). ``1 <= m < k``.
 
         Raises:
@@ -74,12 +75,12 @@ class Elitism:
         if not 1 <= m < max(k, 2):
             raise ValueError(f"Elitism.add_mutants: m must be in [1, {k - 1}], got {m}")
         if m == 1:  # asng-opt 0.4's draw and bookkeeping, unchanged
-            out = last_mutated(self.dist, theta, self.elite[0], raw, rng)
+            out = last_mutated(self.dist, theta, self.elite[0], raw, rng, int_steps)
             self.mutants = [take(out, k - 1)]
             return out
         if not can_mutate(self.dist):
             return raw
-        batch = mutate_many(self.dist, theta, self.elite[0], m, rng)
+        batch = mutate_many(self.dist, theta, self.elite[0], m, rng, int_steps)
         self.mutants = [take(batch, i) for i in range(m)]
         if self.union is not None:  # the last tell's neutral union takes the last mutant's place
             self.mutants[-1] = self.union

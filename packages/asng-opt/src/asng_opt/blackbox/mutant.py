@@ -18,17 +18,55 @@ from ..gaussian import Gaussian
 from ..integer import Integer
 from ._tree import append, is_real, leaves, map_leaves, take_first
 
-__all__ = ["can_mutate", "mutate", "mutate_many", "last_mutated"]
+__all__ = ["INT_STEPS", "can_mutate", "mutate", "mutate_many", "last_mutated", "int_step_lengths"]
+
+#: how far a mutated integer moves: ``"harmonic"`` (the default since asng-opt 0.9) a length
+#: ``1 <= j <= room`` with P(j) ~ 1 / j (:func:`int_step_lengths`), ``"unit"`` one step (before 0.9)
+INT_STEPS = ("harmonic", "unit")
 
 
-def mutate(dist: Distribution, theta: Any, elite: Any, rng: np.random.Generator) -> Any:
+def int_step_lengths(rng: np.random.Generator, room: np.ndarray, int_steps: str) -> np.ndarray:
+    """The lengths of integer mutation steps, floats ``(n,)`` in ``[1, room]`` (``room`` ``(n,)``,
+    floats >= 1: how far each variable can move in its step's direction before its bound).
+    Raises ValueError for an ``int_steps`` not in :data:`INT_STEPS` or a room below 1 (or NaN).
+
+    ``"unit"``: all 1 (no draw from ``rng``). ``"harmonic"``: ``j = floor((room + 1) ** u)``, ``u``
+    uniform in ``[0, 1)`` (one draw per step), so that ``P(j) = log(1 + 1/j) / log(room + 1)``, about
+    ``1 / (j log room)``: the harmonic mutation strength of Doerr, Doerr and Koetzing ("Static and
+    self-adjusting mutation strengths for multi-valued decision variables", Algorithmica 2018),
+    which does not need to know how far the better values are: a move of any length ``j`` is
+    proposed with probability ~1 / (j log room), so a local optimum of the +-1 neighbourhood is
+    left at a cost that grows only like ``j log room`` in the jump ``j`` it needs."""
+    _check_int_steps(int_steps, "int_step_lengths")
+    room = np.asarray(room, dtype=float)
+    if not np.all(room >= 1):  # NaN included
+        raise ValueError(f"int_step_lengths: every room must be >= 1 (a variable that can move), got {room}")
+    if int_steps == "unit":
+        return np.ones(room.shape)
+    return np.minimum(np.floor((room + 1.0) ** rng.random(room.shape)), room)
+
+
+def _check_int_steps(int_steps: Any, where: str) -> None:
+    """ValueError unless ``int_steps`` is one of :data:`INT_STEPS`."""
+    if not isinstance(int_steps, str) or int_steps not in INT_STEPS:
+        raise ValueError(f"{where}: int_steps must be one of {list(INT_STEPS)}, got {int_steps!r}")
+
+
+def mutate(dist: Distribution, theta: Any, elite: Any, rng: np.random.Generator, int_steps: str = "unit") -> Any:
     """A raw sample ``(1, ...)`` (or a dict of them) near ``elite``: each categorical variable takes
-    another category (uniform) and each integer moves by +-1 (inwards at a bound) with probability
+    another category (uniform) and each integer moves (up or down, inwards at a bound; by
+    :func:`int_step_lengths` of ``int_steps``: +-1 with ``"unit"``) with probability
     1 / N' (N' the discrete variables that can change; at least one changes when there are any):
     a categorical with one category or an integer with low == high never changes and is never the
     one forced to; each real variable is the elite's plus sigma N(0, 1), sigma the distribution's
     current one (``theta``). ``elite`` is a raw sample ``(1, ...)`` of ``dist`` (integers as
-    floats, as drawn); it is not modified."""
+    floats, as drawn); it is not modified. With ``"harmonic"`` one more uniform number is drawn per
+    integer that changes, none for the others.
+
+    Raises:
+        ValueError: ``int_steps`` not one of :data:`INT_STEPS`.
+    """
+    _check_int_steps(int_steps, "mutate")
     free = _changeable(dist)
     rate = 1.0 / max(sum(int(f.sum()) for f in free), 1)
     masks = [(rng.random(f.size) < rate) & f for f in free]
@@ -53,6 +91,10 @@ def mutate(dist: Distribution, theta: Any, elite: Any, rng: np.random.Generator)
             v, low, high = _user_ints(d, x[0])
             step = np.where(rng.random(m.size) < 0.5, -1.0, 1.0)
             step = np.where(v >= high, -1.0, np.where(v <= low, 1.0, step))  # at a bound: inwards
+            if int_steps != "unit":  # a length for each integer that changes (no draw for the others)
+                room = np.broadcast_to(np.where(step > 0, high - v, v - low), m.shape)
+                step = np.array(np.broadcast_to(step, m.shape))
+                step[m] *= int_step_lengths(rng, np.maximum(room[m], 1.0), int_steps)
             x[0] = _to_raw(d, np.clip(v + m * step, low, high))
         elif isinstance(d, Gaussian):
             _, sigma = cast(Gaussian, d).mean_sigma(t)
@@ -62,19 +104,23 @@ def mutate(dist: Distribution, theta: Any, elite: Any, rng: np.random.Generator)
     return map_leaves(dist, theta, elite, one)
 
 
-def mutate_many(dist: Distribution, theta: Any, elite: Any, m: int, rng: np.random.Generator) -> Any:
+def mutate_many(
+    dist: Distribution, theta: Any, elite: Any, m: int, rng: np.random.Generator, int_steps: str = "unit"
+) -> Any:
     """``m`` independent mutants of ``elite`` at once: a raw batch ``(m, ...)`` (or a dict of them,
     laid out like ``dist.sample``), each mutant drawn from the same distribution as :func:`mutate`
     (the same per-variable change rate 1 / N', at least one changeable discrete variable changed,
-    chosen uniformly when none was drawn; categoricals to another category, integers by +-1,
-    inwards at a bound; reals plus sigma N(0, 1)), from another stream of ``rng`` than ``m`` calls
+    chosen uniformly when none was drawn; categoricals to another category, integers by
+    :func:`int_step_lengths` of ``int_steps`` up or down, inwards at a bound; reals plus
+    sigma N(0, 1)), from another stream of ``rng`` than ``m`` calls
     of :func:`mutate`. ``elite`` (``(1, ...)``) is not modified.
 
     Raises:
-        ValueError: if ``m`` is not a positive integer.
+        ValueError: if ``m`` is not a positive integer, or ``int_steps`` not one of :data:`INT_STEPS`.
     """
     if isinstance(m, bool) or not isinstance(m, (int, np.integer)) or m < 1:
         raise ValueError(f"mutate_many: m must be a positive integer, got {m!r}")
+    _check_int_steps(int_steps, "mutate_many")
     lay = _layout(dist)
     flat, n_free = lay.flat, lay.n_free
     masks = (rng.random((m, flat.size)) < 1.0 / max(n_free, 1)) & flat
@@ -99,6 +145,8 @@ def mutate_many(dist: Distribution, theta: Any, elite: Any, m: int, rng: np.rand
             step = np.where(rng.random(rows.size) < 0.5, -1.0, 1.0)
             vc, lo, hi = v[cols], low[cols], high[cols]
             step = np.where(vc >= hi, -1.0, np.where(vc <= lo, 1.0, step))  # at a bound: inwards
+            if int_steps != "unit":
+                step = step * int_step_lengths(rng, np.maximum(np.where(step > 0, hi - vc, vc - lo), 1.0), int_steps)
             out[rows, cols] = np.clip(vc + step, lo, hi)
             return _to_raw(d, out)
         if isinstance(d, Gaussian):
@@ -178,10 +226,12 @@ def can_mutate(dist: Distribution) -> bool:
     return _layout(dist).can_mutate
 
 
-def last_mutated(dist: Distribution, theta: Any, elite: Any, raw: Any, rng: np.random.Generator) -> Any:
+def last_mutated(
+    dist: Distribution, theta: Any, elite: Any, raw: Any, rng: np.random.Generator, int_steps: str = "unit"
+) -> Any:
     """The batch ``raw`` (k samples) with its last sample replaced by :func:`mutate` of ``elite``;
     ``raw`` itself (no mutant) where no variable of ``dist`` can change (:func:`can_mutate`: the
     mutant would be the elite again)."""
     if not can_mutate(dist):
         return raw
-    return append(take_first(raw, n_samples(raw) - 1), mutate(dist, theta, elite, rng))
+    return append(take_first(raw, n_samples(raw) - 1), mutate(dist, theta, elite, rng, int_steps))

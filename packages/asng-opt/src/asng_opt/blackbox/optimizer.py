@@ -137,6 +137,19 @@ class BlackBoxASNG(ASNG):
             ``int-real-ellipsoid``'s 150-evaluation median gap 251 instead of 720, its optimum in
             1,460 evaluations instead of 1,592; without reals ``"cma"`` cost 1.1-2.1x (ablation
             ``bb-int-asng``).
+        int_steps: how far a mutant moves an integer variable it changes (with ``mutant``):
+            ``"harmonic"`` (default, asng-opt 0.9) a length ``j`` up to the bound with P(j) ~ 1 / j
+            (:func:`~asng_opt.blackbox.mutant.int_step_lengths`, Doerr, Doerr and Koetzing 2018),
+            or ``"unit"`` (+-1, the rule before 0.9; ablation ``bb-unit-int-steps``). A +-1 step
+            cannot leave a local optimum of the +-1 neighbourhood. Measured (25 seeds, one
+            process): the study's ``int-rastrigin`` (local minima every fourth integer) solved in
+            25/25 runs (ERT 1,047) instead of 0/25; ``minimize`` (50 seeds) on a 10-integer
+            ellipsoid 701 evaluations instead of 843, 30 integers 707 instead of 709; costs:
+            ``abs(v - 123457)`` over ``Integer(0, 10**6)`` 138 instead of 120 (a +-1 step is then
+            5 % of the moves; ``abs(v - 100)``, near the bound, 78 instead of 85), the mixed
+            problem 488 instead of 475 (150 seeds), and on integer problems whose optimum needs
+            small coupled moves (the study's ``int-knapsack``, ``int-rotated-ellipsoid``, 100
+            seeds) median final gap 9 instead of 7, the optimum in 7/100 runs instead of 24/100.
         seed, maximize, theta: see :class:`~asng_opt.optimizer.Optimizer`.
 
     State: ASNG's (theta, s, gamma, Delta), CSA's paths p_sigma (reals) and p_int (integers), with
@@ -168,6 +181,7 @@ class BlackBoxASNG(ASNG):
         int_margin: bool = True,
         elite_integers: bool = True,
         int_update: str | None = None,
+        int_steps: str = "harmonic",
         seed: Any = None,
         maximize: bool = False,
         theta: Any = None,
@@ -194,13 +208,14 @@ class BlackBoxASNG(ASNG):
             elite_integers,
             int_update,
             free_reals=None if space is None else has_free_reals(space),
+            int_steps=int_steps,
         )
         self.margin, self.elitist, self.mutant = options["margin"], options["elitist"], options["mutant"]
         self.mutant_share, self.covariance = options["mutant_share"], options["covariance"]
         self.cat_utility, self.real_utility = options["cat_utility"], options["real_utility"]
         self.real_elite_twice, self.neutral_union = options["real_elite_twice"], options["neutral_union"]
         self.int_margin, self.elite_integers = options["int_margin"], options["elite_integers"]
-        self.int_update = options["int_update"]
+        self.int_update, self.int_steps = options["int_update"], options["int_steps"]
         covariance = self.covariance
         self.state_fields = FULL_FIELDS if covariance == "full" else self.state_fields
         dist = with_margin(distribution, integers=self.int_margin, categorical=self.margin)
@@ -249,6 +264,7 @@ class BlackBoxASNG(ASNG):
             "int_margin": self.int_margin,
             "elite_integers": self.elite_integers,
             "int_update": self.int_update,
+            "int_steps": self.int_steps,
         }
 
     @property
@@ -267,7 +283,7 @@ class BlackBoxASNG(ASNG):
         if self.covariance == "full" and n_real(self.distribution):
             raw = correlate(self.distribution, self.theta, self.state, raw)
         if self._elitism.mutant_due(self.mutant, MUTANT_STALL):
-            raw = self._elitism.add_mutants(self.theta, raw, self._rng, self.n_mutants(n_samples(raw)))
+            raw = self._elitism.add_mutants(self.theta, raw, self._rng, self.n_mutants(n_samples(raw)), self.int_steps)
         return publish(self, raw)  # decoded (and with a Space turned into configurations) once
 
     def n_mutants(self, k: int) -> int:
@@ -346,7 +362,8 @@ class BlackBoxASNG(ASNG):
         ``elite_integers``, ``int_update``, ``p_int``) with ``int_margin=False``,
         ``elite_integers=False``, ``int_update="asng"`` and ``p_int = 0`` (on a space with
         integers it loads only into an optimizer built with ``int_margin=False``: the margin is
-        part of the distribution); a saved neutral union is checked
+        part of the distribution); one before 0.9 (no ``int_steps``) with ``int_steps="unit"``,
+        its +-1 integer mutants; a saved neutral union is checked
         (:func:`~.elite_state.check_union`);
         one of the other ``covariance`` is refused (ValueError). ``n_restarts`` (absent before asng-opt
         0.6.1: 0) must be a count."""

@@ -14,6 +14,7 @@ from ..integer import Integer
 from ..ranking import log_rank_weights, ranking_utility
 from ._tree import leaves, n_integer, n_real
 from .cma import FULL_MAX_DIM, upgrade_state_dict
+from .mutant import INT_STEPS
 from .update import INT_UPDATES
 
 __all__ = ["UTILITIES", "COVARIANCES", "INT_UPDATES", "check_options", "upgrade"]
@@ -40,6 +41,7 @@ def check_options(
     elite_integers: Any = True,
     int_update: Any = None,
     free_reals: bool | None = None,
+    int_steps: Any = "harmonic",
 ) -> dict[str, Any]:
     """The options of :class:`~asng_opt.blackbox.BlackBoxASNG` checked, by name; ``covariance=None``
     resolved (``"full"`` up to :data:`~.cma.FULL_MAX_DIM` real variables of ``distribution``),
@@ -73,6 +75,9 @@ def check_options(
     if int_update not in INT_UPDATES:
         raise ValueError(f"{WHERE}: int_update must be one of {list(INT_UPDATES)} or None, got {int_update!r}")
     out["int_update"] = int_update
+    if int_steps not in INT_STEPS:
+        raise ValueError(f"{WHERE}: int_steps must be one of {list(INT_STEPS)}, got {int_steps!r}")
+    out["int_steps"] = int_steps
     return out
 
 
@@ -83,7 +88,8 @@ def upgrade(dist: Distribution, state: Any, covariance: str, int_margin: bool = 
     ``real_elite_twice``, no ``neutral_union``) with ``real_elite_twice=True`` and
     ``neutral_union=False``; one before 0.8 (no ``int_margin``, ``elite_integers``,
     ``int_update``, no ``p_int``) with ``int_margin=False``, ``elite_integers=False``,
-    ``int_update="asng"`` and ``p_int = 0``: the rules they ran with. Anything else is returned as
+    ``int_update="asng"`` and ``p_int = 0``; one before 0.9 (no ``int_steps``) with
+    ``int_steps="unit"``: the rules they ran with. Anything else is returned as
     it is (the loader names what is wrong with it).
 
     Raises:
@@ -112,6 +118,8 @@ def upgrade(dist: Distribution, state: Any, covariance: str, int_margin: bool = 
         hyper = {**hyper, "elite_integers": False}
     if "int_update" not in hyper and "elitist" in hyper:  # asng-opt < 0.8
         hyper = {**hyper, "int_update": "asng"}
+    if "int_steps" not in hyper and "elitist" in hyper:  # asng-opt < 0.9
+        hyper = {**hyper, "int_steps": "unit"}
     has_integers = any(isinstance(leaf, Integer) for leaf in leaves(dist))
     if has_integers and isinstance(hyper.get("int_margin"), bool) and hyper["int_margin"] != int_margin:
         raise ValueError(
