@@ -158,7 +158,7 @@ def test_bad_int_steps_and_rooms_are_refused_by_the_functions_too():
         with pytest.raises(ValueError, match="int_steps must be one of"):
             int_step_lengths(rng, np.ones(2), bad)
     for room in ([0.0], [0.5, 3.0], [np.nan]):
-        with pytest.raises(ValueError, match="room must be >= 1"):
+        with pytest.raises(ValueError, match="room must be finite and >= 1"):
             int_step_lengths(rng, np.array(room), "harmonic")
 
 
@@ -217,3 +217,29 @@ def test_harmonic_steps_leave_the_lattice_local_minima_unit_steps_do_not():
         runs = [minimize(f, space, max_evals=1500, seed=s, target=0.0, int_steps=steps) for s in range(10)]
         solved[steps] = sum(r.fun == 0.0 for r in runs)
     assert solved["harmonic"] >= 9 and solved["unit"] <= 5, solved
+
+
+@pytest.mark.parametrize(
+    "name, good",
+    [("int_steps", "unit"), ("cat_utility", "log"), ("real_utility", "quantile"), ("covariance", "diagonal"),
+     ("int_update", "cma")],
+)  # fmt: skip
+def test_string_options_must_be_strings_and_numpy_strings_become_str(name, good):
+    """Every string option of BlackBoxASNG: a numpy string scalar is taken as its str; a numpy
+    array (0-d or longer), bytes or a list is refused with the option's name (found by a newcomer:
+    ``int_steps=np.array("unit")`` passed the constructor and failed 16 evaluations later; a
+    two-element array raised numpy's ambiguous-truth-value error)."""
+    space = Product(c=Categorical([3, 3]), z=Integer(0, 9, size=2), r=Gaussian(np.zeros(2), 1.0))
+    opt = BlackBoxASNG(space, **{name: np.str_(good)})
+    assert type(getattr(opt, name)) is str and getattr(opt, name) == good
+    assert type(opt.state_dict()["hyper"][name]) is str
+    for bad in (np.array(good), np.array([good, good]), good.encode(), [good]):
+        with pytest.raises(ValueError, match=f"{name} must be one of"):
+            BlackBoxASNG(space, **{name: bad})
+    with pytest.raises(ValueError, match=f"{name} must be one of"):
+        minimize(lambda x: 0.0, space, max_evals=20, seed=0, **{name: np.array(good)})
+
+
+def test_infinite_rooms_are_refused():
+    with pytest.raises(ValueError, match="finite and >= 1"):
+        int_step_lengths(np.random.default_rng(0), np.array([np.inf]), "harmonic")

@@ -39,8 +39,8 @@ def int_step_lengths(rng: np.random.Generator, room: np.ndarray, int_steps: str)
     left at a cost that grows only like ``j log room`` in the jump ``j`` it needs."""
     _check_int_steps(int_steps, "int_step_lengths")
     room = np.asarray(room, dtype=float)
-    if not np.all(room >= 1):  # NaN included
-        raise ValueError(f"int_step_lengths: every room must be >= 1 (a variable that can move), got {room}")
+    if not np.all(np.isfinite(room) & (room >= 1)):  # NaN and inf included
+        raise ValueError(f"int_step_lengths: every room must be finite and >= 1 (a variable that can move), got {room}")
     if int_steps == "unit":
         return np.ones(room.shape)
     return np.minimum(np.floor((room + 1.0) ** rng.random(room.shape)), room)

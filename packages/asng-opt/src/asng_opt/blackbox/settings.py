@@ -62,23 +62,24 @@ def check_options(
         "elite_integers": _checks.flag("elite_integers", elite_integers, WHERE),
     }
     for name, u in (("cat_utility", cat_utility), ("real_utility", real_utility)):
-        if u not in UTILITIES:
-            raise ValueError(f"{WHERE}: {name} must be one of {list(UTILITIES)}, got {u!r}")
-        out[name] = u
+        out[name] = _choice(name, u, tuple(UTILITIES))
     if covariance is None:
         covariance = "full" if n_real(distribution) <= FULL_MAX_DIM else "diagonal"
-    if covariance not in COVARIANCES:
-        raise ValueError(f"{WHERE}: covariance must be one of {list(COVARIANCES)}, got {covariance!r}")
-    out["covariance"] = covariance
+    out["covariance"] = _choice("covariance", covariance, COVARIANCES)
     if int_update is None:
         int_update = "cma" if (n_real(distribution) > 0 if free_reals is None else free_reals) else "asng"
-    if int_update not in INT_UPDATES:
-        raise ValueError(f"{WHERE}: int_update must be one of {list(INT_UPDATES)} or None, got {int_update!r}")
-    out["int_update"] = int_update
-    if int_steps not in INT_STEPS:
-        raise ValueError(f"{WHERE}: int_steps must be one of {list(INT_STEPS)}, got {int_steps!r}")
-    out["int_steps"] = int_steps
+    out["int_update"] = _choice("int_update", int_update, INT_UPDATES, " or None")
+    out["int_steps"] = _choice("int_steps", int_steps, INT_STEPS)
     return out
+
+
+def _choice(name: str, value: Any, options: tuple[str, ...], extra: str = "") -> str:
+    """``value`` as a plain ``str`` if it is one of ``options`` (a numpy string scalar included);
+    ValueError naming ``name`` otherwise (an array or any other type too, never numpy's ambiguous
+    truth value)."""
+    if isinstance(value, str) and value in options:
+        return str(value)
+    raise ValueError(f"{WHERE}: {name} must be one of {list(options)}{extra}, got {value!r}")
 
 
 def upgrade(dist: Distribution, state: Any, covariance: str, int_margin: bool = False) -> Any:
