@@ -393,6 +393,19 @@ def test_unknown_option_names_the_valid_ones(method, config, option, valid):
     assert valid in str(info.value)
 
 
+def test_a_black_box_option_with_the_paper_config_says_where_it_belongs():
+    """A newcomer passed ``int_steps`` with ``config="paper"``: the message named method 'asng' only."""
+    expected = (
+        r"'int_steps' for method 'asng' with config='paper' \(ASNG\) \('int_steps' belongs to ASNG's black-box "
+        r"configuration: method='asng', config='blackbox', minimize's default\)"
+    )
+    with pytest.raises(ValueError, match=expected):
+        minimize(onemax_like, Categorical([3] * 4), config="paper", int_steps="unit")
+    with pytest.raises(ValueError) as info:
+        minimize(onemax_like, Categorical([3] * 4), config="paper", foo=1)
+    assert "belong" not in str(info.value)  # not a black-box option: no hint
+
+
 def test_option_values_are_the_optimizers_value_errors():
     with pytest.raises(ValueError, match="ASNG: alpha must be > 1"):  # BlackBoxASNG checks it as ASNG
         minimize(onemax_like, Categorical([3] * 4), alpha=0.5)

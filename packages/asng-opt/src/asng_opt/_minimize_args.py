@@ -54,17 +54,25 @@ class Settings(NamedTuple):
     single: bool
 
 
-def _check_options(method: str, cls: type[Optimizer], options: Mapping[str, Any]) -> None:
-    """Every option is a constructor parameter of ``cls`` that minimize does not set itself."""
+def _check_options(method: str, cls: type[Optimizer], options: Mapping[str, Any], config: str = "blackbox") -> None:
+    """Every option is a constructor parameter of ``cls`` that minimize does not set itself; the
+    message names the configuration (with ``config="paper"`` a black-box option is unknown: say so)."""
     params = inspect.signature(cls).parameters
     if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
         return
     valid = [k for k in params if k not in _OWN_ARGS]
     unknown = [k for k in options if k not in valid]
     if unknown:
+        blackbox_only = [k for k in unknown if k in inspect.signature(BlackBoxASNG).parameters]
+        hint = (
+            f" ({', '.join(map(repr, blackbox_only))} belong{'s' if len(blackbox_only) == 1 else ''} to ASNG's "
+            "black-box configuration: method='asng', config='blackbox', minimize's default)"
+            if config == "paper" and blackbox_only
+            else ""
+        )
         raise ValueError(
             f"minimize: unknown option{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))} "
-            f"for method {method!r} ({cls.__name__}); valid options: {', '.join(valid)}"
+            f"for method {method!r} with config={config!r} ({cls.__name__}){hint}; valid options: {', '.join(valid)}"
         )
 
 
@@ -141,7 +149,7 @@ def resolve(
     vectorized = flag("vectorized", vectorized, "minimize")
     check_executor(fun, executor, vectorized)
     cache = blackbox if cache is None else flag("cache", cache, "minimize")
-    _check_options(method, cls, options)
+    _check_options(method, cls, options, config)
     return Settings(
         cls, blackbox, lam, max_evals, max_restarts, max_failed_rounds, maximize, target, vectorized, cache, single
     )
