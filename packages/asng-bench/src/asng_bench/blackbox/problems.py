@@ -375,6 +375,27 @@ def _rotation(rng: np.random.Generator, n: int) -> np.ndarray:
     return q * np.sign(np.diag(rr))
 
 
+def _integers_only(
+    name: str,
+    fun: Callable[[np.ndarray, Optional[np.ndarray], Optional[np.ndarray]], float],
+    low: np.ndarray,
+    high: np.ndarray,
+    gaps: tuple[float, ...],
+    description: str,
+) -> Problem:
+    """A :class:`Problem` of integer variables alone (``low``, ``high`` ``(n,)``), optimum 0."""
+    return Problem(
+        name=name,
+        categories=np.zeros(0, dtype=np.int64),
+        fun=fun,
+        f_opt=0.0,
+        gaps=gaps,
+        int_low=np.asarray(low, dtype=np.int64),
+        int_high=np.asarray(high, dtype=np.int64),
+        description=description,
+    )
+
+
 def int_real_ellipsoid(
     n_int: int = 10, low: int = -20, high: int = 20, n_real: int = 5, real_low: float = -5.0,
     real_high: float = 5.0, seed: int = 2026,
@@ -465,15 +486,13 @@ def int_rastrigin(n: int = 10, low: int = -30, high: int = 30, seed: int = 2027)
         d = (z - z_opt).astype(float)
         return float(np.sum(d * d / 4.0 + 10.0 * (1.0 - np.cos(np.pi * d / 2.0))))
 
-    return Problem(
-        name="int-rastrigin",
-        categories=np.zeros(0, dtype=np.int64),
-        fun=fun,
-        f_opt=0.0,
-        gaps=(40.0, 10.0, 4.0, 0.0),
-        int_low=np.full(n, low, dtype=np.int64),
-        int_high=np.full(n, high, dtype=np.int64),
-        description=f"integer Rastrigin: {n} integers in [{low}, {high}], local minima every 4th integer up to "
+    return _integers_only(
+        "int-rastrigin",
+        fun,
+        np.full(n, low),
+        np.full(n, high),
+        (40.0, 10.0, 4.0, 0.0),
+        f"integer Rastrigin: {n} integers in [{low}, {high}], local minima every 4th integer up to "
         f"20 from the optimum, optimum drawn with seed {seed}",
     )
 
@@ -518,15 +537,13 @@ def int_knapsack(n: int = 12, seed: int = 2028) -> Problem:
         excess = max(float(np.dot(weight, z)) - cap, 0.0)
         return v_opt - float(np.dot(value, z)) + rho * excess
 
-    return Problem(
-        name="int-knapsack",
-        categories=np.zeros(0, dtype=np.int64),
-        fun=fun,
-        f_opt=0.0,
-        gaps=(50.0, 20.0, 5.0, 0.0),
-        int_low=np.zeros(n, dtype=np.int64),
-        int_high=count.astype(np.int64),
-        description=f"bounded knapsack: {n} item types, 0 to 3-15 copies each, weakly correlated values, capacity "
+    return _integers_only(
+        "int-knapsack",
+        fun,
+        np.zeros(n),
+        count,
+        (50.0, 20.0, 5.0, 0.0),
+        f"bounded knapsack: {n} item types, 0 to 3-15 copies each, weakly correlated values, capacity "
         f"half the total weight, penalty ceil(2 max v/w) per unit over, drawn with seed {seed}",
     )
 
@@ -547,14 +564,12 @@ def int_rotated_ellipsoid(n: int = 8, low: int = -50, high: int = 50, seed: int 
         y = q @ (z - z_opt).astype(float)
         return float(np.dot(w, y * y))
 
-    return Problem(
-        name="int-rotated-ellipsoid",
-        categories=np.zeros(0, dtype=np.int64),
-        fun=fun,
-        f_opt=0.0,
-        gaps=(1000.0, 100.0, 10.0, 0.0),
-        int_low=np.full(n, low, dtype=np.int64),
-        int_high=np.full(n, high, dtype=np.int64),
-        description=f"rotated integer ellipsoid: {n} integers in [{low}, {high}], condition 100, rotation and "
+    return _integers_only(
+        "int-rotated-ellipsoid",
+        fun,
+        np.full(n, low),
+        np.full(n, high),
+        (1000.0, 100.0, 10.0, 0.0),
+        f"rotated integer ellipsoid: {n} integers in [{low}, {high}], condition 100, rotation and "
         f"optimum drawn with seed {seed}",
     )
