@@ -46,6 +46,16 @@ def int_step_lengths(rng: np.random.Generator, room: np.ndarray, int_steps: str)
     return np.minimum(np.floor((room + 1.0) ** rng.random(room.shape)), room)
 
 
+def _lengthened(
+    rng: np.random.Generator, step: np.ndarray, v: np.ndarray, low: np.ndarray, high: np.ndarray, int_steps: str
+) -> np.ndarray:
+    """``step`` (``(n,)``, +-1 each, for integers at ``v`` in ``[low, high]``) times
+    :func:`int_step_lengths` of the room on its side; ``step`` itself with ``"unit"`` (no draw)."""
+    if int_steps == "unit":
+        return step
+    return step * int_step_lengths(rng, np.maximum(np.where(step > 0, high - v, v - low), 1.0), int_steps)
+
+
 def _check_int_steps(int_steps: Any, where: str) -> None:
     """ValueError unless ``int_steps`` is one of :data:`INT_STEPS`."""
     if not isinstance(int_steps, str) or int_steps not in INT_STEPS:
@@ -92,9 +102,9 @@ def mutate(dist: Distribution, theta: Any, elite: Any, rng: np.random.Generator,
             step = np.where(rng.random(m.size) < 0.5, -1.0, 1.0)
             step = np.where(v >= high, -1.0, np.where(v <= low, 1.0, step))  # at a bound: inwards
             if int_steps != "unit":  # a length for each integer that changes (no draw for the others)
-                room = np.broadcast_to(np.where(step > 0, high - v, v - low), m.shape)
                 step = np.array(np.broadcast_to(step, m.shape))
-                step[m] *= int_step_lengths(rng, np.maximum(room[m], 1.0), int_steps)
+                vm, lm, hm = (np.broadcast_to(a, m.shape)[m] for a in (v, low, high))
+                step[m] = _lengthened(rng, step[m], vm, lm, hm, int_steps)
             x[0] = _to_raw(d, np.clip(v + m * step, low, high))
         elif isinstance(d, Gaussian):
             _, sigma = cast(Gaussian, d).mean_sigma(t)
@@ -145,9 +155,7 @@ def mutate_many(
             step = np.where(rng.random(rows.size) < 0.5, -1.0, 1.0)
             vc, lo, hi = v[cols], low[cols], high[cols]
             step = np.where(vc >= hi, -1.0, np.where(vc <= lo, 1.0, step))  # at a bound: inwards
-            if int_steps != "unit":
-                step = step * int_step_lengths(rng, np.maximum(np.where(step > 0, hi - vc, vc - lo), 1.0), int_steps)
-            out[rows, cols] = np.clip(vc + step, lo, hi)
+            out[rows, cols] = np.clip(vc + _lengthened(rng, step, vc, lo, hi, int_steps), lo, hi)
             return _to_raw(d, out)
         if isinstance(d, Gaussian):
             _, sigma = cast(Gaussian, d).mean_sigma(t)
