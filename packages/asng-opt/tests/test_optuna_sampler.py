@@ -70,8 +70,9 @@ def test_import_asng_opt_does_not_import_optuna():
 
 @pytest.mark.parametrize(
     "kw, msg",
-    [({"lam": 1}, "lam"), ({"lam": 2.5}, "lam"), ({"pruned": "best"}, "pruned"), ({"optimizer_options": 3}, "dict")],
-)
+    [({"lam": 1}, "lam"), ({"lam": 2.5}, "lam"), ({"pruned": "best"}, "pruned"), ({"optimizer_options": 3}, "dict"),
+     ({"pruned": np.array("worst")}, "pruned must be one of"), ({"pruned": ["worst"]}, "pruned must be one of")],
+)  # fmt: skip
 def test_bad_arguments_are_refused(kw, msg):
     with pytest.raises(ValueError, match=msg):
         ASNGSampler(**kw)

@@ -38,6 +38,15 @@ def positive(name: str, value: Any, where: str, upper: float = math.inf, allow_i
     return x
 
 
+def choice(name: str, value: Any, where: str, options: tuple[str, ...], extra: str = "") -> str:
+    """``value`` as a plain ``str`` if it is one of ``options`` (a numpy string scalar included);
+    anything else -- a numpy array, bytes, a list -- is refused naming ``name`` (never numpy's
+    ambiguous truth value). ``extra`` is appended to the list of options in the message."""
+    if isinstance(value, str) and value in options:
+        return str(value)
+    raise ValueError(f"{where}: {name} must be one of {list(options)}{extra}, got {value!r}")
+
+
 def flag(name: str, value: Any, where: str) -> bool:
     """A real bool (Python or numpy); ``"no"``, 0 and None are refused."""
     if not isinstance(value, (bool, np.bool_)):

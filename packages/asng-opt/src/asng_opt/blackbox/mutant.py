@@ -11,6 +11,7 @@ from typing import Any, NamedTuple, cast
 
 import numpy as np
 
+from .. import _checks
 from .._samples import n_samples
 from ..categorical import Categorical
 from ..distribution import Distribution
@@ -37,7 +38,7 @@ def int_step_lengths(rng: np.random.Generator, room: np.ndarray, int_steps: str)
     which does not need to know how far the better values are: a move of any length ``j`` is
     proposed with probability ~1 / (j log room), so a local optimum of the +-1 neighbourhood is
     left at a cost that grows only like ``j log room`` in the jump ``j`` it needs."""
-    _check_int_steps(int_steps, "int_step_lengths")
+    _checks.choice("int_steps", int_steps, "int_step_lengths", INT_STEPS)
     room = np.asarray(room, dtype=float)
     if not np.all(np.isfinite(room) & (room >= 1)):  # NaN and inf included
         raise ValueError(f"int_step_lengths: every room must be finite and >= 1 (a variable that can move), got {room}")
@@ -56,12 +57,6 @@ def _lengthened(
     return step * int_step_lengths(rng, np.maximum(np.where(step > 0, high - v, v - low), 1.0), int_steps)
 
 
-def _check_int_steps(int_steps: Any, where: str) -> None:
-    """ValueError unless ``int_steps`` is one of :data:`INT_STEPS`."""
-    if not isinstance(int_steps, str) or int_steps not in INT_STEPS:
-        raise ValueError(f"{where}: int_steps must be one of {list(INT_STEPS)}, got {int_steps!r}")
-
-
 def mutate(dist: Distribution, theta: Any, elite: Any, rng: np.random.Generator, int_steps: str = "unit") -> Any:
     """A raw sample ``(1, ...)`` (or a dict of them) near ``elite``: each categorical variable takes
     another category (uniform) and each integer moves (up or down, inwards at a bound; by
@@ -76,7 +71,7 @@ def mutate(dist: Distribution, theta: Any, elite: Any, rng: np.random.Generator,
     Raises:
         ValueError: ``int_steps`` not one of :data:`INT_STEPS`.
     """
-    _check_int_steps(int_steps, "mutate")
+    _checks.choice("int_steps", int_steps, "mutate", INT_STEPS)
     free = _changeable(dist)
     rate = 1.0 / max(sum(int(f.sum()) for f in free), 1)
     masks = [(rng.random(f.size) < rate) & f for f in free]
@@ -130,7 +125,7 @@ def mutate_many(
     """
     if isinstance(m, bool) or not isinstance(m, (int, np.integer)) or m < 1:
         raise ValueError(f"mutate_many: m must be a positive integer, got {m!r}")
-    _check_int_steps(int_steps, "mutate_many")
+    _checks.choice("int_steps", int_steps, "mutate_many", INT_STEPS)
     lay = _layout(dist)
     flat, n_free = lay.flat, lay.n_free
     masks = (rng.random((m, flat.size)) < 1.0 / max(n_free, 1)) & flat

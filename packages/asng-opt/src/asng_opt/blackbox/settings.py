@@ -62,24 +62,15 @@ def check_options(
         "elite_integers": _checks.flag("elite_integers", elite_integers, WHERE),
     }
     for name, u in (("cat_utility", cat_utility), ("real_utility", real_utility)):
-        out[name] = _choice(name, u, tuple(UTILITIES))
+        out[name] = _checks.choice(name, u, WHERE, tuple(UTILITIES))
     if covariance is None:
         covariance = "full" if n_real(distribution) <= FULL_MAX_DIM else "diagonal"
-    out["covariance"] = _choice("covariance", covariance, COVARIANCES)
+    out["covariance"] = _checks.choice("covariance", covariance, WHERE, COVARIANCES)
     if int_update is None:
         int_update = "cma" if (n_real(distribution) > 0 if free_reals is None else free_reals) else "asng"
-    out["int_update"] = _choice("int_update", int_update, INT_UPDATES, " or None")
-    out["int_steps"] = _choice("int_steps", int_steps, INT_STEPS)
+    out["int_update"] = _checks.choice("int_update", int_update, WHERE, INT_UPDATES, " or None")
+    out["int_steps"] = _checks.choice("int_steps", int_steps, WHERE, INT_STEPS)
     return out
-
-
-def _choice(name: str, value: Any, options: tuple[str, ...], extra: str = "") -> str:
-    """``value`` as a plain ``str`` if it is one of ``options`` (a numpy string scalar included);
-    ValueError naming ``name`` otherwise (an array or any other type too, never numpy's ambiguous
-    truth value)."""
-    if isinstance(value, str) and value in options:
-        return str(value)
-    raise ValueError(f"{WHERE}: {name} must be one of {list(options)}{extra}, got {value!r}")
 
 
 def upgrade(dist: Distribution, state: Any, covariance: str, int_margin: bool = False) -> Any:

@@ -42,6 +42,7 @@ except ModuleNotFoundError as _missing:  # pragma: no cover -- exercised with op
         name="optuna",
     ) from _missing
 
+from .. import _checks
 from ..blackbox import BlackBoxASNG
 from ..categorical import Categorical
 from ..distribution import Distribution
@@ -278,8 +279,7 @@ def _check_arguments(lam: Any, pruned: Any, options: Any) -> tuple[int | None, d
     """
     if lam is not None and (isinstance(lam, bool) or not isinstance(lam, (int, np.integer)) or lam < 2):
         raise ValueError(f"ASNGSampler: lam must be an integer >= 2 or None, got {lam!r}")
-    if pruned not in PRUNED_POLICIES:
-        raise ValueError(f"ASNGSampler: pruned must be one of {list(PRUNED_POLICIES)}, got {pruned!r}")
+    _checks.choice("pruned", pruned, "ASNGSampler", PRUNED_POLICIES)
     if options is not None and not isinstance(options, Mapping):
         raise ValueError(f"ASNGSampler: optimizer_options must be a dict, got {type(options).__name__}")
     reserved = sorted(set(options or {}) & set(RESERVED_OPTIONS))
