@@ -1,4 +1,5 @@
 import csv
+import itertools
 import json
 import math
 
@@ -179,15 +180,17 @@ def test_problem_registry_names_budgets_and_studies():
     default = ["onemax", "catsphere-K5", "mixed", "toy-fixed-x", "catellipsoid-K10", "leadingones"]
     with_ioh = ["ioh-f19-isingring", "ioh-f22-mis"] if importable("ioh") else []
     f24 = ["ioh-f24-concatenatedtrap"] if importable("ioh") else []
-    new = ["int-real-ellipsoid", "hpo-conditional", "int-rastrigin", "int-knapsack", "int-rotated-ellipsoid"]
+    new = ["int-real-ellipsoid", "hpo-conditional", "int-rastrigin", "int-knapsack", "int-rotated-ellipsoid",
+           "int-rosenbrock", "cat-int-conditional"]  # fmt: skip
     assert default_problems() == default + with_ioh + ["nk-adjacent", "rosenbrock", "mixed-real"] + f24 + new
     assert untuned_problems() == ["ioh-f22-mis", "nk-adjacent", "rosenbrock", "mixed-real",
                                   "ioh-f24-concatenatedtrap", *new]  # fmt: skip
     # the real-valued ones were tuned on from asng-opt 0.7 on (the real step's elite rule), int-real
-    # from 0.8 on (the integer rules), int-rastrigin from 0.9 on (the integer mutants' steps): labelled so
+    # from 0.8 on (the integer rules), int-rastrigin from 0.9 on (the integer mutants' steps), the
+    # knapsack and the rotated ellipsoid from 0.10 on (the integers in the full covariance): labelled so
     assert [untuned_label(p) for p in untuned_problems()] == (
         ["untuned"] * 2 + ["untuned until asng-opt 0.7"] * 2 + ["untuned", "untuned until asng-opt 0.8"]
-        + ["untuned", "untuned until asng-opt 0.9"] + ["untuned"] * 2
+        + ["untuned", "untuned until asng-opt 0.9"] + ["untuned until asng-opt 0.10"] * 2 + ["untuned"] * 2
     )  # fmt: skip
     assert untuned_label("onemax") == "" == untuned_label("no-such-problem")
 
@@ -540,3 +543,40 @@ def test_int_rotated_ellipsoid_has_its_optimum_where_drawn_and_couples_the_integ
     assert p.gaps == (1000.0, 100.0, 10.0, 0.0)
     assert p(none, z_opt + e[0] + e[1]) != pytest.approx(single[0] + single[1])  # not separable
     assert (p.n_cat, p.n_int, p.n_real) == (0, 8, 0) and start_point_issues(p) == []
+
+
+def test_int_rosenbrock_has_its_only_zero_where_drawn_and_couples_neighbours():
+    p = bp.int_rosenbrock()
+    z_opt = np.random.default_rng(2029).integers(-10, 11, 6)
+    none = np.zeros(0, dtype=np.int64)
+    assert p(none, z_opt) == 0.0 == p.f_opt and p.gaps == (1000.0, 100.0, 10.0, 0.0)
+    small = bp.int_rosenbrock(n=3, low=-9, high=9, seed=5)  # every point of a small instance
+    grid = np.array(list(itertools.product(range(-9, 10), repeat=3)))
+    vals = np.array([small(none, z) for z in grid])
+    assert np.count_nonzero(vals == 0) == 1 and vals.min() == 0 and np.all(vals == np.round(vals))
+    e = np.eye(6, dtype=np.int64)
+    # a curved valley: moving two neighbours together is not the sum of moving each
+    assert p(none, z_opt + e[0] + e[1]) != p(none, z_opt + e[0]) + p(none, z_opt + e[1])
+    assert (p.n_cat, p.n_int, p.n_real) == (0, 6, 0) and start_point_issues(p) == []
+
+
+def test_cat_int_conditional_optimum_is_exact_and_the_best_integer_follows_the_category():
+    small = bp.cat_int_conditional(n=2, k=3, low=0, high=12, seed=3)
+    cs = list(itertools.product(range(3), repeat=2))
+    zs = list(itertools.product(range(13), repeat=2))
+    vals = [small(np.array(c), np.array(z), None) for c in cs for z in zs]  # every point
+    assert min(vals) == 0.0 and all(v == round(v) for v in vals)
+    p = bp.cat_int_conditional()
+    rng = np.random.default_rng(2029)
+    scale = np.argsort(rng.random((8, 4)), axis=1) + 1
+    cost = rng.integers(0, 31, (8, 4))
+    target = rng.integers(20, 101, 8)
+    zs1 = np.arange(61)
+    each = (scale[:, :, None] * zs1 - target[:, None, None]) ** 2 + cost[:, :, None]  # (8, 4, 61)
+    best_c = np.array([np.unravel_index(np.argmin(each[i]), each[i].shape)[0] for i in range(8)])
+    best_z = np.array([np.argmin(each[i, best_c[i]]) for i in range(8)])
+    assert p(best_c, best_z, None) == 0.0 == p.f_opt and p.gaps == (200.0, 50.0, 10.0, 0.0)
+    # each pair's best integer depends on its category: another category's best integer differs
+    other = (best_c + 1) % 4
+    assert np.any(np.argmin(each[np.arange(8), other], axis=1) != best_z)
+    assert (p.n_cat, p.n_int, p.n_real) == (8, 8, 0) and start_point_issues(p) == []

@@ -71,13 +71,12 @@ def test_ablations_switch_one_ingredient_off():
                           "mutant_share": 1.0, "cat_utility": "quantile", "real_utility": "log",
                           "covariance": "full", "real_elite_twice": False,
                           "neutral_union": True, "int_margin": True, "elite_integers": True,
-                          "int_update": "asng", "int_steps": "harmonic"}  # fmt: skip
+                          "int_update": "full", "int_steps": "harmonic"}  # fmt: skip
     changed = {
         "bb-no-margin": ("margin", False),
         "bb-no-elitism": ("elitist", False),
         "bb-no-mutant": ("mutant", False),
         "bb-one-mutant": ("mutant_share", None),
-        "bb-diagonal": ("covariance", "diagonal"),
         "bb-quantile-all": ("real_utility", "quantile"),
         "bb-log-all": ("cat_utility", "log"),
         "bb-real-elite-twice": ("real_elite_twice", True),
@@ -91,12 +90,19 @@ def test_ablations_switch_one_ingredient_off():
         opt = make_searcher(name, p, 3000, 0).opt
         assert {k: v for k, v in opt.hyper().items() if v != bb.hyper()[k]} == {key: value}, name
         assert opt.lam == bb.lam
-    # the integer step: the real variables' rule on a space with reals, ASNG's without (mixed)
+    # the integer step: the real variables' separable rule on a space with reals, the integers in the
+    # full covariance without (mixed); bb-int-asng is ASNG's step on both
+    for name, rule in (("int-real-ellipsoid", "cma"), ("mixed", "full")):
+        prob = get_problem(name)
+        ir_bb, ir_asng = make_searcher(MAIN, prob, 3000, 0).opt, make_searcher("bb-int-asng", prob, 3000, 0).opt
+        assert ir_bb.int_update == rule and ir_asng.int_update == "asng"
+        assert {k for k, v in ir_asng.hyper().items() if v != ir_bb.hyper()[k]} == {"int_update"}
+    assert applies("bb-int-asng", p) and not applies("bb-int-asng", get_problem("rosenbrock"))
+    # one variance per real variable: on a space with reals (where it runs) only the covariance differs
     ir = get_problem("int-real-ellipsoid")
-    ir_bb, ir_asng = make_searcher(MAIN, ir, 3000, 0).opt, make_searcher("bb-int-asng", ir, 3000, 0).opt
-    assert ir_bb.int_update == "cma" and ir_asng.int_update == "asng"
-    assert {k for k, v in ir_asng.hyper().items() if v != ir_bb.hyper()[k]} == {"int_update"}
-    assert not applies("bb-int-asng", p) and not applies("bb-int-asng", get_problem("rosenbrock"))
+    diag, full = make_searcher("bb-diagonal", ir, 3000, 0).opt, make_searcher(MAIN, ir, 3000, 0).opt
+    assert {k: v for k, v in diag.hyper().items() if v != full.hyper()[k]} == {"covariance": "diagonal"}
+    assert not applies("bb-diagonal", p)
     assert not applies("bb-no-int-margin", get_problem("onemax")) and applies("bb-no-int-margin", p)
     assert make_searcher("bb-lam16", p, 3000, 0).opt.lam == 16
     assert make_searcher("bb-restart-uniform", p, 3000, 0).near_best is False

@@ -114,9 +114,11 @@ def test_option_is_checked_saved_and_upgraded():
 
 
 def test_spaces_without_reals_are_unchanged():
+    """Without reals and with ASNG's integer step the option has no step to act on (the default
+    integer step on such a space, int_update="full", is the real step's and follows it)."""
     dist = Product(c=Categorical([3, 3, 3, 3]), z=Integer(0, 5, size=2))
     fun = lambda v: float(np.sum(v["c"] != 1) + np.sum((v["z"] - 2) ** 2))  # noqa: E731
-    a = minimize(fun, dist, max_evals=400, seed=3)
-    b = minimize(fun, dist, max_evals=400, seed=3, real_elite_twice=True)
+    a = minimize(fun, dist, max_evals=400, seed=3, int_update="asng")
+    b = minimize(fun, dist, max_evals=400, seed=3, real_elite_twice=True, int_update="asng")
     assert a.n_evals == b.n_evals and a.fun == b.fun and np.array_equal(a.x["c"], b.x["c"])
     assert np.array_equal(np.asarray(a.history), np.asarray(b.history))

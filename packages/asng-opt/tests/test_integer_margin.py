@@ -157,9 +157,20 @@ def test_the_elite_joins_the_update_at_its_integers():
 
 
 def test_int_update_defaults_by_the_space_and_is_checked():
-    assert BlackBoxASNG(Integer(0, 5, size=2)).int_update == "asng"
-    assert BlackBoxASNG(Product(c=Categorical([2]), z=Integer(0, 5))).int_update == "asng"
+    # without reals: the integers in the full covariance (asng-opt 0.10), ASNG's step where C would
+    # be diagonal or beyond 100 variables, and where there is no integer (nothing to choose)
+    assert BlackBoxASNG(Integer(0, 5, size=2)).int_update == "full"
+    assert BlackBoxASNG(Product(c=Categorical([2]), z=Integer(0, 5))).int_update == "full"
+    assert BlackBoxASNG(Integer(0, 5, size=2), covariance="diagonal").int_update == "asng"
+    wide = BlackBoxASNG(Integer(0, 5, size=101))
+    assert (wide.int_update, wide.covariance) == ("asng", "full")
+    assert BlackBoxASNG(Integer(0, 5, size=101), int_update="full").covariance == "full"
+    assert BlackBoxASNG(Categorical([3, 3])).int_update == "asng"
     assert BlackBoxASNG(Product(z=Integer(0, 5), r=Gaussian(0.0, 1.0))).int_update == "cma"
+    joint = BlackBoxASNG(Product(z=Integer(0, 5), r=Gaussian(0.0, 1.0)), int_update="full")
+    assert (joint.int_update, joint.covariance, joint.state.C.shape) == ("full", "full", (2, 2))
+    with pytest.raises(ValueError, match="int_update='full' .* needs covariance='full'"):
+        BlackBoxASNG(Integer(0, 5), int_update="full", covariance="diagonal")
     assert BlackBoxASNG(Product(z=Integer(0, 5), r=Gaussian(0.0, 1.0)), int_update="asng").int_update == "asng"
     with pytest.raises(ValueError, match="int_update must be one of"):
         BlackBoxASNG(Integer(0, 5), int_update="adam")
@@ -336,9 +347,10 @@ def test_centred_is_checked_and_named_in_the_spec_only_when_it_departs():
 
 
 def test_int_update_default_ignores_fixed_reals():
-    """A Space whose only real is FloatRange(v, v) has no free real: ASNG's step, as it walks."""
+    """A Space whose only real is FloatRange(v, v) has no free real: the integer-only default (the
+    full covariance), and it walks."""
     space = Space(n=IntRange(0, 10), z=FloatRange(1.0, 1.0))
-    assert BlackBoxASNG(space).int_update == "asng"
+    assert BlackBoxASNG(space).int_update == "full"
     assert BlackBoxASNG(Space(n=IntRange(0, 10), z=FloatRange(1.0, 2.0))).int_update == "cma"
     assert walks(space, True, math.inf, int_margin=True)
 

@@ -52,6 +52,10 @@ evaluation with ``f - f_opt <= g``. The last gap is 0 (the optimum itself).
 * ``int-knapsack``: 12 integers (copies of item types, 0 to 3-15 each) coupled by a knapsack's
   capacity, with a penalty per unit of weight over it; the optimum by dynamic programming.
 * ``int-rotated-ellipsoid``: 8 integers in [-50, 50], a rotated ellipsoid of condition 100.
+* ``int-rosenbrock``: 6 integers in [-15, 15], Rosenbrock's function on the lattice with its
+  optimum moved (a curved valley: each variable's best value depends on its neighbour's).
+* ``cat-int-conditional``: 8 pairs of a categorical variable (K = 4) and an integer in [0, 60]; the
+  category sets the integer's scale, so each integer's best value depends on its category.
 
 The problems with real variables cannot be solved exactly in floating point: their last target gap
 is 1e-6 instead of 0.
@@ -83,6 +87,8 @@ __all__ = [
     "int_rastrigin",
     "int_knapsack",
     "int_rotated_ellipsoid",
+    "int_rosenbrock",
+    "cat_int_conditional",
 ]
 
 
@@ -572,4 +578,61 @@ def int_rotated_ellipsoid(n: int = 8, low: int = -50, high: int = 50, seed: int 
         (1000.0, 100.0, 10.0, 0.0),
         f"rotated integer ellipsoid: {n} integers in [{low}, {high}], condition 100, rotation and "
         f"optimum drawn with seed {seed}",
+    )
+
+
+def int_rosenbrock(n: int = 6, low: int = -15, high: int = 15, seed: int = 2029) -> Problem:
+    """Integers alone, a curved valley: Rosenbrock's ``R(y) = sum_{i<n-1} 100 (y_{i+1} - y_i^2)^2 +
+    (1 - y_i)^2`` at ``y = z - z* + 1`` (its optimum moved to ``z*``, uniform in ``[low + 5, high - 5]``,
+    drawn once from ``default_rng(seed)``, as :func:`rosenbrock` moves the real one). Every value is an
+    integer; the optimum 0 at ``z*`` is the only zero of R."""
+    z_opt = np.random.default_rng(seed).integers(low + 5, high - 4, n)
+
+    def fun(c: np.ndarray, z: np.ndarray | None, r: np.ndarray | None) -> float:
+        assert z is not None
+        y = (z - z_opt + 1).astype(np.int64)
+        return float(np.sum(100 * (y[1:] - y[:-1] ** 2) ** 2 + (1 - y[:-1]) ** 2))
+
+    return _integers_only(
+        "int-rosenbrock",
+        fun,
+        np.full(n, low),
+        np.full(n, high),
+        (1000.0, 100.0, 10.0, 0.0),
+        f"integer Rosenbrock: {n} integers in [{low}, {high}], optimum moved, drawn with seed {seed}",
+    )
+
+
+def cat_int_conditional(n: int = 8, k: int = 4, low: int = 0, high: int = 60, seed: int = 2029) -> Problem:
+    """Categorical and integer variables, no real one: ``n`` pairs ``(c_i, z_i)``, ``f = sum_i (a_i[c_i]
+    z_i - t_i)^2 + b_i[c_i] - f*``. Category ``c`` of pair ``i`` scales its integer by ``a_i[c]`` (a
+    permutation of ``1, ..., k`` per pair) and costs ``b_i[c]`` in ``{0, ..., 30}``; the targets ``t_i``
+    lie in ``{20, ..., 100}``; all drawn once from ``default_rng(seed)``. The best integer of a pair
+    depends on its category (``round(t_i / a_i[c])``), as a batch size's best value depends on the
+    hardware chosen. Every value is an integer; ``f*`` is exact (each pair's minimum by enumeration of
+    its ``k (high - low + 1)`` choices), so the optimum is 0."""
+    rng = np.random.default_rng(seed)
+    scale = np.argsort(rng.random((n, k)), axis=1) + 1  # (n, k): a_i[c]
+    cost = rng.integers(0, 31, (n, k))
+    target = rng.integers(20, 101, n)
+    zs = np.arange(low, high + 1)
+    each = (scale[:, :, None] * zs[None, None, :] - target[:, None, None]) ** 2 + cost[:, :, None]
+    f_opt = int(each.min(axis=(1, 2)).sum())
+    rows = np.arange(n)
+
+    def fun(c: np.ndarray, z: np.ndarray | None, r: np.ndarray | None) -> float:
+        assert z is not None
+        a = scale[rows, c]
+        return float(np.sum((a * z - target) ** 2 + cost[rows, c]) - f_opt)
+
+    return Problem(
+        name="cat-int-conditional",
+        categories=np.full(n, k),
+        fun=fun,
+        f_opt=0.0,
+        gaps=(200.0, 50.0, 10.0, 0.0),
+        int_low=np.full(n, low, dtype=np.int64),
+        int_high=np.full(n, high, dtype=np.int64),
+        description=f"categorical-conditional integers: {n} pairs of a categorical (K = {k}) choosing the scale of "
+        f"an integer in [{low}, {high}], drawn with seed {seed}",
     )

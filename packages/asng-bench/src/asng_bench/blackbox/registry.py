@@ -127,9 +127,13 @@ PROBLEMS: dict[str, ProblemSpec] = {
     # asng-opt 0.9's harmonic integer mutants were chosen on int-rastrigin
     "hpo-conditional": ProblemSpec(P.hpo_conditional, 3000, untuned=True),
     "int-rastrigin": ProblemSpec(P.int_rastrigin, 3000, untuned=True, tuned_since="0.9"),
-    # added in asng-opt 0.9's round before anything ran on them (the best of 2,000 uniform draws aside)
-    "int-knapsack": ProblemSpec(P.int_knapsack, 3000, untuned=True),
-    "int-rotated-ellipsoid": ProblemSpec(P.int_rotated_ellipsoid, 3000, untuned=True),
+    # added in asng-opt 0.9's round before anything ran on them (the best of 2,000 uniform draws aside);
+    # asng-opt 0.10's integers in the full covariance were chosen on int-rotated-ellipsoid, checked on int-knapsack
+    "int-knapsack": ProblemSpec(P.int_knapsack, 3000, untuned=True, tuned_since="0.10"),
+    "int-rotated-ellipsoid": ProblemSpec(P.int_rotated_ellipsoid, 3000, untuned=True, tuned_since="0.10"),
+    # added in asng-opt 0.10's round, after its default was chosen, before anything ran on them
+    "int-rosenbrock": ProblemSpec(P.int_rosenbrock, 3000, untuned=True),
+    "cat-int-conditional": ProblemSpec(P.cat_int_conditional, 3000, untuned=True),
 }
 SHORT_BUDGET = 150
 
@@ -211,11 +215,11 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
     "bb-no-cache": _ours("ablation", cache=False),
     # asng-opt 0.8's integer rules, each switched back to 0.7's: appendix D's sigma_min = 1/4 and
     # restarts on should_stop() instead of the integer margin and the walk; the elite joining the
-    # update at its raw draws; ASNG's step on the integers of a space with reals (without reals,
-    # asng-bb's own rule: the row runs only where it differs)
+    # update at its raw draws; ASNG's step on the integers (on a space with reals in place of 0.8's
+    # separable CMA step; without reals in place of 0.10's full covariance: asng-opt 0.8-0.9's rule)
     "bb-no-int-margin": _ours("ablation", int_margin=False, needs_ints=True),
     "bb-raw-elite": _ours("ablation", elite_integers=False, needs_ints=True),
-    "bb-int-asng": _ours("ablation", int_update="asng", needs_ints=True, needs_reals=True),
+    "bb-int-asng": _ours("ablation", int_update="asng", needs_ints=True),
     "bb-unit-int-steps": _ours("ablation", int_steps="unit", needs_ints=True),
     "random": OptimizerSpec(RandomSearch),
     # CatCMAwM's integer margin calls scipy.stats.chi2.ppf when scipy is installed, else its own approximation
@@ -321,8 +325,8 @@ def available(name: str) -> bool:
 
 def applies(name: str, problem: P.Problem) -> bool:
     """optuna's CmaEsSampler runs only where there are integer or real variables, ``bb-diagonal``
-    only where there are real ones, the integer ablations only where there are integer ones (and
-    ``bb-int-asng`` real ones too), nevergrad's discrete (1 + 1) optimizers only where there are
+    only where there are real ones, the integer ablations only where there are integer ones,
+    nevergrad's discrete (1 + 1) optimizers only where there are
     categorical or integer ones."""
     spec = OPTIMIZERS[name]
     if spec.needs_numbers and problem.n_int + problem.n_real == 0:

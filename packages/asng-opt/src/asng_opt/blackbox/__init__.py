@@ -19,20 +19,25 @@ results/README.md, "Black-box comparison", and packages/asng-opt/README.md):
   on the side of the nearest rounding boundary, sigma's hard floor 0.1 instead of appendix D's
   1/4; a converged integer keeps drawing its neighbours, so, as a space of categorical
   variables alone, a space of categorical and integer variables walks (see :func:`asng_opt.minimize`);
-* the integer variables' step (asng-opt 0.8): on a space with real variables, the real variables'
+* the integer variables' step: on a space with real variables, the real variables' separable
   rule (weighted recombination, rank-mu variances, cumulative step-size adaptation) on the
-  integers as a group of their own (``int_update="cma"``); without real variables, ASNG's step as
-  before (``"asng"``). ASNG's joint step on (mu, mu^2 + sigma^2) shrinks sigma^2 by a factor
-  ``1 - c^2 sum w_i^2`` on average when the selection carries no information about the variable
-  (c the step's learning rate, up to 1): the draws of the real variables make the integers'
-  ranking noisy, and sigma collapsed before the mean arrived;
+  integers as a group of their own (``int_update="cma"``, asng-opt 0.8). ASNG's joint step on (mu,
+  mu^2 + sigma^2) shrinks sigma^2 by a factor ``1 - c^2 sum w_i^2`` on average when the selection
+  carries no information about the variable (c the step's learning rate, up to 1): the draws of
+  the real variables make the integers' ranking noisy, and sigma collapsed before the mean
+  arrived. Without real variables (asng-opt 0.10, ``"full"``), the integers in CMA-ES's full
+  covariance matrix, as CMA-ES with margin models them (Hamano et al. 2022; CatCMA's integer
+  part): a diagonal scaling widens each integer's marginal to the margin, sigma and C learn from
+  the draws without it (:mod:`.cma`). A model of one variance per integer cannot propose the
+  correlated moves a rotated or coupled integer problem needs; ASNG's step (``"asng"``, 0.8-0.9's
+  rule there) stays the faster one on separable integer problems;
 * elitism: the best point evaluated so far joins every update as one more sample with its known
   value (it is not evaluated again), pulling the distribution back towards it, its integer
   variables at the integers it was evaluated at (asng-opt 0.8; its raw draw, near a rounding
   boundary, pulled the mean there); when it is one of
   the batch's own samples, the real-valued (CMA-ES) step ranks the batch alone (one point counted
   twice pulled the mean and covariance onto it), the categorical and integer parts see it twice
-  (the integers once with ``int_update="cma"``, which follows the real step's rule);
+  (the integers once with ``int_update="cma"`` or ``"full"``, which follow the real step's rule);
 * elitist mutants: once the best point has not improved for a few updates, the last sample of
   each batch is a mutation of it, as DiscreteOnePlusOne draws (:mod:`.mutant`; an integer moves
   by a harmonic length, P(j) ~ 1 / j up to its bound, asng-opt 0.9, ``int_steps``: a +-1 step
@@ -43,8 +48,9 @@ results/README.md, "Black-box comparison", and packages/asng-opt/README.md):
   update, a mutant as good as it wins the tie (the best point walks
   across plateaus). They finish the last variables of sequential problems (LeadingOnes, maximum
   independent set) that the univariate model resolves slowly;
-* on the real-valued variables, CMA-ES's full covariance matrix (:mod:`.cma`; up to 100 of them,
-  one variance each beyond): curved valleys and rotated scales need the correlations.
+* on the real-valued variables (and the integer ones of a space without reals), CMA-ES's full
+  covariance matrix (:mod:`.cma`; up to 100 of them, one variance each beyond): curved valleys and
+  rotated scales need the correlations.
 
 Restarts (from a distribution centred near the best point, :func:`restart`) are the job of the
 driver, :func:`asng_opt.minimize`, which also owns the evaluation budget and its cache: a point
@@ -52,9 +58,9 @@ drawn again (the converged distribution's mode, a mutant revisiting a neighbour 
 not evaluated again (:class:`asng_opt.EvaluationCache`).
 
 Modules: :mod:`.optimizer` (the class), :mod:`.defaults` (population and margin), :mod:`.update`
-(the step: ASNG on the categorical parts and, without reals, the integer ones, recombination
-and CSA on the real ones and, with reals, the integer ones),
-:mod:`.cma` (the full covariance of the real variables), :mod:`.restart` (restarts near the best
+(the step: ASNG on the categorical parts, recombination and CSA on the real ones and, with
+reals, the integer ones), :mod:`.cma` (the full covariance of the real variables and, without
+reals, the integer ones), :mod:`.restart` (restarts near the best
 point), :mod:`.mutant` (the elitist mutants), :mod:`.elite` (the elite and the mutants' bookkeeping),
 :mod:`.elite_state` (their saved state's checks), :mod:`.settings` (the options' checks, older state
 dicts), :mod:`._tree` (walking Product spaces).

@@ -33,6 +33,8 @@ __all__ = [
     "append",
     "arrays",
     "copy",
+    "in_cma",
+    "n_cma",
     "real_rows",
     "with_real_rows",
     "real_bounds",
@@ -79,6 +81,19 @@ def is_integer(leaf: Distribution) -> bool:
 def n_integer(dist: Distribution) -> int:
     """The number of integer variables of ``dist``."""
     return sum(cast(Integer, leaf).n_variables for leaf in leaves(dist) if is_integer(leaf))
+
+
+def in_cma(leaf: Distribution, joint: bool = False) -> bool:
+    """Whether the full-covariance CMA-ES step (:mod:`~asng_opt.blackbox.cma`) draws and moves
+    ``leaf``: a real-valued part, and with ``joint`` (BlackBoxASNG's ``int_update="full"``) an
+    Integer part too."""
+    return is_real(leaf) or joint and is_integer(leaf)
+
+
+def n_cma(dist: Distribution, joint: bool = False) -> int:
+    """The number of variables :func:`in_cma`: the real-valued ones, with ``joint`` the integer
+    ones too (n of the CMA-ES step, the size of its C)."""
+    return sum(cast(Gaussian, leaf).n_variables for leaf in leaves(dist) if in_cma(leaf, joint))
 
 
 def asng_moves(leaf: Distribution, integers: bool = True) -> bool:
@@ -170,23 +185,25 @@ def copy(raw: Any) -> Any:
     return np.array(raw, copy=True)
 
 
-def real_rows(dist: Distribution, tree: Any) -> np.ndarray:
+def real_rows(dist: Distribution, tree: Any, joint: bool = False) -> np.ndarray:
     """The real-valued variables of raw samples ``tree`` (``(k, n_leaf)`` per leaf) side by side:
-    ``(k, n_real)`` floats, in :func:`leaves` order (``(k, 0)`` without real variables)."""
-    blocks = [np.asarray(x, dtype=float) for d, x in zip(leaves(dist), collect(dist, tree)) if is_real(d)]
+    ``(k, n_real)`` floats, in :func:`leaves` order (``(k, 0)`` without real variables); with
+    ``joint`` every variable :func:`in_cma`, ``(k, n_cma)``."""
+    blocks = [np.asarray(x, dtype=float) for d, x in zip(leaves(dist), collect(dist, tree)) if in_cma(d, joint)]
     if not blocks:
         return np.zeros((0, 0))
     return np.concatenate(blocks, axis=-1)
 
 
-def with_real_rows(dist: Distribution, tree: Any, rows: np.ndarray) -> Any:
-    """``tree`` (raw samples laid out like ``dist``) with its real-valued leaves replaced by the
-    columns of ``rows`` ``(k, n_real)`` (:func:`real_rows`' layout); other leaves are kept as they are."""
+def with_real_rows(dist: Distribution, tree: Any, rows: np.ndarray, joint: bool = False) -> Any:
+    """``tree`` (raw samples laid out like ``dist``) with its real-valued leaves (with ``joint``:
+    every leaf :func:`in_cma`) replaced by the columns of ``rows`` ``(k, n)`` (:func:`real_rows`'
+    layout); other leaves are kept as they are."""
     start = 0
 
     def put(d: Distribution, x: Any) -> Any:
         nonlocal start
-        if not is_real(d):
+        if not in_cma(d, joint):
             return x
         n = cast(Gaussian, d).n_variables
         start += n
@@ -201,13 +218,13 @@ def _put_walk(dist: Distribution, tree: Any, put: Any) -> Any:
     return put(dist, tree)
 
 
-def real_bounds(dist: Distribution) -> tuple[np.ndarray, ...]:
-    """``(low, high, sigma_min, sigma_max)``, each ``(n_real,)``: the real-valued variables' bounds
-    on the mean and on sigma as the projection (appendix D) holds them (infinite ones as
-    ``REAL_LIMIT``)."""
+def real_bounds(dist: Distribution, joint: bool = False) -> tuple[np.ndarray, ...]:
+    """``(low, high, sigma_min, sigma_max)``, each ``(n_real,)`` (with ``joint`` ``(n_cma,)``, every
+    variable :func:`in_cma`): the variables' bounds on the mean and on sigma as the projection
+    (appendix D) holds them (infinite ones as ``REAL_LIMIT``)."""
     cols: list[list[np.ndarray]] = [[], [], [], []]
     for d in leaves(dist):
-        if is_real(d):
+        if in_cma(d, joint):
             g = cast(Gaussian, d)
             for c, v in zip(cols, (g._low, g._high, g.sigma_min, g._smax)):
                 c.append(np.broadcast_to(np.asarray(v, dtype=float), (g.n_variables,)))

@@ -9,6 +9,17 @@ positive weights only); the eigendecomposition of C is refreshed every
 ``max(1, floor(1 / ((c_1 + c_mu) n 10)))`` updates (its appendix on the numerical effort). theta
 keeps each real variable's mean and marginal variance ``sigma^2 C_ii`` (projected onto Theta: a
 marginal sigma outside [sigma_min, sigma_max] rescales C's row and column).
+
+With ``joint`` (BlackBoxASNG's ``int_update="full"``) the Integer parts' variables join that vector
+(n = n_real + n_int, :func:`._tree.n_cma`), as CMA-ES with margin (Hamano, Saito, Nomura and
+Shirakawa, GECCO 2022) models them: a draw is ``x = m + A (sigma B D xi)`` and the objective sees
+its rounding, where the diagonal ``A >= 1`` (:func:`margin_scale`, 1 for the reals) widens an
+integer variable's marginal ``sigma sqrt(C_ii)`` to the margin's floor at its mean
+(:meth:`~asng_opt.Integer.margin_sigma`: the draw leaves the mean's integer with probability at
+least the margin); the step reads ``y = (x - m) / (sigma A)``, so sigma and C learn from the draws
+as CMA-ES made them and never see the margin (raising C's diagonal itself instead cost the
+study's mixed integer-real problem its optimum). theta keeps each integer variable's marginal
+variance as drawn, ``(A_i sigma)^2 C_ii``.
 """
 
 from __future__ import annotations
@@ -20,7 +31,8 @@ import numpy as np
 
 from ..distribution import Distribution
 from ..gaussian import Gaussian
-from ._tree import collect, is_real, leaves, map_leaves, n_integer, n_real, real_bounds, real_rows, with_real_rows
+from ..integer import Integer
+from ._tree import collect, in_cma, leaves, map_leaves, n_cma, n_integer, real_bounds, real_rows, with_real_rows
 
 #: the default ``covariance`` of BlackBoxASNG is "full" up to this many real variables, "diagonal"
 #: beyond (measured: on the sphere in 40 and 100 dimensions both need the same evaluations, and
@@ -29,7 +41,7 @@ FULL_MAX_DIM = 100
 
 __all__ = [
     *("FULL_MAX_DIM", "FullState", "CMAConstants", "cma_constants", "full_init", "full_real_step"),
-    *("correlate", "eigen", "upgrade_state_dict", "check_full_fields", "PATH_MAX"),
+    *("correlate", "eigen", "upgrade_state_dict", "check_full_fields", "PATH_MAX", "margin_scale"),
 ]
 
 
@@ -39,7 +51,8 @@ class FullState(NamedTuple):
     step size ``sigma`` (> 0), the evolution path ``p_c`` ``(n,)``, the covariance matrix ``C``
     ``(n, n)`` (symmetric positive definite), its eigen-basis ``B`` ``(n, n)`` and square roots of
     its eigenvalues ``D`` ``(n,)`` as last computed (``C ~ B diag(D^2) B^T``), ``age``, the
-    updates since then, and the integer variables' path ``p_int`` as in BlackBoxState. n = n_real."""
+    updates since then, and the integer variables' path ``p_int`` as in BlackBoxState. n = n_real;
+    with ``int_update="full"`` n = n_cma, the integer variables included (p_int then unused, 0)."""
 
     theta: Any
     s: np.ndarray
@@ -91,19 +104,22 @@ def eigen(C: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return B, np.sqrt(np.maximum(ev, 1e-300))
 
 
-def _real_mean_sigma(dist: Distribution, theta: Any) -> tuple[np.ndarray, np.ndarray]:
-    """``(mu, sigma)``, each ``(n_real,)``, of the real-valued parts of theta."""
-    ms = [cast(Gaussian, d).mean_sigma(t) for d, t in zip(leaves(dist), collect(dist, theta)) if is_real(d)]
+def _real_mean_sigma(dist: Distribution, theta: Any, joint: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """``(mu, sigma)``, each ``(n_real,)``, of the real-valued parts of theta (with ``joint``
+    ``(n_cma,)``: the integer ones too, in :func:`._tree.leaves` order)."""
+    ms = [cast(Gaussian, d).mean_sigma(t) for d, t in zip(leaves(dist), collect(dist, theta)) if in_cma(d, joint)]
     if not ms:
         return np.zeros(0), np.zeros(0)
     return np.concatenate([m for m, _ in ms]), np.concatenate([s for _, s in ms])
 
 
-def full_init(dist: Distribution, theta: Any, base: tuple[Any, ...], p_int: Any = None) -> FullState:
+def full_init(
+    dist: Distribution, theta: Any, base: tuple[Any, ...], p_int: Any = None, joint: bool = False
+) -> FullState:
     """The full-covariance state at ``theta`` from the first five fields ``base`` of a
     BlackBoxState and its ``p_int`` (None: 0): sigma = 1, C = diag(theta's variances), p_c = 0, the
-    eigen-basis of C (p_sigma and p_int kept as given)."""
-    _, sd = _real_mean_sigma(dist, theta)
+    eigen-basis of C (p_sigma and p_int kept as given; with ``joint`` p_sigma is ``(n_cma,)``)."""
+    _, sd = _real_mean_sigma(dist, theta, joint)
     n = sd.size
     s, gamma, Delta, p_sigma = base[1:5]
     p_int = np.zeros(n_integer(dist)) if p_int is None else p_int
@@ -112,25 +128,63 @@ def full_init(dist: Distribution, theta: Any, base: tuple[Any, ...], p_int: Any 
     )
 
 
-def correlate(dist: Distribution, theta: Any, state: FullState, raw: Any) -> Any:
-    """Raw draws of ``dist`` at ``theta`` with their real-valued variables turned from the
-    independent ``mu_i + sigma_i xi_i`` into ``m + sigma B (D * xi)`` (the same standard normal xi,
-    so every other part and the random stream are as drawn). A new tree; ``raw`` is not modified."""
-    x = real_rows(dist, raw)
+#: the smallest ``sigma sqrt(C_ii)`` of an integer variable under ``joint`` (:func:`full_real_step`
+#: keeps it there, as the projection keeps a real one at sigma_min): the margin's ``A`` then stays
+#: below ~1e8, so that ``sigma A`` and ``y = (x - m) / (sigma A)`` are ordinary numbers
+JOINT_INT_SIGMA_MIN = 1e-8
+
+
+def _integer_columns(dist: Distribution) -> np.ndarray:
+    """``(n_cma,)`` with ``joint``: True at the integer variables' columns."""
+    cols = [np.full(cast(Gaussian, d).n_variables, isinstance(d, Integer)) for d in leaves(dist) if in_cma(d, True)]
+    return np.concatenate(cols) if cols else np.zeros(0, dtype=bool)
+
+
+def margin_scale(dist: Distribution, mean: np.ndarray, sd: np.ndarray, joint: bool) -> np.ndarray:
+    """CMA-ES with margin's diagonal ``A`` ``(n_cma,)`` at the means ``mean`` ``(n_cma,)`` and the
+    marginal ``sd = sigma sqrt(diag C)`` ``(n_cma,)``: ``max(1, margin_sigma(mean_i) / sd_i)`` for
+    an integer variable (:meth:`~asng_opt.Integer.margin_sigma`: its margin's floor, or sigma_min
+    without a margin), 1 for a real one; all ones without ``joint``."""
+    if not joint:
+        return np.ones(sd.size)
+    floors, start = [], 0
+    for d in leaves(dist):
+        if in_cma(d, joint):
+            g = cast(Gaussian, d)
+            a, start = start, start + g.n_variables
+            floors.append(d.margin_sigma(mean[a:start]) if isinstance(d, Integer) else np.zeros(g.n_variables))
+    floor = np.concatenate(floors) if floors else np.zeros(0)
+    return np.maximum(1.0, floor / sd)  # reals: floor 0, A = 1
+
+
+def correlate(dist: Distribution, theta: Any, state: FullState, raw: Any, joint: bool = False) -> Any:
+    """Raw draws of ``dist`` at ``theta`` with their real-valued variables (with ``joint`` the
+    integer ones too) turned from the independent ``mu_i + sigma_i xi_i`` into ``m + A (sigma B (D
+    * xi))`` (``A``: :func:`margin_scale`; the same standard normal xi, so every other part and the
+    random stream are as drawn). A new tree; ``raw`` is not modified."""
+    x = real_rows(dist, raw, joint)
     if not x.size:
         return raw
-    mu, sd = _real_mean_sigma(dist, theta)
+    mu, sd = _real_mean_sigma(dist, theta, joint)
     xi = (x - mu) / sd
-    return with_real_rows(dist, raw, mu + state.sigma * ((xi * state.D) @ state.B.T))
+    step = state.sigma * ((xi * state.D) @ state.B.T)
+    if joint:
+        step = step * margin_scale(dist, mu, state.sigma * np.sqrt(np.diag(state.C)), joint)
+    return with_real_rows(dist, raw, mu + step, joint)
 
 
-def full_real_step(dist: Distribution, theta: Any, state: FullState, raw: Any, w_real: np.ndarray, t: int) -> Any:
+def full_real_step(
+    dist: Distribution, theta: Any, state: FullState, raw: Any, w_real: np.ndarray, t: int, joint: bool = False
+) -> Any:
     """One CMA-ES step of the real-valued parts (Hansen 2016's algorithm summary): weighted recombination
     of the mean, CSA with ``C^(-1/2) y_w``, the rank-one update with p_c and h_sigma's stall (at
     generation ``t``) and the rank-mu update of C, with the positive parts of ``w_real`` ``(k,)``
-    (normalised) and ``y_i = (x_i - m) / sigma``. ``theta`` holds the other parts' new parameters.
-    Returns the new FullState, or None when nothing moves (no real variable, all weights 0)."""
-    n = n_real(dist)
+    (normalised) and ``y_i = (x_i - m) / sigma``. With ``joint`` the integer parts too, ``y_i =
+    (x_i - m) / (sigma A)`` with the ``A`` (:func:`margin_scale`) they were drawn with (CMA-ES
+    with margin; an integer's ``sigma sqrt(C_ii)`` kept >= :data:`JOINT_INT_SIGMA_MIN`).
+    ``theta`` holds the other parts' new parameters. Returns the new FullState, or None when
+    nothing moves (no such variable, all weights 0)."""
+    n = n_cma(dist, joint)
     if not n:  # no real variable: nothing to move (before any array work)
         return None
     w = np.maximum(np.asarray(w_real, dtype=float), 0.0)
@@ -139,11 +193,14 @@ def full_real_step(dist: Distribution, theta: Any, state: FullState, raw: Any, w
     w = w / w.sum()
     mu_eff = float(1 / np.dot(w, w))
     k = cma_constants(n, mu_eff)
-    m, _ = _real_mean_sigma(dist, theta)
-    y = (real_rows(dist, raw) - m) / state.sigma  # (k, n)
-    lo, hi, s_lo, s_hi = real_bounds(dist)
-    mean = np.clip(m + state.sigma * (w @ y), lo, hi)  # recombination, the mean kept in its box
-    y_w = (mean - m) / state.sigma  # the step the mean made drives both paths
+    m, _ = _real_mean_sigma(dist, theta, joint)
+    scale = state.sigma * margin_scale(dist, m, state.sigma * np.sqrt(np.diag(state.C)), joint)  # sigma A
+    y = (real_rows(dist, raw, joint) - m) / scale  # (k, n)
+    lo, hi, s_lo, s_hi = real_bounds(dist, joint)
+    if joint:  # the margin lives in A: an integer's sigma sqrt(C_ii) has its own floor
+        s_lo = np.where(_integer_columns(dist), JOINT_INT_SIGMA_MIN, s_lo)
+    mean = np.clip(m + scale * (w @ y), lo, hi)  # recombination, the mean kept in its box
+    y_w = (mean - m) / scale  # the step the mean made drives both paths
     z_w = state.B @ ((state.B.T @ y_w) / state.D)  # C^(-1/2) y_w, C as last decomposed
     p_s = (1 - k.c_s) * state.p_sigma + math.sqrt(k.c_s * (2 - k.c_s) * mu_eff) * z_w
     norm = math.sqrt(float(np.dot(p_s, p_s)))
@@ -156,7 +213,10 @@ def full_real_step(dist: Distribution, theta: Any, state: FullState, raw: Any, w
     sigma, C, clipped = _within_sigma_bounds(sigma, C, s_lo, s_hi)
     sigma, C, p_c, rescaled = _rescaled(sigma, C, p_c)
     clipped = clipped or rescaled
-    new_theta = _with_real_theta(dist, theta, mean, sigma * sigma * np.diag(C))
+    var = sigma * sigma * np.diag(C)
+    if joint:  # the integers' marginal variances as the next ask draws them
+        var = var * margin_scale(dist, mean, np.sqrt(var), joint) ** 2
+    new_theta = _with_real_theta(dist, theta, mean, var, joint)
     B, D, age = state.B, state.D, state.age + 1
     if clipped or age >= k.gap:
         (B, D), age = eigen(C), 0
@@ -199,14 +259,14 @@ def _within_sigma_bounds(
     return sigma, C * np.outer(scale, scale), True
 
 
-def _with_real_theta(dist: Distribution, theta: Any, mean: np.ndarray, var: np.ndarray) -> Any:
-    """``theta`` with the real-valued parts' (mean, mean^2 + var) set from ``(n_real,)`` arrays and
-    projected onto Theta (the mean clipped to [low, high])."""
+def _with_real_theta(dist: Distribution, theta: Any, mean: np.ndarray, var: np.ndarray, joint: bool = False) -> Any:
+    """``theta`` with the real-valued parts' (with ``joint`` the integer ones' too) (mean, mean^2 +
+    var) set from ``(n_cma,)`` arrays and projected onto Theta (the mean clipped to [low, high])."""
     start = 0
 
     def put(d: Distribution, t: Any, _: Any) -> Any:
         nonlocal start
-        if not is_real(d):
+        if not in_cma(d, joint):
             return t
         g = cast(Gaussian, d)
         a, b = start, start + g.n_variables

@@ -17,7 +17,7 @@ from .cma import FULL_MAX_DIM, upgrade_state_dict
 from .mutant import INT_STEPS
 from .update import INT_UPDATES
 
-__all__ = ["UTILITIES", "COVARIANCES", "INT_UPDATES", "check_options", "upgrade"]
+__all__ = ["UTILITIES", "COVARIANCES", "INT_UPDATES", "check_options", "default_int_update", "upgrade"]
 
 #: the utilities BlackBoxASNG can use, by name
 UTILITIES = {"quantile": ranking_utility, "log": log_rank_weights}
@@ -43,13 +43,14 @@ def check_options(
     free_reals: bool | None = None,
     int_steps: Any = "harmonic",
 ) -> dict[str, Any]:
-    """The options of :class:`~asng_opt.blackbox.BlackBoxASNG` checked, by name; ``covariance=None``
-    resolved (``"full"`` up to :data:`~.cma.FULL_MAX_DIM` real variables of ``distribution``),
-    ``int_update=None`` too (``"cma"`` when the space has free real variables -- ``free_reals``;
-    None: any real variable of ``distribution`` -- else ``"asng"``).
+    """The options of :class:`~asng_opt.blackbox.BlackBoxASNG` checked, by name; ``int_update=None``
+    resolved (:func:`default_int_update`), then ``covariance=None`` (``"full"`` up to
+    :data:`~.cma.FULL_MAX_DIM` variables in its CMA-ES -- the real ones of ``distribution``, with
+    ``int_update="full"`` the integer ones too -- else ``"diagonal"``).
 
     Raises:
-        ValueError: naming the first option outside its range.
+        ValueError: naming the first option outside its range, or ``int_update="full"`` with
+            ``covariance="diagonal"`` (the integers join a full covariance matrix).
     """
     out: dict[str, Any] = {
         "margin": _checks.flag("margin", margin, WHERE),
@@ -63,17 +64,40 @@ def check_options(
     }
     for name, u in (("cat_utility", cat_utility), ("real_utility", real_utility)):
         out[name] = _checks.choice(name, u, WHERE, tuple(UTILITIES))
-    if covariance is None:
-        covariance = "full" if n_real(distribution) <= FULL_MAX_DIM else "diagonal"
-    out["covariance"] = _checks.choice("covariance", covariance, WHERE, COVARIANCES)
+    if covariance is not None:
+        covariance = _checks.choice("covariance", covariance, WHERE, COVARIANCES, " or None")
     if int_update is None:
-        int_update = "cma" if (n_real(distribution) > 0 if free_reals is None else free_reals) else "asng"
+        int_update = default_int_update(distribution, covariance, free_reals)
     out["int_update"] = _checks.choice("int_update", int_update, WHERE, INT_UPDATES, " or None")
+    joint = out["int_update"] == "full"
+    if covariance is None:
+        n = n_real(distribution) + (n_integer(distribution) if joint else 0)
+        covariance = "full" if joint or n <= FULL_MAX_DIM else "diagonal"
+    if joint and covariance != "full":
+        raise ValueError(
+            f"{WHERE}: int_update='full' puts the integer variables in the full covariance matrix and needs "
+            f"covariance='full' (or None), got covariance={covariance!r}"
+        )
+    out["covariance"] = covariance
     out["int_steps"] = _checks.choice("int_steps", int_steps, WHERE, INT_STEPS)
     return out
 
 
-def upgrade(dist: Distribution, state: Any, covariance: str, int_margin: bool = False) -> Any:
+def default_int_update(distribution: Distribution, covariance: str | None, free_reals: bool | None) -> str:
+    """BlackBoxASNG's default ``int_update``: ``"cma"`` when the space has free real variables
+    (``free_reals``; None: any real variable of ``distribution``); else, on a space with integer
+    variables, ``"full"`` (CMA-ES with margin over them) unless ``covariance="diagonal"`` or there
+    are more than :data:`~.cma.FULL_MAX_DIM` of them; else ``"asng"`` (also on spaces without
+    integers, where the choice changes nothing)."""
+    if n_real(distribution) > 0 if free_reals is None else free_reals:
+        return "cma"
+    n_int = n_integer(distribution)
+    return "full" if 0 < n_int <= FULL_MAX_DIM and covariance != "diagonal" else "asng"
+
+
+def upgrade(
+    dist: Distribution, state: Any, covariance: str, int_margin: bool = False, int_update: str | None = None
+) -> Any:
     """``state`` (a ``state_dict()``) made loadable by an optimizer with ``covariance`` and
     ``int_margin`` on ``dist``: one of asng-opt < 0.4 through :func:`~.cma.upgrade_state_dict`; one
     of 0.4 (no ``mutant_share``) with ``mutant_share=None``; one before 0.7 (no
@@ -86,7 +110,10 @@ def upgrade(dist: Distribution, state: Any, covariance: str, int_margin: bool = 
 
     Raises:
         ValueError: the state is from the other ``covariance``, or from the other ``int_margin``
-            on a space with integer variables (the margin is part of the distribution).
+            on a space with integer variables (the margin is part of the distribution), or, on a
+            space with integer variables, one of ``int_update`` (the optimizer's, when given) and
+            the state's is ``"full"`` and the other is not (the integers are then in C, or not:
+            the state's shapes differ; asng-opt before 0.10 had no ``"full"``).
     """
     state = upgrade_state_dict(dist, state, covariance)
     hyper = state.get("hyper") if isinstance(state, Mapping) else None
@@ -117,6 +144,14 @@ def upgrade(dist: Distribution, state: Any, covariance: str, int_margin: bool = 
         raise ValueError(
             f"{WHERE}.load_state_dict: the state is from int_margin={hyper['int_margin']!r} (the default before "
             f"asng-opt 0.8 was False), this optimizer has int_margin={int_margin!r}; construct it with the state's"
+        )
+    saved = hyper.get("int_update")
+    other_model = isinstance(saved, str) and int_update is not None and (saved == "full") != (int_update == "full")
+    if has_integers and other_model:
+        raise ValueError(
+            f"{WHERE}.load_state_dict: the state is from int_update={saved!r}, this optimizer has "
+            f"int_update={int_update!r} (the default on spaces without real variables is 'full' since asng-opt "
+            "0.10, 'asng' before); construct it with the state's"
         )
     if hyper is not state["hyper"]:
         state = {**state, "hyper": hyper}

@@ -2,7 +2,8 @@
 parameters (:func:`asng_part_step`; on the integer ones too with ``int_update="asng"``) and
 weighted recombination with rank-mu variances and cumulative step-size adaptation on the
 real-valued ones (:func:`real_part_step`) and, with ``int_update="cma"``, on the integer ones as a
-group of their own."""
+group of their own; :func:`full_update` with ``covariance="full"`` (the integer ones join the
+real-valued ones' CMA-ES with ``int_update="full"``)."""
 
 from __future__ import annotations
 
@@ -21,14 +22,14 @@ from .cma import FullState, full_real_step
 __all__ = ["BlackBoxState", "blackbox_update", "full_update", "asng_part_step", "real_part_step", "INT_UPDATES"]
 
 #: how BlackBoxASNG's integer variables are updated (its ``int_update``)
-INT_UPDATES = ("cma", "asng")
+INT_UPDATES = ("full", "cma", "asng")
 
 
 class BlackBoxState(NamedTuple):
     """BlackBoxASNG's state: ASNG's (theta, s, gamma, Delta) for the parts its step moves -- s is
     ``(n_theta,)`` with zeros at the other parameters -- the evolution path p_sigma ``(n_real,)``
     of the real-valued variables' step-size adaptation, and p_int ``(n_int,)``, the integer
-    variables' (``int_update="cma"``; zeros with ``"asng"``)."""
+    variables' (``int_update="cma"``; zeros with ``"asng"`` and ``"full"``)."""
 
     theta: Any
     s: np.ndarray
@@ -214,13 +215,14 @@ def full_update(
 ) -> FullState:
     """:func:`blackbox_update` with ``covariance="full"``: :func:`asng_part_step` on the Categorical
     parts (and the Integer ones with ``int_update="asng"``), then :func:`~.cma.full_real_step`
-    (CMA-ES with a full covariance matrix, generation ``t``) on the real-valued parts with
+    (CMA-ES with a full covariance matrix, generation ``t``) on the real-valued parts -- with
+    ``int_update="full"`` on the real and integer ones together (CMA-ES with margin) -- with
     ``w_gauss`` (default ``w_real``) and, with ``int_update="cma"``, :func:`real_part_step` on the
     Integer parts (a separable update of their own). Returns the new state (``state`` itself when
     nothing can move)."""
     w = w_real if w_gauss is None else w_gauss
     mid, moved = asng_part_step(dist, state, raw, w_cat, w_real, delta0, alpha, integers=int_update == "asng")
-    new = full_real_step(dist, mid.theta, state, raw, w, t)
+    new = full_real_step(dist, mid.theta, state, raw, w, t, joint=int_update == "full")
     if new is None:
         new = mid
     else:

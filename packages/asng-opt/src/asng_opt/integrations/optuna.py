@@ -70,8 +70,10 @@ def make_optimizer(
     """The optimizer :class:`ASNGSampler` runs on ``distribution`` (the one place that chooses it):
     a :class:`~asng_opt.blackbox.BlackBoxASNG` with its defaults (margin, elitism, quantile utility
     on the categorical parts, log-rank weights on the integer and real ones), except that the
-    integers always follow the real variables' rule (``int_update="cma"``; BlackBoxASNG's default
-    chooses it only on spaces with real variables). The sampler never restarts, and ASNG's step
+    integers always follow the real variables' separable rule (``int_update="cma"``; BlackBoxASNG's
+    default chooses it only on spaces with real variables, and since asng-opt 0.10 puts the
+    integers of a space without reals in the full covariance, ``"full"``, which the sampler, not
+    measured with it, does not use). The sampler never restarts, and ASNG's step
     can shrink an integer's sigma by an order of magnitude in one generation on a wide range, for
     good without a restart: measured (10 seeds, 200 trials each, asng-opt 0.8), two
     ``suggest_int`` over 0..10000 and 0..12000 (step 4) ended at a median best of 0.5 with the real
