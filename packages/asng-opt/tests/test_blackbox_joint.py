@@ -62,22 +62,25 @@ def test_margin_scale_keeps_each_integer_at_the_margin_and_reals_at_one(lo, widt
 
 def test_the_step_recombines_the_raw_draws_and_learns_from_them_without_the_margin():
     """The integer means move to the weighted mean of the told raw draws (CMA-ES's lr 1), and y =
-    (x - m) / (sigma A): with sigma sqrt(C_ii) below the floor, A > 1 and C learns from y, not from
-    the widened draws."""
+    (x - m) / (sigma A): with sigma sqrt(C_ii) far below the floor, A ~ 1e2-1e3 and C learns from
+    y, drawn from N(0, C), not from the widened draws (which would multiply it by ~A^2)."""
     opt = BlackBoxASNG(Integer(0, 40, size=2), lam=8, seed=3, elitist=False, mutant=False)
     st0 = opt.state
     # C shrunk far below the margin's floor: A carries the margin
     opt.state = st0._replace(sigma=1e-3)
+    c_before = np.diag(opt.state.C).copy()
     mu0, _ = opt.distribution.mean_sigma(opt.theta)
     a = margin_scale(opt.distribution, mu0, 1e-3 * np.sqrt(np.diag(opt.state.C)), True)
     assert np.all(a > 1)
     x = opt.ask()
     raw = opt._pending[1]
     f = np.array([loss_of(x, j, 11.0) for j in range(8)])
-    _, (_, _, w_gauss) = opt._utility(raw, f)
+    joined, (_, _, w_gauss) = opt._utility(raw, f)
     opt.tell(x, f)
-    w = np.maximum(w_gauss[:8], 0.0)
-    expected = w @ np.clip(real_rows(opt.distribution, raw, joint=True), 0 - 0.5, 40 + 0.5) / w.sum()
+    w = np.maximum(w_gauss, 0.0)
+    expected = w @ real_rows(opt.distribution, joined, joint=True) / w.sum()  # the clipped draws
+    assert np.all(np.diag(opt.state.C) < 3 * c_before)  # ~A^2 = 1e4-1e6 times it from x - m
+    assert np.linalg.norm(opt.state.p_sigma) < 10  # whitened steps of draws of N(0, C)
     mu, sd = opt.distribution.mean_sigma(opt.theta)
     np.testing.assert_allclose(mu, expected, rtol=1e-9, atol=1e-9)
     # theta's marginal is what the next ask draws: the floor (A > 1) or sigma sqrt(C_ii)
@@ -182,4 +185,117 @@ def test_a_space_with_integer_names_uses_it_and_counts_its_variables():
     assert opt.int_update == "full" and n_cma(opt.distribution, True) == 3 == opt.state.C.shape[0]
     res = minimize(lambda c: float((c["n"] - 40) ** 2 + (c["m"] - 2) ** 2 + c["k"] ** 2), space, max_evals=3000, seed=0)
     assert res.fun == 0.0 and res.x == {"n": 40, "m": 2, "k": 0}
-    assert math.isfinite(res.fun)
+
+
+def test_fixed_integers_stay_out_of_c_and_out_of_the_count():
+    """A fixed integer (low == high) has nothing to learn: it is not in C (n, its learning rates'
+    dimension, counts the free ones), it decodes to its value, and the 100-variable limit of the
+    default counts free integers only (a newcomer's cases: 20 fixed integers made C 21 x 21 and
+    slowed the search 2-3x; 99 free + 5 fixed fell back to ASNG's step)."""
+    lo = np.array([0, 3, 0, -7, 0])
+    hi = np.array([200, 3, 200, -7, 200])
+    opt = BlackBoxASNG(Integer(lo, hi), seed=0)
+    assert opt.int_update == "full" and opt.state.C.shape == (3, 3) and opt.state.p_sigma.shape == (3,)
+    target = np.array([17, 3, 150, -7, 99])
+    for _ in range(60):
+        x = opt.ask()
+        assert np.all(x[:, 1] == 3) and np.all(x[:, 3] == -7)
+        opt.tell(x, [float(np.sum((x[j] - target) ** 2)) for j in range(opt.lam)])
+    assert opt.state.C.shape == (3, 3) and np.all(np.isfinite(opt.state.C))
+    f = lambda v: float(np.sum((np.ravel(v) - target) ** 2))  # noqa: E731
+    assert all(minimize(f, Integer(lo, hi), max_evals=3000, seed=s).fun == 0.0 for s in range(5))
+    many = Product(a=Integer(0, 5, size=99), b=Integer(3, 3, size=5))
+    assert BlackBoxASNG(many).int_update == "full" and BlackBoxASNG(many).state.C.shape == (99, 99)
+    space = Space(v=IntRange(0, 10**6), **{f"k{i}": IntRange(3, 3) for i in range(20)})
+    assert BlackBoxASNG(space).state.C.shape == (1, 1)
+
+
+@pytest.mark.parametrize("dist", [Integer(-20, 20, size=4), Gaussian(np.zeros(3), np.ones(3))], ids=["int", "real"])
+@pytest.mark.parametrize("flat", [True, False], ids=["equal", "random"])
+def test_a_flat_objective_keeps_c_and_sigma_in_scale_and_the_state_loadable(dist, flat):
+    """With every value equal (or noise only) and the elite in the update, sigma grew and C shrank
+    together until C's eigenvalues were rounding noise (sigma 1e151, C's diagonal 6e-301 after
+    5,000 tells) and the optimizer refused its own state dict. C's scale now moves into sigma
+    below C_SCALE_MIN as it does above C_SCALE_MAX."""
+    from asng_opt.blackbox.cma import C_SCALE_MIN
+
+    opt = BlackBoxASNG(dist, seed=0)
+    rng = np.random.default_rng(0)
+    for _ in range(5000):
+        x = opt.ask()
+        k = len(x)
+        opt.tell(x, np.zeros(k) if flat else rng.random(k))
+    c = np.diag(opt.state.C)
+    assert np.max(c) >= C_SCALE_MIN and np.all(np.isfinite(c)) and math.isfinite(opt.state.sigma)
+    again = BlackBoxASNG(dist, seed=1)
+    again.load_state_dict(copy.deepcopy(opt.state_dict()))
+    assert deep_equal(again.state_dict()["state"], opt.state_dict()["state"])
+
+
+def test_rescaling_a_small_c_keeps_the_distribution():
+    from asng_opt.blackbox.cma import C_SCALE_MIN, _rescaled
+
+    C = np.array([[4.0, 1.0], [1.0, 2.0]]) * C_SCALE_MIN / 10
+    p_c = np.array([1e-51, -2e-51])
+    sigma, C2, p2, done = _rescaled(3e40, C, p_c)
+    assert done and np.max(np.diag(C2)) == pytest.approx(1.0)
+    np.testing.assert_allclose(sigma**2 * C2, 9e80 * C, rtol=1e-12)  # sigma^2 C unchanged
+    np.testing.assert_allclose(p2 * (sigma / 3e40), p_c, rtol=1e-12)  # sigma p_c unchanged
+    assert _rescaled(3.0, np.eye(2), p_c)[3] is False  # in scale: untouched
+
+
+def test_a_converged_search_beside_an_unused_wide_integer_stays_converged():
+    """A reviewer's case: three integers converge while a fourth, ignored by the objective, stays as
+    wide as its range. Without a cap on C's condition number the converged directions' eigenvalues
+    became rounding noise (condition > 1e16), CSA's whitening made |p_sigma| ~ 1e144 and sigma
+    blew every variable back up to half its range; its state dict no longer loaded."""
+    from asng_opt.blackbox.cma import CONDITION_MAX
+
+    space = Space(a=IntRange(0, 100), b=IntRange(0, 100), c=IntRange(0, 100), unused=IntRange(0, 10**6))
+
+    def f(c):
+        return float((c["a"] - 30) ** 2 + (c["b"] - 70) ** 2 + (c["c"] - 5) ** 2)
+
+    for seed in range(3):
+        opt = BlackBoxASNG(space, seed=seed)
+        for _ in range(400):
+            xs = opt.ask()
+            opt.tell(xs, [f(c) for c in xs])
+        _, sd = opt.distribution.parts["int"].mean_sigma(opt.theta["int"])
+        assert np.all(sd[:3] < 1.0) and opt.elite[1] == 0.0
+        d2 = opt.state.D**2
+        # capped (eigh resolves the smallest eigenvalue to ~eps lambda_max: a few % here)
+        assert d2.max() <= CONDITION_MAX * d2.min() * 1.1 and np.linalg.norm(opt.state.p_sigma) < 100
+        BlackBoxASNG(space).load_state_dict(copy.deepcopy(opt.state_dict()))
+
+
+def test_the_condition_cap_raises_the_smallest_eigenvalues_only_beyond_the_limit():
+    from asng_opt.blackbox.cma import CONDITION_MAX, _condition_capped, eigen
+
+    Q = np.linalg.qr(np.random.default_rng(0).standard_normal((3, 3)))[0]
+    C = Q @ np.diag([1e6, 1.0, 1e-12]) @ Q.T
+    C = (C + C.T) / 2
+    C2, B2, D2 = _condition_capped(C, *eigen(C))
+    ev = np.linalg.eigvalsh(C2)
+    assert ev.max() / ev.min() == pytest.approx(CONDITION_MAX, rel=0.05)  # eigvalsh: absolute error ~ eps 1e6
+    off = ~np.eye(3, dtype=bool)
+    assert np.array_equal(C2[off], C[off])  # only the diagonal moves, by the same amount
+    np.testing.assert_allclose(np.diag(C2 - C), 1e6 / CONDITION_MAX - 1e-12, rtol=0.01)  # entries ~1e6
+    ok = np.diag([4.0, 1.0, 1e-6])
+    assert _condition_capped(ok, *eigen(ok))[0] is ok
+
+
+def test_a_loaded_c_with_a_zero_variance_is_refused():
+    opt = BlackBoxASNG(Integer(0, 30, size=3), seed=0)
+    x = opt.ask()
+    opt.tell(x, [loss_of(x, j) for j in range(opt.lam)])
+    sd = opt.state_dict()
+    bad = copy.deepcopy(sd)
+    C = np.array(bad["state"]["C"], dtype=float)
+    C[1, :] = C[:, 1] = 0.0
+    bad["state"]["C"] = C
+    other = BlackBoxASNG(Integer(0, 30, size=3), seed=1)
+    before = copy.deepcopy(other.state_dict())
+    with pytest.raises(ValueError, match="'C' must"):
+        other.load_state_dict(bad)
+    assert deep_equal(other.state_dict(), before)

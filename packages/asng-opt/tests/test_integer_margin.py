@@ -347,10 +347,11 @@ def test_centred_is_checked_and_named_in_the_spec_only_when_it_departs():
 
 
 def test_int_update_default_ignores_fixed_reals():
-    """A Space whose only real is FloatRange(v, v) has no free real: the integer-only default (the
-    full covariance), and it walks."""
+    """A Space whose only real is FloatRange(v, v) has no free real: not the separable real rule,
+    and not the full covariance either (the fixed real's Gaussian part would be a column of C with
+    nothing to learn): ASNG's step, as in asng-opt 0.9; and it walks."""
     space = Space(n=IntRange(0, 10), z=FloatRange(1.0, 1.0))
-    assert BlackBoxASNG(space).int_update == "full"
+    assert BlackBoxASNG(space).int_update == "asng"
     assert BlackBoxASNG(Space(n=IntRange(0, 10), z=FloatRange(1.0, 2.0))).int_update == "cma"
     assert walks(space, True, math.inf, int_margin=True)
 

@@ -608,9 +608,9 @@ def cat_int_conditional(n: int = 8, k: int = 4, low: int = 0, high: int = 60, se
     z_i - t_i)^2 + b_i[c_i] - f*``. Category ``c`` of pair ``i`` scales its integer by ``a_i[c]`` (a
     permutation of ``1, ..., k`` per pair) and costs ``b_i[c]`` in ``{0, ..., 30}``; the targets ``t_i``
     lie in ``{20, ..., 100}``; all drawn once from ``default_rng(seed)``. The best integer of a pair
-    depends on its category (``round(t_i / a_i[c])``), as a batch size's best value depends on the
-    hardware chosen. Every value is an integer; ``f*`` is exact (each pair's minimum by enumeration of
-    its ``k (high - low + 1)`` choices), so the optimum is 0."""
+    depends on its category (``round(t_i / a_i[c])`` clipped to ``[low, high]``), as a batch size's
+    best value depends on the hardware chosen. Every value is an integer; ``f*`` is exact (each
+    pair's minimum by enumeration of its ``k (high - low + 1)`` choices), so the optimum is 0."""
     rng = np.random.default_rng(seed)
     scale = np.argsort(rng.random((n, k)), axis=1) + 1  # (n, k): a_i[c]
     cost = rng.integers(0, 31, (n, k))

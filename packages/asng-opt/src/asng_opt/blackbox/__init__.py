@@ -48,9 +48,9 @@ results/README.md, "Black-box comparison", and packages/asng-opt/README.md):
   update, a mutant as good as it wins the tie (the best point walks
   across plateaus). They finish the last variables of sequential problems (LeadingOnes, maximum
   independent set) that the univariate model resolves slowly;
-* on the real-valued variables (and the integer ones of a space without reals), CMA-ES's full
-  covariance matrix (:mod:`.cma`; up to 100 of them, one variance each beyond): curved valleys and
-  rotated scales need the correlations.
+* on the real-valued variables (and the free integer ones of a space without reals), CMA-ES's
+  full covariance matrix (:mod:`.cma`; up to 100 of them; beyond, reals one variance each and
+  integers ASNG's step): curved valleys and rotated scales need the correlations.
 
 Restarts (from a distribution centred near the best point, :func:`restart`) are the job of the
 driver, :func:`asng_opt.minimize`, which also owns the evaluation budget and its cache: a point

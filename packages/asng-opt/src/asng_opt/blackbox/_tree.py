@@ -35,6 +35,8 @@ __all__ = [
     "copy",
     "in_cma",
     "n_cma",
+    "cma_columns",
+    "n_free_integer",
     "real_rows",
     "with_real_rows",
     "real_bounds",
@@ -90,10 +92,30 @@ def in_cma(leaf: Distribution, joint: bool = False) -> bool:
     return is_real(leaf) or joint and is_integer(leaf)
 
 
+def cma_columns(dist: Distribution, joint: bool = False) -> np.ndarray:
+    """``(n,)`` bools over the columns of :func:`real_rows` (every variable :func:`in_cma`): True
+    where the variable is in the CMA-ES's vector -- every real-valued one, and (with ``joint``)
+    every integer one that is not fixed (``low == high``: a fixed integer has nothing to learn and
+    only slowed C's learning, whose rates fall as 1 / n^2)."""
+    cols: list[np.ndarray] = []
+    for leaf in leaves(dist):
+        if isinstance(leaf, Integer) and joint:
+            cols.append(np.broadcast_to(leaf.int_high > leaf.int_low, (leaf.n_variables,)))
+        elif in_cma(leaf, joint):
+            cols.append(np.ones(cast(Gaussian, leaf).n_variables, dtype=bool))
+    return np.concatenate(cols) if cols else np.zeros(0, dtype=bool)
+
+
 def n_cma(dist: Distribution, joint: bool = False) -> int:
-    """The number of variables :func:`in_cma`: the real-valued ones, with ``joint`` the integer
-    ones too (n of the CMA-ES step, the size of its C)."""
-    return sum(cast(Gaussian, leaf).n_variables for leaf in leaves(dist) if in_cma(leaf, joint))
+    """The number of variables in the CMA-ES's vector (:func:`cma_columns`): the real-valued ones,
+    with ``joint`` the free integer ones too (n of the CMA-ES step, the size of its C)."""
+    return int(np.count_nonzero(cma_columns(dist, joint)))
+
+
+def n_free_integer(dist: Distribution) -> int:
+    """The number of integer variables that are not fixed (``low < high``)."""
+    ints = [leaf for leaf in leaves(dist) if isinstance(leaf, Integer)]
+    return sum(int(np.count_nonzero(leaf.int_high > leaf.int_low)) for leaf in ints)
 
 
 def asng_moves(leaf: Distribution, integers: bool = True) -> bool:

@@ -11,7 +11,8 @@ keeps each real variable's mean and marginal variance ``sigma^2 C_ii`` (projecte
 marginal sigma outside [sigma_min, sigma_max] rescales C's row and column).
 
 With ``joint`` (BlackBoxASNG's ``int_update="full"``) the Integer parts' variables join that vector
-(n = n_real + n_int, :func:`._tree.n_cma`), as CMA-ES with margin (Hamano, Saito, Nomura and
+(n = n_real + the free integers, :func:`._tree.n_cma`; a fixed integer, ``low == high``, stays out
+of it: :func:`._tree.cma_columns`), as CMA-ES with margin (Hamano, Saito, Nomura and
 Shirakawa, GECCO 2022) models them: a draw is ``x = m + A (sigma B D xi)`` and the objective sees
 its rounding, where the diagonal ``A >= 1`` (:func:`margin_scale`, 1 for the reals) widens an
 integer variable's marginal ``sigma sqrt(C_ii)`` to the margin's floor at its mean
@@ -32,7 +33,7 @@ import numpy as np
 from ..distribution import Distribution
 from ..gaussian import Gaussian
 from ..integer import Integer
-from ._tree import collect, in_cma, leaves, map_leaves, n_cma, n_integer, real_bounds, real_rows, with_real_rows
+from ._tree import cma_columns, collect, in_cma, leaves, map_leaves, n_integer, real_bounds, real_rows, with_real_rows
 
 #: the default ``covariance`` of BlackBoxASNG is "full" up to this many real variables, "diagonal"
 #: beyond (measured: on the sphere in 40 and 100 dimensions both need the same evaluations, and
@@ -120,6 +121,7 @@ def full_init(
     BlackBoxState and its ``p_int`` (None: 0): sigma = 1, C = diag(theta's variances), p_c = 0, the
     eigen-basis of C (p_sigma and p_int kept as given; with ``joint`` p_sigma is ``(n_cma,)``)."""
     _, sd = _real_mean_sigma(dist, theta, joint)
+    sd = sd[cma_columns(dist, joint)]
     n = sd.size
     s, gamma, Delta, p_sigma = base[1:5]
     p_int = np.zeros(n_integer(dist)) if p_int is None else p_int
@@ -162,15 +164,36 @@ def correlate(dist: Distribution, theta: Any, state: FullState, raw: Any, joint:
     integer ones too) turned from the independent ``mu_i + sigma_i xi_i`` into ``m + A (sigma B (D
     * xi))`` (``A``: :func:`margin_scale`; the same standard normal xi, so every other part and the
     random stream are as drawn). A new tree; ``raw`` is not modified."""
+    cols = cma_columns(dist, joint)
     x = real_rows(dist, raw, joint)
-    if not x.size:
+    if not np.any(cols):
         return raw
     mu, sd = _real_mean_sigma(dist, theta, joint)
-    xi = (x - mu) / sd
+    xi = (_cols(x, cols) - _cols(mu, cols)) / _cols(sd, cols)
     step = state.sigma * ((xi * state.D) @ state.B.T)
     if joint:
-        step = step * margin_scale(dist, mu, state.sigma * np.sqrt(np.diag(state.C)), joint)
-    return with_real_rows(dist, raw, mu + step, joint)
+        step = step * _scale_at(dist, mu, state.sigma * np.sqrt(np.diag(state.C)), cols)
+    if cols.all():
+        return with_real_rows(dist, raw, mu + step, joint)
+    out = x.copy()
+    out[:, cols] = mu[cols] + step  # a fixed integer's column as drawn (its decoding is its value)
+    return with_real_rows(dist, raw, out, joint)
+
+
+def _cols(a: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """``a``'s last-axis entries at ``cols`` (``a`` itself when every column is in: the same
+    array, so that the arithmetic, memory layout included, is as without fixed columns)."""
+    return a if cols.all() else a[..., cols]
+
+
+def _scale_at(dist: Distribution, mean: np.ndarray, sd: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """:func:`margin_scale` at the means ``mean`` of every column (``(n_all,)``) for the CMA-ES's
+    columns ``cols``, whose ``sigma sqrt(C_ii)`` is ``sd`` ``(n_cma,)``; returns ``(n_cma,)``."""
+    if cols.all():
+        return margin_scale(dist, mean, sd, True)
+    full = np.ones(cols.size)
+    full[cols] = sd
+    return margin_scale(dist, mean, full, True)[cols]
 
 
 def full_real_step(
@@ -184,7 +207,8 @@ def full_real_step(
     with margin; an integer's ``sigma sqrt(C_ii)`` kept >= :data:`JOINT_INT_SIGMA_MIN`).
     ``theta`` holds the other parts' new parameters. Returns the new FullState, or None when
     nothing moves (no such variable, all weights 0)."""
-    n = n_cma(dist, joint)
+    cols = cma_columns(dist, joint)
+    n = int(np.count_nonzero(cols))
     if not n:  # no real variable: nothing to move (before any array work)
         return None
     w = np.maximum(np.asarray(w_real, dtype=float), 0.0)
@@ -193,12 +217,15 @@ def full_real_step(
     w = w / w.sum()
     mu_eff = float(1 / np.dot(w, w))
     k = cma_constants(n, mu_eff)
-    m, _ = _real_mean_sigma(dist, theta, joint)
-    scale = state.sigma * margin_scale(dist, m, state.sigma * np.sqrt(np.diag(state.C)), joint)  # sigma A
-    y = (real_rows(dist, raw, joint) - m) / scale  # (k, n)
-    lo, hi, s_lo, s_hi = real_bounds(dist, joint)
+    m_all, sd_all = _real_mean_sigma(dist, theta, joint)
+    m = _cols(m_all, cols)
+    scale: float | np.ndarray = state.sigma  # sigma A, A = 1 without joint
+    if joint:
+        scale = state.sigma * _scale_at(dist, m_all, state.sigma * np.sqrt(np.diag(state.C)), cols)
+    y = (_cols(real_rows(dist, raw, joint), cols) - m) / scale  # (k, n)
+    lo, hi, s_lo, s_hi = (_cols(b, cols) for b in real_bounds(dist, joint))
     if joint:  # the margin lives in A: an integer's sigma sqrt(C_ii) has its own floor
-        s_lo = np.where(_integer_columns(dist), JOINT_INT_SIGMA_MIN, s_lo)
+        s_lo = np.where(_cols(_integer_columns(dist), cols), JOINT_INT_SIGMA_MIN, s_lo)
     mean = np.clip(m + scale * (w @ y), lo, hi)  # recombination, the mean kept in its box
     y_w = (mean - m) / scale  # the step the mean made drives both paths
     z_w = state.B @ ((state.B.T @ y_w) / state.D)  # C^(-1/2) y_w, C as last decomposed
@@ -212,28 +239,65 @@ def full_real_step(
     C = (C + C.T) / 2
     sigma, C, clipped = _within_sigma_bounds(sigma, C, s_lo, s_hi)
     sigma, C, p_c, rescaled = _rescaled(sigma, C, p_c)
-    clipped = clipped or rescaled
-    var = sigma * sigma * np.diag(C)
-    if joint:  # the integers' marginal variances as the next ask draws them
-        var = var * margin_scale(dist, mean, np.sqrt(var), joint) ** 2
-    new_theta = _with_real_theta(dist, theta, mean, var, joint)
     B, D, age = state.B, state.D, state.age + 1
-    if clipped or age >= k.gap:
+    if clipped or rescaled or age >= k.gap:
         (B, D), age = eigen(C), 0
+        C, B, D = _condition_capped(C, B, D)
+    var = sigma * sigma * np.diag(C)
+    if not cols.all():  # a fixed integer's column keeps its theta
+        mean_all = m_all.copy()
+        mean_all[cols] = mean
+    else:
+        mean_all = mean
+    if joint:  # the integers' marginal variances as the next ask draws them
+        var = var * _scale_at(dist, mean_all, np.sqrt(var), cols) ** 2
+    if not cols.all():
+        var_all = sd_all * sd_all
+        var_all[cols] = var
+        mean, var = mean_all, var_all
+    new_theta = _with_real_theta(dist, theta, mean, var, joint)
     return FullState(new_theta, state.s, state.gamma, state.Delta, p_s, sigma, p_c, C, B, D, age, state.p_int)
+
+
+#: the largest condition number of C (:func:`_condition_capped`)
+CONDITION_MAX = 1e14
+
+
+def _condition_capped(C: np.ndarray, B: np.ndarray, D: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(C, B, D)`` with C's condition number at most :data:`CONDITION_MAX`: beyond it, C +
+    (lambda_max / CONDITION_MAX - lambda_min) I and its new decomposition (pycma's rule, Hansen's
+    CMA-ES source; the same eigen-basis, the smallest eigenvalues raised). A variable whose
+    distribution has converged (an integer's sigma sqrt(C_ii) down to JOINT_INT_SIGMA_MIN under its
+    margin) beside one the objective ignores (still as wide as its range) drove the condition past
+    1e16: the smallest eigenvalues were rounding noise, ``eigen`` floored them, CSA's whitening
+    ``C^(-1/2) y_w`` made |p_sigma| ~ 1e144 and sigma grew until every variable was as wide as its
+    range again (and the state dict no longer loaded). Untouched within the limit."""
+    d2 = D * D
+    lo, hi = float(np.min(d2)), float(np.max(d2))
+    if not hi > CONDITION_MAX * lo:
+        return C, B, D
+    C = C + (hi / CONDITION_MAX - lo) * np.eye(C.shape[0])
+    B, D = eigen(C)
+    return C, B, D
 
 
 #: the largest diagonal entry of C beyond which its scale moves into sigma (:func:`_rescaled`)
 C_SCALE_MAX = 1e100
+#: the largest diagonal entry of C below which its scale moves into sigma (:func:`_rescaled`)
+C_SCALE_MIN = 1e-100
 
 
 def _rescaled(sigma: float, C: np.ndarray, p_c: np.ndarray) -> tuple[float, np.ndarray, np.ndarray, bool]:
-    """``(sigma, C, p_c, rescaled)``: once C's largest diagonal entry exceeds :data:`C_SCALE_MAX`,
-    its scale c moves into sigma (``sigma c, C / c^2, p_c / c``: the same distribution, as CMA-ES
-    is invariant to it). With the mean held at a bound while sigma shrinks (an objective
-    unbounded below), C grew without limit and overflowed; untouched below that scale."""
+    """``(sigma, C, p_c, rescaled)``: once C's largest diagonal entry c^2 exceeds
+    :data:`C_SCALE_MAX` or falls below :data:`C_SCALE_MIN`, its scale c moves into sigma (``sigma
+    c, C / c^2, p_c / c``: the same distribution, as CMA-ES is invariant to it). With the mean held
+    at a bound while sigma shrinks (an objective unbounded below), C grew without limit and
+    overflowed; on a flat objective (every value equal, or a needle) with the elite in the update,
+    sigma grew and C shrank together (sigma 1e151, C's diagonal 6e-301 after 5,000 tells of 4
+    integers), until C's eigenvalues were rounding noise and its state dict no longer loaded.
+    Untouched between the two scales."""
     c2 = float(np.max(np.diag(C)))
-    if not c2 > C_SCALE_MAX or not math.isfinite(c2):
+    if not (c2 > C_SCALE_MAX or 0.0 < c2 < C_SCALE_MIN) or not math.isfinite(c2):
         return sigma, C, p_c, False
     c = math.sqrt(c2)
     return sigma * c, C / c2, p_c / c, True
@@ -313,9 +377,10 @@ ROUNDING_TOL = 1e-10
 #: makes C, and so every later ``tell``, non-finite. By their definitions (Hansen 2016) the paths
 #: are sums of whitened steps, ``~sqrt(n)`` (measured up to 13 sqrt(n)); but once C's condition
 #: number passes 1 / eps, its smallest eigenvalues are rounding noise, ``eigen`` floors them at
-#: 1e-300 and CSA's whitening ``C^(-1/2) y_w`` explodes: runs themselves then reach |p_sigma| ~
-#: 1e148 (a linear objective in a box, n = 10, lam = 8, 146 updates; such states load) and, on an
-#: unbounded Gaussian whose sigma diverges past 1e19, 1e159 (such states are refused).
+#: 1e-300 and CSA's whitening ``C^(-1/2) y_w`` explodes: runs themselves reached |p_sigma| ~
+#: 1e148 (a linear objective in a box, n = 10, lam = 8, 146 updates; below 1e6 since asng-opt
+#: 0.10 caps C's condition number, :data:`CONDITION_MAX`) and, on an unbounded Gaussian whose sigma
+#: diverges past 1e19, 1e159 (such states are refused).
 PATH_MAX = 1e150
 
 
@@ -324,7 +389,8 @@ def check_full_fields(values: Any, where: str) -> None:
     shapes and finiteness already checked) are usable: sigma > 0, C exactly symmetric and positive
     definite up to rounding (:data:`ROUNDING_TOL`), D > 0, B orthogonal (:data:`ORTHOGONAL_TOL`),
     ``B diag(D^2) B^T`` a decomposition of C as the update leaves it (:data:`DECOMPOSITION_WINDOW`,
-    up to :data:`ROUNDING_TOL`), the paths within :data:`PATH_MAX`, age a count. (Values outside
+    up to :data:`ROUNDING_TOL`) with a positive diagonal, the paths within :data:`PATH_MAX`, age a
+    count. (Values outside
     these left every later ``tell`` non-finite.)"""
     C = np.asarray(values["C"], dtype=float)
     if not float(values["sigma"]) > 0:
@@ -334,6 +400,8 @@ def check_full_fields(values: Any, where: str) -> None:
     # a rounding error below 0 (eigen() raises it to 1e-300), and it must load as it runs
     if not np.array_equal(C, C.T) or not (ev_c.max() > 0 and ev_c.min() >= -ROUNDING_TOL * ev_c.max()):
         raise ValueError(f"{where}: 'C' must be symmetric positive definite (up to rounding)")
+    if C.size and not np.all(np.diag(C) > 0):  # a variable's sigma sqrt(C_ii) divides every step
+        raise ValueError(f"{where}: 'C' must have a positive diagonal (every variable's variance > 0)")
     D = np.asarray(values["D"], dtype=float)
     if not np.all(D > 0):
         raise ValueError(f"{where}: 'D' must be > 0")

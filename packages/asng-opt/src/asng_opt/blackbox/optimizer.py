@@ -66,8 +66,8 @@ class BlackBoxASNG(ASNG):
             runs in the local minimum (gap 3.99) against 9 %, and reached the first target
             within 150 evaluations in 34 runs against 50. The categorical parts, and the integer
             ones under ASNG's step (``int_update="asng"``), keep it twice (measured better there:
-            LeadingOnes, the Ising ring); under ``int_update="cma"`` the integers follow the
-            real-valued step's rule.
+            LeadingOnes, the Ising ring); under ``int_update="cma"`` or ``"full"`` the integers
+            follow the real-valued step's rule.
         real_elite_twice: with ``elitist``, count the elite twice in the real-valued step too when
             it is one of the batch's samples, as asng-opt before 0.7 did (default False; ablation
             ``bb-real-elite-twice``; a state dict of 0.6 or earlier loads with True); the integer
@@ -111,8 +111,10 @@ class BlackBoxASNG(ASNG):
             over all of them, :mod:`~asng_opt.blackbox.cma`) or ``"diagonal"`` (one variance each,
             separable CMA, :func:`~asng_opt.blackbox.update.real_part_step`: the update before
             0.4); default (None) ``"full"`` up to :data:`~asng_opt.blackbox.cma.FULL_MAX_DIM`
-            (100) real variables, ``"diagonal"`` beyond. Spaces without real variables behave
-            identically with either.
+            (100) real variables, ``"diagonal"`` beyond, always ``"full"`` with
+            ``int_update="full"``. Spaces without real or integer variables behave identically with
+            either; on a space of integers without reals ``"diagonal"`` also makes the default
+            ``int_update`` ``"asng"`` (the integers' model then differs).
         int_margin: rebuild the Integer parts with the integer margin (default True, asng-opt
             0.8): ``Integer(margin=1 - 0.73^(1/N'))`` with a hard sigma floor
             ``min(sigma_min, INT_SIGMA_FLOOR)`` (0.1), see :class:`~asng_opt.Integer`. Measured
@@ -133,10 +135,11 @@ class BlackBoxASNG(ASNG):
             variances, CSA on the path ``p_int``, :func:`~asng_opt.blackbox.update.real_part_step`)
             or ``"full"`` (the integers join the real-valued variables' CMA-ES, one full covariance
             matrix over both, with CMA-ES with margin's diagonal scaling,
-            :func:`~asng_opt.blackbox.cma.margin_scale`; needs ``covariance="full"``). Default
+            :func:`~asng_opt.blackbox.cma.margin_scale`; a fixed integer, ``low == high``, stays out
+            of C; needs ``covariance="full"``). Default
             (None, :func:`~asng_opt.blackbox.settings.default_int_update`): ``"cma"`` on a space
             with free real variables (asng-opt 0.8); else ``"full"`` on a space with 1 to 100
-            integer variables (asng-opt 0.10) unless ``covariance="diagonal"``; else ``"asng"``
+            free integer variables (asng-opt 0.10) unless ``covariance="diagonal"``; else ``"asng"``
             (0.8-0.9's rule without reals, ablation ``bb-int-asng``). ASNG's joint step shrinks
             sigma^2 by ``1 - c^2 sum w_i^2`` on average when the ranking carries no information
             about the variable, and the reals' draws make the integers' ranking noisy. Measured
@@ -147,10 +150,11 @@ class BlackBoxASNG(ASNG):
             solved in 45/100 runs (ERT 4,515) instead of 7/100 (42,092), its 150-evaluation median
             gap 2,137 instead of 5,214; ``mixed`` 460 evaluations instead of 491; the knapsack's
             150-evaluation median gap 104.5 instead of 124.5, its 3,000-evaluation one 8 instead of
-            9. Costs: ``int-rastrigin`` 1,526 evaluations instead of 1,036 (99/100 runs), and
+            9; ``abs(v - 123457)`` over ``Integer(0, 10**6)`` 105 instead of 138 (``minimize``).
+            Costs: ``int-rastrigin`` 1,526 evaluations instead of 1,036 (99/100 runs), and
             separable integer problems (``minimize``, 50 seeds): a 10-integer ellipsoid 1,045
             instead of 701, 30 integers 952 instead of 707, two integers of unlike ranges 61 instead
-            of 26 (``abs(v - 123457)`` over ``Integer(0, 10**6)`` 105 instead of 138).
+            of 26.
         int_steps: how far a mutant moves an integer variable it changes (with ``mutant``):
             ``"harmonic"`` (default, asng-opt 0.9) a length ``j`` up to the bound with P(j) ~ 1 / j
             (:func:`~asng_opt.blackbox.mutant.int_step_lengths`, Doerr, Doerr and Koetzing 2018),
