@@ -299,3 +299,21 @@ def test_a_loaded_c_with_a_zero_variance_is_refused():
     with pytest.raises(ValueError, match="'C' must"):
         other.load_state_dict(bad)
     assert deep_equal(other.state_dict(), before)
+
+
+def test_the_condition_cap_leaves_sigma_max_in_force():
+    """A review's case: a variable held at its sigma_max, 1e8 times narrower than another, had its
+    C_ii raised by the cap past sigma_max (its draws 10x wider than theta said). The marginal bounds
+    are applied again after the cap."""
+    g = Gaussian(np.zeros(2), [0.1, 1e7], sigma_max=[0.1, 1e7])
+    opt = BlackBoxASNG(g, seed=0, lam=10)
+    for _ in range(200):
+        x = opt.ask()
+        opt.tell(x, -x[:, 0] - 1e-6 * x[:, 1])
+    st = opt.state
+    sd = st.sigma * np.sqrt(np.diag(st.C))
+    assert sd[0] <= 0.1 * (1 + 1e-9)
+    np.testing.assert_allclose(sd, g.mean_sigma(opt.theta)[1], rtol=1e-9)  # theta describes the draws
+    draws = np.concatenate([opt.ask() for _ in range(50)])
+    assert draws[:, 0].std() < 0.12
+    BlackBoxASNG(g, lam=10).load_state_dict(copy.deepcopy(opt.state_dict()))
