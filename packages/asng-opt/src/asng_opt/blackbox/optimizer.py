@@ -249,6 +249,8 @@ class BlackBoxASNG(ASNG):
         # and with int_update="cma" or "full" the integers' (the same rule)
         gauss_ints = self.int_update != "asng" and n_integer(self.distribution) > 0
         self._gauss_step = n_cma(self.distribution) > 0 or gauss_ints
+        # the variables ask() correlates through C (its size), once: the distribution is fixed
+        self._correlated = self.covariance == "full" and n_cma(self.distribution, self._joint) > 0
         #: restarts near the best point before this optimizer (set by :func:`restart`)
         self.n_restarts = 0
 
@@ -306,7 +308,7 @@ class BlackBoxASNG(ASNG):
         :func:`~.mutant.mutate` of the elite (the tell leaves those worse than the elite out of
         the update)."""
         raw = self.distribution.sample(self.theta, check_n(self, self.lam if n is None else n), self._rng)
-        if self.covariance == "full" and n_cma(self.distribution, self._joint):
+        if self._correlated:
             raw = correlate(self.distribution, self.theta, self.state, raw, self._joint)
         if self._elitism.mutant_due(self.mutant, MUTANT_STALL):
             raw = self._elitism.add_mutants(self.theta, raw, self._rng, self.n_mutants(n_samples(raw)), self.int_steps)
