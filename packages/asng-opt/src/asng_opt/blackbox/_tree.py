@@ -37,6 +37,7 @@ __all__ = [
     "n_cma",
     "cma_columns",
     "n_free_integer",
+    "free_integers",
     "real_rows",
     "with_real_rows",
     "real_bounds",
@@ -50,6 +51,11 @@ def leaves(dist: Distribution) -> list[Distribution]:
     return [dist]
 
 
+def free_integers(leaf: Integer) -> np.ndarray:
+    """``(n_variables,)`` bools: which variables of an Integer part are not fixed (``low < high``)."""
+    return leaf.int_high > leaf.int_low
+
+
 def n_variables(dist: Distribution) -> tuple[int, int]:
     """(all variables, categorical + integer variables) of the free (non-constant) kind."""
     n_all = n_discrete = 0
@@ -58,7 +64,7 @@ def n_variables(dist: Distribution) -> tuple[int, int]:
             k = int(np.count_nonzero(np.asarray(leaf.categories) > 1))
             n_all, n_discrete = n_all + k, n_discrete + k
         elif isinstance(leaf, Integer):  # low == high: a fixed variable, not counted
-            k = int(np.count_nonzero(leaf.int_high > leaf.int_low))
+            k = int(np.count_nonzero(free_integers(leaf)))
             n_all, n_discrete = n_all + k, n_discrete + k
         else:
             n_all += getattr(leaf, "n_variables", 1)
@@ -100,7 +106,7 @@ def cma_columns(dist: Distribution, joint: bool = False) -> np.ndarray:
     cols: list[np.ndarray] = []
     for leaf in leaves(dist):
         if isinstance(leaf, Integer) and joint:
-            cols.append(np.broadcast_to(leaf.int_high > leaf.int_low, (leaf.n_variables,)))
+            cols.append(free_integers(leaf))
         elif in_cma(leaf, joint):
             cols.append(np.ones(cast(Gaussian, leaf).n_variables, dtype=bool))
     return np.concatenate(cols) if cols else np.zeros(0, dtype=bool)
@@ -114,8 +120,7 @@ def n_cma(dist: Distribution, joint: bool = False) -> int:
 
 def n_free_integer(dist: Distribution) -> int:
     """The number of integer variables that are not fixed (``low < high``)."""
-    ints = [leaf for leaf in leaves(dist) if isinstance(leaf, Integer)]
-    return sum(int(np.count_nonzero(leaf.int_high > leaf.int_low)) for leaf in ints)
+    return sum(int(np.count_nonzero(free_integers(leaf))) for leaf in leaves(dist) if isinstance(leaf, Integer))
 
 
 def asng_moves(leaf: Distribution, integers: bool = True) -> bool:

@@ -17,7 +17,7 @@ from ..categorical import Categorical
 from ..distribution import Distribution
 from ..gaussian import Gaussian
 from ..integer import Integer
-from ._tree import append, is_real, leaves, map_leaves, take_first
+from ._tree import append, free_integers, is_real, leaves, map_leaves, take_first
 
 __all__ = ["INT_STEPS", "can_mutate", "mutate", "mutate_many", "last_mutated", "int_step_lengths"]
 
@@ -183,7 +183,7 @@ def _changeable(dist: Distribution) -> list[np.ndarray]:
     ``(n_variables,)``: which of its variables can take another value (more than one category;
     low < high)."""
     return [
-        np.asarray(d.categories) > 1 if isinstance(d, Categorical) else d.int_high > d.int_low
+        np.asarray(d.categories) > 1 if isinstance(d, Categorical) else free_integers(d)
         for d in leaves(dist)
         if isinstance(d, (Categorical, Integer))
     ]
