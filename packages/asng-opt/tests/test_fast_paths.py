@@ -1,6 +1,7 @@
 """The per-round fast paths give exactly what the general code gives: ``sample_key``'s bytes (against
 a reference encoder written out here, the canonical form of asng-opt 0.7), both rankings from one
-sort, the elite's tail comparison on plain arrays, and ``mutate_many``'s cached layout."""
+sort, the elite's tail comparison on plain arrays, ``mutate_many``'s cached layout, the integer
+margin's floor remembered for its last mean, and the CMA-ES step's cached layout."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ import pytest
 
 from asng_opt import Categorical, Gaussian, Integer, Product
 from asng_opt._cache import sample_key
+from asng_opt.blackbox import cma
+from asng_opt.blackbox._tree import cma_columns, real_bounds
 from asng_opt.blackbox.elite import Elitism
 from asng_opt.blackbox.mutant import _LAYOUTS, _changeable, _layout, can_mutate, mutate_many
 from asng_opt.ranking import log_rank_weights, quantile_and_log, ranking_utility
@@ -152,3 +155,57 @@ def test_mutate_many_layout_is_that_of_the_distribution(dist):
         leaves_a = a.values() if isinstance(a, dict) else [a]
         leaves_b = b.values() if isinstance(b, dict) else [b]
         assert all(x.tobytes() == y.tobytes() for x, y in zip(leaves_a, leaves_b))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_margin_sigma_remembered_is_the_computed_floor(seed):
+    """Integer.margin_sigma remembers its last mean: over random means (inside, outside and on the
+    range, at rounding boundaries, several shapes and dtypes, shifted and fixed variables), each
+    call gives exactly the uncached computation's bits, repeated calls included, and a caller
+    writing into a result changes neither the remembered floor nor the next result."""
+    rng = np.random.default_rng(seed)
+    dists = [
+        Integer(-50, 50, size=6, margin=0.02),
+        Integer([0, 3, -20, 5], [10, 3, 20, 60], margin=0.3),  # a fixed variable
+        Integer(10**7, 10**7 + 40, size=3, margin=0.05),  # shifted (raw = value - origin)
+        Integer(0, 10**6, margin=0.1),
+        Integer(0, 2, size=2),  # no margin
+    ]
+    for d in dists:
+        n = d.n_variables
+        means = [rng.uniform(-2 * d.high.max() - 3, 2 * d.high.max() + 3, size=shape) for shape in [(n,), (3, n)]]
+        means += [np.floor(rng.uniform(d.low, d.high)) + 0.5, np.clip(rng.integers(-60, 60, size=n), d.low, d.high)]
+        means += [means[0].astype(np.float32), means[-1].astype(np.int64)]
+        for mu in means + means[::-1] + [means[0]] * 3:
+            fresh = d._margin_sigma(np.asarray(mu)) if d.margin is not None else d.margin_sigma(mu)
+            got = d.margin_sigma(mu)
+            assert got.dtype == fresh.dtype and got.shape == fresh.shape and got.tobytes() == fresh.tobytes()
+            got[...] = -1.0  # a caller's write
+            again = d.margin_sigma(mu)
+            assert again.tobytes() == fresh.tobytes()
+
+
+@pytest.mark.parametrize(
+    "dist",
+    [
+        Integer(-50, 50, size=5),
+        Integer([0, 4, -3], [9, 4, 3]),  # a fixed integer: out of the CMA-ES's columns
+        Product(c=Categorical([3, 2]), z=Integer(0, 60, size=3), r=Gaussian(np.zeros(2), np.ones(2), low=-1, high=2)),
+        Gaussian(np.zeros(3), np.ones(3), sigma_min=1e-3, sigma_max=4.0),
+    ],
+)
+@pytest.mark.parametrize("joint", [False, True])
+def test_cma_layout_is_that_of_the_distribution(dist, joint):
+    """cma._layout (cached per distribution) holds what each step computed from the leaves before
+    it was cached; its arrays are read-only, so no step can change the next one's bounds."""
+    cma._LAYOUTS.clear()
+    lay = cma._layout(dist, joint)
+    cols = cma_columns(dist, joint)
+    lo, hi, s_lo, s_hi = (b[cols] for b in real_bounds(dist, joint))
+    if joint:
+        s_lo = np.where(cma._integer_columns(dist)[cols], cma.JOINT_INT_SIGMA_MIN, s_lo)
+    for got, want in zip(lay, (cols, lo, hi, s_lo, s_hi)):
+        assert got.dtype == want.dtype and np.array_equal(got, want)
+        with pytest.raises(ValueError):
+            got[...] = got
+    assert cma._layout(dist, joint) is lay

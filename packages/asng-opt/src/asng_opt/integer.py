@@ -161,6 +161,7 @@ class Integer(Gaussian):
         # integer or a half-integer): g = raw + frac(origin) has them at half-integers, exactly
         self._frac = self.origin - np.floor(self.origin)
         self._g_low, self._g_high = self.int_low - self.origin + self._frac, self.int_high - self.origin + self._frac
+        self._last_margin_sigma: tuple[tuple[str, tuple[int, ...], bytes], np.ndarray] | None = None
         if margin is not None:
             self.margin = float(margin)
             self._z = NormalDist().inv_cdf(1.0 - self.margin)
@@ -172,6 +173,18 @@ class Integer(Gaussian):
         Phi^-1(1 - margin)) within [sigma_min, sigma_max]; sigma_min without a margin."""
         if self.margin is None:
             return np.broadcast_to(self.sigma_min, np.shape(mu)).copy()
+        mu = np.asarray(mu)
+        key = (mu.dtype.str, mu.shape, mu.tobytes())
+        # (key, floor): an ask and its tell need it up to five times at one mean (getattr: an
+        # Integer pickled before asng-opt 0.11 has no such attribute)
+        last = getattr(self, "_last_margin_sigma", None)
+        if last is not None and last[0] == key:
+            return last[1].copy()
+        floor = self._margin_sigma(mu)
+        self._last_margin_sigma = (key, floor.copy())
+        return floor
+
+    def _margin_sigma(self, mu: np.ndarray) -> np.ndarray:
         g = np.clip(mu, self._low, self._high) + self._frac
         r = np.floor(g + 0.5)  # the mean's integer (shifted by origin - frac(origin))
         d_lo = np.where(r > self._g_low, g - (r - 0.5), np.inf)

@@ -26,6 +26,7 @@ variance as drawn, ``(A_i sigma)^2 C_ii``.
 from __future__ import annotations
 
 import math
+import weakref
 from typing import Any, NamedTuple, cast
 
 import numpy as np
@@ -142,6 +143,39 @@ def _integer_columns(dist: Distribution) -> np.ndarray:
     return np.concatenate(cols) if cols else np.zeros(0, dtype=bool)
 
 
+class _Layout(NamedTuple):
+    """What :func:`full_real_step` needs of the distribution alone (fixed once it is built): the
+    CMA-ES's columns (:func:`._tree.cma_columns`) and, at those columns, the bounds on the mean
+    and on each marginal ``sigma sqrt(C_ii)`` (:func:`._tree.real_bounds`; with ``joint`` an
+    integer's lower one is :data:`JOINT_INT_SIGMA_MIN`). Read-only arrays."""
+
+    cols: np.ndarray
+    lo: np.ndarray
+    hi: np.ndarray
+    s_lo: np.ndarray
+    s_hi: np.ndarray
+
+
+#: one _Layout per (distribution, joint), computed on first use: each step rebuilt them from the
+#: leaves, a tenth of a step's time on a 10-integer space (weak keys: dropped with the distribution)
+_LAYOUTS: weakref.WeakKeyDictionary[Distribution, dict[bool, _Layout]] = weakref.WeakKeyDictionary()
+
+
+def _layout(dist: Distribution, joint: bool) -> _Layout:
+    """The :class:`_Layout` of ``dist`` with ``joint`` (cached per distribution)."""
+    per = _LAYOUTS.setdefault(dist, {})
+    if joint not in per:
+        cols = cma_columns(dist, joint)
+        lo, hi, s_lo, s_hi = (_cols(b, cols) for b in real_bounds(dist, joint))
+        if joint:  # the margin lives in A: an integer's sigma sqrt(C_ii) has its own floor
+            s_lo = np.where(_cols(_integer_columns(dist), cols), JOINT_INT_SIGMA_MIN, s_lo)
+        parts = [np.array(a) for a in (cols, lo, hi, s_lo, s_hi)]
+        for a in parts:
+            a.setflags(write=False)
+        per[joint] = _Layout(*parts)
+    return per[joint]
+
+
 def margin_scale(dist: Distribution, mean: np.ndarray, sd: np.ndarray, joint: bool) -> np.ndarray:
     """CMA-ES with margin's diagonal ``A`` ``(n_cma,)`` at the means ``mean`` ``(n_cma,)`` and the
     marginal ``sd = sigma sqrt(diag C)`` ``(n_cma,)``: ``max(1, margin_sigma(mean_i) / sd_i)`` for
@@ -164,7 +198,7 @@ def correlate(dist: Distribution, theta: Any, state: FullState, raw: Any, joint:
     integer ones too) turned from the independent ``mu_i + sigma_i xi_i`` into ``m + A (sigma B (D
     * xi))`` (``A``: :func:`margin_scale`; the same standard normal xi, so every other part and the
     random stream are as drawn). A new tree; ``raw`` is not modified."""
-    cols = cma_columns(dist, joint)
+    cols = _layout(dist, joint).cols
     x = real_rows(dist, raw, joint)
     if not np.any(cols):
         return raw
@@ -207,7 +241,8 @@ def full_real_step(
     with margin; an integer's ``sigma sqrt(C_ii)`` kept >= :data:`JOINT_INT_SIGMA_MIN`).
     ``theta`` holds the other parts' new parameters. Returns the new FullState, or None when
     nothing moves (no such variable, all weights 0)."""
-    cols = cma_columns(dist, joint)
+    layout = _layout(dist, joint)
+    cols = layout.cols
     n = int(np.count_nonzero(cols))
     if not n:  # no real variable: nothing to move (before any array work)
         return None
@@ -223,9 +258,7 @@ def full_real_step(
     if joint:
         scale = state.sigma * _scale_at(dist, m_all, state.sigma * np.sqrt(np.diag(state.C)), cols)
     y = (_cols(real_rows(dist, raw, joint), cols) - m) / scale  # (k, n)
-    lo, hi, s_lo, s_hi = (_cols(b, cols) for b in real_bounds(dist, joint))
-    if joint:  # the margin lives in A: an integer's sigma sqrt(C_ii) has its own floor
-        s_lo = np.where(_cols(_integer_columns(dist), cols), JOINT_INT_SIGMA_MIN, s_lo)
+    lo, hi, s_lo, s_hi = layout[1:]
     mean = np.clip(m + scale * (w @ y), lo, hi)  # recombination, the mean kept in its box
     y_w = (mean - m) / scale  # the step the mean made drives both paths
     z_w = state.B @ ((state.B.T @ y_w) / state.D)  # C^(-1/2) y_w, C as last decomposed
