@@ -181,7 +181,7 @@ def test_problem_registry_names_budgets_and_studies():
     with_ioh = ["ioh-f19-isingring", "ioh-f22-mis"] if importable("ioh") else []
     f24 = ["ioh-f24-concatenatedtrap"] if importable("ioh") else []
     new = ["int-real-ellipsoid", "hpo-conditional", "int-rastrigin", "int-knapsack", "int-rotated-ellipsoid",
-           "int-rosenbrock", "cat-int-conditional"]  # fmt: skip
+           "int-rosenbrock", "cat-int-conditional", "int-log-widths", "int-schwefel"]  # fmt: skip
     assert default_problems() == default + with_ioh + ["nk-adjacent", "rosenbrock", "mixed-real"] + f24 + new
     assert untuned_problems() == ["ioh-f22-mis", "nk-adjacent", "rosenbrock", "mixed-real",
                                   "ioh-f24-concatenatedtrap", *new]  # fmt: skip
@@ -190,7 +190,7 @@ def test_problem_registry_names_budgets_and_studies():
     # knapsack and the rotated ellipsoid from 0.10 on (the integers in the full covariance): labelled so
     assert [untuned_label(p) for p in untuned_problems()] == (
         ["untuned"] * 2 + ["untuned until asng-opt 0.7"] * 2 + ["untuned", "untuned until asng-opt 0.8"]
-        + ["untuned", "untuned until asng-opt 0.9"] + ["untuned until asng-opt 0.10"] * 2 + ["untuned"] * 2
+        + ["untuned", "untuned until asng-opt 0.9"] + ["untuned until asng-opt 0.10"] * 2 + ["untuned"] * 4
     )  # fmt: skip
     assert untuned_label("onemax") == "" == untuned_label("no-such-problem")
 
@@ -201,7 +201,7 @@ def test_optimizer_registry_ours_first():
                  "bb-no-mutant", "bb-one-mutant", "bb-no-union", "bb-half-mutants", "bb-diagonal", "bb-sigma-quarter",
                  "bb-real-elite-twice", "bb-ranks",
                  "bb-lam-dim", "bb-no-cache", "bb-no-int-margin", "bb-raw-elite", "bb-int-asng",
-                 "bb-unit-int-steps")  # fmt: skip
+                 "bb-unit-int-steps", "bb-no-inject-clip")  # fmt: skip
     assert OURS == ("asng-bb", "asng-l2", "asng-l16", *ablations) == tuple(OPTIMIZERS)[: len(OURS)]
     assert [OPTIMIZERS[n].role for n in OURS[:3]] == ["main", "reference", "reference"]
     assert [n for n, o in OPTIMIZERS.items() if o.short_only] == ["bb-lam-dim", "optuna-tpe", "optuna-cmaes"]
@@ -580,3 +580,79 @@ def test_cat_int_conditional_optimum_is_exact_and_the_best_integer_follows_the_c
     other = (best_c + 1) % 4
     assert np.any(np.argmin(each[np.arange(8), other], axis=1) != best_z)
     assert (p.n_cat, p.n_int, p.n_real) == (8, 8, 0) and start_point_issues(p) == []
+
+
+def _best_of_uniform_draws(p: bp.Problem, draws: int = 2000, seed: int = 0) -> float:
+    """The smallest gap among ``draws`` uniform integer points of ``p``'s box (``default_rng(seed)``)."""
+    z = np.random.default_rng(seed).integers(p.int_low, p.int_high + 1, (draws, p.n_int))
+    none = np.zeros(0, dtype=np.int64)
+    return min(p(none, zi) - p.f_opt for zi in z)
+
+
+def _one_variable_sweeps(p: bp.Problem, z_opt: np.ndarray) -> list[np.ndarray]:
+    """For each variable, ``f`` over its whole range, the others at ``z_opt``."""
+    none = np.zeros(0, dtype=np.int64)
+    sweeps = []
+    for i in range(p.n_int):
+        vals = []
+        for v in range(int(p.int_low[i]), int(p.int_high[i]) + 1):
+            z = z_opt.copy()
+            z[i] = v
+            vals.append(p(none, z))
+        sweeps.append(np.array(vals))
+    return sweeps
+
+
+def test_int_log_widths_has_its_only_zero_at_the_drawn_optimum():
+    p = bp.int_log_widths()
+    rng = np.random.default_rng(2030)  # the problem's draws
+    t = np.round(2.0 ** rng.uniform(1.0, 10.0, 6)).astype(np.int64)
+    assert t.tolist() == [24, 305, 370, 21, 5, 25]
+    z_opt = np.array([24, 292, 358, 21, 5, 25])  # each term's minimum, the compute cost pulling the large ones down
+    none = np.zeros(0, dtype=np.int64)
+    assert p(none, z_opt) == 0.0 == p.f_opt and p.gaps == (150.0, 1.0, 1e-3, 0.0)
+    assert np.all(p.int_low == 1) and np.all(p.int_high == 2048) and (p.n_cat, p.n_int, p.n_real) == (0, 6, 0)
+    # separable: every variable over its whole range, the others at the optimum: 0 only at z*, else > 0
+    for i, vals in enumerate(_one_variable_sweeps(p, z_opt)):
+        assert vals.min() == 0.0 and np.flatnonzero(vals == 0).tolist() == [z_opt[i] - 1]
+        assert np.sort(vals)[1] > 2e-5  # the next best value, far above rounding
+    # the definition, independently: at a random point
+    w = 10.0 ** (np.arange(6) / 5)
+    g = lambda z: np.sum(w * (np.log2(z) - np.log2(t)) ** 2 + z / 1024)  # noqa: E731
+    z = np.array([3, 1000, 2048, 1, 64, 700])
+    assert p(none, z) == pytest.approx(g(z) - g(z_opt), rel=1e-12)
+    # a small instance, every point: one zero, nothing below
+    small = bp.int_log_widths(n=3, low=1, high=40, seed=7)
+    vals = np.array([small(none, np.array(z)) for z in itertools.product(range(1, 41), repeat=3)])
+    assert vals.min() == 0.0 and np.count_nonzero(vals == 0) == 1
+    # the first target is below the best of 2,000 uniform draws (207), the box's centre far above it
+    assert _best_of_uniform_draws(p) > 200 > p.gaps[0] and start_point_issues(p) == []
+
+
+def test_int_schwefel_has_its_only_zero_at_the_drawn_optimum_and_is_deceptive():
+    p = bp.int_schwefel()
+    rng = np.random.default_rng(2030)  # the problem's draws, in its order
+    centre = rng.integers(-100, 101, 8)
+    sign = rng.choice(np.array([-1, 1]), 8)
+    z_opt = centre + 421 * sign
+    none = np.zeros(0, dtype=np.int64)
+    assert p(none, z_opt) == 0.0 == p.f_opt and p.gaps == (1000.0, 100.0, 1.0, 0.0)
+    assert np.array_equal(p.int_low, centre - 500) and np.array_equal(p.int_high, centre + 500)
+    assert (p.n_cat, p.n_int, p.n_real) == (0, 8, 0) and set(sign.tolist()) == {-1, 1}
+    # separable: every variable over its whole range, the others at the optimum: 0 only at z*, else > 0
+    for i, vals in enumerate(_one_variable_sweeps(p, z_opt)):
+        assert vals.min() == 0.0 and np.flatnonzero(vals == 0).tolist() == [z_opt[i] - p.int_low[i]]
+        assert np.sort(vals)[1] > 0.1  # one unit off: 0.118
+        # deceptive: the second deepest local minimum is on the other side of the box's centre
+        x = sign[i] * (np.arange(p.int_low[i], p.int_high[i] + 1) - centre[i])
+        inner = np.flatnonzero((vals[1:-1] < vals[:-2]) & (vals[1:-1] < vals[2:])) + 1
+        second = inner[np.argsort(vals[inner])[1]]
+        assert x[second] == -303 and vals[second] == pytest.approx(418.983 - 300.516, abs=1e-3)
+    # a small instance, every point: one zero, nothing below
+    small = bp.int_schwefel(n=2, half=60, seed=3)
+    lows, highs = small.int_low, small.int_high
+    grid = itertools.product(range(lows[0], highs[0] + 1), range(lows[1], highs[1] + 1))
+    vals = np.array([small(none, np.array(z)) for z in grid])
+    assert vals.min() == 0.0 and np.count_nonzero(vals == 0) == 1
+    # the first target is below the best of 2,000 uniform draws (1,379), the box's centre far above it
+    assert _best_of_uniform_draws(p) > 1300 > p.gaps[0] and start_point_issues(p) == []

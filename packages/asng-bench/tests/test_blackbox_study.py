@@ -71,7 +71,7 @@ def test_ablations_switch_one_ingredient_off():
                           "mutant_share": 1.0, "cat_utility": "quantile", "real_utility": "log",
                           "covariance": "full", "real_elite_twice": False,
                           "neutral_union": True, "int_margin": True, "elite_integers": True,
-                          "int_update": "full", "int_steps": "harmonic"}  # fmt: skip
+                          "int_update": "full", "int_steps": "harmonic", "clip_injected": True}  # fmt: skip
     changed = {
         "bb-no-margin": ("margin", False),
         "bb-no-elitism": ("elitist", False),
@@ -85,6 +85,7 @@ def test_ablations_switch_one_ingredient_off():
         "bb-no-int-margin": ("int_margin", False),
         "bb-raw-elite": ("elite_integers", False),
         "bb-unit-int-steps": ("int_steps", "unit"),
+        "bb-no-inject-clip": ("clip_injected", False),
     }
     for name, (key, value) in changed.items():
         opt = make_searcher(name, p, 3000, 0).opt

@@ -166,3 +166,72 @@ def test_a_wide_integer_range_still_zooms_in_by_restarts():
     # would take the whole budget; the zooming restarts near the best point find it within ~100
     res = minimize(lambda v: float(abs(v[0] - 100)), Integer(0, 10**6), max_evals=2000, seed=0)
     assert res.fun == 0.0 and res.best_at < 500 and res.n_restarts > 1
+
+
+def _walked_dry(stale, n_restarts):
+    """Rounds of one optimizer on ``stale``: some new points, then none, until the walk runs dry."""
+    stale.restarted()
+    assert not stale.after_round(WALK_YIELD, True, n_restarts)
+    while not stale.after_round(0, True, n_restarts):
+        pass
+
+
+def test_after_a_restart_near_the_best_point_that_found_nothing_better_the_next_starts_fresh():
+    """asng-opt 0.11: where optimizers walk, a restart near the best point whose elite never
+    improved is followed by one from the initial distribution (StaleRounds.near_best); one that
+    improved it, a fresh optimizer, an idle one and optimizers that restart on convergence keep
+    the rule before (near the best point, unless idle)."""
+    from asng_opt.blackbox import BlackBoxASNG, restart
+
+    dist = Categorical([2] * 12)
+    opt = BlackBoxASNG(dist, seed=0)
+    for _ in range(30):
+        x = opt.ask()
+        opt.tell(x, [hamming(c) for c in x])
+    assert opt.elite_improved and opt.n_restarts == 0
+    walk = StaleRounds(restart_on_convergence=False)
+    _walked_dry(walk, 0)
+    assert walk.near_best(opt)  # a fresh optimizer that improved its elite: near the best point next
+    near = restart(opt, near_best=True)
+    assert near.n_restarts == 1 and not near.elite_improved  # it starts with the elite it was given
+    for _ in range(5):  # a value that never beats the elite: the elite does not improve
+        x = near.ask()
+        near.tell(x, [20.0] * len(x))
+    assert not near.elite_improved and near._elitism.stall == near.t == 5
+    _walked_dry(walk, 1)
+    assert not walk.idle and not walk.near_best(near)  # spent: the next restart starts fresh
+    fresh = restart(near, near_best=walk.near_best(near))
+    assert fresh.n_restarts == 0 and fresh.elite is None
+    assert StaleRounds().near_best(near)  # optimizers that restart on convergence keep the rule before
+    better = restart(opt, near_best=True)
+    x = better.ask()
+    better.tell(x, [-1.0] + [20.0] * (len(x) - 1))  # beats the elite
+    assert better.elite_improved
+    _walked_dry(walk, 1)
+    assert walk.near_best(better)
+    idle = StaleRounds(restart_on_convergence=False)
+    for _ in range(STALE_ROUNDS):
+        idle.after_round(0, True, 1)
+    assert idle.idle and not idle.near_best(opt)  # an idle optimizer: wide, as before
+
+
+def test_minimize_restarts_fresh_after_a_spent_restart_near_the_best_point():
+    """minimize applies the rule: on a deceptive trap over 10 bits (the optimum all ones, every
+    other point's value pulls towards all zeros) every optimizer that followed a restart near the
+    best point whose elite never improved starts fresh (no elite given: n_restarts 0), and such
+    restarts happen (the rule before restarted near the best point again, n_restarts 2, 3, ...)."""
+    opts = []
+
+    def trap(c):
+        ones = int(np.sum(c))
+        return 0.0 if ones == 10 else float(ones + 1)
+
+    def callback(opt, record):
+        if not opts or opts[-1] is not opt:
+            opts.append(opt)
+
+    minimize(trap, Categorical([2] * 10), max_evals=3000, seed=0, callback=callback)
+    spent = [(a, b) for a, b in zip(opts, opts[1:]) if a.n_restarts > 0 and not a.elite_improved]
+    assert len(spent) >= 3
+    assert all(b.n_restarts == 0 and b.elite is not None for _, b in spent)  # fresh (its own elite by now)
+    assert max(o.n_restarts for o in opts) == 1

@@ -257,8 +257,9 @@ def run(
                     return p.result("max_evals")  # a restart would have followed: the budget stopped the run
                 if p.n_restarts >= s.max_restarts:
                     return p.result("converged")
-                idle = p.cache is not None and p.stale.idle
-                p.opt = restart(p.opt, near_best=not idle)  # near the best drew nothing new: go wide
+                # near the best point, unless that drew nothing new, or walked without improving it
+                near = p.stale.near_best(p.opt) if p.cache is not None else True
+                p.opt = restart(p.opt, near_best=near)
                 p.n_restarts += 1
                 p.stale.restarted()
     except KeyboardInterrupt as e:

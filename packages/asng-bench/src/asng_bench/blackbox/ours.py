@@ -13,8 +13,10 @@ which names, is :mod:`.registry`).
   evaluation (all cached, :func:`.runs.run_one`), the optimizer is *idle* if no evaluation happened since it started
   (and it is a restarted one or the stale rule fired); ``STALE_ROUNDS`` idle optimizers in a row
   stop the run (:attr:`NaturalGradient.stopped`, minimize's "converged"); otherwise
-  ``opt = asng_opt.blackbox.restart(opt, near_best=near_best and not idle)`` (near the best point
-  by default; from the initial distribution with ``near_best=False`` or after an idle optimizer).
+  ``opt = asng_opt.blackbox.restart(opt, near_best=near_best and stale.near_best(opt))`` (near the
+  best point by default; from the initial distribution with ``near_best=False``, after an idle
+  optimizer, or, where optimizers walk, after a restart near the best point that never improved
+  it: :meth:`asng_opt._cache.StaleRounds.near_best`, asng-opt 0.11).
   Without the cache every round has new evaluations and the rule is the plain restart on
   ``should_stop()``. The
   ablations switch one ingredient off through ``options`` (``margin=False``, ``elitist=False``,
@@ -208,6 +210,6 @@ class NaturalGradient(Searcher):
         if self._stale.exhausted:
             self.stopped = True
             return
-        self.opt = restart(self.opt, near_best=self.near_best and not self._stale.idle)
+        self.opt = restart(self.opt, near_best=self.near_best and self._stale.near_best(self.opt))
         self.restarts += 1
         self._stale.restarted()

@@ -56,6 +56,11 @@ evaluation with ``f - f_opt <= g``. The last gap is 0 (the optimum itself).
   optimum moved (a curved valley: each variable's best value depends on its neighbour's).
 * ``cat-int-conditional``: 8 pairs of a categorical variable (K = 4) and an integer in [0, 60]; the
   category sets the integer's scale, so each integer's best value depends on its category.
+* ``int-log-widths``: 6 integers in [1, 2048] (layer widths, batch sizes) whose cost is quadratic in
+  their logarithms plus a compute cost linear in the integers: a unit matters at 3, hardly at 1,000,
+  and uniform draws of the box crowd its top octave.
+* ``int-schwefel``: 8 integers in a box of 1,001 values each, Schwefel's deceptive function (its
+  best point near an edge, its second best near the opposite one), moved and mirrored per variable.
 
 The problems with real variables cannot be solved exactly in floating point: their last target gap
 is 1e-6 instead of 0.
@@ -89,6 +94,8 @@ __all__ = [
     "int_rotated_ellipsoid",
     "int_rosenbrock",
     "cat_int_conditional",
+    "int_log_widths",
+    "int_schwefel",
 ]
 
 
@@ -635,4 +642,79 @@ def cat_int_conditional(n: int = 8, k: int = 4, low: int = 0, high: int = 60, se
         int_high=np.full(n, high, dtype=np.int64),
         description=f"categorical-conditional integers: {n} pairs of a categorical (K = {k}) choosing the scale of "
         f"an integer in [{low}, {high}], drawn with seed {seed}",
+    )
+
+
+def _separable_table_problem(
+    name: str, table: np.ndarray, low: np.ndarray, high: np.ndarray, gaps: tuple[float, ...], description: str
+) -> Problem:
+    """Integers alone, separable: ``f(z) = sum_i table[i, z_i - low_i] - g*``, ``table`` ``(n, m)``
+    with ``m = high_i - low_i + 1`` for every ``i`` (every value of every variable), ``g*`` the sum of
+    each row's minimum. ``f`` at the row-wise argmin sums the same floats in the same order as ``g*``: 0 exactly;
+    rounding is monotone, so ``f >= 0`` everywhere."""
+    rows = np.arange(table.shape[0])
+    g_opt = float(table.min(axis=1).sum())
+
+    def fun(c: np.ndarray, z: np.ndarray | None, r: np.ndarray | None) -> float:
+        assert z is not None
+        return float(table[rows, z - low].sum()) - g_opt
+
+    return _integers_only(name, fun, low, high, gaps, description)
+
+
+def int_log_widths(n: int = 6, low: int = 1, high: int = 2048, seed: int = 2030) -> Problem:
+    """Integers alone on a logarithmic scale, as layer widths and batch sizes are tuned: ``f(z) =
+    sum_i (w_i (log2 z_i - log2 t_i)^2 + z_i / 1024) - g*`` on ``[low, high]^n`` with ``w_i = 10^(i /
+    (n - 1))`` (condition 10), the integers ``t_i = round(2^u_i)``, ``u_i`` U(1, 10), drawn once from
+    ``default_rng(seed)``, and ``z / 1024`` a compute cost that pulls each best value below ``t_i`` (to
+    about ``0.8 t_i`` for ``w = 1``, ``t = 1000``). Drawn (seed 2030, n = 6): ``t = (24, 305, 370, 21,
+    5, 25)``, the optimum ``z* = (24, 292, 358, 21, 5, 25)``; one unit off it costs 0.44 or more at ``z = 5``
+    and 3e-5 to 6e-5 at ``z = 292`` or 358, and half of the uniform draws of the box lie in its top octave
+    (the best of 2,000, seed 0: gap 207; the box's centre: 829). Floating point: ``g*`` is the sum of
+    each variable's smallest term over its ``high - low + 1`` values (enumerated, each minimum unique),
+    the same floats summed in the same order as ``f`` at the optimum, so the optimum is 0 exactly and
+    ``f >= 0`` everywhere (:func:`_separable_table_problem`)."""
+    rng = np.random.default_rng(seed)
+    t = np.round(2.0 ** rng.uniform(1.0, 10.0, n)).astype(np.int64)
+    w = 10.0 ** (np.arange(n) / max(n - 1, 1))
+    zs = np.arange(low, high + 1)
+    table = w[:, None] * (np.log2(zs)[None, :] - np.log2(t)[:, None]) ** 2 + zs[None, :] / 1024.0
+    return _separable_table_problem(
+        "int-log-widths",
+        table,
+        np.full(n, low, dtype=np.int64),
+        np.full(n, high, dtype=np.int64),
+        (150.0, 1.0, 1e-3, 0.0),
+        f"log-scale integers: {n} integers in [{low}, {high}], quadratic in log2 (weights 1 to 10) plus a "
+        f"compute cost z / 1024, targets drawn with seed {seed}",
+    )
+
+
+def int_schwefel(n: int = 8, half: int = 500, seed: int = 2030) -> Problem:
+    """Integers alone, deceptive: Schwefel's function, ``f(z) = sum_i -x_i sin(sqrt(|x_i|)) - g*`` at
+    ``x_i = s_i (z_i - m_i)`` for ``z_i`` in ``[m_i - half, m_i + half]`` (``x_i`` in ``[-half, half]``),
+    the centre ``m_i`` uniform in ``{-100, ..., 100}`` and the sign ``s_i`` in ``{-1, +1}``, drawn once
+    from ``default_rng(seed)`` (the optimum moved, and mirrored where ``s_i = -1``). For ``half = 500``
+    (enumerated) each variable's best ``x`` is 421 (-418.983; 420 and 422: -418.865 and -418.849) and
+    its local minima alternate sides with growing depth (5, -26, 66, -125, 204, -303, 421): the second
+    best, -303 (-300.516), lies on the other side of the box, 724 away, and costs 118.5 per variable
+    left in it. ``g* = n min_x (-x sin sqrt|x|)`` (the same floats summed in the same order as ``f`` at
+    the optimum: 0 exactly, :func:`_separable_table_problem`). Drawn (seed 2030, n = 8): ``m = (-88,
+    -21, -88, 62, -93, 68, 14, -25)``, ``s = (-1, -1, 1, -1, -1, -1, -1, -1)``, the optimum ``z* = m +
+    421 s``; the best of 2,000 uniform draws (seed 0) has gap 1,379, the box's centre 3,352."""
+    rng = np.random.default_rng(seed)
+    centre = rng.integers(-100, 101, n)
+    sign = rng.choice(np.array([-1, 1]), n)
+    low, high = centre - half, centre + half
+    offsets = np.arange(2 * half + 1)  # z - low
+    x = (sign[:, None] * (offsets[None, :] - half)).astype(float)  # (n, 2 half + 1)
+    table = -x * np.sin(np.sqrt(np.abs(x)))
+    return _separable_table_problem(
+        "int-schwefel",
+        table,
+        low.astype(np.int64),
+        high.astype(np.int64),
+        (1000.0, 100.0, 1.0, 0.0),
+        f"integer Schwefel: {n} integers, boxes of {2 * half + 1} values, optimum moved and mirrored per "
+        f"variable, drawn with seed {seed}",
     )

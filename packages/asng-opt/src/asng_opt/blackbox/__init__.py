@@ -47,10 +47,13 @@ results/README.md, "Black-box comparison", and packages/asng-opt/README.md):
   categorical and integer changes at once (the neutral union); a mutant worse than the best point is left out of the
   update, a mutant as good as it wins the tie (the best point walks
   across plateaus). They finish the last variables of sequential problems (LeadingOnes, maximum
-  independent set) that the univariate model resolves slowly;
+  independent set) that the univariate model resolves slowly. The elite and the mutants are no
+  draws of the distribution: in the CMA-ES steps their steps are clipped to a draw's typical
+  length in C's metric, Hansen's rule for injected solutions (asng-opt 0.11, ``clip_injected``);
 * on the real-valued variables (and the free integer ones of a space without reals), CMA-ES's
   full covariance matrix (:mod:`.cma`; up to 100 of them; beyond, reals one variance each and
-  integers ASNG's step): curved valleys and rotated scales need the correlations.
+  integers their own separable rule, asng-opt 0.11): curved valleys and rotated scales need the
+  correlations.
 
 Restarts (from a distribution centred near the best point, :func:`restart`) are the job of the
 driver, :func:`asng_opt.minimize`, which also owns the evaluation budget and its cache: a point

@@ -44,6 +44,7 @@ FULL_MAX_DIM = 100
 __all__ = [
     *("FULL_MAX_DIM", "FullState", "CMAConstants", "cma_constants", "full_init", "full_real_step"),
     *("correlate", "eigen", "upgrade_state_dict", "check_full_fields", "PATH_MAX", "margin_scale"),
+    "clipped_injected",
 ]
 
 
@@ -230,8 +231,36 @@ def _scale_at(dist: Distribution, mean: np.ndarray, sd: np.ndarray, cols: np.nda
     return margin_scale(dist, mean, full, True)[cols]
 
 
+def clipped_injected(y: np.ndarray, injected: np.ndarray | None, B: np.ndarray, D: np.ndarray) -> np.ndarray:
+    """The steps ``y`` ``(k, n)`` with each injected row (``injected`` ``(k,)`` bools: the elite and
+    the elitist mutants, points that are no draw of N(m, sigma^2 C)) shortened to the Mahalanobis
+    length ``c_y = sqrt(n) + 2n / (n + 2)`` where it is longer: ``y_i <- y_i min(1, c_y / ||C^(-1/2)
+    y_i||)``, ``C ~ B diag(D^2) B^T`` (Hansen 2011, "Injecting external solutions into CMA-ES",
+    arXiv:1110.4181). ``y`` itself when no row is injected or none is longer; other rows keep
+    their bits. Without it a mutant that tied the elite far out in a variable the objective ignores
+    entered recombination, CSA and C as a step thousands of times a draw's length and widened
+    every converged variable again."""
+    if injected is None or not np.any(injected):
+        return y
+    n = y.shape[1]
+    c_y = math.sqrt(n) + 2 * n / (n + 2)
+    norms = np.sqrt(np.sum(((y @ B) / D) ** 2, axis=1))  # ||C^(-1/2) y_i|| = ||D^-1 B^T y_i||
+    long = np.asarray(injected, dtype=bool) & (norms > c_y)
+    if not np.any(long):
+        return y
+    factor = c_y / np.where(long, norms, 1.0)
+    return np.where(long[:, None], y * factor[:, None], y)  # Hansen (2011): y min(1, c_y / ||C^(-1/2) y||)
+
+
 def full_real_step(
-    dist: Distribution, theta: Any, state: FullState, raw: Any, w_real: np.ndarray, t: int, joint: bool = False
+    dist: Distribution,
+    theta: Any,
+    state: FullState,
+    raw: Any,
+    w_real: np.ndarray,
+    t: int,
+    joint: bool = False,
+    injected: np.ndarray | None = None,
 ) -> Any:
     """One CMA-ES step of the real-valued parts (Hansen 2016's algorithm summary): weighted recombination
     of the mean, CSA with ``C^(-1/2) y_w``, the rank-one update with p_c and h_sigma's stall (at
@@ -239,7 +268,9 @@ def full_real_step(
     (normalised) and ``y_i = (x_i - m) / sigma``. With ``joint`` the integer parts too, ``y_i =
     (x_i - m) / (sigma A)`` with the ``A`` (:func:`margin_scale`) they were drawn with (CMA-ES
     with margin; an integer's ``sigma sqrt(C_ii)`` kept >= :data:`JOINT_INT_SIGMA_MIN`).
-    ``theta`` holds the other parts' new parameters. Returns the new FullState, or None when
+    ``theta`` holds the other parts' new parameters. ``injected`` ``(k,)`` bools (None: none)
+    marks the samples that are no draw of the distribution (the elite, the elitist mutants): their
+    steps are clipped first (:func:`clipped_injected`). Returns the new FullState, or None when
     nothing moves (no such variable, all weights 0)."""
     layout = _layout(dist, joint)
     cols = layout.cols
@@ -258,6 +289,7 @@ def full_real_step(
     if joint:
         scale = state.sigma * _scale_at(dist, m_all, state.sigma * np.sqrt(np.diag(state.C)), cols)
     y = (_cols(real_rows(dist, raw, joint), cols) - m) / scale  # (k, n)
+    y = clipped_injected(y, injected, state.B, state.D)
     lo, hi, s_lo, s_hi = layout[1:]
     mean = np.clip(m + scale * (w @ y), lo, hi)  # recombination, the mean kept in its box
     y_w = (mean - m) / scale  # the step the mean made drives both paths

@@ -174,6 +174,21 @@ class BlackBoxASNG(ASNG):
             problem 488 instead of 475 (150 seeds), and on integer problems whose optimum needs
             small coupled moves (the study's ``int-knapsack``, ``int-rotated-ellipsoid``, 100
             seeds) median final gap 9 instead of 7, the optimum in 7/100 runs instead of 24/100.
+        clip_injected: the elite and the elitist mutants, which are no draws of the distribution,
+            enter the CMA-ES steps (the real-valued variables', and the integers' with
+            ``int_update="cma"`` or ``"full"``) with their steps clipped to the length ``c_y =
+            sqrt(n) + 2n / (n + 2)`` in C's metric (the separable rules: in sigma's), Hansen's rule
+            for injected solutions ("Injecting external solutions into CMA-ES", 2011;
+            :func:`~asng_opt.blackbox.cma.clipped_injected`). Default True (asng-opt 0.11; a state
+            dict of 0.10 or earlier loads with False, the rule it ran with; ablation
+            ``bb-no-inject-clip``). Without it, past convergence, a mutant that tied the elite far
+            out in a variable the objective ignores entered recombination, CSA and C as a step
+            thousands of draws long and widened every converged variable again (three integers in
+            [0, 100] beside an ignored one in [0, 10**6]: 10 of 10 seeds widened again within
+            3,000 tells, up to sd 50; none with the clipping). Measured on the study's problems
+            (one process): ``int-rastrigin`` 1,408 evaluations instead of 1,536 (300 seeds),
+            elsewhere within noise (``int-rotated-ellipsoid`` 93/200 runs reach the optimum instead
+            of 88/200; the real-valued problems' runs the same, 30 seeds each).
         seed, maximize, theta: see :class:`~asng_opt.optimizer.Optimizer`.
 
     State: ASNG's (theta, s, gamma, Delta), CSA's paths p_sigma (reals; with ``int_update="full"``
@@ -207,6 +222,7 @@ class BlackBoxASNG(ASNG):
         elite_integers: bool = True,
         int_update: str | None = None,
         int_steps: str = "harmonic",
+        clip_injected: bool = True,
         seed: Any = None,
         maximize: bool = False,
         theta: Any = None,
@@ -234,6 +250,7 @@ class BlackBoxASNG(ASNG):
             int_update,
             free_reals=None if space is None else has_free_reals(space),
             int_steps=int_steps,
+            clip_injected=clip_injected,
         )
         self.margin, self.elitist, self.mutant = options["margin"], options["elitist"], options["mutant"]
         self.mutant_share, self.covariance = options["mutant_share"], options["covariance"]
@@ -241,6 +258,7 @@ class BlackBoxASNG(ASNG):
         self.real_elite_twice, self.neutral_union = options["real_elite_twice"], options["neutral_union"]
         self.int_margin, self.elite_integers = options["int_margin"], options["elite_integers"]
         self.int_update, self.int_steps = options["int_update"], options["int_steps"]
+        self.clip_injected = options["clip_injected"]
         covariance = self.covariance
         self.state_fields = FULL_FIELDS if covariance == "full" else self.state_fields
         dist = with_margin(distribution, integers=self.int_margin, categorical=self.margin)
@@ -299,6 +317,7 @@ class BlackBoxASNG(ASNG):
             "elite_integers": self.elite_integers,
             "int_update": self.int_update,
             "int_steps": self.int_steps,
+            "clip_injected": self.clip_injected,
         }
 
     @property
@@ -306,6 +325,13 @@ class BlackBoxASNG(ASNG):
         """The best raw sample told so far (``(1, ...)``, or a dict of them) and its loss; None before
         the first tell."""
         return self._elitism.elite
+
+    @property
+    def elite_improved(self) -> bool:
+        """Whether the elite has improved since this optimizer started (a restart near the best
+        point starts with that point as its elite; a fresh optimizer's first elite counts): fewer
+        updates without improvement than updates."""
+        return self._elitism.stall < self.t
 
     def ask(self, n: int | None = None) -> Any:
         """As :meth:`Optimizer.ask`; with ``covariance="full"`` the real-valued variables are drawn
@@ -355,17 +381,21 @@ class BlackBoxASNG(ASNG):
         if self.elitist and best is not old and not self.real_elite_twice and self._gauss_step and len(batch) >= 2:
             # the elite is this batch's own sample: the real step ranks the batch alone, the copy gets 0
             w_gauss = np.append(UTILITIES[self.real_utility](batch, self.maximize), 0.0)
-        return raw, (w_cat, w_real, w_gauss)
+        injected = None
+        if self.clip_injected:  # the kept mutants, then the elite's copy: no draws of p_theta
+            injected = np.append(self._elitism.kept_mutants, np.ones(int(self.elitist), dtype=bool))
+        return raw, (w_cat, w_real, w_gauss, injected)
 
     def _update(self, state: Any, raw: Any, weights: Any) -> Any:
-        w_cat, w_real, w_gauss = weights
+        w_cat, w_real, w_gauss, injected = weights
         args = (self.delta0, self.alpha)
+        dist, rule = self.distribution, self.int_update
         if self.covariance == "full":
             return full_update(
-                self.distribution, state, raw, w_cat, w_real, self.t, *args, w_gauss=w_gauss, int_update=self.int_update
+                dist, state, raw, w_cat, w_real, self.t, *args, w_gauss=w_gauss, int_update=rule, injected=injected
             )
         return blackbox_update(
-            self.distribution, state, raw, w_cat, w_real, *args, w_gauss=w_gauss, int_update=self.int_update
+            dist, state, raw, w_cat, w_real, *args, w_gauss=w_gauss, int_update=rule, injected=injected
         )
 
     def _check_state(self, values: Mapping[str, Any], where: str) -> None:

@@ -103,13 +103,52 @@ def asng_part_step(
     return state._replace(theta=new_theta, s=new_s, gamma=new_gamma, Delta=new_Delta), True
 
 
+def _injected_clipped(dist: Distribution, theta: Any, raw: Any, part: Any, n: int, injected: np.ndarray | None) -> Any:
+    """``raw`` with the ``part`` variables (``n`` of them) of each injected sample (``injected``
+    ``(k,)`` bools) moved towards the mean until the step's length ``||(x - mu) / sigma||`` is at
+    most ``c_y = sqrt(n) + 2n / (n + 2)``: Hansen (2011)'s clipping of injected solutions
+    (:func:`~.cma.clipped_injected`) in the separable rule's metric. ``raw`` itself when nothing is
+    longer; other samples and parts keep their bits."""
+    if injected is None or not np.any(injected):
+        return raw
+    steps = [
+        (np.asarray(x, dtype=float) - mu) / sigma
+        for d, t, x in zip(leaves(dist), collect(dist, theta), collect(dist, raw))
+        if part(d)
+        for mu, sigma in [cast(Gaussian, d).mean_sigma(t)]
+    ]
+    norms = np.sqrt(sum(np.sum(y * y, axis=1) for y in steps))
+    c_y = math.sqrt(n) + 2 * n / (n + 2)
+    long = np.asarray(injected, dtype=bool) & (norms > c_y)
+    if not np.any(long):
+        return raw
+    factor = (c_y / np.where(long, norms, 1.0))[:, None]
+
+    def put(d: Distribution, t: Any, x: Any) -> Any:
+        if not part(d):
+            return x
+        mu, _ = cast(Gaussian, d).mean_sigma(t)
+        x = np.asarray(x, dtype=float)
+        return np.where(long[:, None], mu + (x - mu) * factor, x)  # Hansen (2011): y min(1, c_y / ||y||)
+
+    return map_leaves(dist, theta, raw, put)
+
+
 def real_part_step(
-    dist: Distribution, theta: Any, p_sigma: np.ndarray, raw: Any, w_real: np.ndarray, integers: bool = False
+    dist: Distribution,
+    theta: Any,
+    p_sigma: np.ndarray,
+    raw: Any,
+    w_real: np.ndarray,
+    integers: bool = False,
+    injected: np.ndarray | None = None,
 ) -> tuple[Any, Any]:
     """The real-valued (Gaussian, non-Integer) parts' step with the weights ``w_real`` ``(k,)``
     (their positive parts, used normalised); other parts are left as they are. With ``integers``
     the same step on the Integer parts instead (``p_sigma`` is then their path, ``(n_int,)``;
-    the projection keeps their margin). Returns ``(theta, p_sigma)``, or
+    the projection keeps their margin). ``injected`` ``(k,)`` bools (None: none) marks the
+    samples that are no draw of the distribution (the elite, the elitist mutants): their steps are
+    clipped first (:func:`_injected_clipped`). Returns ``(theta, p_sigma)``, or
     ``(None, None)`` when there is nothing to move (no such variable, or all weights 0).
 
     The natural-gradient step of a Gaussian split into a learning rate 1 for the mean (weighted
@@ -128,6 +167,7 @@ def real_part_step(
     w = np.maximum(np.asarray(w_real, dtype=float), 0.0)
     if not (n and np.any(w != 0)):
         return None, None
+    raw = _injected_clipped(dist, theta, raw, part, n, injected)
     mu_eff = float(w.sum() ** 2 / np.dot(w, w))
     c_s = (mu_eff + 2) / (n + mu_eff + 5)
     d_s = 1 + 2 * max(0.0, math.sqrt((mu_eff - 1) / (n + 1)) - 1) + c_s
@@ -154,12 +194,22 @@ def real_part_step(
     return map_leaves(dist, theta, raw, step), new_p
 
 
-def _finish(dist: Distribution, new: Any, moved: bool, state: Any, raw: Any, w: np.ndarray, int_update: str) -> Any:
+def _finish(
+    dist: Distribution,
+    new: Any,
+    moved: bool,
+    state: Any,
+    raw: Any,
+    w: np.ndarray,
+    int_update: str,
+    injected: np.ndarray | None = None,
+) -> Any:
     """The end of both updates: with ``int_update="cma"`` the Integer parts moved by
-    :func:`real_part_step` from ``state``'s integer parameters and path ``p_int`` (weights ``w``);
-    then ``state`` itself if nothing moved, else ``new`` with gamma and Delta as Python floats."""
+    :func:`real_part_step` from ``state``'s integer parameters and path ``p_int`` (weights ``w``,
+    the ``injected`` samples' steps clipped); then ``state`` itself if nothing moved, else ``new``
+    with gamma and Delta as Python floats."""
     if int_update == "cma":
-        theta, p_int = real_part_step(dist, new.theta, state.p_int, raw, w, integers=True)
+        theta, p_int = real_part_step(dist, new.theta, state.p_int, raw, w, integers=True, injected=injected)
         if theta is not None:
             new, moved = new._replace(theta=theta, p_int=p_int), True
     if not moved:
@@ -177,6 +227,7 @@ def blackbox_update(
     alpha: float = 1.5,
     w_gauss: np.ndarray | None = None,
     int_update: str = "asng",
+    injected: np.ndarray | None = None,
 ) -> BlackBoxState:
     """One black-box step; ``raw`` holds k samples, ``w_cat`` and ``w_real`` are ``(k,)`` weights:
     :func:`asng_part_step` on the Categorical parts (and with ``int_update="asng"`` the Integer
@@ -191,14 +242,19 @@ def blackbox_update(
     ones (with weights summing to 1 their gradient was ~1/(2 ceil(k/4)) as long and they barely
     moved: the mixed problem of the study needed 1.6x the evaluations).
 
+    ``injected`` ``(k,)`` bools (None: none) marks the samples that are no draw of the
+    distribution (the elite, the elitist mutants): the real-valued steps (and with
+    ``int_update="cma"`` the integer ones) clip their steps (:func:`_injected_clipped`); ASNG's
+    step takes them as they are.
+
     Returns the new state (the same object when nothing can move).
     """
     w = w_real if w_gauss is None else w_gauss
     new, moved = asng_part_step(dist, state, raw, w_cat, w_real, delta0, alpha, integers=int_update == "asng")
-    theta, p_sigma = real_part_step(dist, new.theta, state.p_sigma, raw, w)
+    theta, p_sigma = real_part_step(dist, new.theta, state.p_sigma, raw, w, injected=injected)
     if theta is not None:
         new, moved = new._replace(theta=theta, p_sigma=p_sigma), True
-    return _finish(dist, new, moved, state, raw, w, int_update)
+    return _finish(dist, new, moved, state, raw, w, int_update, injected)
 
 
 def full_update(
@@ -212,19 +268,21 @@ def full_update(
     alpha: float = 1.5,
     w_gauss: np.ndarray | None = None,
     int_update: str = "asng",
+    injected: np.ndarray | None = None,
 ) -> FullState:
     """:func:`blackbox_update` with ``covariance="full"``: :func:`asng_part_step` on the Categorical
     parts (and the Integer ones with ``int_update="asng"``), then :func:`~.cma.full_real_step`
     (CMA-ES with a full covariance matrix, generation ``t``) on the real-valued parts -- with
     ``int_update="full"`` on the real and integer ones together (CMA-ES with margin) -- with
     ``w_gauss`` (default ``w_real``) and, with ``int_update="cma"``, :func:`real_part_step` on the
-    Integer parts (a separable update of their own). Returns the new state (``state`` itself when
-    nothing can move)."""
+    Integer parts (a separable update of their own); the ``injected`` samples' steps clipped in
+    both (see :func:`blackbox_update`). Returns the new state (``state`` itself when nothing can
+    move)."""
     w = w_real if w_gauss is None else w_gauss
     mid, moved = asng_part_step(dist, state, raw, w_cat, w_real, delta0, alpha, integers=int_update == "asng")
-    new = full_real_step(dist, mid.theta, state, raw, w, t, joint=int_update == "full")
+    new = full_real_step(dist, mid.theta, state, raw, w, t, joint=int_update == "full", injected=injected)
     if new is None:
         new = mid
     else:
         new, moved = new._replace(s=mid.s, gamma=mid.gamma, Delta=mid.Delta), True
-    return _finish(dist, new, moved, state, raw, w, int_update)
+    return _finish(dist, new, moved, state, raw, w, int_update, injected)

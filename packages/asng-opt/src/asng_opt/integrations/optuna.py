@@ -87,7 +87,7 @@ def make_optimizer(
         options: keyword arguments for BlackBoxASNG's constructor (``delta0``, ``alpha``,
             ``margin``, ``elitist``, ``mutant``, ``mutant_share``, ``cat_utility``,
             ``real_utility``, ``covariance``, ``real_elite_twice``, ``neutral_union``, ``int_margin``,
-            ``elite_integers``, ``int_update``, ``int_steps``).
+            ``elite_integers``, ``int_update``, ``int_steps``, ``clip_injected``).
 
     Raises:
         ValueError: for values the optimizer refuses. TypeError: for an unknown option.
@@ -113,8 +113,9 @@ class ASNGSampler(BaseSampler):
             ``delta0``, ``alpha``, ``margin``, ``elitist`` (``False`` for a noisy objective, whose
             lucky values would otherwise keep pulling), ``mutant``, ``mutant_share``,
             ``cat_utility``, ``real_utility``, ``covariance``, ``real_elite_twice``,
-            ``neutral_union``, ``int_margin``, ``elite_integers``, ``int_update``, ``int_steps``
-            (see its docstring; the mutants' options have no effect here: no trial is a mutant).
+            ``neutral_union``, ``int_margin``, ``elite_integers``, ``int_update``, ``int_steps``,
+            ``clip_injected`` (see its docstring; the mutants' options have no effect here: no
+            trial is a mutant).
 
     Raises:
         ValueError: for ``lam`` < 2 or not an integer, ``seed`` not None or an integer >= 0, an
