@@ -119,6 +119,10 @@ class NaturalGradient(Searcher):
             minimize does not (with the cache, on a space of categorical variables alone, minimize
             restarts only once the walk runs dry: fewer than ``WALK_YIELD`` new points in the last
             ``STALE_ROUNDS`` rounds; the ablation ``bb-restart-converged``, asng-opt 0.6's rule).
+        fresh_after_spent: ``"blackbox"`` only: where optimizers walk, the restart after a restart
+            near the best point that never improved it starts from the initial distribution
+            (default True, minimize's rule since asng-opt 0.11); False: near the best point again
+            unless idle (0.10's rule, the ablation ``bb-near-after-spent``).
         **options: more keyword arguments of ``BlackBoxASNG`` (``"blackbox"`` only).
 
     Attributes:
@@ -145,6 +149,7 @@ class NaturalGradient(Searcher):
         sigma_init: float = FLOAT_SIGMA_INIT,
         cache: bool = True,
         restart_on_convergence: bool = False,
+        fresh_after_spent: bool = True,
         **options: Any,
     ):
         if config not in CONFIGS:
@@ -156,6 +161,7 @@ class NaturalGradient(Searcher):
         if config == "paper" and options:
             raise ValueError(f"NaturalGradient: config 'paper' takes no options, got {sorted(options)}")
         self.p, self.config, self.method, self.near_best = problem, config, method, near_best
+        self.fresh_after_spent = fresh_after_spent
         self._ranks = config == "blackbox" and tell == "ranks"
         self.restarts = 0
         self.stopped = False
@@ -210,6 +216,8 @@ class NaturalGradient(Searcher):
         if self._stale.exhausted:
             self.stopped = True
             return
-        self.opt = restart(self.opt, near_best=self.near_best and self._stale.near_best(self.opt))
+        # fresh_after_spent=False: asng-opt 0.10's rule, near the best point unless idle
+        near = self._stale.near_best(self.opt) if self.fresh_after_spent else not self._stale.idle
+        self.opt = restart(self.opt, near_best=self.near_best and near)
         self.restarts += 1
         self._stale.restarted()

@@ -229,6 +229,9 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
     # where mutants enter a CMA step, on problems with integers (measured: on the real-valued problems
     # the runs were the same, 30 seeds each)
     "bb-no-inject-clip": _ours("ablation", clip_injected=False, needs_ints=True),
+    # restarts near the best point after a restart near it that never improved it (asng-opt before
+    # 0.11; 0.11 starts the next one fresh where optimizers walk: on problems without real variables)
+    "bb-near-after-spent": _ours("ablation", fresh_after_spent=False),
     "random": OptimizerSpec(RandomSearch),
     # CatCMAwM's integer margin calls scipy.stats.chi2.ppf when scipy is installed, else its own approximation
     "cmaes-catcmawm": OptimizerSpec(CatCMAwMSearcher, package="cmaes", cost=100.0, package_versions=("cmaes", "scipy")),
