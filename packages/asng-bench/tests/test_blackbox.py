@@ -187,10 +187,12 @@ def test_problem_registry_names_budgets_and_studies():
                                   "ioh-f24-concatenatedtrap", *new]  # fmt: skip
     # the real-valued ones were tuned on from asng-opt 0.7 on (the real step's elite rule), int-real
     # from 0.8 on (the integer rules), int-rastrigin from 0.9 on (the integer mutants' steps), the
-    # knapsack and the rotated ellipsoid from 0.10 on (the integers in the full covariance): labelled so
+    # knapsack and the rotated ellipsoid from 0.10 on (the integers in the full covariance), int-rosenbrock and
+    # cat-int-conditional from 0.11 on (the restart rule): labelled so
     assert [untuned_label(p) for p in untuned_problems()] == (
         ["untuned"] * 2 + ["untuned until asng-opt 0.7"] * 2 + ["untuned", "untuned until asng-opt 0.8"]
-        + ["untuned", "untuned until asng-opt 0.9"] + ["untuned until asng-opt 0.10"] * 2 + ["untuned"] * 4
+        + ["untuned", "untuned until asng-opt 0.9"] + ["untuned until asng-opt 0.10"] * 2
+        + ["untuned until asng-opt 0.11"] * 2 + ["untuned"] * 2
     )  # fmt: skip
     assert untuned_label("onemax") == "" == untuned_label("no-such-problem")
 
