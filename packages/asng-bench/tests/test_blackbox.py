@@ -658,3 +658,13 @@ def test_int_schwefel_has_its_only_zero_at_the_drawn_optimum_and_is_deceptive():
     assert vals.min() == 0.0 and np.count_nonzero(vals == 0) == 1
     # the first target is below the best of 2,000 uniform draws (1,379), the box's centre far above it
     assert _best_of_uniform_draws(p) > 1300 > p.gaps[0] and start_point_issues(p) == []
+
+
+@pytest.mark.parametrize("make", [bp.int_log_widths, bp.int_schwefel])
+def test_table_problems_refuse_integers_outside_their_box(make):
+    p = make()
+    inside = p.int_low.copy()
+    assert p(np.zeros(0, dtype=np.int64), inside) >= 0
+    for bad in (p.int_low - 1, p.int_high + 1):
+        with pytest.raises(ValueError, match=f"{p.name}: z must lie in"):
+            p(np.zeros(0, dtype=np.int64), bad)

@@ -162,3 +162,31 @@ def test_runs_with_the_clipping_stay_finite_and_resume_bit_identically(dist, cov
         opt.tell(a, la)
         twin.tell(b, lb)
     assert all(np.all(np.isfinite(np.asarray(v, dtype=float))) for v in opt.state if not isinstance(v, dict))
+
+
+def test_the_mutants_of_a_kept_whole_batch_are_clipped_too():
+    """A review's case: at lambda = 2 a batch with a mutant is kept whole (no rejection), and its
+    mutant was left unmarked, so it entered the CMA step unclipped and the converged integers were
+    widened again (sd 50 on 3 of 3 seeds); marked as injected (Elitism.injected_mutants), they
+    stay near their floor. The tie rule's kept_mutants stays as it was."""
+    space = Space(a=IntRange(0, 100), b=IntRange(0, 100), c=IntRange(0, 100), unused=IntRange(0, 10**6))
+
+    def f(c):
+        return float((c["a"] - 30) ** 2 + (c["b"] - 70) ** 2 + (c["c"] - 5) ** 2)
+
+    for seed in range(2):
+        opt = BlackBoxASNG(space, lam=2, seed=seed)
+        late, marked = 0.0, 0
+        for t in range(1500):
+            xs = opt.ask()
+            n_mutants = len(opt._elitism.mutants)
+            raw, _ = opt._utility(opt._pending[1], np.array([f(c) for c in xs]))  # the tell's own masks
+            marked += int(np.sum(opt._elitism.injected_mutants))
+            assert int(np.sum(opt._elitism.injected_mutants)) == n_mutants  # every mutant of the batch
+            assert not np.any(opt._elitism.kept_mutants)  # kept whole: the tie rule as before
+            opt._elitism.candidate = None
+            opt.tell(xs, [f(c) for c in xs])
+            if t >= 300:
+                _, sd = opt.distribution.parts["int"].mean_sigma(opt.theta["int"])
+                late = max(late, float(np.max(sd[:3])))
+        assert marked > 0 and late < 1.0

@@ -209,3 +209,24 @@ def test_cma_layout_is_that_of_the_distribution(dist, joint):
         with pytest.raises(ValueError):
             got[...] = got
     assert cma._layout(dist, joint) is lay
+
+
+def test_an_unhashable_distribution_runs_without_the_layout_cache():
+    """A user's Gaussian subclass defining __eq__ (and so no __hash__) cannot key the per-distribution
+    caches: its layout is computed each time, as before the cache (a review's case: its first tell
+    raised TypeError)."""
+
+    class G(Gaussian):
+        def __eq__(self, other):
+            return self is other
+
+    dist = G(np.zeros(3), np.ones(3), low=-5, high=5)
+    with pytest.raises(TypeError):
+        hash(dist)
+    from asng_opt import BlackBoxASNG
+
+    opt = BlackBoxASNG(dist, seed=0)
+    for _ in range(20):
+        x = opt.ask()
+        opt.tell(x, np.sum((x - 1.0) ** 2, axis=1))
+    assert np.all(np.isfinite(opt.state.C))

@@ -358,6 +358,12 @@ def test_int_update_default_ignores_fixed_reals():
     assert BlackBoxASNG(space).int_update == "asng"
     assert BlackBoxASNG(Space(n=IntRange(0, 10), z=FloatRange(1.0, 2.0))).int_update == "cma"
     assert walks(space, True, math.inf, int_margin=True)
+    # beyond 100 integers, or with covariance="diagonal", the separable rule, fixed reals or not (a
+    # review: one FloatRange(v, v) beside 150 wide integers brought back ASNG's failing step)
+    many = {f"k{i}": IntRange(0, 1000) for i in range(101)}
+    assert BlackBoxASNG(Space(**many, z=FloatRange(1.0, 1.0))).int_update == "cma"
+    assert BlackBoxASNG(Space(**many)).int_update == "cma"
+    assert BlackBoxASNG(space, covariance="diagonal").int_update == "cma"
 
 
 def test_a_tiny_margin_is_refused_with_the_integers_message():

@@ -93,6 +93,11 @@ def minimize(
             alternating wide and zooming restarts), on the same random stream,
             keeping the elite (with ``config="paper"``, ``"sng"`` and ``"adam"`` a restart starts
             from the initial distribution: only BlackBoxASNG keeps an elite to restart near).
+            Where the distribution walks (as above), a restart near the best point whose walk ran
+            dry without improving it is followed by one from the initial distribution, without the
+            elite (asng-opt 0.11: that basin is spent); the restart after that one starts near
+            the new optimizer's own best point, wide again (sigma / 2), and ``res.x`` stays the
+            best point of the whole run.
             Default: unlimited with ``config="blackbox"``, 0 with ``"paper"``;
             once exhausted the run stops "converged". With ``restarts=0`` (and with
             ``config="paper"``) the run stops at the first ``should_stop()``, as the paper's ASNG.
@@ -136,7 +141,8 @@ def minimize(
             with the black-box integer margin, ``int_margin``, of categorical and integer ones),
             with ``config="blackbox"`` and restarts, the walk's end (fewer than 20 new points in
             its last ten rounds) is the only convergence that restarts (``restarts``): a
-            restart, from the initial distribution when the optimizer drew no new point at all;
+            restart, from the initial distribution when the optimizer drew no new point at all
+            (or, asng-opt 0.11, was itself a restart near the best point that never improved it);
             after ten such restarts in a row the run stops "converged" (e.g. once a small space
             has been evaluated whole). A converged discrete distribution with the
             black-box margin draws its mode about 73 % of the time: measured on the black-box

@@ -651,12 +651,15 @@ def _separable_table_problem(
     """Integers alone, separable: ``f(z) = sum_i table[i, z_i - low_i] - g*``, ``table`` ``(n, m)``
     with ``m = high_i - low_i + 1`` for every ``i`` (every value of every variable), ``g*`` the sum of
     each row's minimum. ``f`` at the row-wise argmin sums the same floats in the same order as ``g*``: 0 exactly;
-    rounding is monotone, so ``f >= 0`` everywhere."""
+    rounding is monotone, so ``f >= 0`` everywhere. An integer outside its row's range raises ValueError."""
     rows = np.arange(table.shape[0])
     g_opt = float(table.min(axis=1).sum())
 
     def fun(c: np.ndarray, z: np.ndarray | None, r: np.ndarray | None) -> float:
         assert z is not None
+        if np.any(z < low) or np.any(z > high):  # an index below 0 would wrap around silently
+            box = f"(low {low.tolist()}, high {high.tolist()})"
+            raise ValueError(f"{name}: z must lie in [low, high] {box}, got {z.tolist()}")
         return float(table[rows, z - low].sum()) - g_opt
 
     return _integers_only(name, fun, low, high, gaps, description)

@@ -163,8 +163,12 @@ _LAYOUTS: weakref.WeakKeyDictionary[Distribution, dict[bool, _Layout]] = weakref
 
 
 def _layout(dist: Distribution, joint: bool) -> _Layout:
-    """The :class:`_Layout` of ``dist`` with ``joint`` (cached per distribution)."""
-    per = _LAYOUTS.setdefault(dist, {})
+    """The :class:`_Layout` of ``dist`` with ``joint`` (cached per distribution; computed each time
+    for one without weak references or hash, a user's subclass defining ``__eq__``)."""
+    try:
+        per = _LAYOUTS.setdefault(dist, {})
+    except TypeError:
+        per = {}
     if joint not in per:
         cols = cma_columns(dist, joint)
         lo, hi, s_lo, s_hi = (_cols(b, cols) for b in real_bounds(dist, joint))

@@ -33,6 +33,10 @@ class Elitism:
         stall: tells since the elite's value last changed.
         mutants: the last ask's mutants (raw, ``(1, ...)`` each; they are the batch's last samples),
             empty when it has none.
+        injected_mutants: ``(k',)`` booleans, which samples of that batch are mutants, in every
+            batch, a kept-whole one included (for the CMA-ES steps' clipping of injected points;
+            :attr:`kept_mutants` leaves a kept-whole batch's mutants unmarked, for :meth:`propose`'s
+            tie rule, as before asng-opt 0.11).
         kept_mutants: ``(k',)`` booleans, which samples of the batch :meth:`without_rejected_mutants`
             last returned are mutants (for :meth:`propose`).
         candidate: the elite a tell will commit (set by :meth:`propose`).
@@ -47,6 +51,7 @@ class Elitism:
         self.stall = 0
         self.mutants: list[Any] = []
         self.kept_mutants = np.zeros(0, dtype=bool)
+        self.injected_mutants = np.zeros(0, dtype=bool)
         self.candidate: tuple[Any, float] | None = None
         self.union: Any = None
         self._union_candidate: Any = None
@@ -96,12 +101,16 @@ class Elitism:
         (the last ``len(mutants)`` in the ask's order: a tell of the ask's samples in another
         order is put back in that order first, :mod:`asng_opt._match`) and its value. Batches of
         fewer than 3, and batches that would keep fewer than 2 samples, are kept whole. Sets
-        :attr:`kept_mutants`."""
+        :attr:`kept_mutants` and :attr:`injected_mutants`."""
         k, m = len(f), len(self.mutants)
         self.kept_mutants = np.zeros(k, dtype=bool)
-        if not m or self.elite is None or k < 3 or m >= k:
+        self.injected_mutants = np.zeros(k, dtype=bool)
+        if not m or self.elite is None or m > k:
             return raw, f
         is_mutant = _is_each(_tail(raw, k - m), self.mutants)
+        self.injected_mutants[k - m :] = is_mutant  # a kept-whole batch's mutants too (lambda = 2)
+        if k < 3 or m >= k:
+            return raw, f
         self.kept_mutants[k - m :] = is_mutant
         tail, e = np.asarray(f[k - m :], dtype=float), self.elite[1]
         drop = is_mutant & ~_better(tail, e, maximize)  # worse: NaN included; the tail's only
@@ -110,6 +119,7 @@ class Elitism:
             return raw, f
         keep = np.concatenate([np.arange(k - m), (k - m) + np.flatnonzero(~drop)])
         self.kept_mutants = self.kept_mutants[keep]
+        self.injected_mutants = self.injected_mutants[keep]
         return take_rows(raw, keep), f[keep]
 
     def propose(
@@ -158,6 +168,7 @@ class Elitism:
         self.elite, self.candidate, self.mutants = self.candidate, None, []
         self.union, self._union_candidate = self._union_candidate, None
         self.kept_mutants = np.zeros(0, dtype=bool)
+        self.injected_mutants = np.zeros(0, dtype=bool)
         improved = old is None or (self.elite is not None and self.elite[1] != old[1])
         self.stall = 0 if improved else self.stall + 1
 

@@ -141,7 +141,8 @@ class BlackBoxASNG(ASNG):
             with free real variables (asng-opt 0.8); else ``"full"`` on a space with 1 to 100
             free integer variables (asng-opt 0.10) and ``"cma"`` beyond 100 or with
             ``covariance="diagonal"`` (asng-opt 0.11); ``"asng"`` (0.8-0.9's rule without reals,
-            ablation ``bb-int-asng``) on a Space whose only reals are fixed. ASNG's joint step shrinks
+            ablation ``bb-int-asng``) where ``"full"`` would be, on a Space whose only reals are
+            fixed. ASNG's joint step shrinks
             sigma^2 by ``1 - c^2 sum w_i^2`` on average when the ranking carries no information
             about the variable, and the reals' draws make the integers' ranking noisy. Measured
             (100 seeds): ``int-real-ellipsoid``'s 150-evaluation median gap 251 instead of 720, its
@@ -181,7 +182,9 @@ class BlackBoxASNG(ASNG):
             for injected solutions ("Injecting external solutions into CMA-ES", 2011;
             :func:`~asng_opt.blackbox.cma.clipped_injected`). Default True (asng-opt 0.11; a state
             dict of 0.10 or earlier loads with False, the rule it ran with; ablation
-            ``bb-no-inject-clip``). Without it, past convergence, a mutant that tied the elite far
+            ``bb-no-inject-clip``). Only this optimizer's own elite and mutants are clipped: samples
+            told that no ask drew (another worker's, a user's own, optuna's enqueued trials) enter
+            as draws. Without it, past convergence, a mutant that tied the elite far
             out in a variable the objective ignores entered recombination, CSA and C as a step
             thousands of draws long and widened every converged variable again (three integers in
             [0, 100] beside an ignored one in [0, 10**6]: 10 of 10 seeds widened again within
@@ -382,8 +385,8 @@ class BlackBoxASNG(ASNG):
             # the elite is this batch's own sample: the real step ranks the batch alone, the copy gets 0
             w_gauss = np.append(UTILITIES[self.real_utility](batch, self.maximize), 0.0)
         injected = None
-        if self.clip_injected:  # the kept mutants, then the elite's copy: no draws of p_theta
-            injected = np.append(self._elitism.kept_mutants, np.ones(int(self.elitist), dtype=bool))
+        if self.clip_injected:  # the batch's mutants, then the elite's copy: no draws of p_theta
+            injected = np.append(self._elitism.injected_mutants, np.ones(int(self.elitist), dtype=bool))
         return raw, (w_cat, w_real, w_gauss, injected)
 
     def _update(self, state: Any, raw: Any, weights: Any) -> Any:

@@ -92,18 +92,18 @@ def default_int_update(distribution: Distribution, covariance: str | None, free_
     integers (fixed ones, ``low == high``, are not counted; asng-opt 0.11, ``"asng"`` before:
     on wide ranges ASNG's step shrank sigma long before the means arrived, and ``minimize`` on 150
     integers in [0, 1000] ended at f ~ 1e6 where "cma" reached the optimum, 10 seeds); else
-    ``"asng"``: on spaces without integers, where the choice changes nothing, and on a Space whose
-    only reals are fixed (``FloatRange(v, v)``: its Gaussian part would be a column of C with
-    nothing to learn; measured, 5 integers and one fixed real needed 247 evaluations against
-    185.5 without it, median of 30 seeds)."""
+    ``"asng"``: on spaces without integers, where the choice changes nothing, and, where it would
+    be ``"full"``, on a Space whose only reals are fixed (``FloatRange(v, v)``: its Gaussian part
+    would be a column of C with nothing to learn; measured, 5 integers and one fixed real needed
+    247 evaluations against 185.5 without it, median of 30 seeds)."""
     if n_real(distribution) > 0 if free_reals is None else free_reals:
         return "cma"
-    if n_real(distribution) > 0:  # fixed reals only (a Space's FloatRange(v, v)): 0.9's rule
-        return "asng"
     n_int = n_free_integer(distribution)  # a fixed integer is not in C
     if not n_int:
         return "asng"
-    return "full" if n_int <= FULL_MAX_DIM and covariance != "diagonal" else "cma"
+    if n_int > FULL_MAX_DIM or covariance == "diagonal":
+        return "cma"
+    return "asng" if n_real(distribution) > 0 else "full"  # fixed reals only: 0.9's rule where "full" would be
 
 
 def upgrade(
