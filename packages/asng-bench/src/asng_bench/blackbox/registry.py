@@ -229,7 +229,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
     "bb-unit-int-steps": _ours("ablation", int_steps="unit", needs_ints=True),
     # the elite and the mutants in the CMA-ES steps unclipped (asng-opt before 0.11): the clipping acts
     # where mutants enter a CMA step, on problems with integers (measured: on the real-valued problems
-    # the runs were the same, 30 seeds each)
+    # the main-track runs were the same, 30 seeds each)
     "bb-no-inject-clip": _ours("ablation", clip_injected=False, needs_ints=True),
     # restarts near the best point after a restart near it that never improved it (asng-opt before
     # 0.11; 0.11 starts the next one fresh where optimizers walk: on problems without real variables)

@@ -191,7 +191,7 @@ class BlackBoxASNG(ASNG):
             3,000 tells, up to sd 50; none with the clipping). Measured on the study's problems
             (one process): ``int-rastrigin`` 1,408 evaluations instead of 1,536 (300 seeds),
             elsewhere within noise (``int-rotated-ellipsoid`` 93/200 runs reach the optimum instead
-            of 88/200; the real-valued problems' runs the same, 30 seeds each).
+            of 88/200; the real-valued problems' main-track runs the same, 30 seeds each).
         seed, maximize, theta: see :class:`~asng_opt.optimizer.Optimizer`.
 
     State: ASNG's (theta, s, gamma, Delta), CSA's paths p_sigma (reals; with ``int_update="full"``
