@@ -15,7 +15,7 @@ from helpers import deep_equal
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from asng_opt import ASNG, SNG, AdamNG, Categorical, Gaussian, Integer, Product, updates
+from asng_opt import ASNG, SNG, AdamNG, BlackBoxASNG, Categorical, Gaussian, Integer, IntRange, Product, Space, updates
 from asng_opt.gaussian import REAL_LIMIT, SIGMA_MIN_FLOOR
 from asng_opt.integer import INTEGER_LIMIT
 from asng_opt.optimizers import STEP_SIZE_MAX
@@ -358,3 +358,28 @@ def test_the_last_guard_refuses_a_non_finite_update_and_keeps_the_state(monkeypa
     with pytest.raises(FloatingPointError, match="Delta"):
         opt.tell(np.array([[0, 1], [2, 1]]), [0.0, 1.0])
     assert deep_equal(opt.state_dict(), pickle.loads(before))
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: BlackBoxASNG(Integer(0, 9, size=3), seed=0),
+        lambda: ASNG(Categorical([3, 3]), seed=0),
+        lambda: BlackBoxASNG(Space(a=IntRange(0, 5), b=IntRange(0, 5)), seed=0),
+        lambda: BlackBoxASNG(Product(c=Categorical([2]), r=Gaussian(np.zeros(2), np.ones(2))), seed=0),
+    ],
+    ids=["blackbox-int", "asng-cat", "space", "product"],
+)
+def test_telling_no_sample_is_refused_by_name_and_changes_nothing(make):
+    """A newcomer's case: an empty batch got numpy's reshape error from the row matching; it is the
+    "at least 2 samples" error, the optimizer unchanged and its pending ask still tellable."""
+    import copy
+
+    opt = make()
+    xs = opt.ask()
+    before = copy.deepcopy(opt.state_dict())
+    empty = {k: v[:0] for k, v in xs.items()} if isinstance(xs, dict) else xs[:0]
+    with pytest.raises(ValueError, match=r"\.tell: at least 2 samples are needed \(lambda >= 2\), got 0"):
+        opt.tell(empty, [])
+    assert deep_equal(opt.state_dict(), before)
+    opt.tell(xs, np.arange(opt.lam, dtype=float))

@@ -26,7 +26,7 @@ def _leaves(x: Any) -> list[np.ndarray] | None:
     a = np.asarray(x)
     if a.ndim < 1 or a.dtype.kind not in "biuf":
         return None
-    return [a.reshape(a.shape[0], -1)]
+    return [a.reshape(a.shape[0], int(np.prod(a.shape[1:])))]  # (-1 cannot size an empty batch)
 
 
 def _layout(x: Any) -> Any:
