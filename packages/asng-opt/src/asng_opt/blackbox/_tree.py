@@ -4,8 +4,9 @@ Raw samples are arrays ``(k, ...)`` for a leaf and dicts of them, keyed like the
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, cast
+import weakref
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar, cast
 
 import numpy as np
 
@@ -41,7 +42,23 @@ __all__ = [
     "real_rows",
     "with_real_rows",
     "real_bounds",
+    "per_distribution",
 ]
+
+_T = TypeVar("_T")
+
+
+def per_distribution(cache: weakref.WeakKeyDictionary[Any, _T], dist: Distribution, compute: Callable[[], _T]) -> _T:
+    """``cache[dist]``, set to ``compute()`` on first use (a distribution's parts and counts never
+    change; weak keys: forgotten with the distribution); ``compute()`` each time for a distribution
+    without weak references or hash (a user's subclass defining ``__eq__``)."""
+    try:
+        value = cache.get(dist)
+    except TypeError:
+        return compute()
+    if value is None:
+        value = cache[dist] = compute()
+    return value
 
 
 def leaves(dist: Distribution) -> list[Distribution]:

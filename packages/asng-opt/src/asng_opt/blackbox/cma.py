@@ -34,7 +34,18 @@ import numpy as np
 from ..distribution import Distribution
 from ..gaussian import Gaussian
 from ..integer import Integer
-from ._tree import cma_columns, collect, in_cma, leaves, map_leaves, n_integer, real_bounds, real_rows, with_real_rows
+from ._tree import (
+    cma_columns,
+    collect,
+    in_cma,
+    leaves,
+    map_leaves,
+    n_integer,
+    per_distribution,
+    real_bounds,
+    real_rows,
+    with_real_rows,
+)
 
 #: the default ``covariance`` of BlackBoxASNG is "full" up to this many real variables, "diagonal"
 #: beyond (measured: on the sphere in 40 and 100 dimensions both need the same evaluations, and
@@ -163,12 +174,8 @@ _LAYOUTS: weakref.WeakKeyDictionary[Distribution, dict[bool, _Layout]] = weakref
 
 
 def _layout(dist: Distribution, joint: bool) -> _Layout:
-    """The :class:`_Layout` of ``dist`` with ``joint`` (cached per distribution; computed each time
-    for one without weak references or hash, a user's subclass defining ``__eq__``)."""
-    try:
-        per = _LAYOUTS.setdefault(dist, {})
-    except TypeError:
-        per = {}
+    """The :class:`_Layout` of ``dist`` with ``joint``, cached (:func:`._tree.per_distribution`)."""
+    per = per_distribution(_LAYOUTS, dist, dict)
     if joint not in per:
         cols = cma_columns(dist, joint)
         lo, hi, s_lo, s_hi = (_cols(b, cols) for b in real_bounds(dist, joint))
@@ -246,14 +253,25 @@ def clipped_injected(y: np.ndarray, injected: np.ndarray | None, B: np.ndarray, 
     every converged variable again."""
     if injected is None or not np.any(injected):
         return y
-    n = y.shape[1]
-    c_y = math.sqrt(n) + 2 * n / (n + 2)
     norms = np.sqrt(np.sum(((y @ B) / D) ** 2, axis=1))  # ||C^(-1/2) y_i|| = ||D^-1 B^T y_i||
+    clip = injected_clip(norms, injected, y.shape[1])
+    if clip is None:
+        return y
+    long, factor = clip
+    return np.where(long[:, None], y * factor[:, None], y)  # Hansen (2011): y min(1, c_y / ||C^(-1/2) y||)
+
+
+def injected_clip(norms: np.ndarray, injected: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """Hansen (2011)'s clipping of injected steps in ``n`` dimensions, given each step's length
+    ``norms`` ``(k,)`` in the step's metric and ``injected`` ``(k,)`` bools: ``(long, factor)``, the
+    injected rows longer than ``c_y = sqrt(n) + 2n / (n + 2)`` and ``(k,)`` factors ``c_y / norm``
+    for them (1 elsewhere); None when there is no such row (:func:`clipped_injected`, and the
+    separable rules' ``update._injected_clipped``)."""
+    c_y = math.sqrt(n) + 2 * n / (n + 2)
     long = np.asarray(injected, dtype=bool) & (norms > c_y)
     if not np.any(long):
-        return y
-    factor = c_y / np.where(long, norms, 1.0)
-    return np.where(long[:, None], y * factor[:, None], y)  # Hansen (2011): y min(1, c_y / ||C^(-1/2) y||)
+        return None
+    return long, c_y / np.where(long, norms, 1.0)
 
 
 def full_real_step(

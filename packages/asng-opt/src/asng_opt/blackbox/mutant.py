@@ -17,7 +17,7 @@ from ..categorical import Categorical
 from ..distribution import Distribution
 from ..gaussian import Gaussian
 from ..integer import Integer
-from ._tree import append, free_integers, is_real, leaves, map_leaves, take_first
+from ._tree import append, free_integers, is_real, leaves, map_leaves, per_distribution, take_first
 
 __all__ = ["INT_STEPS", "can_mutate", "mutate", "mutate_many", "last_mutated", "int_step_lengths"]
 
@@ -204,23 +204,17 @@ _LAYOUTS: weakref.WeakKeyDictionary[Distribution, _Layout] = weakref.WeakKeyDict
 
 
 def _layout(dist: Distribution) -> _Layout:
-    """:class:`_Layout` of ``dist`` (a distribution's parts and counts never change), cached."""
-    try:
-        lay = _LAYOUTS.get(dist)
-    except TypeError:
-        lay = None
-    if lay is None:
+    """:class:`_Layout` of ``dist``, cached (:func:`._tree.per_distribution`)."""
+
+    def compute() -> _Layout:
         free = _changeable(dist)
         flat = np.concatenate(free) if free else np.zeros(0, dtype=bool)
         flat.flags.writeable = False
         ends = list(itertools.accumulate(f.size for f in free))
         can = any(is_real(d) for d in leaves(dist)) or any(f.any() for f in free)
-        lay = _Layout(flat, int(flat.sum()), np.flatnonzero(flat), list(zip([0] + ends[:-1], ends)), can)
-        try:
-            _LAYOUTS[dist] = lay
-        except TypeError:  # a distribution without weak references or hash: computed each time
-            pass
-    return lay
+        return _Layout(flat, int(flat.sum()), np.flatnonzero(flat), list(zip([0] + ends[:-1], ends)), can)
+
+    return per_distribution(_LAYOUTS, dist, compute)
 
 
 def can_mutate(dist: Distribution) -> bool:

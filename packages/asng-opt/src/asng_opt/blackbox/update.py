@@ -17,7 +17,7 @@ from ..distribution import Distribution
 from ..gaussian import Gaussian
 from ..product import Product
 from ._tree import asng_moves, collect, is_integer, is_real, leaves, map_leaves, n_integer, n_real, n_theta_cat
-from .cma import FullState, full_real_step
+from .cma import FullState, full_real_step, injected_clip
 
 __all__ = ["BlackBoxState", "blackbox_update", "full_update", "asng_part_step", "real_part_step", "INT_UPDATES"]
 
@@ -117,12 +117,10 @@ def _injected_clipped(dist: Distribution, theta: Any, raw: Any, part: Any, n: in
         if part(d)
         for mu, sigma in [cast(Gaussian, d).mean_sigma(t)]
     ]
-    norms = np.sqrt(sum(np.sum(y * y, axis=1) for y in steps))
-    c_y = math.sqrt(n) + 2 * n / (n + 2)
-    long = np.asarray(injected, dtype=bool) & (norms > c_y)
-    if not np.any(long):
+    clip = injected_clip(np.sqrt(sum(np.sum(y * y, axis=1) for y in steps)), injected, n)
+    if clip is None:
         return raw
-    factor = (c_y / np.where(long, norms, 1.0))[:, None]
+    long, factor = clip[0], clip[1][:, None]
 
     def put(d: Distribution, t: Any, x: Any) -> Any:
         if not part(d):
