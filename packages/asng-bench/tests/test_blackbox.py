@@ -182,17 +182,22 @@ def test_problem_registry_names_budgets_and_studies():
     f24 = ["ioh-f24-concatenatedtrap"] if importable("ioh") else []
     new = ["int-real-ellipsoid", "hpo-conditional", "int-rastrigin", "int-knapsack", "int-rotated-ellipsoid",
            "int-rosenbrock", "cat-int-conditional", "int-log-widths", "int-schwefel"]  # fmt: skip
+    newest = (["ioh-f20-isingtorus"] if importable("ioh") else []) + ["int-step-ellipsoid"]
+    new = new + newest
     assert default_problems() == default + with_ioh + ["nk-adjacent", "rosenbrock", "mixed-real"] + f24 + new
     assert untuned_problems() == ["ioh-f22-mis", "nk-adjacent", "rosenbrock", "mixed-real",
                                   "ioh-f24-concatenatedtrap", *new]  # fmt: skip
     # the real-valued ones were tuned on from asng-opt 0.7 on (the real step's elite rule), int-real
     # from 0.8 on (the integer rules), int-rastrigin from 0.9 on (the integer mutants' steps), the
     # knapsack and the rotated ellipsoid from 0.10 on (the integers in the full covariance), int-rosenbrock and
-    # cat-int-conditional from 0.11 on (the restart rule): labelled so
-    assert [untuned_label(p) for p in untuned_problems()] == (
-        ["untuned"] * 2 + ["untuned until asng-opt 0.7"] * 2 + ["untuned", "untuned until asng-opt 0.8"]
-        + ["untuned", "untuned until asng-opt 0.9"] + ["untuned until asng-opt 0.10"] * 2
-        + ["untuned until asng-opt 0.11"] * 2 + ["untuned"] * 2
+    # cat-int-conditional from 0.11 on (the restart rule), the other problems with mutants from 0.12 on
+    # (mutants earn their share): labelled so; the problems added in 0.12's round are untuned
+    labels = [untuned_label(p) for p in untuned_problems()]
+    assert labels == (
+        ["untuned until asng-opt 0.12"] * 2 + ["untuned until asng-opt 0.7"] * 2
+        + ["untuned until asng-opt 0.12", "untuned until asng-opt 0.8"]
+        + ["untuned until asng-opt 0.12", "untuned until asng-opt 0.9"] + ["untuned until asng-opt 0.10"] * 2
+        + ["untuned until asng-opt 0.11"] * 2 + ["untuned until asng-opt 0.12"] * 2 + ["untuned"] * len(newest)
     )  # fmt: skip
     assert untuned_label("onemax") == "" == untuned_label("no-such-problem")
 
@@ -203,7 +208,7 @@ def test_optimizer_registry_ours_first():
                  "bb-no-mutant", "bb-one-mutant", "bb-no-union", "bb-half-mutants", "bb-diagonal", "bb-sigma-quarter",
                  "bb-real-elite-twice", "bb-ranks",
                  "bb-lam-dim", "bb-no-cache", "bb-no-int-margin", "bb-raw-elite", "bb-int-asng",
-                 "bb-unit-int-steps", "bb-no-inject-clip", "bb-near-after-spent")  # fmt: skip
+                 "bb-unit-int-steps", "bb-no-inject-clip", "bb-near-after-spent", "bb-unearned-mutants")  # fmt: skip
     assert OURS == ("asng-bb", "asng-l2", "asng-l16", *ablations) == tuple(OPTIMIZERS)[: len(OURS)]
     assert [OPTIMIZERS[n].role for n in OURS[:3]] == ["main", "reference", "reference"]
     assert [n for n, o in OPTIMIZERS.items() if o.short_only] == ["bb-lam-dim", "optuna-tpe", "optuna-cmaes"]
@@ -658,6 +663,44 @@ def test_int_schwefel_has_its_only_zero_at_the_drawn_optimum_and_is_deceptive():
     assert vals.min() == 0.0 and np.count_nonzero(vals == 0) == 1
     # the first target is below the best of 2,000 uniform draws (1,379), the box's centre far above it
     assert _best_of_uniform_draws(p) > 1300 > p.gaps[0] and start_point_issues(p) == []
+
+
+def test_int_step_ellipsoid_is_zero_exactly_on_the_plateau_around_its_optimum():
+    p = bp.int_step_ellipsoid()
+    z_opt = np.random.default_rng(2031).integers(-30, 31, 10)  # the problem's draw
+    assert z_opt.tolist() == [6, -7, -11, 2, 16, 26, -30, 9, 9, 0]
+    none = np.zeros(0, dtype=np.int64)
+    assert p(none, z_opt) == 0.0 == p.f_opt and p.gaps == (1000.0, 100.0, 10.0, 0.0)
+    assert np.all(p.int_low == -40) and np.all(p.int_high == 40) and (p.n_cat, p.n_int, p.n_real) == (0, 10, 0)
+    w = 100.0 ** (np.arange(10) / 9)
+    for i, vals in enumerate(_one_variable_sweeps(p, z_opt)):
+        d = np.arange(-40, 41) - z_opt[i]
+        assert np.array_equal(vals, w[i] * (np.abs(d) // 3) ** 2)  # the definition, variable by variable
+        assert np.flatnonzero(vals == 0).tolist() == list(range(z_opt[i] + 40 - 2, z_opt[i] + 40 + 3))
+    rng = np.random.default_rng(5)  # f = 0 on the whole plateau, > 0 one step beyond it
+    for _ in range(200):
+        z = z_opt + rng.integers(-2, 3, 10)
+        assert p(none, z) == 0.0
+        j = rng.integers(10)
+        z[j] = z_opt[j] + rng.choice([-3, 3])
+        assert p(none, z) == pytest.approx(w[j])
+    # the first target is below the best of 2,000 uniform draws (1,630), the box's centre far above it
+    assert _best_of_uniform_draws(p) > 1600 > p.gaps[0] and start_point_issues(p) == []
+
+
+@pytest.mark.skipif(not importable("ioh"), reason="needs ioh")
+def test_ioh_f20_ising_torus_has_its_optimum_at_the_mask_and_its_complement():
+    from asng_bench.blackbox.registry import get_problem
+
+    p = get_problem("ioh-f20-isingtorus")
+    mask = np.random.default_rng(2019).integers(0, 2, 100)  # the XOR mask: spins alike where c == mask
+    assert p(mask, None) == 0.0 == p(1 - mask, None) and p.gaps == (40.0, 20.0, 8.0, 0.0)
+    flipped = mask.copy()
+    flipped[0] ^= 1  # one spin off: its four edges unsatisfied
+    assert p(flipped, None) == 4.0
+    rng = np.random.default_rng(0)
+    best = min(p(rng.integers(0, 2, 100), None) for _ in range(2000))
+    assert best == 70.0 > p.gaps[0]  # 130 of 200 edges: the first target needs a search
 
 
 @pytest.mark.parametrize("make", [bp.int_log_widths, bp.int_schwefel])

@@ -14,7 +14,7 @@ from helpers import deep_equal
 
 import asng_opt.blackbox.optimizer as bbo
 from asng_opt import Categorical, Choice, FloatRange, Gaussian, Integer, IntRange, Product, Space
-from asng_opt.blackbox import MUTANT_RAMP, MUTANT_STALL, BlackBoxASNG
+from asng_opt.blackbox import MUTANT_RAMP, MUTANT_STALL, MUTANTS_PER_SUCCESS, BlackBoxASNG
 
 TARGET = np.arange(16) % 3
 
@@ -43,24 +43,29 @@ def test_bad_mutant_share_is_refused(bad):
         BlackBoxASNG(Categorical([3] * 4), mutant_share=bad)
 
 
+@pytest.mark.parametrize("earn", [True, False])
 @pytest.mark.parametrize("share", [None, 0.01, 0.25, 0.5, 0.75, 1.0])
-def test_number_of_mutants_over_the_whole_range(share):
+def test_number_of_mutants_over_the_whole_range(share, earn):
     """One once due, one more every MUTANT_RAMP updates without improvement, up to the share and
-    never more than k - 2."""
-    opt = BlackBoxASNG(Categorical([3] * 4), mutant_share=share)
-    for stall in range(MUTANT_STALL, MUTANT_STALL + 60):
-        opt._elitism.stall = stall
-        for k in range(1, 80):
-            m = opt.n_mutants(k)
-            if share is None or k < 3:
-                assert m == 1
-                continue
-            assert 1 <= m <= k - 2  # at least two draws of p_theta stay in every batch
-            ramp = 1 + (stall - MUTANT_STALL) // MUTANT_RAMP
-            assert m == min(max(1, math.floor(share * k)), k - 2, ramp)
-            if stall == MUTANT_STALL:
-                assert m == 1
-    assert opt.hyper()["mutant_share"] == share
+    never more than k - 2; with ``earn_mutants`` (asng-opt 0.12) never more than
+    MUTANTS_PER_SUCCESS * (1 + earned)."""
+    opt = BlackBoxASNG(Categorical([3] * 4), mutant_share=share, earn_mutants=earn)
+    for earned in (0, 1, 2, 5, 40):
+        opt._elitism.earned = earned
+        for stall in range(MUTANT_STALL, MUTANT_STALL + 60):
+            opt._elitism.stall = stall
+            for k in range(1, 80):
+                m = opt.n_mutants(k)
+                if share is None or k < 3:
+                    assert m == 1
+                    continue
+                assert 1 <= m <= k - 2  # at least two draws of p_theta stay in every batch
+                ramp = 1 + (stall - MUTANT_STALL) // MUTANT_RAMP
+                cap = MUTANTS_PER_SUCCESS * (1 + earned) if earn else k
+                assert m == min(max(1, math.floor(share * k)), k - 2, ramp, cap)
+                if stall == MUTANT_STALL:
+                    assert m == 1
+    assert opt.hyper()["mutant_share"] == share and opt.hyper()["earn_mutants"] is earn
 
 
 # ---- the batches --------------------------------------------------------------------------------

@@ -42,7 +42,10 @@ results/README.md, "Black-box comparison", and packages/asng-opt/README.md):
   each batch is a mutation of it, as DiscreteOnePlusOne draws (:mod:`.mutant`; an integer moves
   by a harmonic length, P(j) ~ 1 / j up to its bound, asng-opt 0.9, ``int_steps``: a +-1 step
   cannot leave a local optimum of the +-1 neighbourhood), and one more
-  sample every two updates without improvement, up to all but two of the batch; after a round with two or
+  sample every two updates without improvement, up to all but two of the batch and, beyond two,
+  two more for each mutant that became the best point since the optimizer started (asng-opt 0.12,
+  ``earn_mutants``: where the mutants keep failing the batch stays with the distribution, whose
+  converged draws repeat, the walk runs dry and the run restarts); after a round with two or
   more mutants as good as the best point (neutral), the next batch's last mutant applies all their
   categorical and integer changes at once (the neutral union); a mutant worse than the best point is left out of the
   update, a mutant as good as it wins the tie (the best point walks
@@ -72,7 +75,7 @@ dicts), :mod:`._tree` (walking Product spaces).
 from .cma import FULL_MAX_DIM
 from .defaults import INT_SIGMA_FLOOR, default_lam, margin_probability, margin_theta_min, with_margin
 from .mutant import INT_STEPS, int_step_lengths, mutate, mutate_many
-from .optimizer import COVARIANCES, MUTANT_RAMP, MUTANT_STALL, UTILITIES, BlackBoxASNG
+from .optimizer import COVARIANCES, MUTANT_RAMP, MUTANT_STALL, MUTANTS_PER_SUCCESS, UTILITIES, BlackBoxASNG
 from .restart import prior_near, restart, restart_scale
 from .update import INT_UPDATES, BlackBoxState, blackbox_update
 
@@ -84,6 +87,7 @@ __all__ = [
     "FULL_MAX_DIM",
     "MUTANT_STALL",
     "MUTANT_RAMP",
+    "MUTANTS_PER_SUCCESS",
     "mutate",
     "mutate_many",
     "INT_STEPS",

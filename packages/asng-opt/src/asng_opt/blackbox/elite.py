@@ -31,6 +31,10 @@ class Elitism:
         elite: ``(raw sample (1, ...) or a dict of them, loss)``, the best point told so far; None
             before the first tell.
         stall: tells since the elite's value last changed.
+        earned: the mutants' successes (asng-opt 0.12): tells whose new elite was one of the
+            batch's mutants (the neutral union included; a tie that the tie rule gave to a mutant
+            too). :meth:`BlackBoxASNG.n_mutants <asng_opt.blackbox.BlackBoxASNG.n_mutants>` lets
+            the mutants grow beyond two per batch only with it.
         mutants: the last ask's mutants (raw, ``(1, ...)`` each; they are the batch's last samples),
             empty when it has none.
         injected_mutants: ``(k',)`` booleans, which samples of that batch are mutants, in every
@@ -49,6 +53,8 @@ class Elitism:
         self.dist = dist
         self.elite: tuple[Any, float] | None = None
         self.stall = 0
+        self.earned = 0
+        self._from_mutant = False  # whether the candidate is one of the batch's mutants
         self.mutants: list[Any] = []
         self.kept_mutants = np.zeros(0, dtype=bool)
         self.injected_mutants = np.zeros(0, dtype=bool)
@@ -149,6 +155,8 @@ class Elitism:
         old = self.elite
         if old is not None and not _better(best[1], old[1], maximize):
             best = old
+        marked = self.injected_mutants  # every batch's mutants, a kept-whole one's included
+        self._from_mutant = best is not old and len(marked) == len(f) and bool(marked[j])
         self.candidate = best
         self._union_candidate = None
         if union and ties_to_mutants and old is not None and best is not old and best[1] == old[1]:
@@ -162,9 +170,12 @@ class Elitism:
         return best
 
     def commit(self) -> None:
-        """End a successful tell: the candidate becomes the elite, the mutants are spent, and
-        :attr:`stall` restarts at 0 if the elite's value changed (counts one more otherwise)."""
+        """End a successful tell: the candidate becomes the elite, the mutants are spent,
+        :attr:`stall` restarts at 0 if the elite's value changed (counts one more otherwise), and
+        :attr:`earned` counts one more if the new elite is one of the batch's mutants."""
         old = self.elite
+        self.earned += int(self._from_mutant)
+        self._from_mutant = False
         self.elite, self.candidate, self.mutants = self.candidate, None, []
         self.union, self._union_candidate = self._union_candidate, None
         self.kept_mutants = np.zeros(0, dtype=bool)
@@ -178,17 +189,26 @@ class Elitism:
 
     def counters(self) -> dict[str, Any]:
         """What else a resume needs (``state_dict()["elitism"]``): ``stall``, copies of the
-        pending ask's ``mutants`` and the :attr:`union` waiting for the next ask (None: none)."""
+        pending ask's ``mutants``, the :attr:`union` waiting for the next ask (None: none) and
+        :attr:`earned` (absent before asng-opt 0.12)."""
         union = None if self.union is None else copy(self.union)
-        return {"stall": self.stall, "mutants": [copy(x) for x in self.mutants], "union": union}
+        mutants = [copy(x) for x in self.mutants]
+        return {"stall": self.stall, "mutants": mutants, "union": union, "earned": self.earned}
 
     def load(
-        self, elite: tuple[Any, float] | None, stall: int = 0, mutants: list[Any] | None = None, union: Any = None
+        self,
+        elite: tuple[Any, float] | None,
+        stall: int = 0,
+        mutants: list[Any] | None = None,
+        union: Any = None,
+        earned: int = 0,
     ) -> None:
-        """Set the elite from a saved one, :attr:`stall`, the pending :attr:`mutants` and the
-        :attr:`union` (each checked by :func:`~.elite_state.checked` first; copied)."""
+        """Set the elite from a saved one, :attr:`stall`, the pending :attr:`mutants`, the
+        :attr:`union` and :attr:`earned` (each checked by :func:`~.elite_state.checked` first;
+        copied)."""
         self.elite = None if elite is None else (copy(elite[0]), float(elite[1]))
         self.stall = stall
+        self.earned = earned
         self.mutants = list(mutants or [])
         self.union = None if union is None else copy(union)
 

@@ -18,27 +18,28 @@ from ..product import Product
 from ._tree import arrays, copy, take
 from .mutant import _to_raw, _user_ints
 
-__all__ = ["checked", "check_elite", "check_counters", "check_union"]
+__all__ = ["checked", "check_elite", "check_counters", "check_earned", "check_union"]
 
 
-def checked(dist: Distribution, state: Any) -> tuple[Any, tuple[Any, int, list[Any], Any]]:
+def checked(dist: Distribution, state: Any) -> tuple[Any, tuple[Any, int, list[Any], Any, int]]:
     """``state`` (a ``state_dict()``) without its ``"elite"`` and ``"elitism"`` entries, and those
-    checked: ``(elite, stall, mutants, union)`` for :meth:`~.elite.Elitism.load`. A dict that is no
+    checked: ``(elite, stall, mutants, union, earned)`` for :meth:`~.elite.Elitism.load`. A dict that is no
     mapping is returned as it is (the optimizer's loader refuses it by name).
 
     Raises:
         ValueError: an entry is invalid (see :func:`check_elite`, :func:`check_counters`).
     """
     if not isinstance(state, Mapping):
-        return state, (None, 0, [], None)
+        return state, (None, 0, [], None, 0)
     elite = state.get("elite")
     check_elite(dist, elite)
     pending = state.get("pending")
     pending_raw = pending[1] if isinstance(pending, (tuple, list)) and len(pending) == 2 else None
     stall, mutants = check_counters(dist, state.get("elitism"), pending_raw)
     union = check_union(dist, state.get("elitism"), elite, state.get("hyper"))
+    earned = check_earned(state.get("elitism"))
     rest = {k: v for k, v in state.items() if k not in ("elite", "elitism")}
-    return rest, (elite, stall, mutants, union)
+    return rest, (elite, stall, mutants, union, earned)
 
 
 def check_counters(dist: Distribution, saved: Any, pending_raw: Any) -> tuple[int, list[Any]]:
@@ -53,8 +54,11 @@ def check_counters(dist: Distribution, saved: Any, pending_raw: Any) -> tuple[in
     if saved is None:
         return 0, []
     where = "BlackBoxASNG.load_state_dict: invalid 'elitism'"
-    if not isinstance(saved, dict) or set(saved) - {"union"} != {"stall", "mutants"}:
-        raise ValueError(f"{where}: expected a dict with keys 'stall', 'mutants' and (asng-opt >= 0.7) 'union'")
+    if not isinstance(saved, dict) or set(saved) - {"union", "earned"} != {"stall", "mutants"}:
+        raise ValueError(
+            f"{where}: expected a dict with keys 'stall', 'mutants', (asng-opt >= 0.7) 'union' and "
+            "(asng-opt >= 0.12) 'earned'"
+        )
     stall = _checks.count("'stall'", saved["stall"], where)
     mutants = saved["mutants"]
     if not isinstance(mutants, (list, tuple)):
@@ -68,6 +72,18 @@ def check_counters(dist: Distribution, saved: Any, pending_raw: Any) -> tuple[in
         if not samples_equal(take(pending_raw, k - len(mutants) + j), x):
             raise ValueError(f"{where}: mutant {j} is not the pending ask's sample {k - len(mutants) + j}")
     return stall, [copy(x) for x in mutants]
+
+
+def check_earned(saved: Any) -> int:
+    """The saved count of the mutants' successes (``state_dict()["elitism"]["earned"]``, absent
+    before asng-opt 0.12: 0), a count. Call after :func:`check_counters` (which checks the dict).
+
+    Raises:
+        ValueError: it is not a non-negative integer.
+    """
+    if not isinstance(saved, dict) or "earned" not in saved:
+        return 0
+    return _checks.count("'earned'", saved["earned"], "BlackBoxASNG.load_state_dict: invalid 'elitism'")
 
 
 def check_union(dist: Distribution, saved: Any, elite: Any = None, hyper: Any = None) -> Any:

@@ -43,6 +43,7 @@ def check_options(
     free_reals: bool | None = None,
     int_steps: Any = "harmonic",
     clip_injected: Any = True,
+    earn_mutants: Any = True,
 ) -> dict[str, Any]:
     """The options of :class:`~asng_opt.blackbox.BlackBoxASNG` checked, by name; ``int_update=None``
     resolved (:func:`default_int_update`), then ``covariance=None``: ``"full"`` with
@@ -81,6 +82,7 @@ def check_options(
     out["covariance"] = covariance
     out["int_steps"] = _checks.choice("int_steps", int_steps, WHERE, INT_STEPS)
     out["clip_injected"] = _checks.flag("clip_injected", clip_injected, WHERE)
+    out["earn_mutants"] = _checks.flag("earn_mutants", earn_mutants, WHERE)
     return out
 
 
@@ -116,8 +118,8 @@ def upgrade(
     ``neutral_union=False``; one before 0.8 (no ``int_margin``, ``elite_integers``,
     ``int_update``, no ``p_int``) with ``int_margin=False``, ``elite_integers=False``,
     ``int_update="asng"`` and ``p_int = 0``; one before 0.9 (no ``int_steps``) with
-    ``int_steps="unit"``; one before 0.11 (no ``clip_injected``) with ``clip_injected=False``: the
-    rules they ran with. Anything else is returned as
+    ``int_steps="unit"``; one before 0.11 (no ``clip_injected``) with ``clip_injected=False``; one
+    before 0.12 (no ``earn_mutants``) with ``earn_mutants=False``: the rules they ran with. Anything else is returned as
     it is (the loader names what is wrong with it).
 
     Raises:
@@ -153,6 +155,8 @@ def upgrade(
         hyper = {**hyper, "int_steps": "unit"}
     if "clip_injected" not in hyper and "elitist" in hyper:  # asng-opt < 0.11
         hyper = {**hyper, "clip_injected": False}
+    if "earn_mutants" not in hyper and "elitist" in hyper:  # asng-opt < 0.12
+        hyper = {**hyper, "earn_mutants": False}
     has_integers = any(isinstance(leaf, Integer) for leaf in leaves(dist))
     if has_integers and isinstance(hyper.get("int_margin"), bool) and hyper["int_margin"] != int_margin:
         raise ValueError(

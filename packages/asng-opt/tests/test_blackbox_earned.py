@@ -1,0 +1,140 @@
+"""Mutants earn their share (asng-opt 0.12, ``BlackBoxASNG(earn_mutants=True)``): beyond two per
+batch, the ramp of elitist mutants grows only by MUTANTS_PER_SUCCESS for each tell whose new elite
+was one of its mutants (Elitism.earned); the count is part of the state."""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pytest
+from helpers import deep_equal
+
+from asng_opt import Categorical, Integer, Product
+from asng_opt.blackbox import MUTANT_RAMP, MUTANT_STALL, MUTANTS_PER_SUCCESS, BlackBoxASNG
+
+
+def _losses(opt, base, mutant_loss):
+    """Losses for the pending ask: ``base`` for the distribution's draws, ``mutant_loss(i)`` for
+    its i-th mutant (the batch's last samples)."""
+    k, m = opt.lam, len(opt._elitism.mutants)
+    f = np.full(k, float(base))
+    for i in range(m):
+        f[k - m + i] = mutant_loss(i)
+    return f
+
+
+def _stall_until_mutants(opt, value=5.0):
+    """Tell constant losses (the first tell sets the elite at ``value``) until the ramp would give
+    the whole batch's mutants; every mutant worse than the elite."""
+    for _ in range(MUTANT_STALL + 20 * MUTANT_RAMP):
+        x = opt.ask()
+        opt.tell(x, _losses(opt, value, lambda i: value + 1.0))
+
+
+@pytest.mark.parametrize(
+    "dist",
+    [Categorical([3] * 12), Integer(0, 40, size=6), Product(c=Categorical([2] * 4), z=Integer(-9, 9, size=3))],
+    ids=["categorical", "integer", "mixed"],
+)
+def test_failing_mutants_stay_at_two_per_batch_and_a_success_earns_two_more(dist):
+    opt = BlackBoxASNG(dist, lam=12, seed=0)
+    _stall_until_mutants(opt)
+    assert opt._elitism.earned == 0 and opt._elitism.stall > MUTANT_STALL + 10 * MUTANT_RAMP
+    x = opt.ask()
+    assert len(opt._elitism.mutants) == MUTANTS_PER_SUCCESS  # the ramp alone would give 10
+    opt.tell(x, _losses(opt, 5.0, lambda i: 1.0 if i == 0 else 9.0))  # a mutant wins
+    assert opt._elitism.earned == 1 and opt._elitism.stall == 0
+    _stall_until_mutants(opt, 1.0)
+    opt.ask()
+    assert len(opt._elitism.mutants) == 2 * MUTANTS_PER_SUCCESS
+    unearned = BlackBoxASNG(dist, lam=12, seed=0, earn_mutants=False)  # asng-opt 0.11's ramp
+    _stall_until_mutants(unearned)
+    unearned.ask()
+    assert len(unearned._elitism.mutants) == 10
+
+
+def test_what_counts_as_a_success():
+    """A mutant that becomes the elite counts (better, or tying it and chosen by the tie rule); a
+    draw of the distribution that becomes the elite does not, nor does a refused tell."""
+    opt = BlackBoxASNG(Categorical([3] * 12), lam=12, seed=1)
+    _stall_until_mutants(opt)
+    x = opt.ask()
+    m = len(opt._elitism.mutants)
+    assert m == 2
+    opt.tell(x, _losses(opt, 5.0, lambda i: 5.0 if i == 1 else 7.0))  # a tie: the mutant walks
+    assert opt._elitism.earned == 1 and np.array_equal(opt.elite[0][0], x[-1])
+    _stall_until_mutants(opt)
+    x = opt.ask()
+    f = _losses(opt, 5.0, lambda i: 7.0)
+    f[0] = 2.0  # the distribution's draw wins
+    opt.tell(x, f)
+    assert opt._elitism.earned == 1 and opt.elite[1] == 2.0
+    _stall_until_mutants(opt, 2.0)
+    x = opt.ask()
+    before = opt.state_dict()
+    bad = _losses(opt, 2.0, lambda i: 0.5)
+    bad[0] = np.nan
+    with pytest.raises(ValueError):
+        opt.tell(x, bad)
+    assert deep_equal(opt.state_dict(), before) and opt._elitism.earned == 1
+
+
+def test_earned_is_saved_and_resumes_bit_identically():
+    dist = Product(c=Categorical([2] * 6), z=Integer(0, 30, size=4))
+
+    def loss(x):
+        # coarse: ties are common, so mutants take the elite's place (the tie rule) and earn
+        return np.floor((np.sum(x["c"], axis=1) + np.sum(np.abs(np.asarray(x["z"]) - 17.0), axis=1)) / 4)
+
+    opt = BlackBoxASNG(dist, seed=3)
+    for _ in range(150):
+        x = opt.ask()
+        opt.tell(x, loss(x))
+    assert opt._elitism.earned > 0 and opt.state_dict()["elitism"]["earned"] == opt._elitism.earned
+    twin = BlackBoxASNG(dist, seed=99)
+    twin.load_state_dict(copy.deepcopy(opt.state_dict()))
+    assert twin._elitism.earned == opt._elitism.earned
+    for _ in range(60):
+        a, b = opt.ask(), twin.ask()
+        assert all(np.array_equal(a[k], b[k]) for k in a)
+        opt.tell(a, loss(a))
+        twin.tell(b, loss(b))
+    assert deep_equal(opt.state_dict(), twin.state_dict())
+
+
+def test_a_dict_of_0_11_loads_with_the_rule_it_ran_with():
+    """No ``earn_mutants`` in its hyper-parameters and no ``earned`` count: it loads with
+    earn_mutants=False and continues as 0.11 did."""
+    dist = Categorical([3] * 12)
+    old_opt = BlackBoxASNG(dist, lam=12, seed=5, earn_mutants=False)
+    _stall_until_mutants(old_opt)
+    state = copy.deepcopy(old_opt.state_dict())
+    del state["hyper"]["earn_mutants"]
+    del state["elitism"]["earned"]
+    loaded = BlackBoxASNG(dist, lam=12, seed=6)
+    loaded.load_state_dict(state)
+    assert loaded.earn_mutants is False and loaded._elitism.earned == 0
+    for _ in range(5):
+        a, b = old_opt.ask(), loaded.ask()
+        assert np.array_equal(a, b) and len(loaded._elitism.mutants) == 10
+        old_opt.tell(a, _losses(old_opt, 5.0, lambda i: 6.0))
+        loaded.tell(b, _losses(loaded, 5.0, lambda i: 6.0))
+
+
+@pytest.mark.parametrize("bad", [-1, 1.5, True, "3", None, np.nan])
+def test_a_bad_saved_count_is_refused_and_changes_nothing(bad):
+    opt = BlackBoxASNG(Categorical([3] * 12), lam=12, seed=7)
+    _stall_until_mutants(opt)
+    state = copy.deepcopy(opt.state_dict())
+    state["elitism"]["earned"] = bad
+    before = opt.state_dict()
+    with pytest.raises(ValueError, match="invalid 'elitism'.*'earned' must be an integer >= 0"):
+        opt.load_state_dict(state)
+    assert deep_equal(opt.state_dict(), before)
+
+
+@pytest.mark.parametrize("bad", ["yes", 1, None, 0.0])
+def test_earn_mutants_is_a_checked_flag(bad):
+    with pytest.raises(ValueError, match="earn_mutants must be True or False"):
+        BlackBoxASNG(Categorical([3] * 4), earn_mutants=bad)
