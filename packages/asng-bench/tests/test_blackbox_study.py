@@ -71,7 +71,8 @@ def test_ablations_switch_one_ingredient_off():
                           "mutant_share": 1.0, "cat_utility": "quantile", "real_utility": "log",
                           "covariance": "full", "real_elite_twice": False,
                           "neutral_union": True, "int_margin": True, "elite_integers": True,
-                          "int_update": "full", "int_steps": "harmonic", "clip_injected": True}  # fmt: skip
+                          "int_update": "full", "int_steps": "harmonic", "clip_injected": True,
+                          "earn_mutants": True}  # fmt: skip
     changed = {
         "bb-no-margin": ("margin", False),
         "bb-no-elitism": ("elitist", False),
@@ -86,6 +87,7 @@ def test_ablations_switch_one_ingredient_off():
         "bb-raw-elite": ("elite_integers", False),
         "bb-unit-int-steps": ("int_steps", "unit"),
         "bb-no-inject-clip": ("clip_injected", False),
+        "bb-unearned-mutants": ("earn_mutants", False),
     }
     for name, (key, value) in changed.items():
         opt = make_searcher(name, p, 3000, 0).opt

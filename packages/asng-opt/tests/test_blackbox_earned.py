@@ -138,3 +138,61 @@ def test_a_bad_saved_count_is_refused_and_changes_nothing(bad):
 def test_earn_mutants_is_a_checked_flag(bad):
     with pytest.raises(ValueError, match="earn_mutants must be True or False"):
         BlackBoxASNG(Categorical([3] * 4), earn_mutants=bad)
+
+
+def test_a_state_with_the_rule_needs_its_count_and_at_most_one_success_per_tell():
+    opt = BlackBoxASNG(Categorical([3] * 12), lam=12, seed=8)
+    _stall_until_mutants(opt)
+    before = opt.state_dict()
+    missing = copy.deepcopy(before)
+    del missing["elitism"]["earned"]  # earn_mutants=True in its hyper: the count matters
+    with pytest.raises(ValueError, match="'earned' .* is missing"):
+        opt.load_state_dict(missing)
+    too_many = copy.deepcopy(before)
+    too_many["elitism"]["earned"] = before["t"] + 1
+    with pytest.raises(ValueError, match="exceeds the updates made"):
+        opt.load_state_dict(too_many)
+    assert deep_equal(opt.state_dict(), before)
+    at_most = copy.deepcopy(before)
+    at_most["elitism"]["earned"] = before["t"]
+    opt.load_state_dict(at_most)
+    assert opt._elitism.earned == before["t"]
+
+
+def test_a_failed_update_counts_nothing_and_leaves_no_trace(monkeypatch):
+    """A tell whose update raises after the elite was proposed (a mutant's) commits nothing; the
+    next tell, won by a draw of the distribution, does not count either."""
+    opt = BlackBoxASNG(Categorical([3] * 12), lam=12, seed=9)
+    _stall_until_mutants(opt)
+    x = opt.ask()
+    before = opt.state_dict()
+
+    def broken(*args, **kwargs):
+        raise FloatingPointError("a step that failed")
+
+    with monkeypatch.context() as m:
+        m.setattr(opt, "_update", broken)
+        with pytest.raises(FloatingPointError):
+            opt.tell(x, _losses(opt, 5.0, lambda i: 1.0))  # a mutant would have won
+    assert opt._elitism.earned == 0
+    f = _losses(opt, 5.0, lambda i: 9.0)
+    f[0] = 2.0
+    opt.tell(x, f)
+    assert opt._elitism.earned == 0 and opt.elite[1] == 2.0 and before["t"] + 1 == opt.t
+
+
+def test_a_kept_whole_batch_counts_and_a_restart_counts_again_from_zero():
+    from asng_opt.blackbox import restart
+
+    opt = BlackBoxASNG(Integer(0, 40, size=4), lam=2, seed=10)  # lambda = 2: batches kept whole
+    x = opt.ask()
+    opt.tell(x, [5.0, 5.0])
+    for _ in range(MUTANT_STALL + 2):
+        x = opt.ask()
+        opt.tell(x, [6.0, 6.0])
+    x = opt.ask()
+    assert len(opt._elitism.mutants) == 1
+    opt.tell(x, [6.0, 1.0])  # the batch's second sample is the mutant
+    assert opt._elitism.earned == 1
+    new = restart(opt)
+    assert new._elitism.earned == 0 and new.earn_mutants is True and new.elite[1] == 1.0

@@ -209,7 +209,8 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
     # neither the union nor the ramp past half the batch)
     "bb-no-union": _ours("ablation", neutral_union=False),
     # mutants up to half the batch (asng-opt 0.5 and 0.6's mutant_share); asng-bb lets the ramp go up
-    # to all but two samples. With lambda = 4 (the short track) both stop at two mutants: the same runs
+    # to all but two samples (beyond two only as mutants succeed, earn_mutants). With lambda = 4 (the short
+    # track) both stop at two mutants: the same runs
     "bb-half-mutants": _ours("ablation", mutant_share=0.5),
     # one variance per real variable (asng-opt 0.3's separable update): differs from asng-bb only
     # where there are real variables, so it runs only there

@@ -209,6 +209,7 @@ class Elitism:
         self.elite = None if elite is None else (copy(elite[0]), float(elite[1]))
         self.stall = stall
         self.earned = earned
+        self._from_mutant = False
         self.mutants = list(mutants or [])
         self.union = None if union is None else copy(union)
 

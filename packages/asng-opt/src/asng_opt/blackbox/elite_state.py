@@ -27,7 +27,8 @@ def checked(dist: Distribution, state: Any) -> tuple[Any, tuple[Any, int, list[A
     mapping is returned as it is (the optimizer's loader refuses it by name).
 
     Raises:
-        ValueError: an entry is invalid (see :func:`check_elite`, :func:`check_counters`).
+        ValueError: an entry is invalid (see :func:`check_elite`, :func:`check_counters`,
+            :func:`check_union`, :func:`check_earned`).
     """
     if not isinstance(state, Mapping):
         return state, (None, 0, [], None, 0)
@@ -37,7 +38,7 @@ def checked(dist: Distribution, state: Any) -> tuple[Any, tuple[Any, int, list[A
     pending_raw = pending[1] if isinstance(pending, (tuple, list)) and len(pending) == 2 else None
     stall, mutants = check_counters(dist, state.get("elitism"), pending_raw)
     union = check_union(dist, state.get("elitism"), elite, state.get("hyper"))
-    earned = check_earned(state.get("elitism"))
+    earned = check_earned(state.get("elitism"), state.get("hyper"), state.get("t"))
     rest = {k: v for k, v in state.items() if k not in ("elite", "elitism")}
     return rest, (elite, stall, mutants, union, earned)
 
@@ -74,16 +75,27 @@ def check_counters(dist: Distribution, saved: Any, pending_raw: Any) -> tuple[in
     return stall, [copy(x) for x in mutants]
 
 
-def check_earned(saved: Any) -> int:
-    """The saved count of the mutants' successes (``state_dict()["elitism"]["earned"]``, absent
-    before asng-opt 0.12: 0), a count. Call after :func:`check_counters` (which checks the dict).
+def check_earned(saved: Any, hyper: Any = None, t: Any = None) -> int:
+    """The saved count of the mutants' successes (``state_dict()["elitism"]["earned"]``): a count,
+    at most the state's updates ``t`` (one success per tell at most). It may be absent (0) only
+    where it has no effect, a state without ``earn_mutants=True`` in its ``hyper`` (asng-opt before
+    0.12, or 0.11's rule chosen); absent from one with it, the run would not resume as it ran. Call
+    after :func:`check_counters` (which checks the dict's keys).
 
     Raises:
-        ValueError: it is not a non-negative integer.
+        ValueError: it is not a non-negative integer, exceeds ``t``, or is missing where needed.
     """
-    if not isinstance(saved, dict) or "earned" not in saved:
+    where = "BlackBoxASNG.load_state_dict: invalid 'elitism'"
+    if not isinstance(saved, dict):
         return 0
-    return _checks.count("'earned'", saved["earned"], "BlackBoxASNG.load_state_dict: invalid 'elitism'")
+    if "earned" not in saved:
+        if isinstance(hyper, Mapping) and hyper.get("earn_mutants") is True:
+            raise ValueError(f"{where}: 'earned' (the mutants' successes) is missing; the state has earn_mutants=True")
+        return 0
+    earned = _checks.count("'earned'", saved["earned"], where)
+    if isinstance(t, (int, np.integer)) and not isinstance(t, bool) and earned > t:
+        raise ValueError(f"{where}: 'earned' ({earned}) exceeds the updates made ({t}): at most one success per tell")
+    return earned
 
 
 def check_union(dist: Distribution, saved: Any, elite: Any = None, hyper: Any = None) -> Any:

@@ -94,7 +94,8 @@ class BlackBoxASNG(ASNG):
         mutant_share: with ``mutant``, the largest share of each batch that is mutants, ``(0, 1]``:
             one mutant once they are due, one more every :data:`MUTANT_RAMP` updates without
             improvement, up to ``max(1, floor(share * k))`` of the k samples and at most k - 2, so
-            that at least two draws of p_theta remain (:meth:`n_mutants`); the best of the batch's
+            that at least two draws of p_theta remain, and with ``earn_mutants`` beyond two only as
+            mutants succeed (:meth:`n_mutants`); the best of the batch's
             ties is then a mutant (a neutral mutation is accepted, as a (1 + 1) optimizer accepts
             an equal offspring: the elite walks across plateaus). Default 1.0 (asng-opt 0.7: the
             ramp alone limits the mutants, up to all but two samples; with the neutral union
@@ -220,8 +221,9 @@ class BlackBoxASNG(ASNG):
     reals and integers) and p_int (integers), with ``covariance="full"`` the fields of
     :class:`~asng_opt.blackbox.cma.FullState` (sigma, p_c, C and its eigen-basis, over the
     variables of p_sigma), plus the elite, the best raw sample told so far and its value (``elite``, saved
-    in ``state_dict()``), and the updates without improvement, the pending ask's mutants and the
-    neutral union waiting for the next ask (``elitism``, saved too).
+    in ``state_dict()``), and the updates without improvement, the pending ask's mutants, the
+    neutral union waiting for the next ask and the mutants' successes (``elitism``, saved too; a
+    restart's optimizer starts counting the successes again at 0).
 
     Raises:
         ValueError: for arguments outside their ranges (and ASNG's checks), and for a search space
@@ -439,6 +441,7 @@ class BlackBoxASNG(ASNG):
 
     def tell(self, samples: Any, losses: Any) -> None:
         self._elitism.candidate = None
+        self._elitism._from_mutant = False
         super().tell(samples, losses)  # raises before any change on bad input
         self._elitism.commit()
 
@@ -461,8 +464,10 @@ class BlackBoxASNG(ASNG):
         ``elite_integers=False``, ``int_update="asng"`` and ``p_int = 0`` (on a space with
         integers it loads only into an optimizer built with ``int_margin=False``: the margin is
         part of the distribution); one before 0.9 (no ``int_steps``) with ``int_steps="unit"``,
-        its +-1 integer mutants; a saved neutral union is checked
-        (:func:`~.elite_state.check_union`);
+        its +-1 integer mutants; one before 0.11 (no ``clip_injected``) with
+        ``clip_injected=False``; one before 0.12 (no ``earn_mutants``, no ``earned``) with
+        ``earn_mutants=False`` and a count of 0; a saved neutral union and count of the mutants'
+        successes are checked (:func:`~.elite_state.check_union`, :func:`~.elite_state.check_earned`);
         one of the other ``covariance`` is refused (ValueError), and so, on a space with integer
         variables, is one whose ``int_update`` is ``"full"`` while this optimizer's is not, or the
         other way round (the state's shapes differ: a dict of asng-opt 0.8-0.9 on a space without

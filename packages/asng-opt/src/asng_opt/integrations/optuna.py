@@ -87,7 +87,7 @@ def make_optimizer(
         options: keyword arguments for BlackBoxASNG's constructor (``delta0``, ``alpha``,
             ``margin``, ``elitist``, ``mutant``, ``mutant_share``, ``cat_utility``,
             ``real_utility``, ``covariance``, ``real_elite_twice``, ``neutral_union``, ``int_margin``,
-            ``elite_integers``, ``int_update``, ``int_steps``, ``clip_injected``).
+            ``elite_integers``, ``int_update``, ``int_steps``, ``clip_injected``, ``earn_mutants``).
 
     Raises:
         ValueError: for values the optimizer refuses. TypeError: for an unknown option.
@@ -114,7 +114,7 @@ class ASNGSampler(BaseSampler):
             lucky values would otherwise keep pulling), ``mutant``, ``mutant_share``,
             ``cat_utility``, ``real_utility``, ``covariance``, ``real_elite_twice``,
             ``neutral_union``, ``int_margin``, ``elite_integers``, ``int_update``, ``int_steps``,
-            ``clip_injected`` (see its docstring; the mutants' options have no effect here: no
+            ``clip_injected``, ``earn_mutants`` (see its docstring; the mutants' options have no effect here: no
             trial is a mutant).
 
     Raises:
