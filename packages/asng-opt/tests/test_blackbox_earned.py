@@ -196,3 +196,41 @@ def test_a_kept_whole_batch_counts_and_a_restart_counts_again_from_zero():
     assert opt._elitism.earned == 1
     new = restart(opt)
     assert new._elitism.earned == 0 and new.earn_mutants is True and new.elite[1] == 1.0
+
+
+@pytest.mark.parametrize("flag", [True, np.True_])
+def test_the_count_is_required_however_the_saved_flag_is_spelt(flag):
+    """A newcomer's cases: a numpy True in the saved hyper-parameters needs the count as a Python
+    True does, and a state with the rule but without its 'elitism' entry is refused too."""
+    opt = BlackBoxASNG(Categorical([3] * 12), lam=12, seed=11)
+    _stall_until_mutants(opt)
+    before = opt.state_dict()
+    for drop in ("earned", "elitism"):
+        state = copy.deepcopy(before)
+        state["hyper"]["earn_mutants"] = flag
+        if drop == "earned":
+            del state["elitism"]["earned"]
+        else:
+            state["elitism"] = None
+        with pytest.raises(ValueError, match="invalid 'elitism'.*earn_mutants=True"):
+            opt.load_state_dict(state)
+        assert deep_equal(opt.state_dict(), before)
+
+
+def test_a_saved_union_loads_with_numpy_true_flags():
+    """The union's check read the saved flags with ``is True``: a numpy True (which the constructor
+    accepts) made it refuse a valid state."""
+    from test_blackbox_mutants import TARGET, plateau, run  # noqa: F401
+
+    opt = BlackBoxASNG(Categorical([3] * 16), lam=12, seed=0)
+    for _ in range(400):
+        run(opt, plateau, 1)
+        if opt._elitism.union is not None:
+            break
+    assert opt._elitism.union is not None
+    state = copy.deepcopy(opt.state_dict())
+    state["hyper"]["mutant"] = np.True_
+    state["hyper"]["neutral_union"] = np.True_
+    twin = BlackBoxASNG(Categorical([3] * 16), lam=12, seed=1)
+    twin.load_state_dict(state)
+    assert twin._elitism.union is not None

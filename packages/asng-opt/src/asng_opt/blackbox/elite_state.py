@@ -75,6 +75,11 @@ def check_counters(dist: Distribution, saved: Any, pending_raw: Any) -> tuple[in
     return stall, [copy(x) for x in mutants]
 
 
+def _true(flag: Any) -> bool:
+    """A saved flag that is True (a Python or numpy bool, as the constructor's checks accept)."""
+    return isinstance(flag, (bool, np.bool_)) and bool(flag)
+
+
 def check_earned(saved: Any, hyper: Any = None, t: Any = None) -> int:
     """The saved count of the mutants' successes (``state_dict()["elitism"]["earned"]``): a count,
     at most the state's updates ``t`` (one success per tell at most). It may be absent (0) only
@@ -86,10 +91,15 @@ def check_earned(saved: Any, hyper: Any = None, t: Any = None) -> int:
         ValueError: it is not a non-negative integer, exceeds ``t``, or is missing where needed.
     """
     where = "BlackBoxASNG.load_state_dict: invalid 'elitism'"
+    needed = isinstance(hyper, Mapping) and _true(hyper.get("earn_mutants"))
+    if saved is None and needed:
+        raise ValueError(
+            f"{where}: no 'elitism' (with 'earned', the mutants' successes); the state has earn_mutants=True"
+        )
     if not isinstance(saved, dict):
         return 0
     if "earned" not in saved:
-        if isinstance(hyper, Mapping) and hyper.get("earn_mutants") is True:
+        if needed:
             raise ValueError(f"{where}: 'earned' (the mutants' successes) is missing; the state has earn_mutants=True")
         return 0
     earned = _checks.count("'earned'", saved["earned"], where)
@@ -117,7 +127,7 @@ def check_union(dist: Distribution, saved: Any, elite: Any = None, hyper: Any = 
     if elite is None:
         raise ValueError(f"{where}: a union without an elite")
     h = hyper if isinstance(hyper, Mapping) else {}
-    if not (h.get("mutant") is True and h.get("mutant_share") is not None and h.get("neutral_union") is True):
+    if not (_true(h.get("mutant")) and h.get("mutant_share") is not None and _true(h.get("neutral_union"))):
         raise ValueError(f"{where}: a union needs mutant=True, a mutant_share and neutral_union=True")
     _check_one(dist, union, where)
     if not same_layout(union, elite[0]):

@@ -206,7 +206,8 @@ class BlackBoxASNG(ASNG):
             the distribution's draws; once it has converged they repeat, the cache answers them,
             the walk runs dry and ``minimize`` restarts, instead of spending the budget on
             mutants (the study's ``int-rotated-ellipsoid``: 46,000 mutants in 20 runs made 19 of
-            its 795 improvements). At lambda <= 4 (at most two mutants anyway) nothing changes.
+            its 795 improvements). In batches of at most 4 samples (at most two mutants anyway)
+            nothing changes.
             Measured before it became the default (the study's runs, main track, one process, 100
             seeds): ``int-rotated-ellipsoid`` reached its optimum in 74/100 runs (ERT 2,298)
             instead of 53/100 (3,795), ``int-rosenbrock`` in 90/100 (1,473) instead of 85/100
