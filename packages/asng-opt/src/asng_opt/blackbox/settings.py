@@ -24,6 +24,19 @@ UTILITIES = {"quantile": ranking_utility, "log": log_rank_weights}
 #: the real-valued variables' models: one covariance matrix (CMA-ES) or one variance per variable
 COVARIANCES = ("full", "diagonal")
 WHERE = "BlackBoxASNG"
+#: the options added to BlackBoxASNG after 0.4, each with the value a state dict saved before it
+#: existed ran with (:func:`upgrade`): real_elite_twice and neutral_union (0.7), int_margin,
+#: elite_integers and int_update (0.8), int_steps (0.9), clip_injected (0.11), earn_mutants (0.12)
+_RULES_BEFORE: dict[str, Any] = {
+    "real_elite_twice": True,
+    "neutral_union": False,
+    "int_margin": False,
+    "elite_integers": False,
+    "int_update": "asng",
+    "int_steps": "unit",
+    "clip_injected": False,
+    "earn_mutants": False,
+}
 
 
 def check_options(
@@ -141,22 +154,9 @@ def upgrade(
         )
     if "mutant_share" not in hyper and "mutant" in hyper:  # asng-opt 0.4
         hyper = {**hyper, "mutant_share": None}
-    if "real_elite_twice" not in hyper and "elitist" in hyper:  # asng-opt < 0.7
-        hyper = {**hyper, "real_elite_twice": True}
-    if "neutral_union" not in hyper and "elitist" in hyper:  # asng-opt < 0.7
-        hyper = {**hyper, "neutral_union": False}
-    if "int_margin" not in hyper and "elitist" in hyper:  # asng-opt < 0.8
-        hyper = {**hyper, "int_margin": False}
-    if "elite_integers" not in hyper and "elitist" in hyper:  # asng-opt < 0.8
-        hyper = {**hyper, "elite_integers": False}
-    if "int_update" not in hyper and "elitist" in hyper:  # asng-opt < 0.8
-        hyper = {**hyper, "int_update": "asng"}
-    if "int_steps" not in hyper and "elitist" in hyper:  # asng-opt < 0.9
-        hyper = {**hyper, "int_steps": "unit"}
-    if "clip_injected" not in hyper and "elitist" in hyper:  # asng-opt < 0.11
-        hyper = {**hyper, "clip_injected": False}
-    if "earn_mutants" not in hyper and "elitist" in hyper:  # asng-opt < 0.12
-        hyper = {**hyper, "earn_mutants": False}
+    missing = {k: v for k, v in _RULES_BEFORE.items() if k not in hyper}
+    if missing and "elitist" in hyper:  # a BlackBoxASNG dict from before the option existed
+        hyper = {**hyper, **missing}
     has_integers = any(isinstance(leaf, Integer) for leaf in leaves(dist))
     if has_integers and isinstance(hyper.get("int_margin"), bool) and hyper["int_margin"] != int_margin:
         raise ValueError(
