@@ -182,8 +182,9 @@ def test_problem_registry_names_budgets_and_studies():
     f24 = ["ioh-f24-concatenatedtrap"] if importable("ioh") else []
     new = ["int-real-ellipsoid", "hpo-conditional", "int-rastrigin", "int-knapsack", "int-rotated-ellipsoid",
            "int-rosenbrock", "cat-int-conditional", "int-log-widths", "int-schwefel"]  # fmt: skip
-    newest = (["ioh-f20-isingtorus"] if importable("ioh") else []) + ["int-step-ellipsoid"]
-    new = new + newest
+    f20 = ["ioh-f20-isingtorus"] if importable("ioh") else []
+    newest = ["int-styblinski-tang", "int-levy"]
+    new = new + f20 + ["int-step-ellipsoid"] + newest
     assert default_problems() == default + with_ioh + ["nk-adjacent", "rosenbrock", "mixed-real"] + f24 + new
     assert untuned_problems() == ["ioh-f22-mis", "nk-adjacent", "rosenbrock", "mixed-real",
                                   "ioh-f24-concatenatedtrap", *new]  # fmt: skip
@@ -191,13 +192,16 @@ def test_problem_registry_names_budgets_and_studies():
     # from 0.8 on (the integer rules), int-rastrigin from 0.9 on (the integer mutants' steps), the
     # knapsack and the rotated ellipsoid from 0.10 on (the integers in the full covariance), int-rosenbrock and
     # cat-int-conditional from 0.11 on (the restart rule), the other problems with mutants from 0.12 on
-    # (mutants earn their share): labelled so; the problems added in 0.12's round are untuned
+    # (mutants earn their share), int-step-ellipsoid from 0.13 on (the integers' start): labelled so;
+    # the Ising torus (0.12's round; categorical, where 0.13's rule changes nothing) and the problems
+    # added in 0.13's round are untuned
     labels = [untuned_label(p) for p in untuned_problems()]
     assert labels == (
         ["untuned until asng-opt 0.12"] * 2 + ["untuned until asng-opt 0.7"] * 2
         + ["untuned until asng-opt 0.12", "untuned until asng-opt 0.8"]
         + ["untuned until asng-opt 0.12", "untuned until asng-opt 0.9"] + ["untuned until asng-opt 0.10"] * 2
-        + ["untuned until asng-opt 0.11"] * 2 + ["untuned until asng-opt 0.12"] * 2 + ["untuned"] * len(newest)
+        + ["untuned until asng-opt 0.11"] * 2 + ["untuned until asng-opt 0.12"] * 2 + ["untuned"] * len(f20)
+        + ["untuned until asng-opt 0.13"] + ["untuned"] * len(newest)
     )  # fmt: skip
     assert untuned_label("onemax") == "" == untuned_label("no-such-problem")
 
@@ -208,7 +212,8 @@ def test_optimizer_registry_ours_first():
                  "bb-no-mutant", "bb-one-mutant", "bb-no-union", "bb-half-mutants", "bb-diagonal", "bb-sigma-quarter",
                  "bb-real-elite-twice", "bb-ranks",
                  "bb-lam-dim", "bb-no-cache", "bb-no-int-margin", "bb-raw-elite", "bb-int-asng",
-                 "bb-unit-int-steps", "bb-no-inject-clip", "bb-near-after-spent", "bb-unearned-mutants")  # fmt: skip
+                 "bb-unit-int-steps", "bb-no-inject-clip", "bb-near-after-spent", "bb-unearned-mutants",
+                 "bb-int-sigma-half")  # fmt: skip
     assert OURS == ("asng-bb", "asng-l2", "asng-l16", *ablations) == tuple(OPTIMIZERS)[: len(OURS)]
     assert [OPTIMIZERS[n].role for n in OURS[:3]] == ["main", "reference", "reference"]
     assert [n for n, o in OPTIMIZERS.items() if o.short_only] == ["bb-lam-dim", "optuna-tpe", "optuna-cmaes"]
@@ -686,6 +691,52 @@ def test_int_step_ellipsoid_is_zero_exactly_on_the_plateau_around_its_optimum():
         assert p(none, z) == pytest.approx(w[j])
     # the first target is below the best of 2,000 uniform draws (1,630), the box's centre far above it
     assert _best_of_uniform_draws(p) > 1600 > p.gaps[0] and start_point_issues(p) == []
+
+
+def test_int_styblinski_tang_has_its_optimum_29_from_each_centre_and_a_second_basin_opposite():
+    p = bp.int_styblinski_tang()
+    rng = np.random.default_rng(2032)  # the problem's draws
+    centre, sign = rng.integers(-10, 11, 10), rng.choice(np.array([-1, 1]), 10)
+    assert centre.tolist() == [-3, 0, 10, 2, -4, -2, 3, 10, -7, -8]
+    assert sign.tolist() == [1, -1, 1, -1, 1, 1, 1, -1, -1, 1]
+    z_opt = centre - 29 * sign  # x = s (z - m) / 10 = -2.9
+    none = np.zeros(0, dtype=np.int64)
+    assert p(none, z_opt) == 0.0 == p.f_opt and p.gaps == (100.0, 30.0, 10.0, 0.0)
+    assert np.array_equal(p.int_low, centre - 50) and np.array_equal(p.int_high, centre + 50)
+
+    def st(x):
+        return (x**4 - 16 * x**2 + 5 * x) / 2
+
+    for i, vals in enumerate(_one_variable_sweeps(p, z_opt)):
+        x = sign[i] * (np.arange(p.int_low[i], p.int_high[i] + 1) - centre[i]) / 10
+        assert np.allclose(vals, st(x) - st(-2.9), atol=1e-9)  # the definition, variable by variable
+        assert np.flatnonzero(vals == 0).tolist() == [int(z_opt[i] - p.int_low[i])]
+    z = z_opt.copy()
+    z[3] = centre[3] + 27 * sign[3]  # the other basin's floor (x = 2.7) costs about 14.1
+    assert p(none, z) == pytest.approx(st(2.7) - st(-2.9), abs=1e-9) and 14.0 < p(none, z) < 14.2
+    # the first target is below the best of 2,000 uniform draws (108), the box's centre far above it
+    assert _best_of_uniform_draws(p) > 105 > p.gaps[0] and start_point_issues(p) == []
+
+
+def test_int_levy_is_zero_exactly_at_its_drawn_optimum_and_rippled_around_it():
+    p = bp.int_levy()
+    z_opt = np.random.default_rng(2033).integers(-30, 31, 8)  # the problem's draw
+    assert z_opt.tolist() == [25, -25, -22, 11, -25, 8, 5, 7]
+    none = np.zeros(0, dtype=np.int64)
+    assert p(none, z_opt) == 0.0 == p.f_opt and p.gaps == (5.0, 2.0, 0.5, 0.0)
+    assert np.all(p.int_low == -50) and np.all(p.int_high == 50) and (p.n_cat, p.n_int, p.n_real) == (0, 8, 0)
+    rng = np.random.default_rng(6)
+    for _ in range(100):  # Levy's formula on x = 1 + (z - z*) / 5, minus its value at the optimum (0)
+        z = rng.integers(-50, 51, 8)
+        w = 1 + (z - z_opt) / 20
+        f = np.sin(np.pi * w[0]) ** 2 + np.sum((w[:-1] - 1) ** 2 * (1 + 10 * np.sin(np.pi * w[:-1] + 1) ** 2))
+        f += (w[-1] - 1) ** 2 * (1 + np.sin(2 * np.pi * w[-1]) ** 2)
+        assert p(none, z) == pytest.approx(f, abs=1e-9)
+    for i, vals in enumerate(_one_variable_sweeps(p, z_opt)):
+        assert np.flatnonzero(vals == 0).tolist() == [int(z_opt[i] + 50)]  # one optimum per variable
+        assert np.count_nonzero((vals[1:-1] < vals[:-2]) & (vals[1:-1] < vals[2:])) >= 3  # local minima
+    # the first target is below the best of 2,000 uniform draws (8.0), the box's centre far above it
+    assert _best_of_uniform_draws(p) > 7.9 > p.gaps[0] and start_point_issues(p) == []
 
 
 @pytest.mark.skipif(not importable("ioh"), reason="needs ioh")

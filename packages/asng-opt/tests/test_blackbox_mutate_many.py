@@ -257,7 +257,10 @@ def test_one_mutant_runs_replay_as_recorded(name, share):
     # its raw draws (int_margin=False, int_update="asng", elite_integers=False: before 0.8), whose
     # integer mutants moved by +-1 (int_steps="unit": before 0.9)
     # and whose elite and mutants entered the CMA steps unclipped (clip_injected=False: before 0.11)
-    before_0_8 = dict(elite_integers=False, int_margin=False, int_update="asng", int_steps="unit", clip_injected=False)
+    # and whose integers started at half their range (int_sigma0=0.5: before 0.13)
+    before_0_8 = dict(
+        elite_integers=False, int_margin=False, int_update="asng", int_steps="unit", clip_injected=False, int_sigma0=0.5
+    )
     opt = BlackBoxASNG(dist, seed=11, mutant_share=share, real_elite_twice=True, **before_0_8)
     h, n, mutants = hashlib.sha256(), 0, 0
     for _ in range(40):

@@ -67,6 +67,21 @@ def _centred(value: Any, shape: tuple[int, ...], size: int | None) -> np.ndarray
     return a
 
 
+def _initial_sigma(value: Any, shape: tuple[int, ...], size: int | None) -> np.ndarray:
+    """``sigma`` as positive finite floats broadcastable to the variables (``shape`` of the
+    bounds' half-ranges, or ``(size,)``)."""
+    try:
+        a = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        a = np.asarray(np.nan)
+    n = shape[0] if shape else (1 if size is None else size)
+    if isinstance(value, (bool, np.bool_)) or a.ndim > 1 or (a.ndim == 1 and a.shape[0] != n):
+        raise ValueError(f"Integer: sigma must be None, a number or {n} numbers, got {value!r}")
+    if not np.all(np.isfinite(a) & (a > 0)):
+        raise ValueError(f"Integer: sigma must be finite and > 0, got {value!r}")
+    return a
+
+
 class Integer(Gaussian):
     """Integer variables in [low_i, high_i] (inclusive), modelled by a Gaussian.
 
@@ -86,17 +101,24 @@ class Integer(Gaussian):
             For a rebuilt copy that must read the same theta as its original
             (:func:`asng_opt.blackbox.with_margin` lowers sigma_min but keeps the original's).
             False is refused for a variable with a bound beyond 2**14 in magnitude.
+        sigma: the initial sigma, a number or ``(n,)`` numbers > 0, clipped to [sigma_min, (high -
+            low) / 2] (and raised to the margin's floor at the centre); default (None) the largest,
+            ``(high - low) / 2`` (appendix D). Only the starting theta (:meth:`initial_theta`): not
+            part of :meth:`spec`, which names the family; a saved state carries its own theta.
 
     Attributes:
         origin: (n,) the centre of each range for variables modelled relative to it (bounds
             beyond 2**16 * min(sigma_min, 1/4) in magnitude), else 0; theta and raw draws are in
             ``x - origin``.
+        sigma_init: (n,) the ``sigma`` given (clipped to [sigma_min, (high - low) / 2]), or None.
+        widest_sigma: (n,) the starting sigma without ``sigma``: half the range, as theta holds it.
 
     Samples handed to the user are ``(lam, n)`` int64 arrays.
 
     Raises:
         ValueError: non-integer or out-of-range bounds, low > high, a margin outside (0, 0.5),
-            ``centred`` not bools of the variables' shape, and the Gaussian's checks.
+            ``centred`` not bools of the variables' shape, ``sigma`` not positive finite numbers of
+            their shape, and the Gaussian's checks.
     """
 
     def __init__(
@@ -107,6 +129,7 @@ class Integer(Gaussian):
         size: int | None = None,
         margin: float | None = None,
         centred: Any = None,
+        sigma: Any = None,
     ):
         lo, hi = _integers("low", low), _integers("high", high)
         if np.any(lo > hi):
@@ -139,9 +162,11 @@ class Integer(Gaussian):
                     f"Integer: margin={margin!r} is below float64's resolution next to 1 (~1.1e-16): "
                     "1 - margin rounds to 1 and has no normal quantile; use at least 1e-15"
                 )
+        given = None if sigma is None else np.clip(_initial_sigma(sigma, np.shape(smax), size), sigma_min, smax)
+        sigma0 = smax if given is None else given
         super().__init__(
             mean=(lo + hi) / 2.0 - origin,
-            sigma=smax,
+            sigma=sigma0,
             sigma_min=sigma_min,
             sigma_max=smax,
             low=lo - origin,
@@ -151,6 +176,9 @@ class Integer(Gaussian):
         )
         n = self.n_variables
         self.origin = np.broadcast_to(origin, (n,)).copy()
+        #: ``(n,)`` the starting sigma given as ``sigma`` (clipped to its bounds), None for the default
+        self.sigma_init: np.ndarray | None = None if given is None else np.broadcast_to(given, (n,)).copy()
+        self._start_share: float | None = None  # set by blackbox.with_margin when it chose sigma_init
         self.centred = np.broadcast_to(shift, (n,)).copy()
         # spec() names ``centred`` only where it departs from the default rule (older specs unchanged)
         self._centred_given = not np.array_equal(self.centred, np.broadcast_to(default_shift, (n,)))
@@ -166,6 +194,10 @@ class Integer(Gaussian):
             self.margin = float(margin)
             self._z = NormalDist().inv_cdf(1.0 - self.margin)
             self._init = self.project(self._init)
+        mean0 = self._init[..., 0]  # the default start: the widest sigma, within Theta
+        widest = self._init if given is None else self.project(np.stack([mean0, mean0**2 + smax**2], axis=-1))
+        #: ``(n,)`` the sigma the default start has (half the range, as Theta holds it next to the centre)
+        self.widest_sigma: np.ndarray = self.mean_sigma(widest)[1]
 
     def margin_sigma(self, mu: np.ndarray) -> np.ndarray:
         """``B + (n,)``: the smallest sigma the margin allows at raw means ``mu`` ``B + (n,)``:

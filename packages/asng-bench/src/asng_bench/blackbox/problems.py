@@ -66,6 +66,11 @@ evaluation with ``f - f_opt <= g``. The last gap is 0 (the optimum itself).
 * ``int-step-ellipsoid``: 10 integers in [-40, 40], an ellipsoid (condition 100) of the distances
   to the optimum quantised in steps of 3: plateaus of equal value, as BBOB's step ellipsoid has on
   the reals, and 5^10 optimal points.
+* ``int-styblinski-tang``: 10 integers in boxes of 101 values, the Styblinski-Tang function at a
+  tenth of the integers, moved and mirrored per variable: each variable's best value lies 29 from
+  its box's centre, a second, shallower basin 27 to 28 on the other side (2^10 local minima).
+* ``int-levy``: 8 integers in [-50, 50], Levy's function at a fifth of the integers with its optimum
+  moved per variable: ripples every 20 integers on a growing bowl.
 
 The problems with real variables cannot be solved exactly in floating point: their last target gap
 is 1e-6 instead of 0.
@@ -101,6 +106,9 @@ __all__ = [
     "cat_int_conditional",
     "int_log_widths",
     "int_schwefel",
+    "int_step_ellipsoid",
+    "int_styblinski_tang",
+    "int_levy",
 ]
 
 
@@ -758,4 +766,57 @@ def int_step_ellipsoid(n: int = 10, low: int = -40, high: int = 40, step: int = 
         (1000.0, 100.0, 10.0, 0.0),
         f"integer step ellipsoid: {n} integers in [{low}, {high}], condition 100, distances quantised in "
         f"steps of {step}, optimum drawn with seed {seed}",
+    )
+
+
+def int_styblinski_tang(n: int = 10, half: int = 50, seed: int = 2032) -> Problem:
+    """Integers alone, multimodal and separable: the Styblinski-Tang function, ``f(z) = sum_i (x_i^4 -
+    16 x_i^2 + 5 x_i) / 2 - g*`` at ``x_i = s_i (z_i - m_i) / 10`` for ``z_i`` in ``[m_i - half, m_i +
+    half]`` (``x_i`` in ``[-5, 5]``), the centre ``m_i`` uniform in ``{-10, ..., 10}`` and the sign
+    ``s_i`` in ``{-1, +1}``, drawn once from ``default_rng(seed)``. Each variable's best ``x`` is
+    -2.9 (-39.166, 29 integers from the centre); the other basin's floor, at 2.7 and 2.8 (-25.02),
+    costs 14.1 per variable left in it. ``g*``: each variable's smallest value summed
+    (:func:`_separable_table_problem`: 0 exactly at the optimum). Drawn (seed 2032, n = 10): ``m =
+    (-3, 0, 10, 2, -4, -2, 3, 10, -7, -8)``, ``s = (1, -1, 1, -1, 1, 1, 1, -1, -1, 1)``; the best of
+    2,000 uniform draws of the box (seed 0) has gap 108, the box's centre 392."""
+    rng = np.random.default_rng(seed)
+    centre = rng.integers(-10, 11, n)
+    sign = rng.choice(np.array([-1, 1]), n)
+    offsets = np.arange(2 * half + 1)  # z - low
+    x = sign[:, None] * (offsets[None, :] - half) / 10.0  # (n, 2 half + 1)
+    table = (x**4 - 16.0 * x**2 + 5.0 * x) / 2.0
+    return _separable_table_problem(
+        "int-styblinski-tang",
+        table,
+        (centre - half).astype(np.int64),
+        (centre + half).astype(np.int64),
+        (100.0, 30.0, 10.0, 0.0),
+        f"integer Styblinski-Tang: {n} integers, boxes of {2 * half + 1} values, x = z / 10, optimum moved "
+        f"and mirrored per variable, drawn with seed {seed}",
+    )
+
+
+def int_levy(n: int = 8, half: int = 50, seed: int = 2033) -> Problem:
+    """Integers alone, multimodal: Levy's function, ``f(z) = sin^2(pi w_1) + sum_{i < n} (w_i - 1)^2 (1
+    + 10 sin^2(pi w_i + 1)) + (w_n - 1)^2 (1 + sin^2(2 pi w_n)) - g*`` with ``w_i = 1 + (x_i - 1) / 4``
+    at ``x_i = 1 + (z_i - z*_i) / 5`` on ``[-half, half]^n``, ``z*`` uniform in ``[-30, 30]``, drawn once
+    from ``default_rng(seed)``: the optimum ``z*`` (x = 1); the sines ripple every 20 integers on the
+    bowl ``(w - 1)^2``. Every term depends on one variable: ``g*`` sums each variable's smallest value
+    (:func:`_separable_table_problem`: 0 exactly at the optimum). Drawn (seed 2033, n = 8): ``z* = (25,
+    -25, -22, 11, -25, 8, 5, 7)``; the best of 2,000 uniform draws of the box (seed 0) has gap 8.0,
+    the box's centre 50.5."""
+    z_opt = np.random.default_rng(seed).integers(-30, 31, n)
+    offsets = np.arange(2 * half + 1)  # z - low
+    x = 1.0 + (offsets[None, :] - half - z_opt[:, None]) / 5.0  # (n, 2 half + 1)
+    w = 1.0 + (x - 1.0) / 4.0
+    table = (w - 1.0) ** 2 * (1.0 + 10.0 * np.sin(np.pi * w + 1.0) ** 2)
+    table[0] += np.sin(np.pi * w[0]) ** 2
+    table[-1] = (w[-1] - 1.0) ** 2 * (1.0 + np.sin(2.0 * np.pi * w[-1]) ** 2)
+    return _separable_table_problem(
+        "int-levy",
+        table,
+        np.full(n, -half, dtype=np.int64),
+        np.full(n, half, dtype=np.int64),
+        (5.0, 2.0, 0.5, 0.0),
+        f"integer Levy: {n} integers in [{-half}, {half}], x = 1 + (z - z*) / 5, optimum drawn with seed {seed}",
     )

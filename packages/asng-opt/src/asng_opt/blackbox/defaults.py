@@ -59,13 +59,18 @@ def margin_probability(n_discrete: int) -> float:
     return 1.0 - 0.73 ** (1.0 / max(int(n_discrete), 1))
 
 
-def with_margin(dist: Distribution, integers: bool = True, categorical: bool = True) -> Distribution:
+def with_margin(
+    dist: Distribution, integers: bool = True, categorical: bool = True, int_sigma0: float | None = None
+) -> Distribution:
     """``dist`` with (if ``categorical``) every Categorical's theta_min set to
     :func:`margin_theta_min` and, with ``integers``, every Integer rebuilt with a margin -- its own
     if it has one, else ``margin_probability(N')`` -- and a hard sigma floor of
-    ``min(sigma_min, INT_SIGMA_FLOOR)``, in its original's coordinates (``centred``); other parts
-    unchanged. N' counts the free categorical and integer variables (one category, ``low ==
-    high``: fixed, not counted). A new distribution; ``dist`` is not modified. Idempotent."""
+    ``min(sigma_min, INT_SIGMA_FLOOR)``, in its original's coordinates (``centred``); with
+    ``int_sigma0`` (a fraction of the range, in (0, 0.5]) every Integer without a ``sigma`` of its
+    own also starts at sigma = ``int_sigma0 * (high - low)`` (:class:`~asng_opt.Integer`'s
+    ``sigma``: the starting theta only; None: appendix D's half range). Other parts unchanged. N'
+    counts the free categorical and integer variables (one category, ``low == high``: fixed, not
+    counted). A new distribution; ``dist`` is not modified. Idempotent."""
     _, n_discrete = n_variables(dist)
 
     def rebuild(d: Distribution) -> Distribution:
@@ -73,12 +78,20 @@ def with_margin(dist: Distribution, integers: bool = True, categorical: bool = T
             return Product({k: rebuild(p) for k, p in d.parts.items()})
         if categorical and isinstance(d, Categorical):
             return Categorical(d.categories, theta_min=margin_theta_min(d.categories, n_discrete))
-        if integers and isinstance(d, Integer):
-            floor = min(float(np.min(d.sigma_min)), INT_SIGMA_FLOOR)
-            margin = margin_probability(n_discrete) if d.margin is None else d.margin  # an explicit one stays
+        if isinstance(d, Integer) and (integers or int_sigma0 is not None):
+            floor = min(float(np.min(d.sigma_min)), INT_SIGMA_FLOOR) if integers else float(np.min(d.sigma_min))
+            # an explicit margin stays; without ``integers`` the original's (None: appendix D's bounds)
+            margin = margin_probability(n_discrete) if integers and d.margin is None else d.margin
+            # a sigma of its own stays; one a previous rebuild set from its share is set anew
+            sigma = None if getattr(d, "_start_share", None) is not None else d.sigma_init
+            if sigma is None and int_sigma0 is not None:
+                sigma = np.maximum(int_sigma0 * (d.int_high - d.int_low), floor)  # high == low: the floor
             # the original's coordinates (origin), whatever the lower floor would choose: a Space,
             # a prior built on the original and the optuna codec read theta in them
-            return Integer(d.int_low, d.int_high, sigma_min=floor, margin=margin, centred=d.centred)
+            out = Integer(d.int_low, d.int_high, sigma_min=floor, margin=margin, centred=d.centred, sigma=sigma)
+            if sigma is not None and sigma is not d.sigma_init:
+                out._start_share = int_sigma0  # the configuration's start, not the user's
+            return out
         return d
 
     return rebuild(dist)

@@ -26,7 +26,8 @@ COVARIANCES = ("full", "diagonal")
 WHERE = "BlackBoxASNG"
 #: the options added to BlackBoxASNG after 0.4, each with the value a state dict saved before it
 #: existed ran with (:func:`upgrade`): real_elite_twice and neutral_union (0.7), int_margin,
-#: elite_integers and int_update (0.8), int_steps (0.9), clip_injected (0.11), earn_mutants (0.12)
+#: elite_integers and int_update (0.8), int_steps (0.9), clip_injected (0.11), earn_mutants (0.12),
+#: int_sigma0 (0.13)
 _RULES_BEFORE: dict[str, Any] = {
     "real_elite_twice": True,
     "neutral_union": False,
@@ -36,6 +37,7 @@ _RULES_BEFORE: dict[str, Any] = {
     "int_steps": "unit",
     "clip_injected": False,
     "earn_mutants": False,
+    "int_sigma0": 0.5,
 }
 
 
@@ -57,6 +59,7 @@ def check_options(
     int_steps: Any = "harmonic",
     clip_injected: Any = True,
     earn_mutants: Any = True,
+    int_sigma0: Any = 0.25,
 ) -> dict[str, Any]:
     """The options of :class:`~asng_opt.blackbox.BlackBoxASNG` checked, by name; ``int_update=None``
     resolved (:func:`default_int_update`), then ``covariance=None``: ``"full"`` with
@@ -96,6 +99,7 @@ def check_options(
     out["int_steps"] = _checks.choice("int_steps", int_steps, WHERE, INT_STEPS)
     out["clip_injected"] = _checks.flag("clip_injected", clip_injected, WHERE)
     out["earn_mutants"] = _checks.flag("earn_mutants", earn_mutants, WHERE)
+    out["int_sigma0"] = _checks.positive("int_sigma0", int_sigma0, WHERE, 0.5)
     return out
 
 
@@ -132,7 +136,8 @@ def upgrade(
     ``int_update``, no ``p_int``) with ``int_margin=False``, ``elite_integers=False``,
     ``int_update="asng"`` and ``p_int = 0``; one before 0.9 (no ``int_steps``) with
     ``int_steps="unit"``; one before 0.11 (no ``clip_injected``) with ``clip_injected=False``; one
-    before 0.12 (no ``earn_mutants``) with ``earn_mutants=False``: the rules they ran with. Anything else is returned as
+    before 0.12 (no ``earn_mutants``) with ``earn_mutants=False``; one before 0.13 (no
+    ``int_sigma0``) with ``int_sigma0=0.5``: the rules they ran with. Anything else is returned as
     it is (the loader names what is wrong with it).
 
     Raises:

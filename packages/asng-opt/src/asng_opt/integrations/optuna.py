@@ -87,7 +87,8 @@ def make_optimizer(
         options: keyword arguments for BlackBoxASNG's constructor (``delta0``, ``alpha``,
             ``margin``, ``elitist``, ``mutant``, ``mutant_share``, ``cat_utility``,
             ``real_utility``, ``covariance``, ``real_elite_twice``, ``neutral_union``, ``int_margin``,
-            ``elite_integers``, ``int_update``, ``int_steps``, ``clip_injected``, ``earn_mutants``).
+            ``elite_integers``, ``int_update``, ``int_steps``, ``clip_injected``, ``earn_mutants``,
+            ``int_sigma0``).
 
     Raises:
         ValueError: for values the optimizer refuses. TypeError: for an unknown option.
@@ -114,8 +115,8 @@ class ASNGSampler(BaseSampler):
             lucky values would otherwise keep pulling), ``mutant``, ``mutant_share``,
             ``cat_utility``, ``real_utility``, ``covariance``, ``real_elite_twice``,
             ``neutral_union``, ``int_margin``, ``elite_integers``, ``int_update``, ``int_steps``,
-            ``clip_injected``, ``earn_mutants`` (see its docstring; the mutants' options have no effect here: no
-            trial is a mutant).
+            ``clip_injected``, ``earn_mutants``, ``int_sigma0`` (see its docstring; the mutants'
+            options have no effect here: no trial is a mutant).
 
     Raises:
         ValueError: for ``lam`` < 2 or not an integer, ``seed`` not None or an integer >= 0, an
