@@ -12,7 +12,7 @@ import numpy as np
 from .. import _checks
 from .._constant import fixed_variable
 from .._constant import refuse as refuse_single_point
-from .._pending import check_n, publish
+from .._pending import asked_rows, check_n, publish
 from .._samples import n_samples
 from ..distribution import Distribution
 from ..optimizers import ASNG
@@ -369,7 +369,8 @@ class BlackBoxASNG(ASNG):
         from N(m, sigma^2 C) (:func:`~.cma.correlate`); with ``mutant`` and the elite not improved
         for :data:`MUTANT_STALL` updates, the last :meth:`n_mutants` samples are
         :func:`~.mutant.mutate` of the elite (the tell leaves those worse than the elite out of
-        the update)."""
+        the update; it recognises each of them by its value, in a batch told in any order, with
+        samples dropped or added)."""
         raw = self.distribution.sample(self.theta, check_n(self, self.lam if n is None else n), self._rng)
         if self._correlated:
             raw = correlate(self.distribution, self.theta, self.state, raw, self._joint)
@@ -393,8 +394,9 @@ class BlackBoxASNG(ASNG):
         return m
 
     def _utility(self, raw: Any, f: np.ndarray) -> tuple[Any, Any]:
+        rows, n_asked = self._told_rows(raw)
         raw = clip_integers(self.distribution, raw)  # what was evaluated: beyond a bound is the bound
-        raw, f = self._elitism.without_rejected_mutants(raw, f, self.maximize)
+        raw, f = self._elitism.without_rejected_mutants(raw, f, self.maximize, rows, n_asked)
         old = self._elitism.elite
         share = self.mutant_share is not None
         best = self._elitism.propose(raw, f, self.maximize, ties_to_mutants=share, union=share and self.neutral_union)
@@ -422,6 +424,14 @@ class BlackBoxASNG(ASNG):
         if self.clip_injected:  # the batch's mutants, then the elite's copy: no draws of p_theta
             injected = np.append(self._elitism.injected_mutants, np.ones(int(self.elitist), dtype=bool))
         return raw, (w_cat, w_real, w_gauss, injected)
+
+    def _told_rows(self, raw: Any) -> tuple[np.ndarray, int]:
+        """``(rows, n_asked)``: for each of the ``k`` told raw samples (as
+        :func:`~asng_opt._pending.told_raw` returned them) the pending ask's sample it is, -1 for
+        one that no ask drew (``(k,)`` ints, :func:`~asng_opt._pending.asked_rows`), and the number
+        of samples that ask drew (0 without one)."""
+        pending = self._pending
+        return asked_rows(self, raw), 0 if pending is None else n_samples(pending[1])
 
     def _update(self, state: Any, raw: Any, weights: Any) -> Any:
         w_cat, w_real, w_gauss, injected = weights
