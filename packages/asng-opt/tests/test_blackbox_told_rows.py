@@ -1,14 +1,15 @@
 """A told batch that differs from the ask (asng-opt 0.12): BlackBoxASNG recognises each told
 sample by its value (``asng_opt._pending.asked_rows``), so a batch told in another order, with
 samples dropped, added, or of one's own keeps its mutants recognised (left out when worse than the
-elite, counted in ``Elitism.earned``)."""
+elite, counted in ``Elitism.earned``), and every sample that no ask drew (a foreign one) enters
+the CMA-ES steps clipped, as the elite and the mutants do."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from asng_opt import Categorical, Choice, Integer, IntRange, Product, Space
+from asng_opt import Categorical, Choice, Gaussian, Integer, IntRange, Product, Space
 from asng_opt.blackbox import MUTANT_RAMP, MUTANT_STALL, BlackBoxASNG
 
 DISTS = [Categorical([3] * 12), Integer(0, 40, size=6), Product(c=Categorical([2] * 4), z=Integer(-9, 9, size=3))]
@@ -81,7 +82,7 @@ def test_a_batch_that_differs_from_the_ask_keeps_its_mutants(dist, order):
     raw, (w_cat, *_rest, injected) = seen[0]
     n_told = len(ft)
     assert _n(raw) == n_told - 1 + 1  # the worse mutant left out, the elite's copy added
-    assert len(w_cat) == n_told and int(np.sum(injected)) == 1 + 1
+    assert len(w_cat) == n_told and int(np.sum(injected)) == 1 + 1 + (order == "foreign-added")
 
 
 def test_a_space_batch_told_in_part_keeps_its_mutants():
@@ -109,6 +110,37 @@ def test_an_exact_batch_marks_the_same_mutants_as_before():
     opt.tell(x[perm], f[perm])
     raw, (*_w, injected) = seen[0]
     assert _n(raw) == 12 and injected.tolist() == [False] * 10 + [True, True]
+
+
+# ---- foreign samples are clipped -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("covariance", ["full", "diagonal"])
+def test_a_foreign_sample_enters_the_cma_step_clipped(covariance):
+    """A far point of one's own, told with the ask's batch, moves the mean at most a clipped
+    step's share (c_y in C's metric), not its full length; without clip_injected it pulls the
+    mean hundreds of sigmas away."""
+    means = {}
+    for clip in (True, False):
+        opt = BlackBoxASNG(Gaussian(np.zeros(4), 1.0), seed=0, covariance=covariance, clip_injected=clip)
+        x = opt.ask()
+        far = np.full((1, 4), 1e3)
+        seen = _spy_update(opt)
+        opt.tell(np.vstack([x, far]), np.append(np.arange(len(x), 0, -1.0), 0.0))  # the far point is best
+        injected = seen[0][1][3]
+        if clip:
+            assert injected.tolist() == [False] * len(x) + [True, True]  # the foreign sample, the elite's copy
+        means[clip] = opt.distribution.mean_sigma(np.asarray(opt.theta))[0]
+    assert np.all(np.abs(means[True]) < 5.0) and np.all(means[False] > 100.0)
+
+
+def test_a_sample_of_an_earlier_ask_is_foreign_and_the_asked_ones_are_draws():
+    opt = BlackBoxASNG(Gaussian(np.zeros(3), 1.0), seed=1)
+    old = opt.ask()
+    x = opt.ask()  # the pending ask: `old` is no longer asked
+    seen = _spy_update(opt)
+    opt.tell(np.vstack([x[:3], old[:1]]), [1.0, 2.0, 3.0, 4.0])
+    assert seen[0][1][3].tolist() == [False, False, False, True, True]
 
 
 # ---- the matching ----------------------------------------------------------------------------------

@@ -43,6 +43,9 @@ class Elitism:
             tie rule, as before asng-opt 0.11).
         kept_mutants: ``(k',)`` booleans, which samples of the batch :meth:`without_rejected_mutants`
             last returned are mutants (for :meth:`propose`).
+        foreign: ``(k',)`` booleans, which samples of that batch no ask drew (told samples of
+            one's own, another worker's; asng-opt 0.12): with the mutants, the samples the CMA-ES
+            steps clip as injected points.
         candidate: the elite a tell will commit (set by :meth:`propose`).
         union: the neutral union the last tell formed (:meth:`propose` with ``union=True``), raw
             ``(1, ...)``, or None: the last mutant of the next ask that draws two or more of them
@@ -58,6 +61,7 @@ class Elitism:
         self.mutants: list[Any] = []
         self.kept_mutants = np.zeros(0, dtype=bool)
         self.injected_mutants = np.zeros(0, dtype=bool)
+        self.foreign = np.zeros(0, dtype=bool)
         self.candidate: tuple[Any, float] | None = None
         self.union: Any = None
         self._union_candidate: Any = None
@@ -107,7 +111,7 @@ class Elitism:
         draw of p_theta, and with a negative weight it would push the distribution away from the
         elite's values on every variable it shares with it. Batches of fewer than 3, batches of
         mutants alone, and batches that would keep fewer than 2 samples, are kept whole. Sets
-        :attr:`kept_mutants` and :attr:`injected_mutants`.
+        :attr:`kept_mutants`, :attr:`injected_mutants` and :attr:`foreign`.
 
         Args:
             raw, f: the told batch, ``(k, ...)`` raw samples and their ``(k,)`` finite losses.
@@ -122,10 +126,12 @@ class Elitism:
         k = len(f)
         if rows is None:
             is_mutant, whole = self._mutants_in_place(raw, k)
+            self.foreign = np.zeros(k, dtype=bool)
         else:
             is_mutant = self._mutants_by_row(rows, n_asked)
             n_marked = int(np.count_nonzero(is_mutant))
             whole = k < 3 or not n_marked or n_marked >= k
+            self.foreign = np.asarray(rows) < 0
         self.injected_mutants = is_mutant  # a kept-whole batch's mutants too (lambda = 2)
         self.kept_mutants = np.zeros(k, dtype=bool) if whole else is_mutant.copy()
         elite = self.elite
@@ -138,6 +144,7 @@ class Elitism:
         keep = np.flatnonzero(~drop)
         self.kept_mutants = self.kept_mutants[keep]
         self.injected_mutants = self.injected_mutants[keep]
+        self.foreign = self.foreign[keep]
         return take_rows(raw, keep), f[keep]
 
     def _mutants_in_place(self, raw: Any, k: int) -> tuple[np.ndarray, bool]:
@@ -214,6 +221,7 @@ class Elitism:
         self.union, self._union_candidate = self._union_candidate, None
         self.kept_mutants = np.zeros(0, dtype=bool)
         self.injected_mutants = np.zeros(0, dtype=bool)
+        self.foreign = np.zeros(0, dtype=bool)
         improved = old is None or (self.elite is not None and self.elite[1] != old[1])
         self.stall = 0 if improved else self.stall + 1
 

@@ -179,16 +179,21 @@ class BlackBoxASNG(ASNG):
             problem 488 instead of 475 (150 seeds), and on integer problems whose optimum needs
             small coupled moves (the study's ``int-knapsack``, ``int-rotated-ellipsoid``, 100
             seeds) median final gap 9 instead of 7, the optimum in 7/100 runs instead of 24/100.
-        clip_injected: the elite and the elitist mutants, which are no draws of the distribution,
-            enter the CMA-ES steps (the real-valued variables', and the integers' with
-            ``int_update="cma"`` or ``"full"``) with their steps clipped to the length ``c_y =
-            sqrt(n) + 2n / (n + 2)`` in C's metric (the separable rules: in sigma's), Hansen's rule
-            for injected solutions ("Injecting external solutions into CMA-ES", 2011;
-            :func:`~asng_opt.blackbox.cma.clipped_injected`). Default True (asng-opt 0.11; a state
-            dict of 0.10 or earlier loads with False, the rule it ran with; ablation
-            ``bb-no-inject-clip``). Only this optimizer's own elite and mutants are clipped: samples
-            told that no ask drew (another worker's, a user's own, optuna's enqueued trials) enter
-            as draws. Without it, past convergence, a mutant that tied the elite far
+        clip_injected: the elite, the elitist mutants and the foreign samples, which are no
+            draws of the distribution, enter the CMA-ES steps (the real-valued variables', and the
+            integers' with ``int_update="cma"`` or ``"full"``) with their steps clipped to the
+            length ``c_y = sqrt(n) + 2n / (n + 2)`` in C's metric (the separable rules: in
+            sigma's), Hansen's rule for injected solutions ("Injecting external solutions into
+            CMA-ES", 2011; :func:`~asng_opt.blackbox.cma.clipped_injected`). Default True
+            (asng-opt 0.11; a state dict of 0.10 or earlier loads with False, the rule it ran
+            with; ablation ``bb-no-inject-clip``). A foreign sample is a told sample that the last
+            ask did not draw (another worker's, a user's own suggestion, one of an earlier ask),
+            recognised sample by sample (:func:`~asng_opt._pending.asked_rows`): since asng-opt
+            0.12 it is clipped like the mutants (before, it entered with its full length, as a
+            draw); the ask's own samples, told in any order or only some of them, are draws, and
+            its mutants stay mutants. (:class:`~asng_opt.integrations.optuna.ASNGSampler` tells
+            each generation, its enqueued trials included, as the optimizer's ask: they enter as
+            draws.) Without it, past convergence, a mutant that tied the elite far
             out in a variable the objective ignores entered recombination, CSA and C as a step
             thousands of draws long and widened every converged variable again (three integers in
             [0, 100] beside an ignored one in [0, 10**6]: 10 of 10 seeds widened again within
@@ -421,8 +426,9 @@ class BlackBoxASNG(ASNG):
             # the elite is this batch's own sample: the real step ranks the batch alone, the copy gets 0
             w_gauss = np.append(UTILITIES[self.real_utility](batch, self.maximize), 0.0)
         injected = None
-        if self.clip_injected:  # the batch's mutants, then the elite's copy: no draws of p_theta
-            injected = np.append(self._elitism.injected_mutants, np.ones(int(self.elitist), dtype=bool))
+        if self.clip_injected:  # the mutants and foreign samples, then the elite's copy: no draws of p_theta
+            undrawn = self._elitism.injected_mutants | self._elitism.foreign
+            injected = np.append(undrawn, np.ones(int(self.elitist), dtype=bool))
         return raw, (w_cat, w_real, w_gauss, injected)
 
     def _told_rows(self, raw: Any) -> tuple[np.ndarray, int]:
