@@ -4,6 +4,7 @@ configuration's population, margin, utilities, elitism and update (see :mod:`asn
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
@@ -25,7 +26,7 @@ from ._tree import append, clip_integers, integer_values, n_cma, n_integer, n_th
 from .cma import FULL_FIELDS, check_full_fields, correlate, full_init
 from .defaults import default_lam, with_margin
 from .elite import Elitism
-from .settings import COVARIANCES, UTILITIES, check_options, upgrade
+from .settings import COVARIANCES, UTILITIES, changed_settings, check_options, upgrade
 from .update import BlackBoxState, blackbox_update, full_update
 
 __all__ = ["BlackBoxASNG", "UTILITIES", "MUTANT_STALL", "MUTANT_RAMP", "MUTANTS_PER_SUCCESS", "COVARIANCES"]
@@ -489,7 +490,23 @@ class BlackBoxASNG(ASNG):
         variables, is one whose ``int_update`` is ``"full"`` while this optimizer's is not, or the
         other way round (the state's shapes differ: a dict of asng-opt 0.8-0.9 on a space without
         reals, ``int_update="asng"``, loads into an optimizer built with ``int_update="asng"``).
-        ``n_restarts`` (absent before asng-opt 0.6.1: 0) must be a count."""
+        ``n_restarts`` (absent before asng-opt 0.6.1: 0) must be a count.
+
+        The state's settings (``lam``, ``maximize`` and the hyper-parameters of ``hyper()``) replace
+        this optimizer's, as torch's ``Optimizer.load_state_dict`` does (a run resumes with the
+        rules it ran with): since asng-opt 0.12 a ``UserWarning`` names each one the dict saved
+        with another value than this optimizer's, with both values
+        (:func:`~.settings.changed_settings`; the rules an earlier version's dict loads with, for
+        the options it lacks, are not reported). A refused dict warns nothing.
+
+        Raises:
+            ValueError: as :meth:`Optimizer.load_state_dict`, and for the cases above; the
+                optimizer is then exactly as it was.
+
+        Warns:
+            UserWarning: the dict's settings differ from this optimizer's (loaded all the same).
+        """
+        changed = changed_settings({**self.hyper(), "lam": self.lam, "maximize": self.maximize}, state)
         upgraded = upgrade(self.distribution, state, self.covariance, self.int_margin, self.int_update)
         rest, saved = elite_state.checked(self.distribution, upgraded)
         n_restarts = 0
@@ -499,3 +516,10 @@ class BlackBoxASNG(ASNG):
         super().load_state_dict(rest)
         self._elitism.load(*saved)
         self.n_restarts = n_restarts
+        if changed:
+            warnings.warn(
+                "BlackBoxASNG.load_state_dict: the state's settings replace this optimizer's "
+                f"(this optimizer's -> the state's): {'; '.join(changed)}",
+                UserWarning,
+                stacklevel=2,
+            )
