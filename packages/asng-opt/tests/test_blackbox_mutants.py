@@ -184,6 +184,8 @@ def _losses(x, loss):
     return [loss(c) for c in x]
 
 
+# a fresh default optimizer takes the dict's settings (and warns which)
+@pytest.mark.filterwarnings("ignore:BlackBoxASNG.load_state_dict:UserWarning")
 @pytest.mark.parametrize("name", list(SPACES))
 @pytest.mark.parametrize("share", [0.5, None])
 def test_resume_is_bit_identical_from_every_point_of_a_run(name, share):
@@ -271,6 +273,8 @@ def test_mutant_stall_is_read_at_each_ask(monkeypatch):
     assert opt._elitism.stall == 1 + 3 * MUTANT_RAMP and len(opt._elitism.mutants) == 4  # the ramp
 
 
+# a fresh default optimizer takes the dict's settings (and warns which)
+@pytest.mark.filterwarnings("ignore:BlackBoxASNG.load_state_dict:UserWarning")
 def test_saved_mutants_must_be_the_pending_asks_tail():
     """Mutants that are not the pending ask's last samples (or with no ask pending) are refused: a
     later tell would leave real draws out of the update."""

@@ -276,6 +276,8 @@ def test_one_mutant_runs_replay_as_recorded(name, share):
     assert (n, h.hexdigest()[:16]) == RECORDED[name, share]
 
 
+# a fresh default optimizer takes the dict's settings (and warns which)
+@pytest.mark.filterwarnings("ignore:BlackBoxASNG.load_state_dict:UserWarning")
 def test_resume_with_several_mutants_is_bit_identical_from_every_point():
     """The default options on a nested space with a fixed variable and a real one, stalled until
     most of each batch is mutants: saved after every tell and between every ask and its tell, a

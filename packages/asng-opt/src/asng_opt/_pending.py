@@ -17,13 +17,13 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
-from ._match import match_rows
+from ._match import match_each, match_rows
 from ._samples import copy_samples, n_samples, samples_equal
 
 if TYPE_CHECKING:
     from .optimizer import Optimizer
 
-__all__ = ["ask", "publish", "check_n", "told_raw", "Asked"]
+__all__ = ["ask", "publish", "check_n", "told_raw", "asked_rows", "Asked"]
 
 
 class Asked(NamedTuple):
@@ -104,6 +104,31 @@ def told_raw(opt: Optimizer, samples: Any) -> tuple[Any, int, np.ndarray | None]
     return raw, k, None
 
 
+def asked_rows(opt: Optimizer, raw: Any) -> np.ndarray:
+    """``(k,)`` ints: for each of the ``k`` raw samples that :func:`told_raw` returned for a tell,
+    the pending ask's sample it is (its row in the ask's order), -1 for one that no ask drew. The
+    ask's own batch (told whole, in any order: :func:`told_raw` returns the pending raw draws
+    themselves) is ``arange(k)``; any other batch is matched sample by sample as a multiset
+    (:func:`~asng_opt._match.match_each`), in the user's values (with a Space, the asked
+    configurations encoded), so that a batch with samples dropped, added or of one's own keeps
+    each asked sample recognised.
+
+    Args:
+        opt: the optimizer (its distribution, space and pending ask are read; the cache of the
+            asked configurations' encoding may be filled).
+        raw: ``(k, ...)`` raw samples, as :func:`told_raw` returned them (before any change).
+    """
+    k = n_samples(raw)
+    pending = opt._pending
+    if pending is None:
+        return np.full(k, -1, dtype=np.intp)
+    if raw is pending[1]:
+        return np.arange(k)
+    asked = pending[0] if opt.space is None else _asked_codes(opt)
+    rows = match_each(opt.distribution.decode(raw), asked)
+    return np.full(k, -1, dtype=np.intp) if rows is None else rows
+
+
 def _or_none(perm: np.ndarray) -> np.ndarray | None:
     """``perm``, or None where it is the identity (the samples were told in order)."""
     return None if np.array_equal(perm, np.arange(len(perm))) else perm
@@ -145,12 +170,20 @@ def _encode_configs(opt: Optimizer, configs: Any) -> tuple[Any, np.ndarray | Non
     pending = opt._pending
     if pending is None:
         return batch, None
+    codes = _asked_codes(opt)
+    if samples_equal(batch, codes):
+        return pending[0], np.arange(n_samples(codes))
+    return batch, match_rows(batch, codes)
+
+
+def _asked_codes(opt: Optimizer) -> Any:
+    """The pending ask's configurations encoded (``space.encode`` of the snapshots taken at the
+    ask), computed once per ask and cached in ``opt._asked``; needs a Space and a pending ask."""
+    space, pending = opt.space, opt._pending
+    assert space is not None and pending is not None
     asked: Asked | None = getattr(opt, "_asked", None)
     if asked is None or asked.pending is not pending:  # after load_state_dict: from the pending ask
         asked = opt._asked = Asked(pending, [], space.decode(pending[0]), [])
     if not asked.codes:
         asked.codes.append(space.encode(asked.snapshots))
-    codes = asked.codes[0]
-    if samples_equal(batch, codes):
-        return pending[0], np.arange(n_samples(codes))
-    return batch, match_rows(batch, codes)
+    return asked.codes[0]

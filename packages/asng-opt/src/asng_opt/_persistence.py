@@ -17,7 +17,10 @@ from ._space_fingerprint import fingerprint
 if TYPE_CHECKING:
     from .optimizer import Optimizer
 
-__all__ = ["BIT_GENERATORS", "STATE_VERSION", "state_dict", "load_state_dict", "Loaded", "check_state_dict"]
+__all__ = [
+    *("BIT_GENERATORS", "STATE_VERSION", "RENAMED_V1"),
+    *("state_dict", "load_state_dict", "Loaded", "check_state_dict"),
+]
 
 #: the layout version of :meth:`Optimizer.state_dict` (1: before the step size was named delta0)
 STATE_VERSION = 2
@@ -27,7 +30,7 @@ _KEYS = (
     *("t", "n_skipped", "state", "rng", "pending"),
 )
 #: hyper-parameters renamed since version 1 of the layout
-_RENAMED_V1 = {"delta_init": "delta0"}
+RENAMED_V1 = {"delta_init": "delta0"}
 
 
 def state_dict(opt: Optimizer) -> dict[str, Any]:
@@ -108,7 +111,7 @@ def check_state_dict(opt: Optimizer, state: Any) -> Loaded:
     st = copy.deepcopy(dict(state))
     hyper = st["hyper"]
     if isinstance(hyper, Mapping) and st["version"] == 1:
-        hyper = {_RENAMED_V1.get(k, k): v for k, v in hyper.items()}
+        hyper = {RENAMED_V1.get(k, k): v for k, v in hyper.items()}
     if not isinstance(hyper, Mapping) or set(hyper) != set(opt.hyper()):
         got = sorted(hyper) if isinstance(hyper, Mapping) else hyper
         raise ValueError(f"{where}: hyper-parameters {got} != {sorted(opt.hyper())}")

@@ -167,9 +167,30 @@ class Gaussian(Distribution):
         return F
 
     def converged(self, theta: np.ndarray) -> np.ndarray:
-        """Every sigma has shrunk to sigma_min (within a relative 1e-6)."""
+        """``B``: every sigma has shrunk to sigma_min (within a relative 1e-6), or as far towards it
+        as theta can hold next to its mean (:meth:`_at_floor`)."""
+        theta = np.asarray(theta)
         _, sigma = self.mean_sigma(theta)
-        return np.all(sigma <= self.sigma_min * (1 + 1e-6), axis=-1)
+        tol = self.sigma_min * (1 + 1e-6)
+        return np.all((sigma <= tol) | self._at_floor(theta, tol), axis=-1)
+
+    def _at_floor(self, theta: np.ndarray, sigma: Any = None) -> np.ndarray:
+        """``B + (n,)`` booleans: whether each variable's second moment is at most the one
+        :meth:`project` stores for ``sigma`` (``(n,)``, default sigma_min) at its mean,
+        ``mu^2 + sigma^2`` rounded as float64 rounds it.
+
+        Far from 0 theta = (mu, mu^2 + sigma^2) cannot hold a sigma below about ``|mu|
+        sqrt(2^-52)``: ``mu^2 + sigma_min^2`` rounds to within half a unit in the last place of
+        ``mu^2``, and the variance read back, ``m2 - mu^2``, is that rounding's, not
+        ``sigma_min^2`` (at ``mu = 1e4`` the unit is 1.5e-8 while ``sigma_min^2 = 1e-16``). A
+        variable at the projection's floor has shrunk as far as theta can hold it, whatever
+        sigma it reads as (:meth:`converged`: before asng-opt 0.12, one that read as a little
+        above sigma_min, e.g. ``mu = 0.1``, ``sigma_min = 1e-8``, never converged, and a run
+        went on at that sigma until its budget)."""
+        theta = np.asarray(theta)
+        mu = theta[..., 0]
+        s = self.sigma_min if sigma is None else np.asarray(sigma, dtype=float)
+        return theta[..., 1] <= mu * mu + s * s
 
     def spec(self) -> dict[str, Any]:
         return {

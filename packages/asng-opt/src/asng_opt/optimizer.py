@@ -174,7 +174,8 @@ class Optimizer(ABC):
     def should_stop(self) -> bool:
         """True once the distribution has converged: every categorical variable puts at least
         0.9 theta_max of its probability on one category and every Gaussian / Integer variable's
-        sigma has shrunk to sigma_min (an Integer with a margin: to the margin's floor,
+        sigma has shrunk to sigma_min, or as far towards it as theta can hold next to its mean
+        (:meth:`~asng_opt.Gaussian.converged`; an Integer with a margin: to the margin's floor,
         :meth:`~asng_opt.Integer.margin_sigma`). Sampling then returns the mode almost always
         (with margins, the mode or one of its neighbours)."""
         return bool(self.distribution.converged(self.theta))

@@ -35,7 +35,7 @@ class Elitism:
             batch's mutants (the neutral union included; a tie that the tie rule gave to a mutant
             too). :meth:`BlackBoxASNG.n_mutants <asng_opt.blackbox.BlackBoxASNG.n_mutants>` lets
             the mutants grow beyond two per batch only with it.
-        mutants: the last ask's mutants (raw, ``(1, ...)`` each; they are the batch's last samples),
+        mutants: the last ask's mutants (raw, ``(1, ...)`` each; they are the ask's last samples),
             empty when it has none.
         injected_mutants: ``(k',)`` booleans, which samples of that batch are mutants, in every
             batch, a kept-whole one included (for the CMA-ES steps' clipping of injected points;
@@ -43,6 +43,9 @@ class Elitism:
             tie rule, as before asng-opt 0.11).
         kept_mutants: ``(k',)`` booleans, which samples of the batch :meth:`without_rejected_mutants`
             last returned are mutants (for :meth:`propose`).
+        foreign: ``(k',)`` booleans, which samples of that batch no ask drew (told samples of
+            one's own, another worker's; asng-opt 0.12): with the mutants, the samples the CMA-ES
+            steps clip as injected points.
         candidate: the elite a tell will commit (set by :meth:`propose`).
         union: the neutral union the last tell formed (:meth:`propose` with ``union=True``), raw
             ``(1, ...)``, or None: the last mutant of the next ask that draws two or more of them
@@ -58,6 +61,7 @@ class Elitism:
         self.mutants: list[Any] = []
         self.kept_mutants = np.zeros(0, dtype=bool)
         self.injected_mutants = np.zeros(0, dtype=bool)
+        self.foreign = np.zeros(0, dtype=bool)
         self.candidate: tuple[Any, float] | None = None
         self.union: Any = None
         self._union_candidate: Any = None
@@ -99,34 +103,71 @@ class Elitism:
             self.union = None
         return append(take_first(raw, k - m), batch)
 
-    def without_rejected_mutants(self, raw: Any, f: np.ndarray, maximize: bool) -> tuple[Any, np.ndarray]:
+    def without_rejected_mutants(
+        self, raw: Any, f: np.ndarray, maximize: bool, rows: np.ndarray | None = None, n_asked: int = 0
+    ) -> tuple[Any, np.ndarray]:
         """The batch (``(k, ...)`` raw samples, ``(k,)`` losses) without those of its mutants that are
         worse than the elite (as a (1 + 1) optimizer rejects them; ties are kept): a mutant is no
         draw of p_theta, and with a negative weight it would push the distribution away from the
-        elite's values on every variable it shares with it. A mutant is recognised by its place
-        (the last ``len(mutants)`` in the ask's order: a tell of the ask's samples in another
-        order is put back in that order first, :mod:`asng_opt._match`) and its value. Batches of
-        fewer than 3, and batches that would keep fewer than 2 samples, are kept whole. Sets
-        :attr:`kept_mutants` and :attr:`injected_mutants`."""
-        k, m = len(f), len(self.mutants)
-        self.kept_mutants = np.zeros(k, dtype=bool)
-        self.injected_mutants = np.zeros(k, dtype=bool)
-        if not m or self.elite is None or m > k:
+        elite's values on every variable it shares with it. Batches of fewer than 3, batches of
+        mutants alone, and batches that would keep fewer than 2 samples, are kept whole. Sets
+        :attr:`kept_mutants`, :attr:`injected_mutants` and :attr:`foreign`.
+
+        Args:
+            raw, f: the told batch, ``(k, ...)`` raw samples and their ``(k,)`` finite losses.
+            maximize: larger losses are better.
+            rows: ``(k,)`` ints, the sample of the last ask (of ``n_asked``) each told sample is,
+                -1 for one that no ask drew (:func:`~asng_opt._pending.asked_rows`): a mutant is
+                recognised by its row, in a batch told in any order, with samples dropped or
+                added (asng-opt 0.12). None: by its place and value (the last ``len(mutants)``
+                samples, the ask's order; every sample counts as drawn), as before.
+            n_asked: the number of samples the last ask drew (with ``rows``).
+        """
+        k = len(f)
+        if rows is None:
+            is_mutant, whole = self._mutants_in_place(raw, k)
+            self.foreign = np.zeros(k, dtype=bool)
+        else:
+            is_mutant = self._mutants_by_row(rows, n_asked)
+            n_marked = int(np.count_nonzero(is_mutant))
+            whole = k < 3 or not n_marked or n_marked >= k
+            self.foreign = np.asarray(rows) < 0
+        self.injected_mutants = is_mutant  # a kept-whole batch's mutants too (lambda = 2)
+        self.kept_mutants = np.zeros(k, dtype=bool) if whole else is_mutant.copy()
+        elite = self.elite
+        if whole or elite is None:  # (no elite: no mutant is marked)
             return raw, f
-        is_mutant = _is_each(_tail(raw, k - m), self.mutants)
-        self.injected_mutants[k - m :] = is_mutant  # a kept-whole batch's mutants too (lambda = 2)
-        if k < 3 or m >= k:
-            return raw, f
-        self.kept_mutants[k - m :] = is_mutant
-        tail, e = np.asarray(f[k - m :], dtype=float), self.elite[1]
-        drop = is_mutant & ~_better(tail, e, maximize)  # worse: NaN included; the tail's only
+        drop = is_mutant & ~_better(np.asarray(f, dtype=float), elite[1], maximize)  # worse; ties are kept
         n_drop = int(np.count_nonzero(drop))
         if not n_drop or k - n_drop < 2:
             return raw, f
-        keep = np.concatenate([np.arange(k - m), (k - m) + np.flatnonzero(~drop)])
+        keep = np.flatnonzero(~drop)
         self.kept_mutants = self.kept_mutants[keep]
         self.injected_mutants = self.injected_mutants[keep]
+        self.foreign = self.foreign[keep]
         return take_rows(raw, keep), f[keep]
+
+    def _mutants_in_place(self, raw: Any, k: int) -> tuple[np.ndarray, bool]:
+        """``(is_mutant, whole)`` for a batch of ``k`` raw samples in the ask's order: ``(k,)``
+        booleans, the last ``len(mutants)`` samples that equal their mutant, and whether the batch
+        is kept whole (no mutant to judge: none pending, no elite, a batch of fewer than 3 or not
+        longer than the mutants)."""
+        m = len(self.mutants)
+        is_mutant = np.zeros(k, dtype=bool)
+        if not m or self.elite is None or m > k:
+            return is_mutant, True
+        is_mutant[k - m :] = _is_each(_tail(raw, k - m), self.mutants)
+        return is_mutant, k < 3 or m >= k
+
+    def _mutants_by_row(self, rows: np.ndarray, n_asked: int) -> np.ndarray:
+        """``(k,)`` booleans: which told samples are mutants, by ``rows`` (the ask's sample each is,
+        -1: none): the ask's last ``len(mutants)`` samples of ``n_asked`` are its mutants. None
+        without an elite (nothing to judge them by)."""
+        rows = np.asarray(rows)
+        m = len(self.mutants)
+        if not m or self.elite is None:
+            return np.zeros(len(rows), dtype=bool)
+        return rows >= n_asked - m
 
     def propose(
         self, raw: Any, f: np.ndarray, maximize: bool, ties_to_mutants: bool = False, union: bool = False
@@ -180,6 +221,7 @@ class Elitism:
         self.union, self._union_candidate = self._union_candidate, None
         self.kept_mutants = np.zeros(0, dtype=bool)
         self.injected_mutants = np.zeros(0, dtype=bool)
+        self.foreign = np.zeros(0, dtype=bool)
         improved = old is None or (self.elite is not None and self.elite[1] != old[1])
         self.stall = 0 if improved else self.stall + 1
 

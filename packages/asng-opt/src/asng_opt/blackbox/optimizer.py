@@ -4,6 +4,7 @@ configuration's population, margin, utilities, elitism and update (see :mod:`asn
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
@@ -12,7 +13,7 @@ import numpy as np
 from .. import _checks
 from .._constant import fixed_variable
 from .._constant import refuse as refuse_single_point
-from .._pending import check_n, publish
+from .._pending import asked_rows, check_n, publish
 from .._samples import n_samples
 from ..distribution import Distribution
 from ..optimizers import ASNG
@@ -25,7 +26,7 @@ from ._tree import append, clip_integers, integer_values, n_cma, n_integer, n_th
 from .cma import FULL_FIELDS, check_full_fields, correlate, full_init
 from .defaults import default_lam, with_margin
 from .elite import Elitism
-from .settings import COVARIANCES, UTILITIES, check_options, upgrade
+from .settings import COVARIANCES, UTILITIES, changed_settings, check_options, upgrade
 from .update import BlackBoxState, blackbox_update, full_update
 
 __all__ = ["BlackBoxASNG", "UTILITIES", "MUTANT_STALL", "MUTANT_RAMP", "MUTANTS_PER_SUCCESS", "COVARIANCES"]
@@ -179,16 +180,21 @@ class BlackBoxASNG(ASNG):
             problem 488 instead of 475 (150 seeds), and on integer problems whose optimum needs
             small coupled moves (the study's ``int-knapsack``, ``int-rotated-ellipsoid``, 100
             seeds) median final gap 9 instead of 7, the optimum in 7/100 runs instead of 24/100.
-        clip_injected: the elite and the elitist mutants, which are no draws of the distribution,
-            enter the CMA-ES steps (the real-valued variables', and the integers' with
-            ``int_update="cma"`` or ``"full"``) with their steps clipped to the length ``c_y =
-            sqrt(n) + 2n / (n + 2)`` in C's metric (the separable rules: in sigma's), Hansen's rule
-            for injected solutions ("Injecting external solutions into CMA-ES", 2011;
-            :func:`~asng_opt.blackbox.cma.clipped_injected`). Default True (asng-opt 0.11; a state
-            dict of 0.10 or earlier loads with False, the rule it ran with; ablation
-            ``bb-no-inject-clip``). Only this optimizer's own elite and mutants are clipped: samples
-            told that no ask drew (another worker's, a user's own, optuna's enqueued trials) enter
-            as draws. Without it, past convergence, a mutant that tied the elite far
+        clip_injected: the elite, the elitist mutants and the foreign samples, which are no
+            draws of the distribution, enter the CMA-ES steps (the real-valued variables', and the
+            integers' with ``int_update="cma"`` or ``"full"``) with their steps clipped to the
+            length ``c_y = sqrt(n) + 2n / (n + 2)`` in C's metric (the separable rules: in
+            sigma's), Hansen's rule for injected solutions ("Injecting external solutions into
+            CMA-ES", 2011; :func:`~asng_opt.blackbox.cma.clipped_injected`). Default True
+            (asng-opt 0.11; a state dict of 0.10 or earlier loads with False, the rule it ran
+            with; ablation ``bb-no-inject-clip``). A foreign sample is a told sample that the last
+            ask did not draw (another worker's, a user's own suggestion, one of an earlier ask),
+            recognised sample by sample (:func:`~asng_opt._pending.asked_rows`): since asng-opt
+            0.12 it is clipped like the mutants (before, it entered with its full length, as a
+            draw); the ask's own samples, told in any order or only some of them, are draws, and
+            its mutants stay mutants. (:class:`~asng_opt.integrations.optuna.ASNGSampler` tells
+            each generation, its enqueued trials included, as the optimizer's ask: they enter as
+            draws.) Without it, past convergence, a mutant that tied the elite far
             out in a variable the objective ignores entered recombination, CSA and C as a step
             thousands of draws long and widened every converged variable again (three integers in
             [0, 100] beside an ignored one in [0, 10**6]: 10 of 10 seeds widened again within
@@ -397,7 +403,8 @@ class BlackBoxASNG(ASNG):
         from N(m, sigma^2 C) (:func:`~.cma.correlate`); with ``mutant`` and the elite not improved
         for :data:`MUTANT_STALL` updates, the last :meth:`n_mutants` samples are
         :func:`~.mutant.mutate` of the elite (the tell leaves those worse than the elite out of
-        the update)."""
+        the update; it recognises each of them by its value, in a batch told in any order, with
+        samples dropped or added)."""
         raw = self.distribution.sample(self.theta, check_n(self, self.lam if n is None else n), self._rng)
         if self._correlated:
             raw = correlate(self.distribution, self.theta, self.state, raw, self._joint)
@@ -421,8 +428,9 @@ class BlackBoxASNG(ASNG):
         return m
 
     def _utility(self, raw: Any, f: np.ndarray) -> tuple[Any, Any]:
+        rows, n_asked = self._told_rows(raw)
         raw = clip_integers(self.distribution, raw)  # what was evaluated: beyond a bound is the bound
-        raw, f = self._elitism.without_rejected_mutants(raw, f, self.maximize)
+        raw, f = self._elitism.without_rejected_mutants(raw, f, self.maximize, rows, n_asked)
         old = self._elitism.elite
         share = self.mutant_share is not None
         best = self._elitism.propose(raw, f, self.maximize, ties_to_mutants=share, union=share and self.neutral_union)
@@ -447,9 +455,18 @@ class BlackBoxASNG(ASNG):
             # the elite is this batch's own sample: the real step ranks the batch alone, the copy gets 0
             w_gauss = np.append(UTILITIES[self.real_utility](batch, self.maximize), 0.0)
         injected = None
-        if self.clip_injected:  # the batch's mutants, then the elite's copy: no draws of p_theta
-            injected = np.append(self._elitism.injected_mutants, np.ones(int(self.elitist), dtype=bool))
+        if self.clip_injected:  # the mutants and foreign samples, then the elite's copy: no draws of p_theta
+            undrawn = self._elitism.injected_mutants | self._elitism.foreign
+            injected = np.append(undrawn, np.ones(int(self.elitist), dtype=bool))
         return raw, (w_cat, w_real, w_gauss, injected)
+
+    def _told_rows(self, raw: Any) -> tuple[np.ndarray, int]:
+        """``(rows, n_asked)``: for each of the ``k`` told raw samples (as
+        :func:`~asng_opt._pending.told_raw` returned them) the pending ask's sample it is, -1 for
+        one that no ask drew (``(k,)`` ints, :func:`~asng_opt._pending.asked_rows`), and the number
+        of samples that ask drew (0 without one)."""
+        pending = self._pending
+        return asked_rows(self, raw), 0 if pending is None else n_samples(pending[1])
 
     def _update(self, state: Any, raw: Any, weights: Any) -> Any:
         w_cat, w_real, w_gauss, injected = weights
@@ -501,7 +518,23 @@ class BlackBoxASNG(ASNG):
         variables, is one whose ``int_update`` is ``"full"`` while this optimizer's is not, or the
         other way round (the state's shapes differ: a dict of asng-opt 0.8-0.9 on a space without
         reals, ``int_update="asng"``, loads into an optimizer built with ``int_update="asng"``).
-        ``n_restarts`` (absent before asng-opt 0.6.1: 0) must be a count."""
+        ``n_restarts`` (absent before asng-opt 0.6.1: 0) must be a count.
+
+        The state's settings (``lam``, ``maximize`` and the hyper-parameters of ``hyper()``) replace
+        this optimizer's, as torch's ``Optimizer.load_state_dict`` does (a run resumes with the
+        rules it ran with): since asng-opt 0.12 a ``UserWarning`` names each one the dict saved
+        with another value than this optimizer's, with both values
+        (:func:`~.settings.changed_settings`; the rules an earlier version's dict loads with, for
+        the options it lacks, are not reported). A refused dict warns nothing.
+
+        Raises:
+            ValueError: as :meth:`Optimizer.load_state_dict`, and for the cases above; the
+                optimizer is then exactly as it was.
+
+        Warns:
+            UserWarning: the dict's settings differ from this optimizer's (loaded all the same).
+        """
+        changed = changed_settings({**self.hyper(), "lam": self.lam, "maximize": self.maximize}, state)
         upgraded = upgrade(self.distribution, state, self.covariance, self.int_margin, self.int_update)
         rest, saved = elite_state.checked(self.distribution, upgraded)
         n_restarts = 0
@@ -511,3 +544,10 @@ class BlackBoxASNG(ASNG):
         super().load_state_dict(rest)
         self._elitism.load(*saved)
         self.n_restarts = n_restarts
+        if changed:
+            warnings.warn(
+                "BlackBoxASNG.load_state_dict: the state's settings replace this optimizer's "
+                f"(this optimizer's -> the state's): {'; '.join(changed)}",
+                UserWarning,
+                stacklevel=2,
+            )

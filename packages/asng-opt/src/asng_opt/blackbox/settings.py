@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from .. import _checks
+from .._persistence import RENAMED_V1
 from ..distribution import Distribution
 from ..integer import Integer
 from ..ranking import log_rank_weights, ranking_utility
@@ -17,7 +18,10 @@ from .cma import FULL_MAX_DIM, upgrade_state_dict
 from .mutant import INT_STEPS
 from .update import INT_UPDATES
 
-__all__ = ["UTILITIES", "COVARIANCES", "INT_UPDATES", "check_options", "default_int_update", "upgrade"]
+__all__ = [
+    *("UTILITIES", "COVARIANCES", "INT_UPDATES"),
+    *("check_options", "default_int_update", "upgrade", "changed_settings"),
+]
 
 #: the utilities BlackBoxASNG can use, by name
 UTILITIES = {"quantile": ranking_utility, "log": log_rank_weights}
@@ -183,3 +187,32 @@ def upgrade(
     if isinstance(fields, Mapping) and "p_sigma" in fields and "p_int" not in fields and before_0_8:
         state = {**state, "state": {**fields, "p_int": np.zeros(n_integer(dist))}}
     return state
+
+
+def changed_settings(current: Mapping[str, Any], state: Any) -> list[str]:
+    """The settings a state dict (a ``state_dict()``, as saved: before :func:`upgrade`) holds that
+    differ from ``current`` (an optimizer's ``hyper()`` with its ``lam`` and ``maximize``), each as
+    ``"name: <current> -> <saved>"``, in the dict's order. Only what the dict itself saved counts:
+    the rules :func:`upgrade` gives a dict of an earlier version for the options it lacks are the
+    rules it ran with, documented, not a choice to report. A dict that is no mapping, or whose
+    ``hyper`` is none, has nothing to compare (the loader refuses it by name).
+    """
+    if not isinstance(state, Mapping):
+        return []
+    hyper = state.get("hyper")
+    saved = dict(hyper) if isinstance(hyper, Mapping) else {}
+    if state.get("version") == 1:
+        saved = {RENAMED_V1.get(k, k): v for k, v in saved.items()}
+    saved.update({k: state[k] for k in ("lam", "maximize") if k in state})
+    return [f"{k}: {current[k]!r} -> {v!r}" for k, v in saved.items() if k in current and not _same(current[k], v)]
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Whether two settings are equal (``1 == 1.0``, ``np.True_ == True``); False for values that
+    do not compare to one bool."""
+    if a is None or b is None:
+        return a is b
+    try:
+        return bool(a == b)
+    except (TypeError, ValueError):
+        return False

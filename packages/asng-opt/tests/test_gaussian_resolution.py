@@ -1,0 +1,72 @@
+"""Convergence of a Gaussian whose mean is far from 0 next to its sigma_min (asng-opt 0.12):
+theta = (mu, mu^2 + sigma^2) cannot hold a sigma below about |mu| sqrt(2^-52), so the variance read
+back at the projection's floor is the rounding of mu^2 + sigma_min^2, not sigma_min^2. Before, a
+variable there could read as a little above sigma_min forever: converged() never held and a run
+went on until its budget. Now the floor itself counts as converged, over the whole accepted range
+(|mu| <= 1e30, sigma_min in [1e-30, 1e30]); a sigma clearly above both sigma_min and the
+resolution does not."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from asng_opt import Gaussian, minimize
+from asng_opt.gaussian import REAL_LIMIT, SIGMA_MIN_FLOOR
+
+EPS = np.finfo(float).eps
+
+means = st.floats(-REAL_LIMIT, REAL_LIMIT, allow_nan=False, allow_infinity=False)
+sigma_mins = st.floats(np.log10(SIGMA_MIN_FLOOR), np.log10(REAL_LIMIT)).map(
+    lambda e: float(np.clip(10.0**e, SIGMA_MIN_FLOOR, REAL_LIMIT))
+)
+
+
+def _at(d, mu, var):
+    """The projected theta ``(1, 2)`` with mean ``mu`` and variance ``var`` (as float64 stores it)."""
+    return d.project(np.array([[mu, mu * mu + var]]))
+
+
+@settings(max_examples=400, deadline=None)
+@given(mu=means, smin=sigma_mins, shrink=st.floats(0.0, 1.0))
+def test_the_projection_floor_is_converged_over_the_accepted_range(mu, smin, shrink):
+    d = Gaussian(sigma=smin, sigma_min=smin)
+    assert d.converged(_at(d, mu, shrink * smin * smin))  # at or below the floor: projected onto it
+    assert d.converged(_at(d, mu, (smin * (1 + 5e-7)) ** 2))  # within the relative 1e-6
+
+
+@settings(max_examples=400, deadline=None)
+@given(mu=means, smin=sigma_mins, wider=st.floats(4.0, 1e6))
+def test_a_sigma_clearly_above_the_floor_is_not_converged(mu, smin, wider):
+    d = Gaussian(sigma=smin, sigma_min=smin)
+    var = wider * (smin * smin + EPS * mu * mu)  # beyond sigma_min and the resolution next to mu
+    assume(var < REAL_LIMIT**2)  # within sigma_max (at most REAL_LIMIT): room above sigma_min
+    theta = _at(d, mu, var)
+    assert not d.converged(theta)
+    assert not d.converged(np.stack([theta, _at(d, mu, 0.0)]))[0]  # batched: per batch entry
+
+
+@pytest.mark.parametrize("mu", [0.1, 0.3, 1.0, 1e4])
+def test_the_floor_reads_as_sigma_min_or_the_rounding_and_converges_either_way(mu):
+    d = Gaussian(sigma_min=1e-8)
+    theta = _at(d, mu, 0.0)
+    assert d.converged(theta)
+    assert not d.converged(_at(d, mu, max(1e-14, 16 * EPS * mu * mu)))
+
+
+def test_several_variables_converge_when_each_is_at_its_floor():
+    d = Gaussian(mean=np.zeros(3), sigma=1.0, sigma_min=1e-8)
+    theta = d.project(np.array([[0.1, 0.0], [1e4, 0.0], [0.0, 0.0]]))
+    assert d.converged(theta)
+    theta[2, 1] = 1e-6  # sigma 1e-3
+    assert not d.converged(theta)
+
+
+def test_a_run_far_from_zero_with_a_tiny_sigma_min_stops_converged():
+    """The report's run: a quadratic centred at 0.1 with sigma_min = 1e-8 found its optimum within
+    150 evaluations, then ran on until its budget at sigma 1.003e-8 (not within 1e-6 of
+    sigma_min); now it stops converged."""
+    res = minimize(lambda x: float((x[0] - 0.1) ** 2), Gaussian(sigma_min=1e-8), max_evals=3000, seed=0, restarts=0)
+    assert res.stop_reason == "converged" and res.n_evals < 1000 and abs(res.x[0] - 0.1) < 1e-6
