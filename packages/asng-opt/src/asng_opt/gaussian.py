@@ -184,7 +184,7 @@ class Gaussian(Distribution):
         ``mu^2``, and the variance read back, ``m2 - mu^2``, is that rounding's, not
         ``sigma_min^2`` (at ``mu = 1e4`` the unit is 1.5e-8 while ``sigma_min^2 = 1e-16``). A
         variable at the projection's floor has shrunk as far as theta can hold it, whatever
-        sigma it reads as (:meth:`converged`: before asng-opt 0.12, one that read as a little
+        sigma it reads as (:meth:`converged`: before asng-opt 0.13, one that read as a little
         above sigma_min, e.g. ``mu = 0.1``, ``sigma_min = 1e-8``, never converged, and a run
         went on at that sigma until its budget)."""
         theta = np.asarray(theta)
