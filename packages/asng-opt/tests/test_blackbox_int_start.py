@@ -124,3 +124,39 @@ def test_minimize_finds_an_off_centre_small_integer_optimum():
     for seed in range(10):
         res = minimize(lambda v: float((v[0] - 6) ** 2), Integer(0, 20), max_evals=400, seed=seed)
         assert res.fun == 0.0 and int(res.x[0]) == 6
+
+
+@pytest.mark.parametrize("bad", ["2", ["1", "3"], b"2", [True, True], np.array([True, False])])
+def test_integer_sigma_takes_numbers_only(bad):
+    with pytest.raises(ValueError, match="Integer: sigma must be None, a number"):
+        Integer([0, 0], [4, 5], sigma=bad)
+
+
+@pytest.mark.parametrize("bad", [-1.0, 0.0, 0.7, 5, True, np.nan, "0.25"])
+def test_with_margin_checks_int_sigma0(bad):
+    with pytest.raises(ValueError, match="with_margin: int_sigma0"):
+        with_margin(Integer(0, 20, size=2), int_sigma0=bad)
+
+
+def test_with_margin_is_idempotent_with_a_start_and_recomputes_a_configured_one():
+    dist = Product(z=Integer(-40, 40, size=2), own=Integer(0, 10, size=2, sigma=1.0))
+    once = with_margin(dist, int_sigma0=0.25)
+    twice = with_margin(once, int_sigma0=0.25)
+    assert deep_equal(once.initial_theta(), twice.initial_theta())
+    other = with_margin(once, int_sigma0=0.5)  # the configured start follows the share; one's own stays
+    assert np.allclose(other.parts["z"].mean_sigma(other.initial_theta()["z"])[1], 40.0)
+    assert np.allclose(other.parts["own"].mean_sigma(other.initial_theta()["own"])[1], 1.0)
+
+
+def test_an_integer_pickled_before_0_13_restarts_from_its_widest_sigma():
+    import pickle
+
+    opt = BlackBoxASNG(Integer(-50, 50, size=3), seed=1, int_sigma0=0.5)
+    x = opt.ask()
+    opt.tell(x, np.sum(x * x, axis=1).astype(float))
+    for attr in ("sigma_init", "_start_share", "widest_sigma"):  # as 0.12's Integer had none
+        delattr(opt.distribution, attr)
+    old = pickle.loads(pickle.dumps(opt))
+    assert old.distribution.sigma_init is None and np.allclose(old.distribution.widest_sigma, 50.0)
+    assert np.allclose(restart(old).distribution.mean_sigma(restart(old).theta)[1], 25.0)
+    assert np.allclose(_int_sigma(restart(old, near_best=False)), 50.0)

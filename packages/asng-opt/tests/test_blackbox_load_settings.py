@@ -1,4 +1,4 @@
-"""BlackBoxASNG.load_state_dict with a dict saved under other settings (asng-opt 0.12): the dict's
+"""BlackBoxASNG.load_state_dict with a dict saved under other settings (asng-opt 0.13): the dict's
 settings win, as in torch (a run resumes with the rules it ran with), and a UserWarning names each
 one that differs, with both values. Resuming into an optimizer built as the saved one was, and
 loading an earlier version's dict (whose missing options load with the rules it ran with), warn

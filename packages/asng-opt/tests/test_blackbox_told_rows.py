@@ -1,4 +1,4 @@
-"""A told batch that differs from the ask (asng-opt 0.12): BlackBoxASNG recognises each told
+"""A told batch that differs from the ask (asng-opt 0.13): BlackBoxASNG recognises each told
 sample by its value (``asng_opt._pending.asked_rows``), so a batch told in another order, with
 samples dropped, added, or of one's own keeps its mutants recognised (left out when worse than the
 elite, counted in ``Elitism.earned``), and every sample that no ask drew (a foreign one) enters

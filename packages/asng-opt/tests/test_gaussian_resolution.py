@@ -1,4 +1,4 @@
-"""Convergence of a Gaussian whose mean is far from 0 next to its sigma_min (asng-opt 0.12):
+"""Convergence of a Gaussian whose mean is far from 0 next to its sigma_min (asng-opt 0.13):
 theta = (mu, mu^2 + sigma^2) cannot hold a sigma below about |mu| sqrt(2^-52), so the variance read
 back at the projection's floor is the rounding of mu^2 + sigma_min^2, not sigma_min^2. Before, a
 variable there could read as a little above sigma_min forever: converged() never held and a run

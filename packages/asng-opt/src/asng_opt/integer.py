@@ -69,14 +69,12 @@ def _centred(value: Any, shape: tuple[int, ...], size: int | None) -> np.ndarray
 
 def _initial_sigma(value: Any, shape: tuple[int, ...], size: int | None) -> np.ndarray:
     """``sigma`` as positive finite floats broadcastable to the variables (``shape`` of the
-    bounds' half-ranges, or ``(size,)``)."""
-    try:
-        a = np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
-        a = np.asarray(np.nan)
+    bounds' half-ranges, or ``(size,)``): numbers only (no strings, no bools)."""
+    a = np.asarray(value)
     n = shape[0] if shape else (1 if size is None else size)
-    if isinstance(value, (bool, np.bool_)) or a.ndim > 1 or (a.ndim == 1 and a.shape[0] != n):
+    if a.dtype.kind not in "iuf" or a.ndim > 1 or (a.ndim == 1 and a.shape[0] != n):
         raise ValueError(f"Integer: sigma must be None, a number or {n} numbers, got {value!r}")
+    a = a.astype(float)
     if not np.all(np.isfinite(a) & (a > 0)):
         raise ValueError(f"Integer: sigma must be finite and > 0, got {value!r}")
     return a
@@ -198,6 +196,13 @@ class Integer(Gaussian):
         widest = self._init if given is None else self.project(np.stack([mean0, mean0**2 + smax**2], axis=-1))
         #: ``(n,)`` the sigma the default start has (half the range, as Theta holds it next to the centre)
         self.widest_sigma: np.ndarray = self.mean_sigma(widest)[1]
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """An Integer pickled before asng-opt 0.13 had no ``sigma``: its start was the widest."""
+        self.__dict__.update(state)
+        if "widest_sigma" not in state:
+            self.sigma_init, self._start_share = None, None
+            self.widest_sigma = self.mean_sigma(self._init)[1]
 
     def margin_sigma(self, mu: np.ndarray) -> np.ndarray:
         """``B + (n,)``: the smallest sigma the margin allows at raw means ``mu`` ``B + (n,)``:

@@ -774,8 +774,8 @@ def int_styblinski_tang(n: int = 10, half: int = 50, seed: int = 2032) -> Proble
     16 x_i^2 + 5 x_i) / 2 - g*`` at ``x_i = s_i (z_i - m_i) / 10`` for ``z_i`` in ``[m_i - half, m_i +
     half]`` (``x_i`` in ``[-5, 5]``), the centre ``m_i`` uniform in ``{-10, ..., 10}`` and the sign
     ``s_i`` in ``{-1, +1}``, drawn once from ``default_rng(seed)``. Each variable's best ``x`` is
-    -2.9 (-39.166, 29 integers from the centre); the other basin's floor, at 2.7 and 2.8 (-25.02),
-    costs 14.1 per variable left in it. ``g*``: each variable's smallest value summed
+    -2.9 (-39.166, 29 integers from the centre); the other basin's floor on the grid, at 2.7
+    (-24.998), costs 14.17 per variable left in it. ``g*``: each variable's smallest value summed
     (:func:`_separable_table_problem`: 0 exactly at the optimum). Drawn (seed 2032, n = 10): ``m =
     (-3, 0, 10, 2, -4, -2, 3, 10, -7, -8)``, ``s = (1, -1, 1, -1, 1, 1, 1, -1, -1, 1)``; the best of
     2,000 uniform draws of the box (seed 0) has gap 108, the box's centre 392."""

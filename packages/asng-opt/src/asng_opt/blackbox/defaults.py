@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import _checks
 from ..categorical import Categorical
 from ..distribution import Distribution
 from ..integer import Integer
@@ -70,7 +71,13 @@ def with_margin(
     own also starts at sigma = ``int_sigma0 * (high - low)`` (:class:`~asng_opt.Integer`'s
     ``sigma``: the starting theta only; None: appendix D's half range). Other parts unchanged. N'
     counts the free categorical and integer variables (one category, ``low == high``: fixed, not
-    counted). A new distribution; ``dist`` is not modified. Idempotent."""
+    counted). A new distribution; ``dist`` is not modified. Idempotent.
+
+    Raises:
+        ValueError: ``int_sigma0`` neither None nor a number in (0, 0.5].
+    """
+    if int_sigma0 is not None:
+        int_sigma0 = _checks.positive("int_sigma0", int_sigma0, "with_margin", 0.5)
     _, n_discrete = n_variables(dist)
 
     def rebuild(d: Distribution) -> Distribution:

@@ -44,7 +44,7 @@ class Elitism:
         kept_mutants: ``(k',)`` booleans, which samples of the batch :meth:`without_rejected_mutants`
             last returned are mutants (for :meth:`propose`).
         foreign: ``(k',)`` booleans, which samples of that batch no ask drew (told samples of
-            one's own, another worker's; asng-opt 0.12): with the mutants, the samples the CMA-ES
+            one's own, another worker's; asng-opt 0.13): with the mutants, the samples the CMA-ES
             steps clip as injected points.
         candidate: the elite a tell will commit (set by :meth:`propose`).
         union: the neutral union the last tell formed (:meth:`propose` with ``union=True``), raw
@@ -119,7 +119,7 @@ class Elitism:
             rows: ``(k,)`` ints, the sample of the last ask (of ``n_asked``) each told sample is,
                 -1 for one that no ask drew (:func:`~asng_opt._pending.asked_rows`): a mutant is
                 recognised by its row, in a batch told in any order, with samples dropped or
-                added (asng-opt 0.12). None: by its place and value (the last ``len(mutants)``
+                added (asng-opt 0.13). None: by its place and value (the last ``len(mutants)``
                 samples, the ask's order; every sample counts as drawn), as before.
             n_asked: the number of samples the last ask drew (with ``rows``).
         """

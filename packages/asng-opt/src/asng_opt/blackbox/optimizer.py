@@ -190,7 +190,7 @@ class BlackBoxASNG(ASNG):
             with; ablation ``bb-no-inject-clip``). A foreign sample is a told sample that the last
             ask did not draw (another worker's, a user's own suggestion, one of an earlier ask),
             recognised sample by sample (:func:`~asng_opt._pending.asked_rows`): since asng-opt
-            0.12 it is clipped like the mutants (before, it entered with its full length, as a
+            0.13 it is clipped like the mutants (before, it entered with its full length, as a
             draw); the ask's own samples, told in any order or only some of them, are draws, and
             its mutants stay mutants. (:class:`~asng_opt.integrations.optuna.ASNGSampler` tells
             each generation, its enqueued trials included, as the optimizer's ask: they enter as
@@ -522,7 +522,7 @@ class BlackBoxASNG(ASNG):
 
         The state's settings (``lam``, ``maximize`` and the hyper-parameters of ``hyper()``) replace
         this optimizer's, as torch's ``Optimizer.load_state_dict`` does (a run resumes with the
-        rules it ran with): since asng-opt 0.12 a ``UserWarning`` names each one the dict saved
+        rules it ran with): since asng-opt 0.13 a ``UserWarning`` names each one the dict saved
         with another value than this optimizer's, with both values
         (:func:`~.settings.changed_settings`; the rules an earlier version's dict loads with, for
         the options it lacks, are not reported). A refused dict warns nothing.
