@@ -160,3 +160,16 @@ def test_an_integer_pickled_before_0_13_restarts_from_its_widest_sigma():
     assert old.distribution.sigma_init is None and np.allclose(old.distribution.widest_sigma, 50.0)
     assert np.allclose(restart(old).distribution.mean_sigma(restart(old).theta)[1], 25.0)
     assert np.allclose(_int_sigma(restart(old, near_best=False)), 50.0)
+
+
+def test_an_optimizer_pickled_before_0_13_keeps_the_start_it_ran_with():
+    import pickle
+
+    opt = BlackBoxASNG(Integer(-50, 50, size=3), seed=1, int_sigma0=0.5)
+    x = opt.ask()
+    opt.tell(x, np.sum(x * x, axis=1).astype(float))
+    del opt.__dict__["int_sigma0"]  # as 0.12's optimizer had no such attribute
+    old = pickle.loads(pickle.dumps(opt))
+    assert old.int_sigma0 == 0.5 and old.hyper()["int_sigma0"] == 0.5
+    assert np.allclose(_int_sigma(restart(old, near_best=False)), 50.0)
+    assert old.state_dict()["hyper"]["int_sigma0"] == 0.5

@@ -342,6 +342,8 @@ class BlackBoxASNG(ASNG):
         self.n_restarts = 0
 
     state_fields: tuple[str, ...] = ("theta", "s", "gamma", "Delta", "p_sigma", "p_int")
+    #: the integers' start of an optimizer pickled before asng-opt 0.13 (set per instance since)
+    int_sigma0: float = 0.5
 
     @property
     def delta(self) -> float:
