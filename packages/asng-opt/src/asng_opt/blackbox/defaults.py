@@ -90,14 +90,14 @@ def with_margin(
             # an explicit margin stays; without ``integers`` the original's (None: appendix D's bounds)
             margin = margin_probability(n_discrete) if integers and d.margin is None else d.margin
             # a sigma of its own stays; one a previous rebuild set from its share is set anew
-            sigma = None if getattr(d, "_start_share", None) is not None else d.sigma_init
-            if sigma is None and int_sigma0 is not None:
-                sigma = np.maximum(int_sigma0 * (d.int_high - d.int_low), floor)  # high == low: the floor
+            sigma = d.sigma_init if d._start_share is None else None
+            share = int_sigma0 if sigma is None else None  # the configuration's start, not the user's
+            if share is not None:
+                sigma = np.maximum(share * (d.int_high - d.int_low), floor)  # high == low: the floor
             # the original's coordinates (origin), whatever the lower floor would choose: a Space,
             # a prior built on the original and the optuna codec read theta in them
             out = Integer(d.int_low, d.int_high, sigma_min=floor, margin=margin, centred=d.centred, sigma=sigma)
-            if sigma is not None and sigma is not d.sigma_init:
-                out._start_share = int_sigma0  # the configuration's start, not the user's
+            out._start_share = share
             return out
         return d
 
