@@ -183,8 +183,9 @@ def test_problem_registry_names_budgets_and_studies():
     new = ["int-real-ellipsoid", "hpo-conditional", "int-rastrigin", "int-knapsack", "int-rotated-ellipsoid",
            "int-rosenbrock", "cat-int-conditional", "int-log-widths", "int-schwefel"]  # fmt: skip
     f20 = ["ioh-f20-isingtorus"] if importable("ioh") else []
-    newest = ["int-styblinski-tang", "int-levy"]
-    new = new + f20 + ["int-step-ellipsoid"] + newest
+    newer = ["int-styblinski-tang", "int-levy"]
+    newest = ["int-zakharov", "sharp-ridge"]
+    new = new + f20 + ["int-step-ellipsoid"] + newer + newest
     assert default_problems() == default + with_ioh + ["nk-adjacent", "rosenbrock", "mixed-real"] + f24 + new
     assert untuned_problems() == ["ioh-f22-mis", "nk-adjacent", "rosenbrock", "mixed-real",
                                   "ioh-f24-concatenatedtrap", *new]  # fmt: skip
@@ -192,16 +193,17 @@ def test_problem_registry_names_budgets_and_studies():
     # from 0.8 on (the integer rules), int-rastrigin from 0.9 on (the integer mutants' steps), the
     # knapsack and the rotated ellipsoid from 0.10 on (the integers in the full covariance), int-rosenbrock and
     # cat-int-conditional from 0.11 on (the restart rule), the other problems with mutants from 0.12 on
-    # (mutants earn their share), int-step-ellipsoid from 0.13 on (the integers' start): labelled so;
-    # the Ising torus (0.12's round; categorical, where 0.13's rule changes nothing) and the problems
-    # added in 0.13's round are untuned
+    # (mutants earn their share), int-step-ellipsoid from 0.13 on (the integers' start), the problems
+    # added in 0.13's round from 0.14 on (active CMA-ES): labelled so; the Ising torus (0.12's round;
+    # categorical, where neither 0.13's nor 0.14's rule changes anything) and the problems added in
+    # 0.14's round are untuned
     labels = [untuned_label(p) for p in untuned_problems()]
     assert labels == (
         ["untuned until asng-opt 0.12"] * 2 + ["untuned until asng-opt 0.7"] * 2
         + ["untuned until asng-opt 0.12", "untuned until asng-opt 0.8"]
         + ["untuned until asng-opt 0.12", "untuned until asng-opt 0.9"] + ["untuned until asng-opt 0.10"] * 2
         + ["untuned until asng-opt 0.11"] * 2 + ["untuned until asng-opt 0.12"] * 2 + ["untuned"] * len(f20)
-        + ["untuned until asng-opt 0.13"] + ["untuned"] * len(newest)
+        + ["untuned until asng-opt 0.13"] + ["untuned until asng-opt 0.14"] * 2 + ["untuned"] * len(newest)
     )  # fmt: skip
     assert untuned_label("onemax") == "" == untuned_label("no-such-problem")
 
@@ -213,7 +215,7 @@ def test_optimizer_registry_ours_first():
                  "bb-real-elite-twice", "bb-ranks",
                  "bb-lam-dim", "bb-no-cache", "bb-no-int-margin", "bb-raw-elite", "bb-int-asng",
                  "bb-unit-int-steps", "bb-no-inject-clip", "bb-near-after-spent", "bb-unearned-mutants",
-                 "bb-int-sigma-half")  # fmt: skip
+                 "bb-int-sigma-half", "bb-no-active")  # fmt: skip
     assert OURS == ("asng-bb", "asng-l2", "asng-l16", *ablations) == tuple(OPTIMIZERS)[: len(OURS)]
     assert [OPTIMIZERS[n].role for n in OURS[:3]] == ["main", "reference", "reference"]
     assert [n for n, o in OPTIMIZERS.items() if o.short_only] == ["bb-lam-dim", "optuna-tpe", "optuna-cmaes"]
@@ -737,6 +739,48 @@ def test_int_levy_is_zero_exactly_at_its_drawn_optimum_and_rippled_around_it():
         assert np.count_nonzero((vals[1:-1] < vals[:-2]) & (vals[1:-1] < vals[2:])) >= 3  # local minima
     # the first target is below the best of 2,000 uniform draws (8.0), the box's centre far above it
     assert _best_of_uniform_draws(p) > 7.9 > p.gaps[0] and start_point_issues(p) == []
+
+
+def test_int_zakharov_is_zakharov_s_function_around_its_drawn_optimum():
+    p = bp.int_zakharov()
+    z_opt = np.random.default_rng(2034).integers(-25, 26, 8)  # the problem's draw
+    assert z_opt.tolist() == [-2, -23, -9, 15, 12, 14, -8, -25]
+    none = np.zeros(0, dtype=np.int64)
+    assert p(none, z_opt) == 0.0 == p.f_opt and p.gaps == (1000.0, 100.0, 10.0, 0.0)
+    assert np.all(p.int_low == -30) and np.all(p.int_high == 30)
+    rng = np.random.default_rng(3)
+    for _ in range(50):  # the definition, from its terms
+        z = rng.integers(-30, 31, 8)
+        y = (z - z_opt).astype(float)
+        s = sum((i + 1) / 2 * y[i] for i in range(8))
+        assert p(none, z) == pytest.approx(float(np.sum(y * y)) + s**2 + s**4, rel=1e-12)
+        assert p(none, z) * 16 == round(p(none, z) * 16)  # multiples of 1/16: exact
+    # the optimum is the only zero of the 3^8 points within one integer of it on each axis; the best
+    # other one costs 1.3125 (y_1 = +-1: 1 + 1/4 + 1/16)
+    near = [p(none, z_opt + np.array(d)) for d in itertools.product((-1, 0, 1), repeat=8)]
+    assert near.count(0.0) == 1 and min(v for v in near if v > 0) == 1.3125
+    # the first target is below the best of 2,000 uniform draws (1,589), the box's centre far above it
+    assert _best_of_uniform_draws(p) > 1500 > p.gaps[0] and start_point_issues(p) == []
+
+
+def test_sharp_ridge_is_a_cone_around_a_rotated_axis_through_its_optimum():
+    p = bp.sharp_ridge()
+    rng = np.random.default_rng(2035)  # the problem's draws
+    r_opt = rng.uniform(-3.0, 3.0, 6)
+    q, rr = np.linalg.qr(rng.standard_normal((6, 6)))
+    q = q * np.sign(np.diag(rr))
+    assert np.allclose(q @ q.T, np.eye(6))
+    none = np.zeros(0, dtype=np.int64)
+    assert p(none, None, r_opt) == 0.0 == p.f_opt and p.gaps == (100.0, 1.0, 1e-2, 1e-6)
+    assert p.n_real == 6 and np.all(p.real_low == -5) and np.all(p.real_high == 5)
+    for t in (1e-3, 0.5, 2.0):  # along the ridge's axis (Q's first row): y_1^2 alone
+        assert p(none, None, r_opt + t * q[0]) == pytest.approx(t * t, rel=1e-9)
+    for j in range(1, 6):  # across it: 100 |t|, a cone whose slope does not shrink near the axis
+        for t in (1e-6, 1e-3, 1.0):
+            assert p(none, None, r_opt + t * q[j]) == pytest.approx(100 * t, rel=1e-6)
+    # the box's centre (410) and the best of 2,000 uniform draws (156) lie above the first target
+    draws = np.random.default_rng(0).uniform(-5, 5, (2000, 6))
+    assert min(p(none, None, r) for r in draws) > 150 > p.gaps[0] and start_point_issues(p) == []
 
 
 @pytest.mark.skipif(not importable("ioh"), reason="needs ioh")

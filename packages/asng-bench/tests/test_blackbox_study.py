@@ -72,7 +72,7 @@ def test_ablations_switch_one_ingredient_off():
                           "covariance": "full", "real_elite_twice": False,
                           "neutral_union": True, "int_margin": True, "elite_integers": True,
                           "int_update": "full", "int_steps": "harmonic", "clip_injected": True,
-                          "earn_mutants": True, "int_sigma0": 0.25}  # fmt: skip
+                          "earn_mutants": True, "int_sigma0": 0.25, "active_cma": True}  # fmt: skip
     changed = {
         "bb-no-margin": ("margin", False),
         "bb-no-elitism": ("elitist", False),
@@ -89,6 +89,7 @@ def test_ablations_switch_one_ingredient_off():
         "bb-no-inject-clip": ("clip_injected", False),
         "bb-unearned-mutants": ("earn_mutants", False),
         "bb-int-sigma-half": ("int_sigma0", 0.5),
+        "bb-no-active": ("active_cma", False),
     }
     for name, (key, value) in changed.items():
         opt = make_searcher(name, p, 3000, 0).opt
@@ -109,6 +110,9 @@ def test_ablations_switch_one_ingredient_off():
     assert not applies("bb-diagonal", p)
     assert not applies("bb-no-int-margin", get_problem("onemax")) and applies("bb-no-int-margin", p)
     assert not applies("bb-int-sigma-half", get_problem("onemax")) and applies("bb-int-sigma-half", p)
+    # active CMA-ES acts where a CMA-ES step runs: integers or reals, not categorical variables alone
+    assert not applies("bb-no-active", get_problem("onemax")) and applies("bb-no-active", p)
+    assert applies("bb-no-active", get_problem("rosenbrock"))
     assert make_searcher("bb-lam16", p, 3000, 0).opt.lam == 16
     assert make_searcher("bb-restart-uniform", p, 3000, 0).near_best is False
     assert make_searcher(MAIN, p, 150, 0).opt.lam == 4  # minimize's budget cap: max(4, 150 // 40)

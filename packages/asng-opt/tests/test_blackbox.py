@@ -260,7 +260,7 @@ def _bad_tells(opt):
         (x, good[:-1] + [math.inf], "losses must be finite"),
         (x, ["a"] * lam, "losses must be real numbers"),
         (wrong_c, good, r"Product part 'c': Categorical: samples must have shape \(lam, 3\)"),
-        (out_of_range, good, "Product part 'c': Categorical: sample 0 has category 7"),
+        (out_of_range, good, r"Product part 'c': Categorical: sample \d+ has category 7"),
         ({"c": x["c"]}, good, "Product: samples must be a dict with keys"),
     ]
     return x, good, bad

@@ -75,7 +75,7 @@ def test_the_step_recombines_the_raw_draws_and_learns_from_them_without_the_marg
     x = opt.ask()
     raw = opt._pending[1]
     f = np.array([loss_of(x, j, 11.0) for j in range(8)])
-    joined, (_, _, w_gauss, _) = opt._utility(raw, f)
+    joined, (_, _, w_gauss, *_) = opt._utility(raw, f)
     opt.tell(x, f)
     w = np.maximum(w_gauss, 0.0)
     expected = w @ real_rows(opt.distribution, joined, joint=True) / w.sum()  # the clipped draws

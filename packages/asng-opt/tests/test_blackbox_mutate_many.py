@@ -258,9 +258,11 @@ def test_one_mutant_runs_replay_as_recorded(name, share):
     # integer mutants moved by +-1 (int_steps="unit": before 0.9)
     # and whose elite and mutants entered the CMA steps unclipped (clip_injected=False: before 0.11)
     # and whose integers started at half their range (int_sigma0=0.5: before 0.13)
+    # and whose CMA-ES updated C with positive weights alone (active_cma=False: before 0.14)
     before_0_8 = dict(
-        elite_integers=False, int_margin=False, int_update="asng", int_steps="unit", clip_injected=False, int_sigma0=0.5
-    )
+        elite_integers=False, int_margin=False, int_update="asng", int_steps="unit", clip_injected=False,
+        int_sigma0=0.5, active_cma=False,
+    )  # fmt: skip
     opt = BlackBoxASNG(dist, seed=11, mutant_share=share, real_elite_twice=True, **before_0_8)
     h, n, mutants = hashlib.sha256(), 0, 0
     for _ in range(40):

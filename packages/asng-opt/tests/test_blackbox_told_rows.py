@@ -79,7 +79,7 @@ def test_a_batch_that_differs_from_the_ask_keeps_its_mutants(dist, order):
     seen = _spy_update(opt)
     opt.tell(told, ft)
     assert opt._elitism.earned == 1 and opt.elite[1] == 1.0
-    raw, (w_cat, *_rest, injected) = seen[0]
+    raw, (w_cat, _w_real, _w_gauss, injected, _w_neg) = seen[0]
     n_told = len(ft)
     assert _n(raw) == n_told - 1 + 1  # the worse mutant left out, the elite's copy added
     assert len(w_cat) == n_told and int(np.sum(injected)) == 1 + 1 + (order == "foreign-added")
@@ -108,7 +108,7 @@ def test_an_exact_batch_marks_the_same_mutants_as_before():
     f[11] = 9.0
     perm = np.random.default_rng(0).permutation(12)
     opt.tell(x[perm], f[perm])
-    raw, (*_w, injected) = seen[0]
+    raw, (*_w, injected, _w_neg) = seen[0]
     assert _n(raw) == 12 and injected.tolist() == [False] * 10 + [True, True]
 
 

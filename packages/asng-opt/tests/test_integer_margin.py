@@ -192,7 +192,7 @@ def test_cma_integer_step_recombines_the_best_draws(covariance):
     x = opt.ask()
     raw = opt._pending[1]
     f = np.array([float(np.sum(np.abs(x["z"][j] - 7))) for j in range(8)])
-    joined, (_, _, w_gauss, _) = opt._utility(raw, f)
+    joined, (_, _, w_gauss, *_) = opt._utility(raw, f)
     opt.tell(x, f)
     w = np.maximum(w_gauss, 0.0)
     expected = w @ np.clip(joined["z"], -50, 50) / w.sum()
@@ -380,7 +380,7 @@ def test_cma_integer_step_without_reals_ranks_the_batch_alone():
     opt.ask()
     raw = opt._pending[1]
     f = np.arange(6.0)
-    _, (_, _, w_gauss, _) = opt._utility(raw, f)
+    _, (_, _, w_gauss, *_) = opt._utility(raw, f)
     assert w_gauss[-1] == 0.0 and np.all(w_gauss[:3] > 0)
 
 

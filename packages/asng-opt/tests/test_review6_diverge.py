@@ -4,14 +4,16 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from asng_opt import BlackBoxASNG, Gaussian
 from asng_opt._samples import all_finite
 from asng_opt.blackbox import cma
 
 
-def test_unbounded_below_full_covariance_stays_finite():
-    o = BlackBoxASNG(Gaussian(np.zeros(2), 1.0), seed=0)
+@pytest.mark.parametrize("active", [True, False])
+def test_unbounded_below_full_covariance_stays_finite(active):
+    o = BlackBoxASNG(Gaussian(np.zeros(2), 1.0), seed=0, active_cma=active)
     assert o.covariance == "full"
     for _ in range(1600):  # the update overflowed C after 1,251 tells (review 6, defect 2)
         c = o.ask()
@@ -19,4 +21,8 @@ def test_unbounded_below_full_covariance_stays_finite():
     assert all_finite(tuple(o.state))
     assert np.max(np.diag(o.state.C)) <= getattr(cma, "C_SCALE_MAX", 1e100)
     mean, _ = o.distribution.mean_sigma(o.theta)
-    assert np.all(mean <= -1e29)  # it did walk to the box's edge
+    # it did walk to the box's edge: both variables with the positive update; with active CMA-ES (asng-opt
+    # 0.14) the first variable there, after which the draws beyond it (evaluated as drawn, ever lower)
+    # rank the batch and the other variable's steps no longer show in the ranks: its mean stops where
+    # its sigma collapses (8.7e28, seed 0)
+    assert np.all(mean <= -1e29) if not active else np.min(mean) <= -1e29

@@ -158,7 +158,8 @@ def minimize(
             has the full list): ``alpha``, ``delta0``, ``margin``, ``elitist``, ``mutant``,
             ``mutant_share``, ``cat_utility``, ``real_utility``, ``covariance``,
             ``real_elite_twice``, ``neutral_union``, ``int_margin``, ``elite_integers``,
-            ``int_update``, ``int_steps``, ``clip_injected``, ``earn_mutants``, ``int_sigma0``; ``alpha``, ``delta0``,
+            ``int_update``, ``int_steps``, ``clip_injected``, ``earn_mutants``, ``int_sigma0``,
+            ``active_cma``; ``alpha``, ``delta0``,
             ``delta_max`` for the
             paper's ASNG;
             ``delta`` for SNG; ``lr``, ``beta1``, ``beta2``, ``eps`` for Adam.

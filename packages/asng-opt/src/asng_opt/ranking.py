@@ -15,7 +15,7 @@ import numpy as np
 
 from . import _checks
 
-__all__ = ["ranking_utility", "log_rank_weights"]
+__all__ = ["ranking_utility", "log_rank_weights", "negative_log_rank_weights"]
 
 
 def _base_weights(lam: int) -> np.ndarray:
@@ -181,3 +181,45 @@ def log_rank_weights(losses: np.ndarray, maximize: bool = False) -> np.ndarray:
     cw = _cum_weights(f.size)[1]
     lo, hi = _rank_spans(f)
     return (cw[hi] - cw[lo]) / (hi - lo)
+
+
+@functools.lru_cache(maxsize=64)
+def _cum_negative(lam: int) -> np.ndarray:
+    """The cumulative negative log-rank weights with a leading 0, ``(lam + 1,)`` (read-only)."""
+    ranks = np.arange(1, lam + 1)
+    base = np.minimum(math.log((lam + 1) / 2) - np.log(ranks), 0.0)
+    total = -base.sum()
+    if total > 0:
+        base /= total
+    out = np.concatenate([[0.0], np.cumsum(base)])
+    out.flags.writeable = False
+    return out
+
+
+def negative_log_rank_weights(losses: np.ndarray, maximize: bool = False) -> np.ndarray:
+    """The negative recombination weights of active CMA-ES on the worse half.
+
+    Args:
+        losses: ``(lam,)`` objective values, lam >= 2; lower is better unless ``maximize``; +-inf
+            are ranked.
+        maximize: rank higher values as better (a bool).
+
+    Returns:
+        ``(lam,)`` float weights summing to -1: the sample of rank i (1 = best) gets
+        ``w_i = ln((lam + 1) / 2) - ln i`` where that is negative (``i > (lam + 1) / 2``) and 0
+        otherwise, then scaled so that they sum to -1 (Hansen 2016, "The CMA Evolution Strategy: a
+        tutorial", eq. 49, before its scaling by alpha_min of eq. 53, which depends on the
+        covariance's learning rates). Tied values share the mean weight of the ranks they occupy.
+
+    Raises:
+        ValueError: another shape, a NaN (it has no rank), non-numeric losses, ``maximize`` not a
+            bool.
+    """
+    f, maximize = _checked(losses, maximize, "negative_log_rank_weights")
+    if f.ndim != 1 or f.size < 2:
+        raise ValueError(f"negative_log_rank_weights needs a (lam,) array with lam >= 2, got shape {f.shape}")
+    if maximize:
+        f = -f
+    cw = _cum_negative(f.size)
+    lo, hi = _rank_spans(f)
+    return (cw[hi] - cw[lo]) / (hi - lo) + 0.0

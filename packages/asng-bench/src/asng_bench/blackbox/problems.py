@@ -71,6 +71,10 @@ evaluation with ``f - f_opt <= g``. The last gap is 0 (the optimum itself).
   its box's centre, a second, shallower basin 27 to 28 on the other side (2^10 local minima).
 * ``int-levy``: 8 integers in [-50, 50], Levy's function at a fifth of the integers with its optimum
   moved per variable: ripples every 20 integers on a growing bowl.
+* ``int-zakharov``: 8 integers in [-30, 30], Zakharov's function with its optimum moved: a bowl
+  plus the square and fourth power of one weighted sum of all the variables, which couples them.
+* ``sharp-ridge``: 6 rotated reals in [-5, 5], a quadratic along one direction plus 100 times the
+  distance to that axis (BBOB's sharp ridge, a cone around a line), optimum moved.
 
 The problems with real variables cannot be solved exactly in floating point: their last target gap
 is 1e-6 instead of 0.
@@ -78,6 +82,7 @@ is 1e-6 instead of 0.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Optional
@@ -109,6 +114,8 @@ __all__ = [
     "int_step_ellipsoid",
     "int_styblinski_tang",
     "int_levy",
+    "int_zakharov",
+    "sharp_ridge",
 ]
 
 
@@ -819,4 +826,60 @@ def int_levy(n: int = 8, half: int = 50, seed: int = 2033) -> Problem:
         np.full(n, half, dtype=np.int64),
         (5.0, 2.0, 0.5, 0.0),
         f"integer Levy: {n} integers in [{-half}, {half}], x = 1 + (z - z*) / 5, optimum drawn with seed {seed}",
+    )
+
+
+def int_zakharov(n: int = 8, low: int = -30, high: int = 30, seed: int = 2034) -> Problem:
+    """Integers alone, unimodal and coupled through one weighted sum: Zakharov's function, ``f(z) =
+    sum_i y_i^2 + s^2 + s^4`` with ``s = sum_i (i / 2) y_i`` (i = 1, ..., n) at ``y = z - z*``, ``z*``
+    uniform in ``[low + 5, high - 5]``, drawn once from ``default_rng(seed)``. Every value is a
+    multiple of 1/16 (exact in float64); the optimum 0 at ``z*`` is the only zero. The quartic term
+    ties every variable to the others through ``s``: far from the optimum it dwarfs the rest and only
+    moves along ``s = 0`` improve much. Drawn (seed 2034, n = 8): ``z* = (-2, -23, -9, 15, 12, 14, -8,
+    -25)``; the box's centre has gap 1.6e7, the best of 2,000 uniform draws of the box (seed 0) 1,589,
+    the optimum's best neighbour (one integer off) 1.3125."""
+    z_opt = np.random.default_rng(seed).integers(low + 5, high - 4, n)
+    half_i = 0.5 * np.arange(1, n + 1)
+
+    def fun(c: np.ndarray, z: np.ndarray | None, r: np.ndarray | None) -> float:
+        assert z is not None
+        y = (z - z_opt).astype(float)
+        s = float(np.dot(half_i, y))
+        return float(np.dot(y, y)) + s * s + s**4
+
+    return _integers_only(
+        "int-zakharov",
+        fun,
+        np.full(n, low),
+        np.full(n, high),
+        (1000.0, 100.0, 10.0, 0.0),
+        f"integer Zakharov: {n} integers in [{low}, {high}], optimum drawn with seed {seed}",
+    )
+
+
+def sharp_ridge(n: int = 6, low: float = -5.0, high: float = 5.0, seed: int = 2035) -> Problem:
+    """Reals alone, a non-smooth ridge (BBOB's F13 without its conditioning): ``f(r) = y_1^2 + 100
+    sqrt(sum_{i > 1} y_i^2)`` with ``y = Q (r - r*)``, ``Q`` a random rotation and ``r*`` uniform in
+    ``[-3, 3]^n``, both drawn once from ``default_rng(seed)``; optimum 0 at ``r*``. Away from the
+    ridge's axis the second term is a cone, whose gradient does not shrink near it: a step size
+    must keep shrinking to follow the ridge to its end. Drawn (seed 2035, n = 6): the box's centre
+    has gap 410, the best of 2,000 uniform draws of the box (seed 0) 156."""
+    rng = np.random.default_rng(seed)
+    r_opt = rng.uniform(-3.0, 3.0, n)
+    q = _rotation(rng, n)
+
+    def fun(c: np.ndarray, z: np.ndarray | None, r: np.ndarray | None) -> float:
+        assert r is not None
+        y = q @ (r - r_opt)
+        return float(y[0] * y[0] + 100.0 * math.sqrt(float(np.dot(y[1:], y[1:]))))
+
+    return Problem(
+        name="sharp-ridge",
+        categories=np.zeros(0, dtype=np.int64),
+        fun=fun,
+        f_opt=0.0,
+        gaps=(100.0, 1.0, 1e-2, 1e-6),
+        real_low=np.full(n, float(low)),
+        real_high=np.full(n, float(high)),
+        description=f"sharp ridge: {n} rotated reals in [{low:g}, {high:g}], optimum moved, drawn with seed {seed}",
     )

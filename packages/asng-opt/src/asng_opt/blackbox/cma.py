@@ -56,6 +56,7 @@ __all__ = [
     *("FULL_MAX_DIM", "FullState", "CMAConstants", "cma_constants", "full_init", "full_real_step"),
     *("correlate", "eigen", "upgrade_state_dict", "check_full_fields", "PATH_MAX", "margin_scale"),
     "clipped_injected",
+    "active_weights",
 ]
 
 
@@ -283,6 +284,7 @@ def full_real_step(
     t: int,
     joint: bool = False,
     injected: np.ndarray | None = None,
+    w_neg: np.ndarray | None = None,
 ) -> Any:
     """One CMA-ES step of the real-valued parts (Hansen 2016's algorithm summary): weighted recombination
     of the mean, CSA with ``C^(-1/2) y_w``, the rank-one update with p_c and h_sigma's stall (at
@@ -292,8 +294,12 @@ def full_real_step(
     with margin; an integer's ``sigma sqrt(C_ii)`` kept >= :data:`JOINT_INT_SIGMA_MIN`).
     ``theta`` holds the other parts' new parameters. ``injected`` ``(k,)`` bools (None: none)
     marks the samples that are no draw of the distribution (the elite, the elitist mutants): their
-    steps are clipped first (:func:`clipped_injected`). Returns the new FullState, or None when
-    nothing moves (no such variable, all weights 0)."""
+    steps are clipped first (:func:`clipped_injected`). ``w_neg`` ``(k,)`` (None: the positive
+    update alone, as before asng-opt 0.14): weights <= 0 summing to -1, or all 0
+    (:func:`~asng_opt.ranking.negative_log_rank_weights` of the batch, 0 for the injected
+    samples), make the rank-mu update active (:func:`active_weights`: the worse samples' steps
+    shrink C along them); the mean, CSA and p_c use the positive weights alone either way.
+    Returns the new FullState, or None when nothing moves (no such variable, all weights 0)."""
     layout = _layout(dist, joint)
     cols = layout.cols
     n = int(np.count_nonzero(cols))
@@ -322,7 +328,12 @@ def full_real_step(
     h = norm / math.sqrt(1 - (1 - k.c_s) ** (2 * (t + 1))) < (1.4 + 2 / (n + 1)) * k.chi_n
     p_c = (1 - k.c_c) * state.p_c + (math.sqrt(k.c_c * (2 - k.c_c) * mu_eff) if h else 0.0) * y_w
     dh = 0.0 if h else k.c_c * (2 - k.c_c)
-    C = (1 + k.c_1 * dh - k.c_1 - k.c_mu) * state.C + k.c_1 * np.outer(p_c, p_c) + k.c_mu * (y.T * w) @ y
+    if w_neg is None:
+        C = (1 + k.c_1 * dh - k.c_1 - k.c_mu) * state.C + k.c_1 * np.outer(p_c, p_c) + k.c_mu * (y.T * w) @ y
+    else:  # active CMA-ES (Hansen 2016, eq. 47): the decay holds sum w_j = 1 - alpha
+        w_o, w_sum = active_weights(w_neg, y, state.B, state.D, k, mu_eff)
+        decay = 1 + k.c_1 * dh - k.c_1 - k.c_mu * (1 + w_sum)
+        C = decay * state.C + k.c_1 * np.outer(p_c, p_c) + k.c_mu * (y.T * (w + w_o)) @ y
     C = (C + C.T) / 2
     sigma, C, clipped = _within_sigma_bounds(sigma, C, s_lo, s_hi)
     sigma, C, p_c, rescaled = _rescaled(sigma, C, p_c)
@@ -349,6 +360,35 @@ def full_real_step(
         mean, var = mean_all, var_all
     new_theta = _with_real_theta(dist, theta, mean, var, joint)
     return FullState(new_theta, state.s, state.gamma, state.Delta, p_s, sigma, p_c, C, B, D, age, state.p_int)
+
+
+def active_weights(
+    w_neg: np.ndarray, y: np.ndarray, B: np.ndarray, D: np.ndarray, k: CMAConstants, mu_eff: float
+) -> tuple[np.ndarray, float]:
+    """The negative weights of active CMA-ES's rank-mu update (Jastrebski and Arnold 2006; Hansen
+    2016, "The CMA Evolution Strategy: A Tutorial", eqs. 46-53): ``(w_o, w_sum)``, ``w_o`` ``(k,)``
+    the weights that multiply ``y_i y_i^T`` and ``w_sum`` their scaled sum before eq. 46's factor
+    (eq. 47's ``sum w_j`` beyond the positive weights' 1).
+
+    ``w_neg`` ``(k,)``: weights <= 0 summing to -1 (or all 0: no active update, ``(0, 0.0)``);
+    they are scaled to sum to ``-alpha``, ``alpha = min(1 + c_1 / c_mu, 1 + 2 mu_eff^- / (mu_eff +
+    2), (1 - c_1 - c_mu) / (n c_mu))`` (eq. 53; ``mu_eff^-`` the negative weights' variance
+    effective selection mass, ``mu_eff`` the positive ones'), then each is multiplied by ``n /
+    |C^(-1/2) y_i|^2`` (eq. 46, ``C^(-1/2)`` from ``B`` ``(n, n)`` and ``D`` ``(n,)`` as last
+    decomposed): a long step of a bad sample cannot cancel C along it, and C stays positive
+    definite. ``y`` ``(k, n)``: the samples' steps ``(x_i - m) / sigma``. With ``c_mu = 0`` (a
+    single positive weight) there is no rank-mu update to make active: ``(0, 0.0)``."""
+    n = y.shape[1]
+    neg = np.minimum(np.asarray(w_neg, dtype=float), 0.0)
+    total = float(neg.sum())
+    if not (total < 0 and k.c_mu > 0):
+        return np.zeros(neg.shape), 0.0
+    mu_eff_neg = total * total / float(np.dot(neg, neg))
+    alpha = min(1 + k.c_1 / k.c_mu, 1 + 2 * mu_eff_neg / (mu_eff + 2), (1 - k.c_1 - k.c_mu) / (n * k.c_mu))  # eq. 53
+    w = alpha * neg / -total
+    z2 = np.sum(((y @ B) / D) ** 2, axis=1)  # |C^(-1/2) y_i|^2
+    w_o = np.where(neg < 0, w * n / np.maximum(z2, 1e-300), 0.0)  # eq. 46
+    return w_o, float(w.sum())
 
 
 #: the largest condition number of C (:func:`_condition_capped`)

@@ -31,7 +31,7 @@ WHERE = "BlackBoxASNG"
 #: the options added to BlackBoxASNG after 0.4, each with the value a state dict saved before it
 #: existed ran with (:func:`upgrade`): real_elite_twice and neutral_union (0.7), int_margin,
 #: elite_integers and int_update (0.8), int_steps (0.9), clip_injected (0.11), earn_mutants (0.12),
-#: int_sigma0 (0.13)
+#: int_sigma0 (0.13), active_cma (0.14)
 _RULES_BEFORE: dict[str, Any] = {
     "real_elite_twice": True,
     "neutral_union": False,
@@ -42,6 +42,7 @@ _RULES_BEFORE: dict[str, Any] = {
     "clip_injected": False,
     "earn_mutants": False,
     "int_sigma0": 0.5,
+    "active_cma": False,
 }
 
 
@@ -64,6 +65,7 @@ def check_options(
     clip_injected: Any = True,
     earn_mutants: Any = True,
     int_sigma0: Any = 0.25,
+    active_cma: Any = True,
 ) -> dict[str, Any]:
     """The options of :class:`~asng_opt.blackbox.BlackBoxASNG` checked, by name; ``int_update=None``
     resolved (:func:`default_int_update`), then ``covariance=None``: ``"full"`` with
@@ -104,6 +106,7 @@ def check_options(
     out["clip_injected"] = _checks.flag("clip_injected", clip_injected, WHERE)
     out["earn_mutants"] = _checks.flag("earn_mutants", earn_mutants, WHERE)
     out["int_sigma0"] = _checks.positive("int_sigma0", int_sigma0, WHERE, 0.5)
+    out["active_cma"] = _checks.flag("active_cma", active_cma, WHERE)
     return out
 
 
@@ -141,7 +144,8 @@ def upgrade(
     ``int_update="asng"`` and ``p_int = 0``; one before 0.9 (no ``int_steps``) with
     ``int_steps="unit"``; one before 0.11 (no ``clip_injected``) with ``clip_injected=False``; one
     before 0.12 (no ``earn_mutants``) with ``earn_mutants=False``; one before 0.13 (no
-    ``int_sigma0``) with ``int_sigma0=0.5``: the rules they ran with. Anything else is returned as
+    ``int_sigma0``) with ``int_sigma0=0.5``; one before 0.14 (no ``active_cma``) with
+    ``active_cma=False``: the rules they ran with. Anything else is returned as
     it is (the loader names what is wrong with it).
 
     Raises:

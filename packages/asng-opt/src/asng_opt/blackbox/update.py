@@ -267,6 +267,7 @@ def full_update(
     w_gauss: np.ndarray | None = None,
     int_update: str = "asng",
     injected: np.ndarray | None = None,
+    w_neg: np.ndarray | None = None,
 ) -> FullState:
     """:func:`blackbox_update` with ``covariance="full"``: :func:`asng_part_step` on the Categorical
     parts (and the Integer ones with ``int_update="asng"``), then :func:`~.cma.full_real_step`
@@ -274,11 +275,13 @@ def full_update(
     ``int_update="full"`` on the real and integer ones together (CMA-ES with margin) -- with
     ``w_gauss`` (default ``w_real``) and, with ``int_update="cma"``, :func:`real_part_step` on the
     Integer parts (a separable update of their own); the ``injected`` samples' steps clipped in
-    both (see :func:`blackbox_update`). Returns the new state (``state`` itself when nothing can
-    move)."""
+    both (see :func:`blackbox_update`). ``w_neg`` ``(k,)`` (None: none) makes the CMA-ES's
+    rank-mu update active (:func:`~.cma.full_real_step`). Returns the new state (``state`` itself
+    when nothing can move)."""
     w = w_real if w_gauss is None else w_gauss
     mid, moved = asng_part_step(dist, state, raw, w_cat, w_real, delta0, alpha, integers=int_update == "asng")
-    new = full_real_step(dist, mid.theta, state, raw, w, t, joint=int_update == "full", injected=injected)
+    joint = int_update == "full"
+    new = full_real_step(dist, mid.theta, state, raw, w, t, joint=joint, injected=injected, w_neg=w_neg)
     if new is None:
         new = mid
     else:

@@ -88,7 +88,7 @@ def make_optimizer(
             ``margin``, ``elitist``, ``mutant``, ``mutant_share``, ``cat_utility``,
             ``real_utility``, ``covariance``, ``real_elite_twice``, ``neutral_union``, ``int_margin``,
             ``elite_integers``, ``int_update``, ``int_steps``, ``clip_injected``, ``earn_mutants``,
-            ``int_sigma0``).
+            ``int_sigma0``, ``active_cma``).
 
     Raises:
         ValueError: for values the optimizer refuses. TypeError: for an unknown option.
@@ -115,7 +115,7 @@ class ASNGSampler(BaseSampler):
             lucky values would otherwise keep pulling), ``mutant``, ``mutant_share``,
             ``cat_utility``, ``real_utility``, ``covariance``, ``real_elite_twice``,
             ``neutral_union``, ``int_margin``, ``elite_integers``, ``int_update``, ``int_steps``,
-            ``clip_injected``, ``earn_mutants``, ``int_sigma0`` (see its docstring; the mutants'
+            ``clip_injected``, ``earn_mutants``, ``int_sigma0``, ``active_cma`` (see its docstring; the mutants'
             options have no effect here: no trial is a mutant).
 
     Raises:
