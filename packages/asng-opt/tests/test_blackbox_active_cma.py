@@ -118,6 +118,41 @@ def _loss(x) -> np.ndarray:
     return sum(np.sum((np.asarray(p, dtype=float).reshape(len(p), -1) - 1.5) ** 2, axis=1) for p in parts)
 
 
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**16), n=st.integers(2, 10), lam=st.integers(4, 24))
+def test_the_step_s_c_is_the_tutorial_s_active_update(seed, n, lam):
+    # eq. 47 written out here: C_active - C_positive = c_mu (alpha C + sum_i w_i^o y_i y_i^T), with the
+    # tutorial's weights (eq. 49: ln((lam + 1) / 2) - ln i by rank), alpha of eq. 53 and w_i^o of eq. 46
+    opt = BlackBoxASNG(Gaussian(0.0, 1.0, size=n), seed=seed, lam=lam)
+    raw = opt.ask()
+    f = np.sum(np.cumsum(raw, axis=1) ** 2, axis=1)
+    w = log_rank_weights(f)
+    plain = _step(opt, raw, w, None)
+    active = _step(opt, raw, w, negative_log_rank_weights(f))
+    st0 = opt.state
+    m = opt.distribution.mean_sigma(opt.theta)[0]
+    y = (raw - m) / st0.sigma
+    ranks = np.argsort(np.argsort(f)) + 1  # 1 = best (no ties among these draws)
+    prime = np.log((lam + 1) / 2) - np.log(ranks)
+    pos, neg = np.where(prime > 0, prime, 0.0), np.where(prime < 0, prime, 0.0)
+    mu_eff, mu_eff_neg = pos.sum() ** 2 / np.sum(pos**2), neg.sum() ** 2 / np.sum(neg**2)
+    kc = cma_constants(n, mu_eff)
+    alpha = min(1 + kc.c_1 / kc.c_mu, 1 + 2 * mu_eff_neg / (mu_eff + 2), (1 - kc.c_1 - kc.c_mu) / (n * kc.c_mu))
+    w_neg = alpha * neg / -neg.sum()
+    c_inv_half = st0.B @ np.diag(1 / st0.D) @ st0.B.T
+    w_o = w_neg * n / np.sum((y @ c_inv_half) ** 2, axis=1)
+    want = kc.c_mu * (alpha * st0.C + (y.T * w_o) @ y)
+    assert np.allclose(active.C - plain.C, want, rtol=1e-9, atol=1e-12 * np.abs(st0.C).max())
+
+
+def test_maximize_puts_the_negative_weights_on_the_smallest_values():
+    opt = BlackBoxASNG(Gaussian(0.0, 1.0, size=3), seed=1, maximize=True)
+    w = opt._negative_weights(np.array([5.0, 1.0, 4.0, 2.0, 3.0]), None)
+    assert w[1] < w[3] < 0 and w[0] == w[2] == 0 and np.isclose(w.sum(), -1.0)
+    low = BlackBoxASNG(Gaussian(0.0, 1.0, size=3), seed=1)._negative_weights(np.array([5.0, 1.0, 4.0, 2.0, 3.0]), None)
+    assert low[0] < low[2] < 0 and low[1] == low[3] == 0
+
+
 def _run(opt, tells=30):
     rng = np.random.default_rng(5)
     for _ in range(tells):
@@ -136,7 +171,7 @@ def _run(opt, tells=30):
     ],
     ids=["reals", "integers", "categorical+reals", "categorical+integers"],
 )
-def test_active_cma_false_is_the_positive_update_and_true_changes_only_c_s_learning(dist):
+def test_active_cma_false_gives_no_negative_weights_and_true_changes_c_on_every_kind_of_space(dist):
     plain = _run(BlackBoxASNG(dist, seed=3, active_cma=False))
     assert plain._negative_weights(np.arange(5.0), None) is None
     active = _run(BlackBoxASNG(dist, seed=3))

@@ -830,14 +830,16 @@ def int_levy(n: int = 8, half: int = 50, seed: int = 2033) -> Problem:
 
 
 def int_zakharov(n: int = 8, low: int = -30, high: int = 30, seed: int = 2034) -> Problem:
-    """Integers alone, unimodal and coupled through one weighted sum: Zakharov's function, ``f(z) =
-    sum_i y_i^2 + s^2 + s^4`` with ``s = sum_i (i / 2) y_i`` (i = 1, ..., n) at ``y = z - z*``, ``z*``
-    uniform in ``[low + 5, high - 5]``, drawn once from ``default_rng(seed)``. Every value is a
-    multiple of 1/16 (exact in float64); the optimum 0 at ``z*`` is the only zero. The quartic term
-    ties every variable to the others through ``s``: far from the optimum it dwarfs the rest and only
-    moves along ``s = 0`` improve much. Drawn (seed 2034, n = 8): ``z* = (-2, -23, -9, 15, 12, 14, -8,
-    -25)``; the box's centre has gap 1.6e7, the best of 2,000 uniform draws of the box (seed 0) 1,589,
-    the optimum's best neighbour (one integer off) 1.3125."""
+    """Integers alone, coupled through one weighted sum: Zakharov's function, ``f(z) = sum_i y_i^2 +
+    s^2 + s^4`` with ``s = sum_i (i / 2) y_i`` (i = 1, ..., n) at ``y = z - z*``, ``z*`` uniform in
+    ``[low + 5, high - 5]``, drawn once from ``default_rng(seed)``. Every value is a multiple of 1/16
+    (exact in float64); the optimum 0 at ``z*`` is the only zero. Unimodal on the reals, not on the
+    lattice: the quartic term ties every variable to the others through ``s``, far from the optimum
+    it dwarfs the rest, and only moves along ``s = 0`` improve much; one-integer steps stall at
+    local minima (a descent along ``s = 0`` changes several variables at once). Drawn (seed 2034,
+    n = 8): ``z* = (-2, -23, -9, 15, 12, 14, -8, -25)``; the box's centre has gap 1.6e7, the best of
+    2,000 uniform draws of the box (seed 0) 1,589, the optimum's best neighbour (one integer off)
+    1.3125."""
     z_opt = np.random.default_rng(seed).integers(low + 5, high - 4, n)
     half_i = 0.5 * np.arange(1, n + 1)
 

@@ -60,7 +60,9 @@ results/README.md, "Black-box comparison", and packages/asng-opt/README.md):
 * on the real-valued variables (and the free integer ones of a space without reals), CMA-ES's
   full covariance matrix (:mod:`.cma`; up to 100 of them; beyond, reals one variance each and
   integers their own separable rule, asng-opt 0.11): curved valleys and rotated scales need the
-  correlations.
+  correlations; its rank-mu update is active CMA-ES's (asng-opt 0.14, ``active_cma``; Hansen 2016,
+  eqs. 46-53): the worse half of the batch gets negative weights, so C shrinks along the steps
+  that failed and learns an ill-conditioned or rotated shape sooner.
 
 Restarts (from a distribution centred near the best point, :func:`restart`) are the job of the
 driver, :func:`asng_opt.minimize`, which also owns the evaluation budget and its cache: a point

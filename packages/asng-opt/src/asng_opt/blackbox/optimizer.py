@@ -252,10 +252,14 @@ class BlackBoxASNG(ASNG):
             (:func:`~asng_opt.ranking.negative_log_rank_weights`), scaled by eq. 53 and each by
             ``n / |C^(-1/2) y_i|^2`` (:func:`~asng_opt.blackbox.cma.active_weights`), so that C
             shrinks along the steps that failed; the mean, CSA and the rank-one path are those of
-            the positive weights, and the injected samples (the elite's copy, mutants, foreign
-            samples) get no negative weight. Default True (asng-opt 0.14; a state dict of 0.13 or
-            earlier loads with False, the positive update it ran with; ablation ``bb-no-active``).
-            No effect with ``covariance="diagonal"`` or without integer or real variables.
+            the positive weights, and with ``clip_injected`` the injected samples (the elite's copy,
+            mutants, foreign samples) get no negative weight (with ``clip_injected=False``, the rule
+            before 0.11, which treats them as draws, they are ranked as draws here too). Default
+            True (asng-opt 0.14; a state dict of 0.13 or earlier loads with False, the positive
+            update it ran with; ablation ``bb-no-active``). It acts where a CMA-ES step runs: on
+            the real variables with ``covariance="full"`` and on the integers with
+            ``int_update="full"``; not on categorical variables, on integers with ``"cma"`` or
+            ``"asng"``, or with ``covariance="diagonal"``.
             Measured before it became the default (the study's runs,
             one process, 100 seeds, 3,000 evaluations; rosenbrock 10,000): ``int-rotated-ellipsoid``
             solved in 97 runs (ERT 1,070) instead of 86 (1,646), ``int-rosenbrock`` in 97 (1,027)
@@ -493,10 +497,13 @@ class BlackBoxASNG(ASNG):
 
     def _negative_weights(self, f: np.ndarray, injected: np.ndarray | None) -> np.ndarray | None:
         """With ``active_cma`` and ``covariance="full"``: the active CMA-ES's negative weights of
-        the ``k`` told values ``f`` ``(k,)`` (the elite's copy included; :func:`~asng_opt.ranking.
-        negative_log_rank_weights`), 0 for the ``injected`` samples (no draws of p_theta: the
-        update learns C from the draws' failures alone) and rescaled to sum to -1 (all 0 when
-        every negative weight fell on them); None otherwise (the positive update alone)."""
+        the ``k`` told values ``f`` ``(k,)`` (the elite's copy included: where it is one of the
+        batch's own samples the positive real weights rank the batch alone, and the negative ones
+        fall on the same worse half, shifted by one rank; :func:`~asng_opt.ranking.
+        negative_log_rank_weights`), 0 for the ``injected`` samples (None without
+        ``clip_injected``: none marked; no draws of p_theta, the update learns C from the draws'
+        failures alone) and rescaled to sum to -1 (all 0 when every negative weight fell on
+        them); None otherwise (the positive update alone)."""
         if not (self.active_cma and self._correlated and f.size >= 2):
             return None
         w = negative_log_rank_weights(f, self.maximize)
@@ -560,6 +567,8 @@ class BlackBoxASNG(ASNG):
         ``clip_injected=False``; one before 0.12 (no ``earn_mutants``, no ``earned``) with
         ``earn_mutants=False`` and a count of 0; a saved neutral union and count of the mutants'
         successes are checked (:func:`~.elite_state.check_union`, :func:`~.elite_state.check_earned`);
+        one before 0.13 (no ``int_sigma0``) with ``int_sigma0=0.5``, its integers' start; one before
+        0.14 (no ``active_cma``) with ``active_cma=False``, its covariance update;
         one of the other ``covariance`` is refused (ValueError), and so, on a space with integer
         variables, is one whose ``int_update`` is ``"full"`` while this optimizer's is not, or the
         other way round (the state's shapes differ: a dict of asng-opt 0.8-0.9 on a space without
