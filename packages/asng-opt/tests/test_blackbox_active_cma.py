@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from asng_opt import Categorical, Gaussian, Integer, Product, minimize
 from asng_opt.blackbox import BlackBoxASNG
 from asng_opt.blackbox.cma import active_weights, cma_constants, eigen, full_real_step
-from asng_opt.ranking import log_rank_weights, negative_log_rank_weights
+from asng_opt.ranking import log_rank_weights, negative_log_rank_weights, ranking_utility
 
 sys.path.insert(0, str(Path(__file__).parent))
 from test_blackbox_cma import box, rot_ellipsoid  # noqa: E402
@@ -59,6 +59,18 @@ def test_negative_weights_are_the_tutorial_s_log_ranks():
 def test_negative_weights_refuse_what_has_no_ranks(bad):
     with pytest.raises(ValueError, match="negative_log_rank_weights"):
         negative_log_rank_weights(bad)
+
+
+@pytest.mark.parametrize("fn", [negative_log_rank_weights, log_rank_weights, ranking_utility])
+@pytest.mark.parametrize(
+    "bad, why",
+    [(["1", "2", "3"], "dtype <U1"), ([None, 1.0, 2.0], "dtype object"), ([10**400, 1], "dtype object"),
+     (np.array([1 + 1j, 2]), "dtype complex128"), ([True, False], "not bools")],
+)  # fmt: skip
+def test_the_utilities_refuse_what_tell_refuses_by_name(fn, bad, why):
+    # numeric strings were converted, None read as NaN, an int beyond float64 raised OverflowError
+    with pytest.raises(ValueError, match=f"losses must be real numbers.*{why}"):
+        fn(bad)
 
 
 @settings(max_examples=100, deadline=None)

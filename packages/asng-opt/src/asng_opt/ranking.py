@@ -88,9 +88,12 @@ def _checked(losses: np.ndarray, maximize: object, where: str) -> tuple[np.ndarr
     if _has_bools(losses):  # as tell refuses them: a flag is no objective value
         raise ValueError(f"{where}: losses must be real numbers, not bools")
     try:
-        f = np.asarray(losses, dtype=float)
-    except (TypeError, ValueError) as e:
+        raw = np.asarray(losses)
+    except (TypeError, ValueError) as e:  # ragged nestings
         raise ValueError(f"{where}: losses must be real numbers ({e})") from None
+    if raw.dtype.kind not in "iuf":  # as tell: strings, None, objects (ints beyond float64 too) refused
+        raise ValueError(f"{where}: losses must be real numbers, got dtype {raw.dtype}")
+    f = raw.astype(float)
     if np.isnan(f).any():
         nan = np.isnan(f)
         bad = np.flatnonzero(nan).tolist() if f.ndim <= 1 else np.argwhere(nan).tolist()
