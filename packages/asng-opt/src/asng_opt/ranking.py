@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import math
+from typing import Any
 
 import numpy as np
 
@@ -176,12 +177,18 @@ def log_rank_weights(losses: np.ndarray, maximize: bool = False) -> np.ndarray:
     T(x_i)``, which keeps ``E[x^2] >= E[x]^2``: the variance cannot be driven below zero (and then
     clamped at sigma_min) as sum-zero weights can. Cost: one sort, O(lam log lam) time, O(lam) memory.
     """
-    f, maximize = _checked(losses, maximize, "log_rank_weights")
+    return _by_rank(losses, maximize, "log_rank_weights", lambda lam: _cum_weights(lam)[1])
+
+
+def _by_rank(losses: np.ndarray, maximize: object, where: str, cumulative: Any) -> np.ndarray:
+    """The weights ``cumulative(lam)`` (``(lam + 1,)``, by rank, with a leading 0) give the checked
+    ``(lam,)`` losses, tied values sharing the mean weight of the ranks they occupy."""
+    f, flag = _checked(losses, maximize, where)
     if f.ndim != 1 or f.size < 2:
-        raise ValueError(f"log_rank_weights needs a (lam,) array with lam >= 2, got shape {f.shape}")
-    if maximize:
+        raise ValueError(f"{where} needs a (lam,) array with lam >= 2, got shape {f.shape}")
+    if flag:
         f = -f
-    cw = _cum_weights(f.size)[1]
+    cw = cumulative(f.size)
     lo, hi = _rank_spans(f)
     return (cw[hi] - cw[lo]) / (hi - lo)
 
@@ -218,11 +225,4 @@ def negative_log_rank_weights(losses: np.ndarray, maximize: bool = False) -> np.
         ValueError: another shape, a NaN (it has no rank), non-numeric losses, ``maximize`` not a
             bool.
     """
-    f, maximize = _checked(losses, maximize, "negative_log_rank_weights")
-    if f.ndim != 1 or f.size < 2:
-        raise ValueError(f"negative_log_rank_weights needs a (lam,) array with lam >= 2, got shape {f.shape}")
-    if maximize:
-        f = -f
-    cw = _cum_negative(f.size)
-    lo, hi = _rank_spans(f)
-    return (cw[hi] - cw[lo]) / (hi - lo) + 0.0
+    return _by_rank(losses, maximize, "negative_log_rank_weights", _cum_negative) + 0.0  # no negative zero

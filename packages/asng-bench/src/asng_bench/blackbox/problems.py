@@ -369,15 +369,28 @@ def rosenbrock(n: int = 10, low: float = -5.0, high: float = 5.0, shift_seed: in
         return float(np.sum(100.0 * (y[1:] - y[:-1] ** 2) ** 2 + (1.0 - y[:-1]) ** 2))
 
     shifted = "" if shift_seed is None else f", optimum moved to U(-3, 3)^{n} (seed {shift_seed})"
+    return _reals_only("rosenbrock", fun, n, low, high, f"Rosenbrock, n = {n} reals in [{low:g}, {high:g}]{shifted}")
+
+
+def _reals_only(
+    name: str,
+    fun: Callable[[np.ndarray, Optional[np.ndarray], Optional[np.ndarray]], float],
+    n: int,
+    low: float,
+    high: float,
+    description: str,
+) -> Problem:
+    """A :class:`Problem` of ``n`` real variables alone in ``[low, high]^n``, optimum 0, the real
+    problems' targets 100, 1, 1e-2, 1e-6."""
     return Problem(
-        name="rosenbrock",
+        name=name,
         categories=np.zeros(0, dtype=np.int64),
         fun=fun,
         f_opt=0.0,
         gaps=(100.0, 1.0, 1e-2, 1e-6),
         real_low=np.full(n, float(low)),
         real_high=np.full(n, float(high)),
-        description=f"Rosenbrock, n = {n} reals in [{low:g}, {high:g}]{shifted}",
+        description=description,
     )
 
 
@@ -875,13 +888,5 @@ def sharp_ridge(n: int = 6, low: float = -5.0, high: float = 5.0, seed: int = 20
         y = q @ (r - r_opt)
         return float(y[0] * y[0] + 100.0 * math.sqrt(float(np.dot(y[1:], y[1:]))))
 
-    return Problem(
-        name="sharp-ridge",
-        categories=np.zeros(0, dtype=np.int64),
-        fun=fun,
-        f_opt=0.0,
-        gaps=(100.0, 1.0, 1e-2, 1e-6),
-        real_low=np.full(n, float(low)),
-        real_high=np.full(n, float(high)),
-        description=f"sharp ridge: {n} rotated reals in [{low:g}, {high:g}], optimum moved, drawn with seed {seed}",
-    )
+    desc = f"sharp ridge: {n} rotated reals in [{low:g}, {high:g}], optimum moved, drawn with seed {seed}"
+    return _reals_only("sharp-ridge", fun, n, low, high, desc)
