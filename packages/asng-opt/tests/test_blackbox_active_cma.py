@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from asng_opt import Categorical, Gaussian, Integer, Product, minimize
 from asng_opt.blackbox import BlackBoxASNG
 from asng_opt.blackbox.cma import active_weights, cma_constants, eigen, full_real_step
-from asng_opt.ranking import log_rank_weights, negative_log_rank_weights, ranking_utility
+from asng_opt.ranking import log_rank_weights, negative_log_rank_weights, negative_log_ranks, ranking_utility
 
 sys.path.insert(0, str(Path(__file__).parent))
 from test_blackbox_cma import box, rot_ellipsoid  # noqa: E402
@@ -43,6 +43,14 @@ def test_negative_weights_sum_to_minus_one_on_the_worse_half_over_any_batch(f, m
     assert np.all(np.diff(w[order]) <= 1e-12)
     for v in np.unique(f):  # tied values share one weight
         assert np.ptp(w[f == v]) <= 1e-12
+
+
+@settings(max_examples=100, deadline=None)
+@given(f=st.lists(st.floats(-1e300, 1e300) | st.sampled_from([np.inf, -np.inf, 0.0]), min_size=2, max_size=40),
+       maximize=st.booleans())  # fmt: skip
+def test_the_unchecked_path_is_the_checked_one_bit_for_bit(f, maximize):
+    f = np.array(f)
+    assert deep_equal(negative_log_ranks(f, maximize), negative_log_rank_weights(f, maximize))
 
 
 def test_negative_weights_are_the_tutorial_s_log_ranks():

@@ -226,3 +226,12 @@ def negative_log_rank_weights(losses: np.ndarray, maximize: bool = False) -> np.
             bool.
     """
     return _by_rank(losses, maximize, "negative_log_rank_weights", _cum_negative) + 0.0  # no negative zero
+
+
+def negative_log_ranks(f: np.ndarray, maximize: bool) -> np.ndarray:
+    """:func:`negative_log_rank_weights` (bit for bit) of a float ``(lam,)`` array, lam >= 2, without
+    NaN, without the input checks: for arrays the library made itself (as :func:`quantile_and_log`;
+    :class:`~asng_opt.blackbox.BlackBoxASNG`'s checked losses, every tell)."""
+    cw = _cum_negative(f.size)
+    lo, hi = _rank_spans(-f if maximize else f)
+    return (cw[hi] - cw[lo]) / (hi - lo) + 0.0

@@ -17,7 +17,7 @@ from .._pending import asked_rows, check_n, publish
 from .._samples import n_samples
 from ..distribution import Distribution
 from ..optimizers import ASNG
-from ..ranking import negative_log_rank_weights, quantile_and_log, ranking_utility
+from ..ranking import negative_log_ranks, quantile_and_log, ranking_utility
 from ..space import Space
 from ..updates import asng_init
 from ..variables import FloatRange
@@ -506,7 +506,7 @@ class BlackBoxASNG(ASNG):
         them); None otherwise (the positive update alone)."""
         if not (self.active_cma and self._correlated and f.size >= 2):
             return None
-        w = negative_log_rank_weights(f, self.maximize)
+        w = negative_log_ranks(f, self.maximize)  # f: the checked losses (and the elite's)
         if injected is not None:
             w = np.where(injected, 0.0, w)
             total = float(w.sum())
