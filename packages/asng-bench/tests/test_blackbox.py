@@ -184,7 +184,7 @@ def test_problem_registry_names_budgets_and_studies():
            "int-rosenbrock", "cat-int-conditional", "int-log-widths", "int-schwefel"]  # fmt: skip
     f20 = ["ioh-f20-isingtorus"] if importable("ioh") else []
     newer = ["int-styblinski-tang", "int-levy"]
-    newest = ["int-zakharov", "sharp-ridge"]
+    newest = ["int-zakharov", "sharp-ridge", "different-powers", "cat-real-cigar"]
     new = new + f20 + ["int-step-ellipsoid"] + newer + newest
     assert default_problems() == default + with_ioh + ["nk-adjacent", "rosenbrock", "mixed-real"] + f24 + new
     assert untuned_problems() == ["ioh-f22-mis", "nk-adjacent", "rosenbrock", "mixed-real",
@@ -195,15 +195,17 @@ def test_problem_registry_names_budgets_and_studies():
     # cat-int-conditional from 0.11 on (the restart rule), the other problems with mutants from 0.12 on
     # (mutants earn their share), int-step-ellipsoid from 0.13 on (the integers' start), the problems
     # added in 0.13's round from 0.14 on (active CMA-ES): labelled so; the Ising torus (0.12's round;
-    # categorical, where neither 0.13's nor 0.14's rule changes anything) and the problems added in
-    # 0.14's round are untuned
+    # categorical, where neither 0.13's nor 0.14's rule changes anything) and int-zakharov (0.14's round;
+    # integers alone, where 0.15's resolution of the reals changes nothing) are untuned; sharp-ridge
+    # (0.14's round) from 0.15 on (the reals' resolution); the problems added in 0.15's round are untuned
     labels = [untuned_label(p) for p in untuned_problems()]
     assert labels == (
         ["untuned until asng-opt 0.12"] * 2 + ["untuned until asng-opt 0.7"] * 2
         + ["untuned until asng-opt 0.12", "untuned until asng-opt 0.8"]
         + ["untuned until asng-opt 0.12", "untuned until asng-opt 0.9"] + ["untuned until asng-opt 0.10"] * 2
         + ["untuned until asng-opt 0.11"] * 2 + ["untuned until asng-opt 0.12"] * 2 + ["untuned"] * len(f20)
-        + ["untuned until asng-opt 0.13"] + ["untuned until asng-opt 0.14"] * 2 + ["untuned"] * len(newest)
+        + ["untuned until asng-opt 0.13"] + ["untuned until asng-opt 0.14"] * 2
+        + ["untuned", "untuned until asng-opt 0.15", "untuned", "untuned"]
     )  # fmt: skip
     assert untuned_label("onemax") == "" == untuned_label("no-such-problem")
 
@@ -215,7 +217,7 @@ def test_optimizer_registry_ours_first():
                  "bb-real-elite-twice", "bb-ranks",
                  "bb-lam-dim", "bb-no-cache", "bb-no-int-margin", "bb-raw-elite", "bb-int-asng",
                  "bb-unit-int-steps", "bb-no-inject-clip", "bb-near-after-spent", "bb-unearned-mutants",
-                 "bb-int-sigma-half", "bb-no-active")  # fmt: skip
+                 "bb-int-sigma-half", "bb-no-active", "bb-resolution-1e-6")  # fmt: skip
     assert OURS == ("asng-bb", "asng-l2", "asng-l16", *ablations) == tuple(OPTIMIZERS)[: len(OURS)]
     assert [OPTIMIZERS[n].role for n in OURS[:3]] == ["main", "reference", "reference"]
     assert [n for n, o in OPTIMIZERS.items() if o.short_only] == ["bb-lam-dim", "optuna-tpe", "optuna-cmaes"]
@@ -781,6 +783,49 @@ def test_sharp_ridge_is_a_cone_around_a_rotated_axis_through_its_optimum():
     # the box's centre (410) and the best of 2,000 uniform draws (156) lie above the first target
     draws = np.random.default_rng(0).uniform(-5, 5, (2000, 6))
     assert min(p(none, None, r) for r in draws) > 150 > p.gaps[0] and start_point_issues(p) == []
+
+
+def test_different_powers_has_a_power_per_rotated_direction():
+    p = bp.different_powers()
+    rng = np.random.default_rng(2036)  # the problem's draws
+    r_opt = rng.uniform(-3.0, 3.0, 6)
+    q, rr = np.linalg.qr(rng.standard_normal((6, 6)))
+    q = q * np.sign(np.diag(rr))
+    none = np.zeros(0, dtype=np.int64)
+    assert p(none, None, r_opt) == 0.0 == p.f_opt and p.gaps == (1.0, 0.1, 1e-2, 1e-6)
+    assert p.n_real == 6 and p.n_cat == 0 and np.all(p.real_low == -5) and np.all(p.real_high == 5)
+    for j, power in enumerate([2.0, 2.8, 3.6, 4.4, 5.2, 6.0]):  # along Q's j-th row: |t|^power, rooted
+        for t in (1e-3, -0.5, 2.0):
+            assert p(none, None, r_opt + t * q[j]) == pytest.approx(abs(t) ** (power / 2), rel=1e-9)
+    # 1e-6 needs the first direction within 1e-6 but the last only within 1e-2
+    assert p(none, None, r_opt + 1e-6 * q[0]) == pytest.approx(1e-6)
+    assert p(none, None, r_opt + 1e-2 * q[5]) == pytest.approx(1e-6)
+    # the box's centre (10.9) and the best of 2,000 uniform draws (2.88) lie above the first target
+    draws = np.random.default_rng(0).uniform(-5, 5, (2000, 6))
+    assert p(none, None, np.zeros(6)) > 10 and min(p(none, None, r) for r in draws) > 2.8 > p.gaps[0]
+    assert start_point_issues(p) == []
+
+
+def test_cat_real_cigar_adds_the_mismatches_to_a_rotated_bent_cigar():
+    p = bp.cat_real_cigar()
+    rng = np.random.default_rng(2037)  # the problem's draws
+    c_opt = rng.integers(0, 3, 4)
+    r_opt = rng.uniform(-3.0, 3.0, 5)
+    q, rr = np.linalg.qr(rng.standard_normal((5, 5)))
+    q = q * np.sign(np.diag(rr))
+    assert p(c_opt, None, r_opt) == 0.0 == p.f_opt and p.gaps == (2.0, 1.0, 1e-2, 1e-6)
+    assert p.n_cat == 4 and p.categories.tolist() == [3] * 4 and p.n_real == 5 and p.n_int == 0
+    for i in range(4):  # one categorical value off: 1
+        c = c_opt.copy()
+        c[i] = (c[i] + 1) % 3
+        assert p(c, None, r_opt) == 1.0
+    assert p(c_opt, None, r_opt + 0.5 * q[0]) == pytest.approx(0.25)  # the long axis
+    for j in range(1, 5):  # the others 1,000 times shorter
+        assert p(c_opt, None, r_opt + 0.5e-3 * q[j]) == pytest.approx(0.25)
+    # the best of 2,000 uniform draws (5.6e5) lies far above the first target
+    rng = np.random.default_rng(0)
+    best = min(p(rng.integers(0, 3, 4), None, rng.uniform(-5, 5, 5)) for _ in range(2000))
+    assert best > 5e5 and start_point_issues(p) == []
 
 
 @pytest.mark.skipif(not importable("ioh"), reason="needs ioh")

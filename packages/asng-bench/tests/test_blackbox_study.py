@@ -113,6 +113,14 @@ def test_ablations_switch_one_ingredient_off():
     # active CMA-ES acts where a CMA-ES step runs: integers or reals, not categorical variables alone
     assert not applies("bb-no-active", get_problem("onemax")) and applies("bb-no-active", p)
     assert applies("bb-no-active", get_problem("rosenbrock"))
+    # the reals' resolution before asng-opt 0.15: the same optimizer, a Gaussian with sigma_min 1e-6 of the range
+    ridge = get_problem("sharp-ridge")
+    old, new = make_searcher("bb-resolution-1e-6", ridge, 3000, 0).opt, make_searcher(MAIN, ridge, 3000, 0).opt
+    assert old.hyper() == new.hyper() and old.lam == new.lam
+    span = ridge.real_high - ridge.real_low
+    np.testing.assert_allclose(old.distribution.sigma_min, 1e-6 * span)
+    np.testing.assert_allclose(new.distribution.sigma_min, 1e-10 * span)
+    assert applies("bb-resolution-1e-6", ridge) and not applies("bb-resolution-1e-6", p)
     assert make_searcher("bb-lam16", p, 3000, 0).opt.lam == 16
     assert make_searcher("bb-restart-uniform", p, 3000, 0).near_best is False
     assert make_searcher(MAIN, p, 150, 0).opt.lam == 4  # minimize's budget cap: max(4, 150 // 40)

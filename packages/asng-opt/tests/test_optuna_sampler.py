@@ -156,7 +156,8 @@ def test_codec_parts_are_built_as_a_named_space_builds_its_parts():
     ours, theirs = codec.distribution.parts, space.distribution.parts
     assert list(ours) == ["cat", "int", "real"]
     assert [ours[k].spec() for k in ours] == [theirs[k].spec() for k in ("cat", "int", "float")]
-    assert ours["real"].sigma_min.tolist() == [FLOAT_SIGMA_MIN] * 2 == [1e-6] * 2  # 1e-3 before replay version 2
+    # 1e-3 before replay version 2, 1e-6 before version 3 (asng-opt 0.15)
+    assert ours["real"].sigma_min.tolist() == [FLOAT_SIGMA_MIN] * 2 == [1e-10] * 2
 
 
 def test_generation_losses_put_failures_below_every_value():
@@ -402,6 +403,24 @@ def test_a_study_sampled_under_another_replay_version_is_refused():
         old.optimize(mixed, n_trials=1)
     assert len(old.trials) == 10 and old.trials[-1].state == TrialState.FAIL  # nothing was replayed into it
     assert ASNGSampler(lam=4).current_optimizer(study).t == 2  # this version's trials replay
+
+
+def test_a_study_sampled_under_replay_version_2_replays_under_the_finer_resolution():
+    study = optuna.create_study(sampler=ASNGSampler(seed=0, lam=4))
+    study.optimize(mixed, n_trials=9)
+    old = optuna.create_study(sampler=ASNGSampler(seed=0, lam=4))
+    for t in study.trials:  # the same trials as asng-opt 0.4-0.14 stored them: version 2
+        attrs = {ATTR: {**mark(t), "version": 2}} if mark(t) else {}
+        old.add_trial(
+            optuna.trial.create_trial(params=t.params, distributions=t.distributions, value=t.value, system_attrs=attrs)
+        )
+    mine, theirs = ASNGSampler(lam=4).current_optimizer(study), ASNGSampler(lam=4).current_optimizer(old)
+    assert theirs.t == mine.t == 2
+    assert list(theirs.theta) == list(mine.theta) == ["cat", "int", "real"]  # far from the floors: the same state
+    for k in mine.theta:
+        np.testing.assert_array_equal(theirs.theta[k], mine.theta[k])
+    old.optimize(mixed, n_trials=3)  # and the study goes on, its new trials marked with this version
+    assert [mark(t, "version") for t in old.trials[-3:]] == [REPLAY_VERSION] * 3 == [3] * 3
 
 
 def test_enqueued_trials_are_told_with_their_values():

@@ -13,6 +13,7 @@ import numpy as np
 from . import _checks
 from ._samples import all_finite, copy_samples, samples_equal
 from ._space_fingerprint import fingerprint
+from ._space_parts import legacy_spec
 
 if TYPE_CHECKING:
     from .optimizer import Optimizer
@@ -100,7 +101,8 @@ def check_state_dict(opt: Optimizer, state: Any) -> Loaded:
         raise ValueError(f"{where}: state is from {state['optimizer']!r}, not {name}")
     if state["version"] not in (1, STATE_VERSION):
         raise ValueError(f"{where}: unknown state version {state['version']!r} (this code reads 1 and {STATE_VERSION})")
-    if state["distribution"] != opt.distribution.spec():
+    spec, old = opt.distribution.spec(), legacy_spec(opt.distribution.spec())  # reals' resolution before 0.15
+    if state["distribution"] != spec and (old is None or state["distribution"] != old):
         raise ValueError(f"{where}: the state's distribution does not match this optimizer's")
     saved_space = state.get("space")  # absent before asng-opt 0.7, None without a Space: not compared
     if saved_space is not None and opt.space is not None and saved_space != fingerprint(opt.space.variables):

@@ -56,25 +56,28 @@ __all__ = ["NaturalGradient", "search_space", "real_part", "dense_ranks"]
 CONFIGS = ("blackbox", "paper")
 
 
-def real_part(problem: Problem, sigma_init: float = FLOAT_SIGMA_INIT) -> Gaussian:
+def real_part(problem: Problem, sigma_init: float = FLOAT_SIGMA_INIT, sigma_min: float = FLOAT_SIGMA_MIN) -> Gaussian:
     """The problem's reals as what a ``FloatRange(low, high)`` of :class:`asng_opt.Space` is, in the
     variables' own units instead of the unit coordinate: mean at the box's centre, sigma
-    ``FLOAT_SIGMA_INIT`` (1/6; 1/4 before asng-opt 0.5) of the range, within [``FLOAT_SIGMA_MIN``, ``FLOAT_SIGMA_MAX``]
-    (1e-6, 1/2) of the range, the mean kept in the box. (Draws outside the box are evaluated at
+    ``sigma_init`` (``FLOAT_SIGMA_INIT`` = 1/6; 1/4 before asng-opt 0.5) of the range, within
+    [``sigma_min``, ``FLOAT_SIGMA_MAX``] of the range (``FLOAT_SIGMA_MIN`` = 1e-10, 1e-6 before
+    asng-opt 0.15; 1/2), the mean kept in the box. (Draws outside the box are evaluated at
     its nearest point, :meth:`.problems.Problem.__call__`; the update uses the draw, as for a Space.)"""
     lo, hi = problem.real_low, problem.real_high
     span = hi - lo
     return Gaussian(
         mean=(lo + hi) / 2,
         sigma=sigma_init * span,
-        sigma_min=FLOAT_SIGMA_MIN * span,
+        sigma_min=sigma_min * span,
         sigma_max=FLOAT_SIGMA_MAX * span,
         low=lo,
         high=hi,
     )
 
 
-def search_space(problem: Problem, sigma_init: float = FLOAT_SIGMA_INIT) -> Distribution:
+def search_space(
+    problem: Problem, sigma_init: float = FLOAT_SIGMA_INIT, sigma_min: float = FLOAT_SIGMA_MIN
+) -> Distribution:
     """The problem's variables as an asng-opt distribution: ``Categorical(categories)`` when it has
     only categorical variables, else ``Product(c=Categorical, z=Integer(low, high), r=``
     :func:`real_part` ``)`` without the empty parts (a single part alone when there is one)."""
@@ -84,7 +87,7 @@ def search_space(problem: Problem, sigma_init: float = FLOAT_SIGMA_INIT) -> Dist
     if problem.n_int:
         parts["z"] = Integer(problem.int_low, problem.int_high)
     if problem.n_real:
-        parts["r"] = real_part(problem, sigma_init)
+        parts["r"] = real_part(problem, sigma_init, sigma_min)
     if len(parts) == 1:
         return next(iter(parts.values()))
     return Product(parts)
@@ -112,6 +115,9 @@ class NaturalGradient(Searcher):
         sigma_init: the real variables' initial sigma in units of their range (default
             ``FLOAT_SIGMA_INIT``, a Space's; the ablation ``bb-sigma-quarter`` uses 1/4, asng-opt
             0.4's).
+        sigma_min: the real variables' smallest sigma in units of their range (default
+            ``FLOAT_SIGMA_MIN``, a Space's; the ablation ``bb-resolution-1e-6`` uses 1e-6,
+            asng-opt 0.14's).
         cache: ``"blackbox"`` only: whether the runner answers repeated points from its cache (as
             minimize's ``cache=True``); without it the rule is the plain restart on
             ``should_stop()``, as minimize's with ``cache=False``.
@@ -147,6 +153,7 @@ class NaturalGradient(Searcher):
         near_best: bool = True,
         tell: str = "values",
         sigma_init: float = FLOAT_SIGMA_INIT,
+        sigma_min: float = FLOAT_SIGMA_MIN,
         cache: bool = True,
         restart_on_convergence: bool = False,
         fresh_after_spent: bool = True,
@@ -165,7 +172,7 @@ class NaturalGradient(Searcher):
         self._ranks = config == "blackbox" and tell == "ranks"
         self.restarts = 0
         self.stopped = False
-        dist = search_space(problem, sigma_init)
+        dist = search_space(problem, sigma_init, sigma_min)
         if lam == "dim" and config != "blackbox" or isinstance(lam, str) and lam != "dim":
             raise ValueError(f"NaturalGradient: lam must be an integer, None or 'dim' (blackbox), got {lam!r}")
         if config == "blackbox":

@@ -75,6 +75,12 @@ evaluation with ``f - f_opt <= g``. The last gap is 0 (the optimum itself).
   plus the square and fourth power of one weighted sum of all the variables, which couples them.
 * ``sharp-ridge``: 6 rotated reals in [-5, 5], a quadratic along one direction plus 100 times the
   distance to that axis (BBOB's sharp ridge, a cone around a line), optimum moved.
+* ``different-powers``: 6 rotated reals in [-5, 5], the square root of a sum of powers 2 to 6 of
+  the rotated distances to the optimum (BBOB's different powers): each direction needs another
+  precision.
+* ``cat-real-cigar``: 4 categorical variables (K = 3) and 5 rotated reals in [-5, 5], the
+  mismatches plus a bent cigar (one direction 1,000 times as long as the others, BBOB's F12
+  without its asymmetry).
 
 The problems with real variables cannot be solved exactly in floating point: their last target gap
 is 1e-6 instead of 0.
@@ -82,6 +88,7 @@ is 1e-6 instead of 0.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -116,6 +123,8 @@ __all__ = [
     "int_levy",
     "int_zakharov",
     "sharp_ridge",
+    "different_powers",
+    "cat_real_cigar",
 ]
 
 
@@ -890,3 +899,59 @@ def sharp_ridge(n: int = 6, low: float = -5.0, high: float = 5.0, seed: int = 20
 
     desc = f"sharp ridge: {n} rotated reals in [{low:g}, {high:g}], optimum moved, drawn with seed {seed}"
     return _reals_only("sharp-ridge", fun, n, low, high, desc)
+
+
+def different_powers(n: int = 6, low: float = -5.0, high: float = 5.0, seed: int = 2036) -> Problem:
+    """Reals alone, BBOB's different powers (F14): ``f(r) = sqrt(sum_i |y_i|^(2 + 4 (i - 1) / (n -
+    1)))`` with ``y = Q (r - r*)``, ``Q`` a random rotation and ``r*`` uniform in ``[-3, 3]^n``,
+    both drawn once from ``default_rng(seed)``; optimum 0 at ``r*``. The exponents run from 2 to 6:
+    the last target (1e-6) needs ``|y_1|`` within 1e-6 but ``|y_n|`` only within 1e-2, and near the
+    optimum the high powers are flat (a step size must shrink along some directions while others
+    hardly matter). The targets 1, 0.1, 1e-2, 1e-6. Drawn (seed 2036, n = 6): the box's centre has gap
+    10.9, the best of 2,000 uniform draws of the box (seed 0) 2.88."""
+    rng = np.random.default_rng(seed)
+    r_opt = rng.uniform(-3.0, 3.0, n)
+    q = _rotation(rng, n)
+    powers = 2.0 + 4.0 * np.arange(n) / max(n - 1, 1)
+
+    def fun(c: np.ndarray, z: np.ndarray | None, r: np.ndarray | None) -> float:
+        assert r is not None
+        y = q @ (r - r_opt)
+        return float(math.sqrt(float(np.sum(np.abs(y) ** powers))))
+
+    desc = f"different powers: {n} rotated reals in [{low:g}, {high:g}], optimum moved, drawn with seed {seed}"
+    return dataclasses.replace(_reals_only("different-powers", fun, n, low, high, desc), gaps=(1.0, 0.1, 1e-2, 1e-6))
+
+
+def cat_real_cigar(
+    n_cat: int = 4, k: int = 3, n_real: int = 5, low: float = -5.0, high: float = 5.0, seed: int = 2037
+) -> Problem:
+    """Categorical and real variables: ``#{i: c_i != c*_i} + y_1^2 + 1e6 sum_{i > 1} y_i^2`` with
+    ``y = Q (r - r*)`` (a bent cigar, BBOB's F12 without its asymmetry: one direction 1,000 times as
+    long as the others), ``Q`` a random rotation, ``r*`` uniform in ``[-3, 3]^n_real`` and ``c*``
+    uniform, all drawn once from ``default_rng(seed)``; optimum 0. The targets 2, 1, 1e-2, 1e-6
+    (mixed-real's): below 1 every categorical variable is right. Drawn (seed 2037): the box's centre
+    with every categorical value 0 has gap 1.1e7, the best of 2,000 uniform draws (seed 0) 5.6e5."""
+    rng = np.random.default_rng(seed)
+    c_opt = rng.integers(0, k, n_cat)
+    r_opt = rng.uniform(-3.0, 3.0, n_real)
+    q = _rotation(rng, n_real)
+    w = np.full(n_real, 1e6)
+    w[0] = 1.0
+
+    def fun(c: np.ndarray, z: np.ndarray | None, r: np.ndarray | None) -> float:
+        assert r is not None
+        y = q @ (r - r_opt)
+        return float(np.sum(c != c_opt) + np.dot(w, y * y))
+
+    return Problem(
+        name="cat-real-cigar",
+        categories=np.full(n_cat, k),
+        fun=fun,
+        f_opt=0.0,
+        gaps=(2.0, 1.0, 1e-2, 1e-6),
+        real_low=np.full(n_real, float(low)),
+        real_high=np.full(n_real, float(high)),
+        description=f"categorical and real cigar: {n_cat} categorical (K = {k}) + {n_real} rotated reals in "
+        f"[{low:g}, {high:g}], optimum moved, drawn with seed {seed}",
+    )

@@ -33,7 +33,8 @@ from ..optimizer import Optimizer
 from ._optuna_space import SpaceCodec
 
 __all__ = [
-    *("ATTR", "KEY_VERSION", "KEY_SPACE", "KEY_GENERATION", "KEY_RAW", "REPLAY_VERSION", "PRUNED_POLICIES"),
+    *("ATTR", "KEY_VERSION", "KEY_SPACE", "KEY_GENERATION", "KEY_RAW", "REPLAY_VERSION", "REPLAYABLE"),
+    "PRUNED_POLICIES",
     *("Replay", "replay", "next_generation", "mark"),
 ]
 
@@ -50,9 +51,14 @@ KEY_RAW = "raw"
 #: how pruned trials enter their generation
 PRUNED_POLICIES = ("worst", "last", "ignore")
 #: the version of the space -> distribution mapping the replayed state depends on. 1 (asng-opt 0.3,
-#: no ``"version"`` key): a real parameter's sigma_min was 1e-3 of its range; 2: 1e-6, a Space's
-#: FloatRange's (one builder for both, :func:`asng_opt._space_parts.space_parts`)
-REPLAY_VERSION = 2
+#: no ``"version"`` key): a real parameter's sigma_min was 1e-3 of its range; 2 (0.4-0.14): 1e-6, a
+#: Space's FloatRange's (one builder for both, :func:`asng_opt._space_parts.space_parts`); 3
+#: (asng-opt 0.15): 1e-10, a FloatRange's since 0.15
+REPLAY_VERSION = 3
+#: the versions this one replays: version 2's trials replay under version 3's finer floor, a state
+#: identical to theirs until a real parameter's sigma would have fallen below 1e-6 of its range
+#: (where their runs had converged); version 1's (sigma >= 1e-3 from the first generation on) are refused
+REPLAYABLE = (2, 3)
 
 
 def mark(key: str, generation: int, raw: dict[str, Any]) -> dict[str, Any]:
@@ -83,7 +89,8 @@ def generations(trials: Sequence[FrozenTrial], key: str, pruned: str) -> dict[in
     """The counting members of each generation of space ``key``, in trial-number order.
 
     Raises:
-        ValueError: a trial was sampled under another :data:`REPLAY_VERSION` (by another asng-opt).
+        ValueError: a trial was sampled under a version outside :data:`REPLAYABLE` (by an asng-opt
+            of 0.3 or earlier).
     """
     out: dict[int, list[FrozenTrial]] = {}
     for t in trials:
@@ -91,10 +98,10 @@ def generations(trials: Sequence[FrozenTrial], key: str, pruned: str) -> dict[in
         if not isinstance(attrs, dict):
             continue
         version = attrs.get(KEY_VERSION, 1)
-        if version != REPLAY_VERSION:
+        if version not in REPLAYABLE:
             raise ValueError(
                 f"ASNGSampler: trial {t.number} was sampled by another asng-opt (replay version {version!r}; this "
-                f"one replays version {REPLAY_VERSION}, see CHANGELOG.md); its state cannot be rebuilt: continue "
+                f"one replays versions {list(REPLAYABLE)}, see CHANGELOG.md); its state cannot be rebuilt: continue "
                 f"the study with the asng-opt that started it, or start a new study"
             )
         g = attrs.get(KEY_GENERATION)
