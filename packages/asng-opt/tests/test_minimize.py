@@ -118,7 +118,11 @@ def test_minimize_target_unreachable_runs_on(config):
     res = minimize(onemax_like, Categorical([4] * 12), max_evals=40, seed=0, target=-1, config=config)
     lam = default_lam_of(config, Categorical([4] * 12), 40)
     assert res.optimizer.lam == lam
-    assert res.stop_reason == "max_evals" and res.n_evals == 40 // lam * lam
+    # every round that fits is run; with the evaluation cache (black-box default) a round answered
+    # partly from it costs fewer evaluations, so the last round may end anywhere within lam of the budget
+    assert res.stop_reason == "max_evals" and 40 - lam < res.n_evals <= 40
+    if config == "paper":
+        assert res.n_evals == 40 // lam * lam
 
 
 # ---- 2. failures -------------------------------------------------------------------------------------
