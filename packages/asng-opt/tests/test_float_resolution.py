@@ -89,8 +89,14 @@ def test_legacy_spec_leaves_other_distributions_alone():
     assert legacy_spec(Categorical([3, 2]).spec()) is None
     assert legacy_spec(Integer([0], [5]).spec()) is None
     assert legacy_spec(Gaussian(0.0, 1.0).spec()) is None  # a user's Gaussian: another floor, another range
+    # a bare Gaussian is never a named space's layout, even with the named space's bounds
+    assert legacy_spec(Gaussian(0.5, 0.1, sigma_min=1e-10, sigma_max=0.5, low=0, high=1).spec()) is None
     assert legacy_spec(Product({"float": Gaussian(0.5, 0.1, sigma_min=1e-10, low=0, high=2)}).spec()) is None
+    mirrored = Gaussian(0.5, 0.1, sigma_min=1e-10, sigma_max=0.5, low=0, high=1, mirrored=True)
+    assert legacy_spec(Product({"float": mirrored}).spec()) is None
     assert legacy_spec(None) is None and legacy_spec({"type": "Product", "parts": None}) is None
-    only_reals = Space(x=FloatRange(0.0, 1.0)).distribution.spec()
+    only_reals = Space(x=FloatRange(0.0, 1.0), y=FloatRange(2.0, 3.0)).distribution.spec()
+    assert only_reals["type"] == "Product" and list(only_reals["parts"]) == ["float"]
     old = legacy_spec(only_reals)
-    assert old is not None and (old["parts"]["float"] if "parts" in old else old)["sigma_min"] == [1e-6]
+    assert old["parts"]["float"]["sigma_min"] == [1e-6, 1e-6]
+    assert {**old["parts"]["float"], "sigma_min": None} == {**only_reals["parts"]["float"], "sigma_min": None}

@@ -15,8 +15,8 @@ is running count toward the next one. Two processes that sample at the same mome
 join the same generation, which then has more than ``lam`` members: it is told with all of them.
 
 The replayed state depends on how the space maps onto the distribution; :data:`REPLAY_VERSION`
-names that mapping, and a study holding trials of another version is refused (:func:`generations`)
-rather than replayed into a state its trials were not sampled from.
+names that mapping, and a study holding trials of a version outside :data:`REPLAYABLE` is refused
+(:func:`generations`) rather than replayed into a state its trials were not sampled from.
 """
 
 from __future__ import annotations

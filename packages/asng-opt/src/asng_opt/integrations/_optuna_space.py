@@ -44,7 +44,8 @@ __all__ = ["SpaceCodec", "REAL_SIGMA0", "REAL_SIGMA_MIN", "REAL_SIGMA_MAX"]
 
 #: initial sigma of a real variable in the unit coordinate (a Space's FloatRange's)
 REAL_SIGMA0 = FLOAT_SIGMA_INIT
-#: the smallest sigma of a real variable: 1e-6 of its (log-)range (1e-3 before replay version 2)
+#: the smallest sigma of a real variable: 1e-10 of its (log-)range (1e-3 before replay version 2, 1e-6
+#: before version 3)
 REAL_SIGMA_MIN = FLOAT_SIGMA_MIN
 #: the largest sigma of a real variable: half its range (as an Integer's)
 REAL_SIGMA_MAX = FLOAT_SIGMA_MAX
