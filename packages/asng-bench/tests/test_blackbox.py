@@ -765,13 +765,19 @@ def test_int_zakharov_is_zakharov_s_function_around_its_drawn_optimum():
     assert _best_of_uniform_draws(p) > 1500 > p.gaps[0] and start_point_issues(p) == []
 
 
+def _drawn_optimum_and_rotation(seed: int, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """A rotated real problem's draws, written out: r* uniform in [-3, 3]^n, then the Haar rotation Q."""
+    rng = np.random.default_rng(seed)
+    r_opt = rng.uniform(-3.0, 3.0, n)
+    q, rr = np.linalg.qr(rng.standard_normal((n, n)))
+    q = q * np.sign(np.diag(rr))
+    assert np.allclose(q @ q.T, np.eye(n))
+    return r_opt, q
+
+
 def test_sharp_ridge_is_a_cone_around_a_rotated_axis_through_its_optimum():
     p = bp.sharp_ridge()
-    rng = np.random.default_rng(2035)  # the problem's draws
-    r_opt = rng.uniform(-3.0, 3.0, 6)
-    q, rr = np.linalg.qr(rng.standard_normal((6, 6)))
-    q = q * np.sign(np.diag(rr))
-    assert np.allclose(q @ q.T, np.eye(6))
+    r_opt, q = _drawn_optimum_and_rotation(2035, 6)  # the problem's draws
     none = np.zeros(0, dtype=np.int64)
     assert p(none, None, r_opt) == 0.0 == p.f_opt and p.gaps == (100.0, 1.0, 1e-2, 1e-6)
     assert p.n_real == 6 and np.all(p.real_low == -5) and np.all(p.real_high == 5)
@@ -787,10 +793,7 @@ def test_sharp_ridge_is_a_cone_around_a_rotated_axis_through_its_optimum():
 
 def test_different_powers_has_a_power_per_rotated_direction():
     p = bp.different_powers()
-    rng = np.random.default_rng(2036)  # the problem's draws
-    r_opt = rng.uniform(-3.0, 3.0, 6)
-    q, rr = np.linalg.qr(rng.standard_normal((6, 6)))
-    q = q * np.sign(np.diag(rr))
+    r_opt, q = _drawn_optimum_and_rotation(2036, 6)  # the problem's draws
     none = np.zeros(0, dtype=np.int64)
     assert p(none, None, r_opt) == 0.0 == p.f_opt and p.gaps == (1.0, 0.1, 1e-2, 1e-6)
     assert p.n_real == 6 and p.n_cat == 0 and np.all(p.real_low == -5) and np.all(p.real_high == 5)

@@ -415,16 +415,32 @@ def mixed_real(n_cat: int = 10, k: int = 4, n_real: int = 5, low: float = -5.0, 
         d = r - r_opt
         return float(np.sum(c != c_opt) + np.dot(w, d * d))
 
+    desc = f"mixed real: {n_cat} categorical (K = {k}) + {n_real} reals in [{low:g}, {high:g}], weights 1 to 100"
+    return _categorical_and_reals("mixed-real", fun, n_cat, k, n_real, low, high, desc)
+
+
+def _categorical_and_reals(
+    name: str,
+    fun: Callable[[np.ndarray, Optional[np.ndarray], Optional[np.ndarray]], float],
+    n_cat: int,
+    k: int,
+    n_real: int,
+    low: float,
+    high: float,
+    description: str,
+) -> Problem:
+    """A :class:`Problem` of ``n_cat`` categorical variables with ``k`` categories and ``n_real``
+    reals in ``[low, high]^n_real``, optimum 0, targets 2, 1, 1e-2, 1e-6 (below 1 every categorical
+    value is right)."""
     return Problem(
-        name="mixed-real",
+        name=name,
         categories=np.full(n_cat, k),
         fun=fun,
         f_opt=0.0,
         gaps=(2.0, 1.0, 1e-2, 1e-6),
         real_low=np.full(n_real, float(low)),
         real_high=np.full(n_real, float(high)),
-        description=f"mixed real: {n_cat} categorical (K = {k}) + {n_real} reals in [{low:g}, {high:g}], "
-        "weights 1 to 100",
+        description=description,
     )
 
 
@@ -944,14 +960,8 @@ def cat_real_cigar(
         y = q @ (r - r_opt)
         return float(np.sum(c != c_opt) + np.dot(w, y * y))
 
-    return Problem(
-        name="cat-real-cigar",
-        categories=np.full(n_cat, k),
-        fun=fun,
-        f_opt=0.0,
-        gaps=(2.0, 1.0, 1e-2, 1e-6),
-        real_low=np.full(n_real, float(low)),
-        real_high=np.full(n_real, float(high)),
-        description=f"categorical and real cigar: {n_cat} categorical (K = {k}) + {n_real} rotated reals in "
-        f"[{low:g}, {high:g}], optimum moved, drawn with seed {seed}",
+    desc = (
+        f"categorical and real cigar: {n_cat} categorical (K = {k}) + {n_real} rotated reals in "
+        f"[{low:g}, {high:g}], optimum moved, drawn with seed {seed}"
     )
+    return _categorical_and_reals("cat-real-cigar", fun, n_cat, k, n_real, low, high, desc)
