@@ -159,8 +159,9 @@ class Categorical(Distribution):
     #: a variable counts as converged once its mode holds this fraction of theta_max
     converged_fraction = 0.9
 
-    def converged(self, theta: np.ndarray) -> np.ndarray:
-        """Every variable's most likely category has probability >= 0.9 theta_max,i.
+    def converged(self, theta: np.ndarray, *, floor_ulps: float = 0.0) -> np.ndarray:
+        """Every variable's most likely category has probability >= 0.9 theta_max,i
+        (``floor_ulps``, a Gaussian's, is ignored).
 
         theta_max itself is reached only in the noise-free limit: with lam = 2 the ranking of
         two noisy samples keeps pushing a little mass back, so max theta settles somewhat below

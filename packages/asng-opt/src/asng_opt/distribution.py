@@ -87,8 +87,11 @@ class Distribution(ABC):
         """Dense (n_theta, n_theta) Fisher information of one unbatched state (for checks)."""
 
     @abstractmethod
-    def converged(self, theta: Any) -> np.ndarray:
-        """``B``-shaped bool: the distribution has reached the boundary of Theta it can reach."""
+    def converged(self, theta: Any, *, floor_ulps: float = 0.0) -> np.ndarray:
+        """``B``-shaped bool: the distribution has reached the boundary of Theta it can reach.
+        ``floor_ulps``: how many units in the last place of mu^2 a Gaussian variable's variance
+        may keep and still count as at theta's floor (:meth:`Gaussian.converged`; 0: the floor
+        itself); other variables ignore it."""
 
     @abstractmethod
     def mode_probabilities(self, theta: Any) -> np.ndarray:

@@ -25,15 +25,16 @@ from .distribution import Distribution
 
 __all__ = ["Gaussian", "REAL_LIMIT", "SIGMA_MIN_FLOOR", "SIGMA_REL_TOL", "FLOOR_ULPS"]
 
-#: a variance within this many units in the last place of mu^2 has shrunk as far as theta = (mu,
-#: mu^2 + sigma^2) can hold it (:meth:`Gaussian.converged`; asng-opt 0.15): theta holds it to six
-#: bits or fewer. A step that shrinks a variance of k units by a factor above 1 - 1 / (2k) rounds
-#: back to k units, so that updates reading sigma from theta (ASNG's, the separable rule) stopped
-#: a few units above mu^2 and never converged: with a named space's reals at 1e-10 of their range,
-#: ``covariance="diagonal"`` ran 10,000 updates at one unit without stopping, and ``config="paper"``
-#: on a rotated ellipsoid of 6 reals needed up to 14,130 evaluations to stop with 4 units (3,518 with
-#: 64, the same final values); the full covariance's sigma lives outside theta, unaffected (the
-#: study's sharp-ridge, 100 seeds: the same runs)
+#: how many units in the last place of mu^2 a variance may keep and still count as at the floor
+#: theta = (mu, mu^2 + sigma^2) can hold (:meth:`Gaussian.converged`'s ``floor_ulps``), for the
+#: optimizers whose updates read sigma back from theta (:class:`~asng_opt.ASNG`, SNG, Adam-NG, and
+#: :class:`~asng_opt.blackbox.BlackBoxASNG` with ``covariance="diagonal"``; asng-opt 0.15): theta
+#: holds such a variance to six bits or fewer. A step that shrinks a variance of k units by a factor
+#: above 1 - 1 / (2k) rounds back to k units, so those updates stopped a few units above mu^2 and
+#: never converged where sigma_min lies below them (a mean far from 0; a named space's reals at
+#: 1e-10 of their range: ``covariance="diagonal"`` ran 10,000 updates at one unit; with 4 units
+#: ``config="paper"`` on a rotated ellipsoid of 6 reals needed up to 14,130 evaluations to stop).
+#: The full covariance keeps sigma in its own state and reaches the floor itself: it uses 0
 FLOOR_ULPS = 64
 
 
@@ -177,18 +178,20 @@ class Gaussian(Distribution):
             F[2 * i : 2 * i + 2, 2 * i : 2 * i + 2] = np.array([[c[i], -b[i]], [-b[i], a[i]]]) / r[i] ** 2
         return F
 
-    def converged(self, theta: np.ndarray) -> np.ndarray:
+    def converged(self, theta: np.ndarray, *, floor_ulps: float = 0.0) -> np.ndarray:
         """``B``: every sigma has shrunk to sigma_min (within a relative 1e-6), or as far towards it
-        as theta can hold next to its mean (:meth:`_at_floor`)."""
+        as theta can hold next to its mean (:meth:`_at_floor`; with ``floor_ulps``, a variance
+        within that many units in the last place of mu^2 counts too, :data:`FLOOR_ULPS`)."""
         theta = np.asarray(theta)
         _, sigma = self.mean_sigma(theta)
         tol = self.sigma_min * (1 + 1e-6)
-        return np.all((sigma <= tol) | self._at_floor(theta, tol), axis=-1)
+        return np.all((sigma <= tol) | self._at_floor(theta, tol, floor_ulps), axis=-1)
 
-    def _at_floor(self, theta: np.ndarray, sigma: Any = None) -> np.ndarray:
+    def _at_floor(self, theta: np.ndarray, sigma: Any = None, floor_ulps: float = 0.0) -> np.ndarray:
         """``B + (n,)`` booleans: whether each variable's second moment is at most the one
         :meth:`project` stores for ``sigma`` (``(n,)``, default sigma_min) at its mean,
-        ``mu^2 + sigma^2`` rounded as float64 rounds it.
+        ``mu^2 + sigma^2`` rounded as float64 rounds it, or, when that variance is smaller,
+        ``mu^2`` plus ``floor_ulps`` units in its last place.
 
         Far from 0 theta = (mu, mu^2 + sigma^2) cannot hold a sigma below about ``|mu|
         sqrt(2^-52)``: ``mu^2 + sigma_min^2`` rounds to within half a unit in the last place of
@@ -198,14 +201,14 @@ class Gaussian(Distribution):
         sigma it reads as (:meth:`converged`: before asng-opt 0.13, one that read as a little
         above sigma_min, e.g. ``mu = 0.1``, ``sigma_min = 1e-8``, never converged, and a run
         went on at that sigma until its budget). Nor can it hold a variance of a few units in the
-        last place of ``mu^2``: within :data:`FLOOR_ULPS` of them a variable counts as at the floor
-        too (asng-opt 0.15; a step that shrinks such a variance by a mild factor rounds back to it,
-        and an update reading sigma from theta never got lower)."""
+        last place of ``mu^2`` to more than a few bits: a step that shrinks such a variance by a
+        mild factor rounds back to it, and an update reading sigma from theta never gets lower;
+        such updates pass ``floor_ulps`` (:data:`FLOOR_ULPS`, asng-opt 0.15)."""
         theta = np.asarray(theta)
         mu = theta[..., 0]
         s = self.sigma_min if sigma is None else np.asarray(sigma, dtype=float)
         mu2 = mu * mu
-        return theta[..., 1] <= mu2 + np.maximum(s * s, FLOOR_ULPS * np.spacing(mu2))
+        return theta[..., 1] <= mu2 + np.maximum(s * s, floor_ulps * np.spacing(mu2))
 
     def spec(self) -> dict[str, Any]:
         return {

@@ -240,11 +240,12 @@ class Integer(Gaussian):
         s = self.margin_sigma(mu)
         return np.stack([mu, np.maximum(theta[..., 1], mu * mu + s * s)], axis=-1)
 
-    def converged(self, theta: np.ndarray) -> np.ndarray:
-        """Every sigma at its floor within a relative 1e-6: sigma_min, or with a margin
-        :meth:`margin_sigma` (the distribution then still draws each neighbour of its mode)."""
+    def converged(self, theta: np.ndarray, *, floor_ulps: float = 0.0) -> np.ndarray:
+        """Every sigma at its floor within a relative 1e-6: sigma_min (``floor_ulps`` as a
+        Gaussian's), or with a margin :meth:`margin_sigma` (the distribution then still draws
+        each neighbour of its mode)."""
         if self.margin is None:
-            return super().converged(theta)
+            return super().converged(theta, floor_ulps=floor_ulps)
         mu, sigma = self.mean_sigma(theta)
         return np.all(sigma <= self.margin_sigma(mu) * (1 + 1e-6), axis=-1)
 

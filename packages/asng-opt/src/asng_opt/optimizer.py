@@ -22,6 +22,7 @@ from ._pending import Asked, ask, told_raw
 from ._persistence import STATE_VERSION
 from ._samples import all_finite, total_is_finite
 from .distribution import Distribution
+from .gaussian import FLOOR_ULPS
 from .ranking import ranking_utility
 from .space import Space
 
@@ -177,8 +178,16 @@ class Optimizer(ABC):
         sigma has shrunk to sigma_min, or as far towards it as theta can hold next to its mean
         (:meth:`~asng_opt.Gaussian.converged`; an Integer with a margin: to the margin's floor,
         :meth:`~asng_opt.Integer.margin_sigma`). Sampling then returns the mode almost always
-        (with margins, the mode or one of its neighbours)."""
-        return bool(self.distribution.converged(self.theta))
+        (with margins, the mode or one of its neighbours). "As far as theta can hold" allows
+        :attr:`floor_ulps` units in the last place of mu^2."""
+        return bool(self.distribution.converged(self.theta, floor_ulps=self.floor_ulps))
+
+    @property
+    def floor_ulps(self) -> float:
+        """How many units in the last place of mu^2 a Gaussian variable's variance may keep and
+        still count as converged (:data:`~asng_opt.gaussian.FLOOR_ULPS`, asng-opt 0.15): this
+        update reads sigma back from theta, where a variance of a few units rounds back to itself."""
+        return FLOOR_ULPS
 
     # ---- persistence ------------------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:

@@ -120,8 +120,8 @@ class Product(Distribution):
             F[s, s] = p.fisher_matrix(theta[k])
         return F
 
-    def converged(self, theta: Mapping[str, Any]) -> np.ndarray:
-        flags = [np.asarray(p.converged(theta[k])) for k, p in self.parts.items()]
+    def converged(self, theta: Mapping[str, Any], *, floor_ulps: float = 0.0) -> np.ndarray:
+        flags = [np.asarray(p.converged(theta[k], floor_ulps=floor_ulps)) for k, p in self.parts.items()]
         return np.logical_and.reduce(flags)
 
     def spec(self) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from .._constant import refuse as refuse_single_point
 from .._pending import asked_rows, check_n, publish
 from .._samples import n_samples
 from ..distribution import Distribution
+from ..gaussian import FLOOR_ULPS
 from ..optimizers import ASNG
 from ..ranking import negative_log_ranks, quantile_and_log, ranking_utility
 from ..space import Space
@@ -385,6 +386,14 @@ class BlackBoxASNG(ASNG):
         sqrt(n_theta_cat): the categorical parameters, and with ``int_update="asng"`` the integer ones)."""
         n_cat = n_theta_cat(self.distribution, self.int_update == "asng")
         return float(self.delta0 / max(self.state.Delta, self.delta0 / math.sqrt(max(n_cat, 1))))
+
+    @property
+    def floor_ulps(self) -> float:
+        """0 with ``covariance="full"``: sigma and C live in the CMA-ES state, the variance written
+        into theta keeps shrinking and reaches theta's floor itself (so a run is as precise as
+        before asng-opt 0.15); :data:`~asng_opt.gaussian.FLOOR_ULPS` otherwise (the separable rule
+        reads sigma back from theta, see :meth:`Optimizer.floor_ulps`)."""
+        return 0.0 if self.covariance == "full" else float(FLOOR_ULPS)
 
     @property
     def _joint(self) -> bool:
