@@ -33,7 +33,8 @@ def test_readme_example_runs(i):
 
 def expected_prefix(comment: str) -> str | None:
     """What a ``print(...)  # comment`` line promises: the comment up to an ellipsis or an
-    explanation after ``: `` (None where it is a description, e.g. ``== target`` or a dict)."""
+    explanation after ``: `` (None where it is a description, e.g. ``== target``; a printed dict,
+    ``{...}``, is matched by :func:`matches_dict`)."""
     text = comment.strip()
     if not text or text.startswith(("==", "{", "generations")):
         return None
@@ -41,6 +42,13 @@ def expected_prefix(comment: str) -> str | None:
     if ": " in text:
         text = text.split(": ")[0]
     return text.strip() or None
+
+
+def matches_dict(comment: str, line: str) -> bool:
+    """Whether a printed dict ``line`` is the one a ``# {...}`` comment shows, each ``...`` standing
+    for the digits it elides (e.g. ``'lr': 0.0015...`` matches ``'lr': 0.00153...``)."""
+    pattern = ".*?".join(re.escape(piece) for piece in comment.strip().split("..."))
+    return re.fullmatch(pattern, line.strip()) is not None
 
 
 def check_printed(block: str, printed: str) -> None:
@@ -51,6 +59,11 @@ def check_printed(block: str, printed: str) -> None:
     if len(prints) != len(lines):
         return
     for (code, *comment), line in zip(prints, lines):
+        if comment and comment[0].strip().startswith("{"):
+            assert matches_dict(comment[0], line), (
+                f"README says {code.strip()} prints {comment[0].strip()}, it printed {line!r}"
+            )
+            continue
         want = expected_prefix(comment[0]) if comment else None
         if want is not None:
             assert line.startswith(want), f"README says {code.strip()} prints {want!r}, it printed {line!r}"
@@ -60,3 +73,8 @@ def test_check_printed_can_fail():
     with pytest.raises(AssertionError, match="it printed '0.0 858"):
         check_printed("print(1)  # 0.0 399 9996 max_evals\n", "0.0 858 9996 max_evals\n")
     check_printed("print(1)  # 0.0 858 9996 max_evals\n", "0.0 858 9996 max_evals\n")
+    # a printed dict: the comment's "..." elide digits; another value fails
+    shown = "print(best)  # {'lr': 0.0015..., 'width': 128}\n"
+    check_printed(shown, "{'lr': 0.001534, 'width': 128}\n")
+    with pytest.raises(AssertionError, match="it printed"):
+        check_printed(shown, "{'lr': 0.0012493, 'width': 128}\n")

@@ -39,8 +39,9 @@ __all__ = [
 #: or more often on Rosenbrock, rotated ellipsoid and Styblinski-Tang and needs fewer evaluations
 FLOAT_SIGMA_INIT = 1.0 / 6.0
 #: a real variable's smallest sigma (its resolution), in units of its range; ``should_stop`` waits for
-#: it, or for the smallest sigma theta = (mu, mu^2 + sigma^2) holds at the mean (about 1e-7 |mu| in
-#: unit coordinates, :data:`~asng_opt.gaussian.FLOOR_ULPS`), whichever is larger. asng-opt 0.15; before, 1e-6
+#: it, or for the smallest sigma theta = (mu, mu^2 + sigma^2) holds at the mean, whichever is larger
+#: (about 1e-8 |mu| in unit coordinates; 1e-7 |mu| for the updates that read sigma back from theta,
+#: :data:`~asng_opt.gaussian.FLOOR_ULPS`). asng-opt 0.15; before, 1e-6
 #: (:data:`FLOAT_SIGMA_MIN_BEFORE_015`): a floor on each marginal sigma that an ill-conditioned or
 #: rotated problem reaches long before its optimum, since the precision it needs lies along C's
 #: short axes, far below the marginals (the study's ``sharp-ridge``, whose 1e-6 target needs 1e-8
@@ -50,8 +51,8 @@ FLOAT_SIGMA_INIT = 1.0 / 6.0
 #: own floor binds); the other real-valued problems' runs identical (40 seeds); ``minimize`` over 6
 #: ``FloatRange(-5, 5)`` (20 seeds, 20,000 evaluations) a sphere to 1e-12 and a rotated ellipsoid of
 #: condition 1e6 to 1e-10 in 20/20 runs instead of 0/20, Rastrigin and Styblinski-Tang (restarts
-#: needed) the same medians; a run at a bound converges later (1 restart in 5,000 evaluations
-#: instead of 15; 0 with 1e-12)
+#: needed) the same medians; a run at a bound converges later (a sphere whose optimum is a corner
+#: of 6 ``FloatRange(0, 1)``: 1 restart in 5,000 evaluations instead of 15; 0 with 1e-12)
 FLOAT_SIGMA_MIN = 1e-10
 #: :data:`FLOAT_SIGMA_MIN` before asng-opt 0.15 (a state dict saved then still loads: :func:`legacy_spec`)
 FLOAT_SIGMA_MIN_BEFORE_015 = 1e-6
