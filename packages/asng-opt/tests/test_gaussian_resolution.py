@@ -47,6 +47,7 @@ def test_a_sigma_clearly_above_the_floor_is_not_converged(mu, smin, wider):
     assume(var < REAL_LIMIT**2)  # within sigma_max (at most REAL_LIMIT): room above sigma_min
     theta = _at(d, mu, var)
     assert not d.converged(theta)
+    assert not d.converged(theta, floor_ulps=FLOOR_ULPS)  # beyond the units too
     assert not d.converged(np.stack([theta, _at(d, mu, 0.0)]))[0]  # batched: per batch entry
 
 
@@ -118,3 +119,30 @@ def test_updates_reading_sigma_from_theta_stop_on_a_named_spaces_reals(options):
         lambda d: sum((d[f"x{i}"] - 1.3) ** 2 for i in range(4)), space, max_evals=20000, seed=0, restarts=0, **options
     )
     assert res.stop_reason == "converged" and res.n_evals < 5000, (res.stop_reason, res.n_evals)
+
+
+def test_an_integer_without_a_margin_takes_the_units_and_one_with_a_margin_its_floor():
+    from asng_opt import Integer
+
+    bare, kept = Integer(0, 10**8), Integer(0, 10**8, margin=0.01)
+    mu = float(bare.high[0])  # the mean at the upper bound: units of (10^8)^2 are 2
+    mu2 = mu * mu
+    theta = bare.project(np.array([[mu, mu2 + 8 * np.spacing(mu2)]]))  # sigma ~ 4, above sigma_min 1/4
+    assert not bare.converged(theta) and bare.converged(theta, floor_ulps=FLOOR_ULPS)
+    assert kept.converged(theta, floor_ulps=FLOOR_ULPS) == kept.converged(theta)  # the margin's floor decides
+
+
+def test_a_distribution_whose_converged_predates_the_keyword_still_stops():
+    """A user's subclass written for asng-opt 0.14 (``converged(self, theta)``) is called without
+    ``floor_ulps``, alone and as a Product's part."""
+    from asng_opt import Categorical, Product
+
+    class Old(Gaussian):
+        def converged(self, theta):  # noqa: D102 -- the 0.14 signature
+            return super().converged(theta)
+
+    fun = lambda x: float(np.sum((x["r"] if isinstance(x, dict) else x) - 0.3) ** 2)  # noqa: E731
+    for dist in (Old(0.0, 1.0, size=2), Product({"c": Categorical([2]), "r": Old(0.0, 1.0, size=2)})):
+        for config in (None, "paper"):
+            res = minimize(fun, dist, max_evals=400, seed=0, config=config, restarts=0)
+            assert res.n_evals > 0

@@ -10,6 +10,7 @@ to move, ``n_theta`` of them -- are called *flat* here and have shape ``B + (n_t
 
 from __future__ import annotations
 
+import inspect
 from abc import ABC, abstractmethod
 from typing import Any
 
@@ -113,3 +114,15 @@ class Distribution(ABC):
     @abstractmethod
     def spec(self) -> dict[str, Any]:
         """A plain description of the structure, used to check a state_dict fits."""
+
+
+def converged_within(dist: Distribution, theta: Any, floor_ulps: float) -> np.ndarray:
+    """``dist.converged(theta, floor_ulps=floor_ulps)``, or ``dist.converged(theta)`` for a
+    subclass whose ``converged`` predates the keyword (asng-opt 0.14 or earlier: a user's
+    distribution keeps working, at theta's floor itself)."""
+    try:
+        params = inspect.signature(dist.converged).parameters
+    except (TypeError, ValueError):  # a builtin or C callable without a signature: the old call
+        return dist.converged(theta)
+    takes = "floor_ulps" in params or any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
+    return dist.converged(theta, floor_ulps=floor_ulps) if takes else dist.converged(theta)

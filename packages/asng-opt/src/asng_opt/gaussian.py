@@ -34,7 +34,8 @@ __all__ = ["Gaussian", "REAL_LIMIT", "SIGMA_MIN_FLOOR", "SIGMA_REL_TOL", "FLOOR_
 #: never converged where sigma_min lies below them (a mean far from 0; a named space's reals at
 #: 1e-10 of their range: ``covariance="diagonal"`` ran 10,000 updates at one unit; with 4 units
 #: ``config="paper"`` on a rotated ellipsoid of 6 reals needed up to 14,130 evaluations to stop).
-#: The full covariance keeps sigma in its own state and reaches the floor itself: it uses 0
+#: The full covariance keeps the reals' sigma in its own state and reaches the floor itself: it uses 0
+#: (:attr:`asng_opt.blackbox.BlackBoxASNG.floor_ulps`)
 FLOOR_ULPS = 64
 
 

@@ -21,7 +21,7 @@ from ._match import in_pending_order
 from ._pending import Asked, ask, told_raw
 from ._persistence import STATE_VERSION
 from ._samples import all_finite, total_is_finite
-from .distribution import Distribution
+from .distribution import Distribution, converged_within
 from .gaussian import FLOOR_ULPS
 from .ranking import ranking_utility
 from .space import Space
@@ -179,8 +179,12 @@ class Optimizer(ABC):
         (:meth:`~asng_opt.Gaussian.converged`; an Integer with a margin: to the margin's floor,
         :meth:`~asng_opt.Integer.margin_sigma`). Sampling then returns the mode almost always
         (with margins, the mode or one of its neighbours). "As far as theta can hold" allows
-        :attr:`floor_ulps` units in the last place of mu^2."""
-        return bool(self.distribution.converged(self.theta, floor_ulps=self.floor_ulps))
+        :attr:`floor_ulps` units in the last place of mu^2: about 1e-7 |mu|, so that an Integer
+        without a margin whose mean exceeds about 10^7 counts as converged with sigma above its
+        sigma_min (e.g. about 6 at 10^8, 45 at 10^9; theta cannot hold 1/4 there anyway). A
+        subclass's ``converged`` without the ``floor_ulps`` keyword (asng-opt 0.14 or earlier) is
+        called without it."""
+        return bool(converged_within(self.distribution, self.theta, self.floor_ulps))
 
     @property
     def floor_ulps(self) -> float:

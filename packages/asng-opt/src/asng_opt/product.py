@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from .distribution import Distribution
+from .distribution import Distribution, converged_within
 
 __all__ = ["Product"]
 
@@ -121,7 +121,7 @@ class Product(Distribution):
         return F
 
     def converged(self, theta: Mapping[str, Any], *, floor_ulps: float = 0.0) -> np.ndarray:
-        flags = [np.asarray(p.converged(theta[k], floor_ulps=floor_ulps)) for k, p in self.parts.items()]
+        flags = [np.asarray(converged_within(p, theta[k], floor_ulps)) for k, p in self.parts.items()]
         return np.logical_and.reduce(flags)
 
     def spec(self) -> dict[str, Any]:

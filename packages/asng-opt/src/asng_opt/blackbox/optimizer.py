@@ -389,10 +389,13 @@ class BlackBoxASNG(ASNG):
 
     @property
     def floor_ulps(self) -> float:
-        """0 with ``covariance="full"``: sigma and C live in the CMA-ES state, the variance written
-        into theta keeps shrinking and reaches theta's floor itself (so a run is as precise as
-        before asng-opt 0.15); :data:`~asng_opt.gaussian.FLOOR_ULPS` otherwise (the separable rule
-        reads sigma back from theta, see :meth:`Optimizer.floor_ulps`)."""
+        """0 with ``covariance="full"``: the reals' sigma and C (with ``int_update="full"`` the
+        integers' too) live in the CMA-ES state, the variance written into theta keeps shrinking
+        and reaches theta's floor itself (so a run is as precise as before asng-opt 0.15); the
+        integers of the other rules converge at their margin's floor, which ignores the units (with
+        ``int_margin=False`` they read sigma from theta at 0 units: no stall found, ``IntRange(0,
+        10**9)`` beside reals stopped converged); :data:`~asng_opt.gaussian.FLOOR_ULPS` otherwise
+        (the separable rule reads sigma back from theta, see :meth:`Optimizer.floor_ulps`)."""
         return 0.0 if self.covariance == "full" else float(FLOOR_ULPS)
 
     @property
