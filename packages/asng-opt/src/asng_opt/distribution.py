@@ -10,6 +10,7 @@ to move, ``n_theta`` of them -- are called *flat* here and have shape ``B + (n_t
 
 from __future__ import annotations
 
+import functools
 import inspect
 from abc import ABC, abstractmethod
 from typing import Any
@@ -119,10 +120,17 @@ class Distribution(ABC):
 def converged_within(dist: Distribution, theta: Any, floor_ulps: float) -> np.ndarray:
     """``dist.converged(theta, floor_ulps=floor_ulps)``, or ``dist.converged(theta)`` for a
     subclass whose ``converged`` predates the keyword (asng-opt 0.14 or earlier: a user's
-    distribution keeps working, at theta's floor itself)."""
+    distribution keeps working, at theta's floor itself). The signature is read once per class."""
+    if _takes_floor_ulps(type(dist).converged):
+        return dist.converged(theta, floor_ulps=floor_ulps)
+    return dist.converged(theta)
+
+
+@functools.cache
+def _takes_floor_ulps(method: Any) -> bool:
+    """Whether a ``converged`` method accepts the ``floor_ulps`` keyword."""
     try:
-        params = inspect.signature(dist.converged).parameters
-    except (TypeError, ValueError):  # a builtin or C callable without a signature: the old call
-        return dist.converged(theta)
-    takes = "floor_ulps" in params or any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
-    return dist.converged(theta, floor_ulps=floor_ulps) if takes else dist.converged(theta)
+        params = inspect.signature(method).parameters
+    except (TypeError, ValueError):  # a callable without a signature: the old call
+        return False
+    return "floor_ulps" in params or any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
