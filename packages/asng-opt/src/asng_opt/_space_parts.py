@@ -45,10 +45,10 @@ FLOAT_SIGMA_INIT = 1.0 / 6.0
 #: (:data:`FLOAT_SIGMA_MIN_BEFORE_015`): a floor on each marginal sigma that an ill-conditioned or
 #: rotated problem reaches long before its optimum, since the precision it needs lies along C's
 #: short axes, far below the marginals (the study's ``sharp-ridge``, whose 1e-6 target needs 1e-8
-#: across the ridge: every run stopped "converged" at sigma = 1e-6 of the range and restarted, 2-4
+#: across the ridge: its unsolved runs stopped "converged" at sigma = 1e-6 of the range and restarted, 2-4
 #: times in 3,000 evaluations). Measured (the study's runs, one process, 100 seeds): ``sharp-ridge``
 #: solved in 77/100 runs (ERT 3,456) instead of 7/100 (42,221); 1e-9 76/100, 1e-12 78/100 (theta's
-#: own floor binds); the other real-valued problems' runs identical (40 seeds); ``minimize`` over 6
+#: own floor binds); the other real-valued problems the same success counts and ERTs (40 seeds); ``minimize`` over 6
 #: ``FloatRange(-5, 5)`` (20 seeds, 20,000 evaluations) a sphere to 1e-12 and a rotated ellipsoid of
 #: condition 1e6 to 1e-10 in 20/20 runs instead of 0/20, Rastrigin and Styblinski-Tang (restarts
 #: needed) the same medians; a run at a bound converges later (a sphere whose optimum is a corner
