@@ -118,7 +118,11 @@ def ecdf_figure(hits: list[dict[str, Any]], path: str | Path, track: str = "main
             legend.setdefault(lab, h)
     labels = optimizer_order(legend)
     handles = [legend[lab] for lab in labels]
-    fig.legend(handles, labels, loc="lower center", ncol=min(len(labels), 10), fontsize=9)
+    # as many columns as the figure's width holds at the longest label (about 0.075 in a character at
+    # fontsize 9, plus the line sample): 10 columns of the ablation's 30 names ran past both edges
+    width = fig.get_size_inches()[0]
+    fit = int(width // (0.075 * max(map(len, labels), default=1) + 0.7))
+    fig.legend(handles, labels, loc="lower center", ncol=max(1, min(len(labels), 10, fit)), fontsize=9)
     what = f"ablation of {MAIN}" if ablation else "comparison"
     fig.suptitle(f"Black-box {what}, {track} track: ECDF of evaluations to the targets (solid: ours)")
     fig.tight_layout(rect=(0, 0.06, 1, 0.96))
