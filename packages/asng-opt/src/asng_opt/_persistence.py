@@ -101,7 +101,8 @@ def check_state_dict(opt: Optimizer, state: Any) -> Loaded:
         raise ValueError(f"{where}: state is from {state['optimizer']!r}, not {name}")
     if state["version"] not in (1, STATE_VERSION):
         raise ValueError(f"{where}: unknown state version {state['version']!r} (this code reads 1 and {STATE_VERSION})")
-    spec, old = opt.distribution.spec(), legacy_spec(opt.distribution.spec())  # reals' resolution before 0.15
+    spec = opt.distribution.spec()
+    old = legacy_spec(spec)  # the same space as asng-opt 0.14 wrote it (its reals' coarser floor), or None
     if state["distribution"] != spec and (old is None or state["distribution"] != old):
         raise ValueError(f"{where}: the state's distribution does not match this optimizer's")
     saved_space = state.get("space")  # absent before asng-opt 0.7, None without a Space: not compared
