@@ -184,7 +184,7 @@ def test_problem_registry_names_budgets_and_studies():
            "int-rosenbrock", "cat-int-conditional", "int-log-widths", "int-schwefel"]  # fmt: skip
     f20 = ["ioh-f20-isingtorus"] if importable("ioh") else []
     newer = ["int-styblinski-tang", "int-levy"]
-    newest = ["int-zakharov", "sharp-ridge", "different-powers", "cat-real-cigar"]
+    newest = ["int-zakharov", "sharp-ridge", "different-powers", "cat-real-cigar", "linear-slope", "attractive-sector"]
     new = new + f20 + ["int-step-ellipsoid"] + newer + newest
     assert default_problems() == default + with_ioh + ["nk-adjacent", "rosenbrock", "mixed-real"] + f24 + new
     assert untuned_problems() == ["ioh-f22-mis", "nk-adjacent", "rosenbrock", "mixed-real",
@@ -197,7 +197,8 @@ def test_problem_registry_names_budgets_and_studies():
     # added in 0.13's round from 0.14 on (active CMA-ES): labelled so; the Ising torus (0.12's round;
     # categorical, where neither 0.13's nor 0.14's rule changes anything) and int-zakharov (0.14's round;
     # integers alone, where 0.15's resolution of the reals changes nothing) are untuned; sharp-ridge
-    # (0.14's round) from 0.15 on (the reals' resolution); the problems added in 0.15's round are untuned
+    # (0.14's round) from 0.15 on (the reals' resolution); the problems added in 0.15's round (0.16's
+    # repaired draws change none of their default runs) and in 0.16's are untuned
     labels = [untuned_label(p) for p in untuned_problems()]
     assert labels == (
         ["untuned until asng-opt 0.12"] * 2 + ["untuned until asng-opt 0.7"] * 2
@@ -205,7 +206,7 @@ def test_problem_registry_names_budgets_and_studies():
         + ["untuned until asng-opt 0.12", "untuned until asng-opt 0.9"] + ["untuned until asng-opt 0.10"] * 2
         + ["untuned until asng-opt 0.11"] * 2 + ["untuned until asng-opt 0.12"] * 2 + ["untuned"] * len(f20)
         + ["untuned until asng-opt 0.13"] + ["untuned until asng-opt 0.14"] * 2
-        + ["untuned", "untuned until asng-opt 0.15", "untuned", "untuned"]
+        + ["untuned", "untuned until asng-opt 0.15", "untuned", "untuned", "untuned", "untuned"]
     )  # fmt: skip
     assert untuned_label("onemax") == "" == untuned_label("no-such-problem")
 
@@ -829,6 +830,59 @@ def test_cat_real_cigar_adds_the_mismatches_to_a_rotated_bent_cigar():
     rng = np.random.default_rng(0)
     best = min(p(rng.integers(0, 3, 4), None, rng.uniform(-5, 5, 5)) for _ in range(2000))
     assert best > 5e5 and start_point_issues(p) == []
+
+
+def test_linear_slope_is_a_plane_with_its_optimum_at_a_corner():
+    p = bp.linear_slope()
+    sign = np.where(np.random.default_rng(2038).random(5) < 0.5, -1.0, 1.0)  # the problem's draw
+    s = sign * 10.0 ** (np.arange(5) / 4)
+    none = np.zeros(0, dtype=np.int64)
+    corner = 5.0 * sign
+    assert p(none, None, corner) == 0.0 == p.f_opt and p.gaps == (10.0, 1.0, 1e-2, 1e-6)
+    assert p.n_real == 5 and p.n_cat == 0 and np.all(p.real_low == -5) and np.all(p.real_high == 5)
+    for i in range(5):  # a step t inward along variable i costs |s_i| t: slopes 1 to 10
+        r = corner.copy()
+        r[i] -= 0.3 * sign[i]
+        assert p(none, None, r) == pytest.approx(0.3 * abs(s[i]), rel=1e-12)
+    assert p(none, None, 1.5 * corner) == 0.0  # beyond the corner counts as at it (BBOB's rule)
+    assert p(none, None, np.zeros(5)) == pytest.approx(5 * np.sum(np.abs(s)))  # the centre: 107.8
+    draws = np.random.default_rng(0).uniform(-5, 5, (2000, 5))
+    assert min(p(none, None, r) for r in draws) > 12 > p.gaps[0] and start_point_issues(p) == []
+    with pytest.raises(ValueError, match="corner"):
+        bp.linear_slope(low=-4.0)
+
+
+def test_attractive_sector_is_steep_on_one_side_of_each_direction():
+    p = bp.attractive_sector()
+    rng = np.random.default_rng(2039)  # the problem's draws
+    r_opt = rng.uniform(-3.0, 3.0, 5)
+    q, rot = (_haar(rng, 5) for _ in range(2))
+    m = q @ np.diag(10.0 ** (0.5 * np.arange(5) / 4)) @ rot
+    none = np.zeros(0, dtype=np.int64)
+    assert p(none, None, r_opt) == 0.0 == p.f_opt and p.gaps == (100.0, 1.0, 1e-2, 1e-6)
+    assert p.n_real == 5 and np.all(p.real_low == -5) and np.all(p.real_high == 5)
+    m_inv = np.linalg.inv(m)
+    for j in range(5):  # y = t e_j: 100^2 t^2 on the side where t r*_j > 0, t^2 on the other, then T_osz and ^0.9
+        for t in (0.3, -0.3):
+            steep = 100.0 if t * r_opt[j] > 0 else 1.0
+            got = p(none, None, r_opt + m_inv[:, j] * t)
+            assert got == pytest.approx(bp._t_osz((steep * t) ** 2) ** 0.9, rel=1e-9)
+        assert p(none, None, r_opt + m_inv[:, j] * 0.3 * np.sign(r_opt[j])) > 1e3 * p(
+            none, None, r_opt - m_inv[:, j] * 0.3 * np.sign(r_opt[j])
+        )
+    # T_osz: monotone, the identity at 0 and at 1, within a few percent elsewhere
+    xs = np.linspace(-10, 10, 2001)
+    ts = [bp._t_osz(float(x)) for x in xs]
+    assert bp._t_osz(0.0) == 0.0 and bp._t_osz(1.0) == 1.0 and np.all(np.diff(ts) > 0)
+    assert all(abs(t - x) <= 0.15 * abs(x) for t, x in zip(ts, xs))
+    draws = np.random.default_rng(0).uniform(-5, 5, (2000, 5))
+    assert p(none, None, np.zeros(5)) > 6e4 and min(p(none, None, r) for r in draws) > 28
+    assert start_point_issues(p) == []
+
+
+def _haar(rng: np.random.Generator, n: int) -> np.ndarray:
+    q, rr = np.linalg.qr(rng.standard_normal((n, n)))
+    return q * np.sign(np.diag(rr))
 
 
 @pytest.mark.skipif(not importable("ioh"), reason="needs ioh")

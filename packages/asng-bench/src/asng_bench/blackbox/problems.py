@@ -81,6 +81,11 @@ evaluation with ``f - f_opt <= g``. The last gap is 0 (the optimum itself).
 * ``cat-real-cigar``: 4 categorical variables (K = 3) and 5 rotated reals in [-5, 5], the
   mismatches plus a bent cigar (one direction 1,000 times as long as the others, BBOB's F12
   without its asymmetry).
+* ``linear-slope``: 5 reals in [-5, 5], BBOB's linear slope (F5): a plane whose optimum is a corner
+  of the box, its gradient 1 to 10 along the variables. Every variable's optimum lies at a bound.
+* ``attractive-sector``: 5 rotated and scaled reals in [-5, 5], BBOB's attractive sector (F6): a
+  quadratic 100 times as steep on the half-space of each direction away from the optimum's sign,
+  oscillating (BBOB's T_osz) and to the power 0.9.
 
 The problems with real variables cannot be solved exactly in floating point: their last target gap
 is 1e-6 instead of 0.
@@ -125,6 +130,8 @@ __all__ = [
     "sharp_ridge",
     "different_powers",
     "cat_real_cigar",
+    "linear_slope",
+    "attractive_sector",
 ]
 
 
@@ -965,3 +972,63 @@ def cat_real_cigar(
         f"[{low:g}, {high:g}], optimum moved, drawn with seed {seed}"
     )
     return _categorical_and_reals("cat-real-cigar", fun, n_cat, k, n_real, low, high, desc)
+
+
+def linear_slope(n: int = 5, low: float = -5.0, high: float = 5.0, seed: int = 2038) -> Problem:
+    """Reals alone, BBOB's linear slope (F5): ``f(r) = sum_i 5 |s_i| - s_i r_i`` with ``s_i =
+    sign_i 10^((i - 1) / (n - 1))``, the signs drawn once from ``default_rng(seed)``; optimum 0 at
+    the corner ``r*_i = 5 sign_i`` of the box (BBOB's definition: a variable beyond the corner
+    counts as at it; here the box is [-5, 5], so ``f`` is linear on it). Every variable's optimum
+    lies at a bound: an optimizer must let its means sit at the bounds and its step sizes shrink
+    there. The targets 10, 1, 1e-2, 1e-6. Drawn (seed 2038, n = 5): the box's centre has gap 107.9,
+    the best of 2,000 uniform draws of the box (seed 0) 12.9."""
+    if not (low <= -5.0 and high >= 5.0):
+        raise ValueError(f"linear_slope: the box [{low:g}, {high:g}] must hold the corner r* in [-5, 5]^n")
+    rng = np.random.default_rng(seed)
+    sign = np.where(rng.random(n) < 0.5, -1.0, 1.0)
+    s = sign * 10.0 ** (np.arange(n) / max(n - 1, 1))
+    r_opt = 5.0 * sign
+
+    def fun(c: np.ndarray, z: np.ndarray | None, r: np.ndarray | None) -> float:
+        assert r is not None
+        x = np.where(r_opt * r < 25.0, r, r_opt)  # BBOB: beyond the corner counts as at it
+        return float(max(np.sum(5.0 * np.abs(s) - s * x), 0.0))
+
+    desc = f"linear slope: {n} reals in [{low:g}, {high:g}], optimum at a corner, drawn with seed {seed}"
+    return dataclasses.replace(_reals_only("linear-slope", fun, n, low, high, desc), gaps=(10.0, 1.0, 1e-2, 1e-6))
+
+
+def _t_osz(x: float) -> float:
+    """BBOB's oscillation transform T_osz of one number (Hansen et al. 2009, "Real-parameter black-box
+    optimization benchmarking 2009: noiseless functions definitions"): ``sign(x) exp(x^ + 0.049
+    (sin(c_1 x^) + sin(c_2 x^)))``, ``x^ = log |x|`` (0 at 0), ``c_1 = 10, c_2 = 7.9`` for ``x > 0``
+    and ``5.5, 3.1`` otherwise; monotone, the identity at 0."""
+    if x == 0.0:
+        return 0.0
+    h = math.log(abs(x))
+    c1, c2 = (10.0, 7.9) if x > 0 else (5.5, 3.1)
+    return math.copysign(math.exp(h + 0.049 * (math.sin(c1 * h) + math.sin(c2 * h))), x)
+
+
+def attractive_sector(n: int = 5, low: float = -5.0, high: float = 5.0, seed: int = 2039) -> Problem:
+    """Reals alone, BBOB's attractive sector (F6): ``f(r) = T_osz(sum_i (s_i y_i)^2)^0.9`` with ``y =
+    Q Lambda R (r - r*)``, ``Lambda = diag(10^((i - 1) / (2 (n - 1))))`` (condition 10 in y's
+    scale, 100 in f's), ``s_i = 100`` where ``y_i r*_i > 0`` and 1 elsewhere, ``Q`` and ``R`` random
+    rotations and ``r*`` uniform in ``[-3, 3]^n``, all drawn once from ``default_rng(seed)``;
+    optimum 0 at ``r*`` (:func:`_t_osz`). Only a hyper-octant around the optimum (the sector) is
+    flat: a step size tuned on the steep side overshoots, one tuned on the flat side crawls. The
+    targets 100, 1, 1e-2, 1e-6. Drawn (seed 2039, n = 5): the box's centre has gap 6.3e4, the best of
+    2,000 uniform draws of the box (seed 0) 28.3."""
+    rng = np.random.default_rng(seed)
+    r_opt = rng.uniform(-3.0, 3.0, n)
+    q, rot = _rotation(rng, n), _rotation(rng, n)
+    m = q @ np.diag(10.0 ** (0.5 * np.arange(n) / max(n - 1, 1))) @ rot
+
+    def fun(c: np.ndarray, z: np.ndarray | None, r: np.ndarray | None) -> float:
+        assert r is not None
+        y = m @ (r - r_opt)
+        s = np.where(y * r_opt > 0, 100.0, 1.0)
+        return float(_t_osz(float(np.sum((s * y) ** 2))) ** 0.9)
+
+    desc = f"attractive sector: {n} rotated reals in [{low:g}, {high:g}], optimum moved, drawn with seed {seed}"
+    return _reals_only("attractive-sector", fun, n, low, high, desc)
