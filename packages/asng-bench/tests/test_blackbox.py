@@ -875,6 +875,11 @@ def test_attractive_sector_is_steep_on_one_side_of_each_direction():
     ts = [bp._t_osz(float(x)) for x in xs]
     assert bp._t_osz(0.0) == 0.0 and bp._t_osz(1.0) == 1.0 and np.all(np.diff(ts) > 0)
     assert all(abs(t - x) <= 0.15 * abs(x) for t, x in zip(ts, xs))
+    for x in (2.0, 0.37, 1e4):  # BBOB's other written form, exp(10 h + 0.49 (sin(10 h) + sin(7.9 h)))^0.1
+        h = math.log(x)
+        assert bp._t_osz(x) == pytest.approx(math.exp(10 * h + 0.49 * (math.sin(10 * h) + math.sin(7.9 * h))) ** 0.1)
+        assert bp._t_osz(-x) == pytest.approx(-math.exp(h + 0.049 * (math.sin(5.5 * h) + math.sin(3.1 * h))))
+    assert bp._t_osz(2.0) == pytest.approx(2.0 * math.exp(0.049 * (math.sin(6.931472) + math.sin(5.475863))), rel=1e-6)
     draws = np.random.default_rng(0).uniform(-5, 5, (2000, 5))
     assert p(none, None, np.zeros(5)) > 6e4 and min(p(none, None, r) for r in draws) > 28
     assert start_point_issues(p) == []

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from asng_opt import ASNG, Choice, FloatRange, IntRange, Space, minimize
-from asng_opt._space_parts import FLOAT_SIGMA_MIN, FLOAT_SIGMA_MIN_BEFORE_015, legacy_spec
+from asng_opt._space_parts import FLOAT_SIGMA_MIN, FLOAT_SIGMA_MIN_BEFORE_015, legacy_specs
 from asng_opt.blackbox import BlackBoxASNG
 
 N = 4
@@ -47,12 +47,27 @@ def test_a_rotated_ill_conditioned_problem_reaches_a_fine_target(fun, target, se
     assert res.stop_reason == "target" and res.fun <= target, (res.fun, res.n_evals, res.n_restarts)
 
 
-def _old_dict(opt):
+def _old_dict(opt, which=-1):
     state = opt.state_dict()
-    old = legacy_spec(state["distribution"])
-    assert old is not None and old != state["distribution"]
+    old = legacy_specs(state["distribution"])[which]  # -1: 0.14's (no clip_draws, the old floor); 0: 0.15's
+    assert old != state["distribution"]
     state["distribution"] = old
     return state
+
+
+@pytest.mark.parametrize("cls", [BlackBoxASNG, ASNG])
+def test_a_state_dict_of_015_loads_and_continues_with_clipped_draws(cls):
+    space = Space(c=Choice(["a", "b"]), k=IntRange(0, 5), x=FloatRange(0.0, 1.0), y=FloatRange(-2.0, 2.0))
+    opt = cls(space, seed=3)
+    for _ in range(3):
+        xs = opt.ask()
+        opt.tell(xs, np.arange(opt.lam, dtype=float))
+    state = _old_dict(opt, 0)
+    assert "clip_draws" not in state["distribution"]["parts"]["float"]
+    new = cls(space, seed=0)
+    new.load_state_dict(state)
+    assert new.t == opt.t and new.distribution.parts["float"].clip_draws
+    assert new.ask() == opt.ask()  # the same state: the same next draws
 
 
 @pytest.mark.parametrize("cls", [BlackBoxASNG, ASNG])
@@ -83,20 +98,27 @@ def test_only_the_old_floor_of_a_named_spaces_reals_is_accepted():
     assert after["t"] == before["t"] and after["distribution"] == before["distribution"]
 
 
-def test_legacy_spec_leaves_other_distributions_alone():
+def test_legacy_specs_leave_other_distributions_alone():
     from asng_opt import Categorical, Gaussian, Integer, Product
 
-    assert legacy_spec(Categorical([3, 2]).spec()) is None
-    assert legacy_spec(Integer([0], [5]).spec()) is None
-    assert legacy_spec(Gaussian(0.0, 1.0).spec()) is None  # a user's Gaussian: another floor, another range
+    assert legacy_specs(Categorical([3, 2]).spec()) == ()
+    assert legacy_specs(Integer([0], [5]).spec()) == ()
+    assert legacy_specs(Gaussian(0.0, 1.0).spec()) == ()  # a user's Gaussian: another floor, another range
     # a bare Gaussian is never a named space's layout, even with the named space's bounds
-    assert legacy_spec(Gaussian(0.5, 0.1, sigma_min=1e-10, sigma_max=0.5, low=0, high=1).spec()) is None
-    assert legacy_spec(Product({"float": Gaussian(0.5, 0.1, sigma_min=1e-10, low=0, high=2)}).spec()) is None
+    assert legacy_specs(Gaussian(0.5, 0.1, sigma_min=1e-10, sigma_max=0.5, low=0, high=1).spec()) == ()
+    assert legacy_specs(Product({"float": Gaussian(0.5, 0.1, sigma_min=1e-10, low=0, high=2)}).spec()) == ()
     mirrored = Gaussian(0.5, 0.1, sigma_min=1e-10, sigma_max=0.5, low=0, high=1, mirrored=True)
-    assert legacy_spec(Product({"float": mirrored}).spec()) is None
-    assert legacy_spec(None) is None and legacy_spec({"type": "Product", "parts": None}) is None
+    assert legacy_specs(Product({"float": mirrored}).spec()) == ()
+    assert legacy_specs(None) == () and legacy_specs({"type": "Product", "parts": None}) == ()
     only_reals = Space(x=FloatRange(0.0, 1.0), y=FloatRange(2.0, 3.0)).distribution.spec()
     assert only_reals["type"] == "Product" and list(only_reals["parts"]) == ["float"]
-    old = legacy_spec(only_reals)
-    assert old["parts"]["float"]["sigma_min"] == [1e-6, 1e-6]
-    assert {**old["parts"]["float"], "sigma_min": None} == {**only_reals["parts"]["float"], "sigma_min": None}
+    v015, v014 = legacy_specs(only_reals)
+    assert only_reals["parts"]["float"]["clip_draws"] is True  # 0.16's named spaces: draws clipped
+    assert "clip_draws" not in v015["parts"]["float"] and "clip_draws" not in v014["parts"]["float"]
+    f015, f014 = v015["parts"]["float"], v014["parts"]["float"]
+    assert f015["sigma_min"] == [1e-10, 1e-10] and f014["sigma_min"] == [1e-6, 1e-6]
+    ours = {k: v for k, v in only_reals["parts"]["float"].items() if k != "clip_draws"}
+    assert {**f014, "sigma_min": None} == {**ours, "sigma_min": None} and f015 == ours
+    # a Gaussian with the named space's layout but not clipping its draws is a user's, not ours
+    plain = Gaussian(0.5, 0.1, sigma_min=1e-10, sigma_max=0.5, low=0, high=1, size=2)
+    assert legacy_specs(Product({"float": plain}).spec()) == ()

@@ -13,7 +13,7 @@ import numpy as np
 from . import _checks
 from ._samples import all_finite, copy_samples, samples_equal
 from ._space_fingerprint import fingerprint
-from ._space_parts import legacy_spec
+from ._space_parts import legacy_specs
 
 if TYPE_CHECKING:
     from .optimizer import Optimizer
@@ -102,8 +102,8 @@ def check_state_dict(opt: Optimizer, state: Any) -> Loaded:
     if state["version"] not in (1, STATE_VERSION):
         raise ValueError(f"{where}: unknown state version {state['version']!r} (this code reads 1 and {STATE_VERSION})")
     spec = opt.distribution.spec()
-    old = legacy_spec(spec)  # the same space as asng-opt 0.14 wrote it (its reals' coarser floor), or None
-    if state["distribution"] != spec and (old is None or state["distribution"] != old):
+    # the same space as asng-opt 0.15 (no clip_draws) or 0.14 (and its reals' coarser floor) wrote it
+    if state["distribution"] != spec and state["distribution"] not in legacy_specs(spec):
         raise ValueError(f"{where}: the state's distribution does not match this optimizer's")
     saved_space = state.get("space")  # absent before asng-opt 0.7, None without a Space: not compared
     if saved_space is not None and opt.space is not None and saved_space != fingerprint(opt.space.variables):

@@ -25,7 +25,7 @@ from .integer import Integer
 
 __all__ = [
     "space_parts",
-    "legacy_spec",
+    "legacy_specs",
     "FLOAT_SIGMA_INIT",
     "FLOAT_SIGMA_MIN",
     "FLOAT_SIGMA_MAX",
@@ -54,7 +54,7 @@ FLOAT_SIGMA_INIT = 1.0 / 6.0
 #: needed) the same medians; a run at a bound converges later (a sphere whose optimum is a corner
 #: of 6 ``FloatRange(0, 1)``: 1 restart in 5,000 evaluations instead of 15; 0 with 1e-12)
 FLOAT_SIGMA_MIN = 1e-10
-#: :data:`FLOAT_SIGMA_MIN` before asng-opt 0.15 (a state dict saved then still loads: :func:`legacy_spec`)
+#: :data:`FLOAT_SIGMA_MIN` before asng-opt 0.15 (a state dict saved then still loads: :func:`legacy_specs`)
 FLOAT_SIGMA_MIN_BEFORE_015 = 1e-6
 #: a real variable's largest sigma, in units of its range (half of it, as an Integer's)
 FLOAT_SIGMA_MAX = 0.5
@@ -89,24 +89,26 @@ def space_parts(
             low=0.0,
             high=1.0,
             size=n_float,
+            clip_draws=True,  # the codec clips a draw into [0, 1] (asng-opt 0.16; the spec says so)
         )
     return parts
 
 
-def legacy_spec(spec: Any) -> Any:
-    """``spec`` (a distribution's :meth:`~asng_opt.Distribution.spec`) as asng-opt 0.14 or earlier
-    wrote it for the same named space: a Product whose ``"float"`` part is the one
+def legacy_specs(spec: Any) -> tuple[Any, ...]:
+    """``spec`` (a distribution's :meth:`~asng_opt.Distribution.spec`) as older asng-opt versions
+    wrote it for the same named space: for a Product whose ``"float"`` part is the one
     :func:`space_parts` builds (a Gaussian over unit coordinates, sigma in
-    [:data:`FLOAT_SIGMA_MIN`, :data:`FLOAT_SIGMA_MAX`], not mirrored) with
-    :data:`FLOAT_SIGMA_MIN_BEFORE_015` as its sigma_min; None for any other spec. A state dict
-    saved then loads (its theta lies within the finer bounds too) and continues at today's
-    resolution. (The optuna codec names the part ``"real"``: its sampler rebuilds its state from
-    the study's trials, never from a state dict.)"""
+    [:data:`FLOAT_SIGMA_MIN`, :data:`FLOAT_SIGMA_MAX`], not mirrored, ``clip_draws``), the spec of
+    0.15 (no ``clip_draws`` entry) and of 0.14 or earlier (that, and
+    :data:`FLOAT_SIGMA_MIN_BEFORE_015` as its sigma_min); ``()`` for any other spec. A state dict
+    saved then loads (its theta lies within today's bounds too) and continues with today's
+    resolution and repaired draws. (The optuna codec names the part ``"real"``: its sampler
+    rebuilds its state from the study's trials, never from a state dict.)"""
     if not isinstance(spec, dict) or spec.get("type") != "Product" or not isinstance(spec.get("parts"), dict):
-        return None
+        return ()
     part = spec["parts"].get("float")
     if not isinstance(part, dict) or part.get("type") != "Gaussian" or not isinstance(part.get("n_variables"), int):
-        return None
+        return ()
     n = part["n_variables"]
     ours = (
         part.get("low") == [0.0] * n
@@ -114,7 +116,10 @@ def legacy_spec(spec: Any) -> Any:
         and part.get("sigma_min") == [FLOAT_SIGMA_MIN] * n
         and part.get("sigma_max") == [FLOAT_SIGMA_MAX] * n
         and part.get("mirrored") is False
+        and part.get("clip_draws") is True
     )
     if not ours:
-        return None
-    return {**spec, "parts": {**spec["parts"], "float": {**part, "sigma_min": [FLOAT_SIGMA_MIN_BEFORE_015] * n}}}
+        return ()
+    v015 = {k: v for k, v in part.items() if k != "clip_draws"}
+    v014 = {**v015, "sigma_min": [FLOAT_SIGMA_MIN_BEFORE_015] * n}
+    return tuple({**spec, "parts": {**spec["parts"], "float": p}} for p in (v015, v014))

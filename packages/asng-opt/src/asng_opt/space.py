@@ -13,10 +13,13 @@ optimizers search (:attr:`Space.distribution`):
   unit coordinate ``u`` in [0, 1]: ``x = (1 - u) low + u high``, or ``log x = (1 - u) log low +
   u log high`` with ``log=True``. The mean stays in [0, 1] (the Gaussian's bounds); a draw
   outside [0, 1] is **clipped** to the nearer bound before it is decoded, and the decoded value
-  is clipped into ``[low, high]`` again (rounding of ``exp``); the update still uses the raw
-  draw. The search starts at ``u = 0.5`` (the middle, the geometric middle on the log scale)
-  with sigma = :data:`FLOAT_SIGMA_INIT` and keeps sigma in [:data:`FLOAT_SIGMA_MIN`,
-  :data:`FLOAT_SIGMA_MAX`] (in units of the range).
+  is clipped into ``[low, high]`` again (rounding of ``exp``). The Gaussian is built with
+  ``clip_draws=True`` (asng-opt 0.16): the separable rule of
+  :class:`~asng_opt.blackbox.BlackBoxASNG` (``covariance="diagonal"``) updates from the clipped
+  draws, the points evaluated; the other updates use the raw draw. The search starts at
+  ``u = 0.5`` (the middle, the geometric middle on the log scale) with sigma =
+  :data:`FLOAT_SIGMA_INIT` and keeps sigma in [:data:`FLOAT_SIGMA_MIN`, :data:`FLOAT_SIGMA_MAX`]
+  (in units of the range).
 
 The distribution is the ``Categorical`` itself when every variable is a ``Choice`` (the layout
 asng-nas's spaces and checkpoints use), else a :class:`~asng_opt.Product` with parts ``"cat"``,

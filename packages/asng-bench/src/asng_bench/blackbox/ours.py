@@ -61,8 +61,9 @@ def real_part(problem: Problem, sigma_init: float = FLOAT_SIGMA_INIT, sigma_min:
     variables' own units instead of the unit coordinate: mean at the box's centre, sigma
     ``sigma_init`` (``FLOAT_SIGMA_INIT`` = 1/6; 1/4 before asng-opt 0.5) of the range, within
     [``sigma_min``, ``FLOAT_SIGMA_MAX``] of the range (``FLOAT_SIGMA_MIN`` = 1e-10, 1e-6 before
-    asng-opt 0.15; 1/2), the mean kept in the box. (Draws outside the box are evaluated at
-    its nearest point, :meth:`.problems.Problem.__call__`; the update uses the draw, as for a Space.)"""
+    asng-opt 0.15; 1/2), the mean kept in the box. Draws outside the box are evaluated at
+    its nearest point (:meth:`.problems.Problem.__call__`), hence ``clip_draws`` (asng-opt 0.16), as
+    for a Space: the separable rule updates from the clipped draws, the full rule from the draws."""
     lo, hi = problem.real_low, problem.real_high
     span = hi - lo
     return Gaussian(
@@ -72,6 +73,7 @@ def real_part(problem: Problem, sigma_init: float = FLOAT_SIGMA_INIT, sigma_min:
         sigma_max=FLOAT_SIGMA_MAX * span,
         low=lo,
         high=hi,
+        clip_draws=True,
     )
 
 

@@ -59,7 +59,8 @@ results/README.md, "Black-box comparison", and packages/asng-opt/README.md):
   length in C's metric, Hansen's rule for injected solutions (asng-opt 0.11, ``clip_injected``);
 * on the real-valued variables (and the free integer ones of a space without reals), CMA-ES's
   full covariance matrix (:mod:`.cma`; up to 100 of them; beyond, reals one variance each and
-  integers their own separable rule, asng-opt 0.11): curved valleys and rotated scales need the
+  integers their own separable rule, asng-opt 0.11, which updates from the draws clipped into the
+  box where the objective saw them so, asng-opt 0.16): curved valleys and rotated scales need the
   correlations; its rank-mu update is active CMA-ES's (asng-opt 0.14, ``active_cma``; Hansen 2016,
   eqs. 46-53): the worse half of the batch gets negative weights, so C shrinks along the steps
   that failed and learns an ill-conditioned or rotated shape sooner.

@@ -116,8 +116,10 @@ class BlackBoxASNG(ASNG):
         covariance: the real-valued variables' model: ``"full"`` (CMA-ES, one covariance matrix
             over all of them, :mod:`~asng_opt.blackbox.cma`) or ``"diagonal"`` (one variance each,
             separable CMA, :func:`~asng_opt.blackbox.update.real_part_step`: the update before
-            0.4); default (None) ``"full"`` up to :data:`~asng_opt.blackbox.cma.FULL_MAX_DIM`
-            (100) real variables, ``"diagonal"`` beyond, always ``"full"`` with
+            0.4, since 0.16 from the draws clipped into the box for a Gaussian built with
+            ``clip_draws``, as a Space's reals are); default (None) ``"full"`` up to
+            :data:`~asng_opt.blackbox.cma.FULL_MAX_DIM` (100) real variables, ``"diagonal"``
+            beyond, always ``"full"`` with
             ``int_update="full"``. Spaces without real or integer variables behave identically with
             either; on a space of integers without reals ``"diagonal"`` also makes the default
             ``int_update`` ``"cma"`` (the integers' model then differs).

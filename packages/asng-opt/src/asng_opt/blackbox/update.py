@@ -133,31 +133,38 @@ def _injected_clipped(dist: Distribution, theta: Any, raw: Any, part: Any, n: in
 
 
 def _repaired(dist: Distribution, theta: Any, raw: Any, part: Any) -> Any:
-    """``raw`` with the ``part`` variables of every sample clipped to their box [low, high], the
-    point the objective was evaluated at (a FloatRange's decoding clips it; an Integer's draw is
-    inside already): the separable rule recombines, adapts its variances and accumulates CSA's
-    path from the repaired steps, as cmaes and pycma update from the repaired candidates (asng-opt
-    0.16). ``raw`` itself when nothing lies outside. With the drawn steps a variable whose optimum
-    lies at a bound never converged: the selected draws beyond the bound tie with the bound, so
-    the rank-mu update saw steps of one sigma outward in every update (no shrinking on average)
-    and CSA's path a step of about one sigma while the mean stood at the bound; sigma grew to
-    sigma_max and the run never stopped (6 reals in [0, 1] under ``covariance="diagonal"``, f = sum
-    x: no restart in 5,000 evaluations; with half of them at a bound f ~ 1e-2 at 5,000 evaluations
-    where the full rule reached 5e-20)."""
+    """``raw`` with the ``part`` variables of every Gaussian leaf built with ``clip_draws`` (a named
+    space's reals) clipped to their box [low, high]: the points the objective was evaluated at. The
+    separable rule recombines, adapts its variances and accumulates CSA's path from these repaired
+    steps (asng-opt 0.16), as cmaes updates from its clipped candidates and as
+    :class:`~asng_opt.blackbox.BlackBoxASNG` treats every integer's draw (``_tree.clip_integers``
+    at ``tell``). ``raw`` itself when nothing lies outside; a leaf without ``clip_draws`` (its
+    objective sees the draw as drawn) keeps its draws. With the drawn steps a variable whose
+    optimum lies at a bound never converged: the selected draws beyond the bound tie with the
+    bound, so the rank-mu update saw steps of one sigma outward in every update (no shrinking on
+    average) and CSA's path a step of about one sigma while the mean stood at the bound; sigma grew
+    to sigma_max and the run never stopped (6 reals in [0, 1] under ``covariance="diagonal"``, f =
+    sum x: no restart in 5,000 evaluations; with half of them at a bound f ~ 1e-2 at 5,000
+    evaluations where the full rule reached 5e-20)."""
 
-    def clip(d: Distribution, t: Any, x: Any) -> Any:
-        if not part(d):
-            return x
-        g = cast(Gaussian, d)
-        x = np.asarray(x, dtype=float)
-        return np.clip(x, g.low, g.high)
+    def repaired(d: Distribution) -> bool:
+        return bool(part(d) and cast(Gaussian, d).clip_draws)
 
     outside = any(
         np.any((x < cast(Gaussian, d).low) | (x > cast(Gaussian, d).high))
         for d, x in zip(leaves(dist), collect(dist, raw))
-        if part(d)
+        if repaired(d)
     )
-    return map_leaves(dist, theta, raw, clip) if outside else raw
+    if not outside:
+        return raw
+
+    def clip(d: Distribution, t: Any, x: Any) -> Any:
+        if not repaired(d):
+            return x
+        g = cast(Gaussian, d)
+        return np.clip(np.asarray(x, dtype=float), g.low, g.high)
+
+    return map_leaves(dist, theta, raw, clip)
 
 
 def real_part_step(
@@ -179,7 +186,8 @@ def real_part_step(
 
     The natural-gradient step of a Gaussian split into a learning rate 1 for the mean (weighted
     recombination, ``mu' = sum_i w_i x_i``) and ``c_mu`` for the variances (the rank-mu update
-    ``sigma_i'^2 = sigma_i^2 (1 - c_mu + c_mu sum_j w_j y_ji^2)``, ``y = (x - mu) / sigma``), the
+    ``sigma_i'^2 = sigma_i^2 (1 - c_mu + c_mu sum_j w_j y_ji^2)``, ``y = (x - mu) / sigma``; a
+    ``clip_draws`` leaf's x clipped to its box first, :func:`_repaired`), the
     split CMA-ES makes (Akimoto et al. 2010 show the rank-mu update is this natural gradient), and a
     cumulative step-size adaptation of all sigmas (Hansen & Ostermeier 2001) -- without it the
     variances shrink faster than the mean travels and the search stalls far from the optimum.
