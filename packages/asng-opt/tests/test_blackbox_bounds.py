@@ -136,3 +136,12 @@ def test_a_product_repairs_only_its_clipping_leaves_and_keeps_the_injected_clip(
         np.testing.assert_array_equal(got[0][k], want[0][k])
     np.testing.assert_array_equal(got[1], want[1])
     assert raw["r"][0, 0] == -0.4  # the caller's draws are not modified
+
+
+@pytest.mark.parametrize("bad", ["no", "False", 1, 0.5, None, [True, False], float("nan")])
+@pytest.mark.parametrize("name", ["clip_draws", "mirrored"])
+def test_gaussian_flags_must_be_bools(name, bad):
+    with pytest.raises(ValueError, match=f"{name} must be True or False"):
+        Gaussian(0.5, 0.1, low=0.0, high=1.0, **{name: bad})
+    assert Gaussian(0.5, 0.1, low=0.0, high=1.0, **{name: np.bool_(True)}).spec()[name] is True
+    assert "clip_draws=True" in repr(Gaussian(0.5, 0.1, clip_draws=True))

@@ -122,3 +122,46 @@ def test_legacy_specs_leave_other_distributions_alone():
     # a Gaussian with the named space's layout but not clipping its draws is a user's, not ours
     plain = Gaussian(0.5, 0.1, sigma_min=1e-10, sigma_max=0.5, low=0, high=1, size=2)
     assert legacy_specs(Product({"float": plain}).spec()) == ()
+
+
+def _as_015(state):
+    """``state`` as asng-opt 0.15 wrote it: no clip_draws in the spec, a pending ask's samples decoded
+    as drawn (0.15's Gaussian decoded a draw outside [0, 1] unclipped)."""
+    state["distribution"] = legacy_specs(state["distribution"])[0]
+    if state["pending"] is not None:
+        user, raw = state["pending"]
+        state["pending"] = ({**user, "float": raw["float"].copy()}, raw)
+    return state
+
+
+@pytest.mark.parametrize("cls", [BlackBoxASNG, ASNG])
+def test_a_015_state_saved_between_ask_and_tell_loads_with_a_draw_outside_the_range(cls):
+    space = Space(a=FloatRange(0.0, 1.0))
+    for seed in range(40):
+        opt = cls(space, seed=seed)
+        for _ in range(20):
+            xs = opt.ask()
+            opt.tell(xs, [x["a"] for x in xs])  # the optimum at the lower bound: draws fall below it
+        asked = opt.ask()
+        state = opt.state_dict()
+        user, raw = state["pending"]
+        if np.any((raw["float"] < 0) | (raw["float"] > 1)):
+            break
+    else:
+        pytest.fail("no pending draw outside [0, 1] in 40 seeds")
+    old = _as_015(state)
+    assert not np.array_equal(old["pending"][0]["float"], user["float"])  # 0.15's samples: the unclipped draws
+    new = cls(space, seed=99)
+    new.load_state_dict(old)  # refused before: "the raw draws do not decode to the samples"
+    new.tell(asked, [x["a"] for x in asked])
+    opt.tell(asked, [x["a"] for x in asked])
+    assert new.ask() == opt.ask()  # it continues as the optimizer that saved it
+
+
+def test_a_spec_mismatch_names_what_differs():
+    space = Space(a=FloatRange(0.0, 1.0), k=IntRange(0, 5))
+    opt = BlackBoxASNG(space, seed=0)
+    state = opt.state_dict()
+    state["distribution"]["parts"]["float"]["clip_draws"] = False
+    with pytest.raises(ValueError, match=r"part 'float', 'clip_draws' is False in the state, True here"):
+        BlackBoxASNG(space, seed=0).load_state_dict(state)

@@ -103,8 +103,9 @@ def check_state_dict(opt: Optimizer, state: Any) -> Loaded:
         raise ValueError(f"{where}: unknown state version {state['version']!r} (this code reads 1 and {STATE_VERSION})")
     spec = opt.distribution.spec()
     # the same space as asng-opt 0.15 (no clip_draws) or 0.14 (and its reals' coarser floor) wrote it
-    if state["distribution"] != spec and state["distribution"] not in legacy_specs(spec):
-        raise ValueError(f"{where}: the state's distribution does not match this optimizer's")
+    legacy = state["distribution"] != spec
+    if legacy and state["distribution"] not in legacy_specs(spec):
+        raise ValueError(f"{where}: the state's distribution does not match this optimizer's{_differs(state, spec)}")
     saved_space = state.get("space")  # absent before asng-opt 0.7, None without a Space: not compared
     if saved_space is not None and opt.space is not None and saved_space != fingerprint(opt.space.variables):
         raise ValueError(
@@ -134,7 +135,7 @@ def check_state_dict(opt: Optimizer, state: Any) -> Loaded:
         n_skipped=n_skipped,
         state=_check_fields(opt, st["state"], where),
         rng=_check_rng(st["rng"], where),
-        pending=_check_pending(opt, st["pending"], where),
+        pending=_check_pending(opt, _redecoded(opt, st["pending"]) if legacy else st["pending"], where),
     )
 
 
@@ -183,6 +184,41 @@ def _check_rng(state: Any, where: str) -> np.random.Generator:
     except (TypeError, ValueError, KeyError, IndexError, OverflowError) as e:
         raise ValueError(f"{where}: 'rng' is not a valid {name} state ({e!r})") from None
     return np.random.Generator(bit_generator)
+
+
+def _differs(state: Mapping[str, Any], spec: Any) -> str:
+    """``": <what differs>"`` between the saved distribution spec and this optimizer's: the first
+    part and key of a Product (or the key of a single distribution) whose values differ; ``""``
+    when the specs are not comparable dicts."""
+    saved = state["distribution"]
+    if not (isinstance(saved, dict) and isinstance(spec, dict)):
+        return ""
+    pairs = [("", saved, spec)]
+    if saved.get("type") == spec.get("type") == "Product":
+        a, b = saved.get("parts"), spec.get("parts")
+        if isinstance(a, dict) and isinstance(b, dict):
+            if set(a) != set(b):
+                return f": parts {sorted(a)} saved, {sorted(b)} here"
+            pairs = [(f"part {k!r}, ", a[k], b[k]) for k in b]
+    for where, a, b in pairs:
+        if isinstance(a, dict) and isinstance(b, dict):
+            for k in sorted(set(a) | set(b)):
+                if a.get(k) != b.get(k):
+                    return f": {where}{k!r} is {a.get(k)!r} in the state, {b.get(k)!r} here"
+    return ""
+
+
+def _redecoded(opt: Optimizer, pending: Any) -> Any:
+    """A pending ask of a state saved under an older layout of the same named space (asng-opt 0.15 or
+    earlier: its reals' Gaussian decoded a draw as drawn, 0.16's clips it, ``clip_draws``): the raw
+    draws with the samples decoded again as this optimizer decodes them, so that an ask saved with a
+    draw outside its range still loads; anything else as it is (checked next)."""
+    if not (isinstance(pending, (tuple, list)) and len(pending) == 2):
+        return pending
+    try:
+        return (opt.distribution.decode(pending[1]), pending[1])
+    except (TypeError, ValueError, KeyError, IndexError, AttributeError):
+        return pending
 
 
 def _check_pending(opt: Optimizer, pending: Any, where: str) -> Any:

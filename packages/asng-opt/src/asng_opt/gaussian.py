@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from . import _checks
 from ._gaussian_checks import (
     REAL_LIMIT,
     SIGMA_MIN_FLOOR,
@@ -63,7 +64,8 @@ class Gaussian(Distribution):
             [sigma_min, sigma_max], sigma_max < sigma_min, magnitudes beyond ``REAL_LIMIT``
             (1e30), sigma_min outside [1e-30, 1e30],
             mismatched lengths, and a sigma so small next to its mean that theta = (mu, mu^2 +
-            sigma^2) cannot hold it to 1e-6.
+            sigma^2) cannot hold it to 1e-6; ``mirrored`` or ``clip_draws`` not a bool (Python or
+            numpy: ``"no"``, 0 and None are refused).
     """
 
     #: the objective sees each draw clipped to [low, high] (the ``clip_draws`` argument; a class
@@ -98,8 +100,8 @@ class Gaussian(Distribution):
         # the bounds the projection enforces: infinite ones replaced by +-REAL_LIMIT
         self._low, self._high = np.maximum(low, -lim), np.minimum(high, lim)
         self._smax = np.minimum(smax, lim)
-        self.mirrored = bool(mirrored)
-        self.clip_draws = bool(clip_draws)
+        self.mirrored = _checks.flag("mirrored", mirrored, name)
+        self.clip_draws = _checks.flag("clip_draws", clip_draws, name)
         self._init = np.stack([mean, mean**2 + sigma**2], axis=-1)
         self._init = self.project(self._init)
         check_resolution(name, mean, np.clip(sigma, smin, self._smax), self.mean_sigma(self._init)[1])
@@ -242,4 +244,5 @@ class Gaussian(Distribution):
         }
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(n_variables={self.n_variables}, n_theta={self.n_theta})"
+        clip = ", clip_draws=True" if self.clip_draws else ""
+        return f"{type(self).__name__}(n_variables={self.n_variables}, n_theta={self.n_theta}{clip})"
