@@ -55,33 +55,23 @@ def _old_dict(opt, which=-1):
     return state
 
 
+@pytest.mark.parametrize("which, saved_sigma_min", [(0, 1e-10), (-1, 1e-6)], ids=["0.15", "0.14"])
 @pytest.mark.parametrize("cls", [BlackBoxASNG, ASNG])
-def test_a_state_dict_of_015_loads_and_continues_with_clipped_draws(cls):
+def test_an_older_state_dict_loads_and_continues_with_clipped_draws_and_the_finer_resolution(
+    cls, which, saved_sigma_min
+):
     space = Space(c=Choice(["a", "b"]), k=IntRange(0, 5), x=FloatRange(0.0, 1.0), y=FloatRange(-2.0, 2.0))
     opt = cls(space, seed=3)
     for _ in range(3):
         xs = opt.ask()
         opt.tell(xs, np.arange(opt.lam, dtype=float))
-    state = _old_dict(opt, 0)
-    assert "clip_draws" not in state["distribution"]["parts"]["float"]
+    state = _old_dict(opt, which)
+    saved = state["distribution"]["parts"]["float"]
+    assert "clip_draws" not in saved and saved["sigma_min"] == [saved_sigma_min] * 2
     new = cls(space, seed=0)
     new.load_state_dict(state)
-    assert new.t == opt.t and new.distribution.parts["float"].clip_draws
-    assert new.ask() == opt.ask()  # the same state: the same next draws
-
-
-@pytest.mark.parametrize("cls", [BlackBoxASNG, ASNG])
-def test_a_state_dict_of_014_loads_and_continues_at_the_finer_resolution(cls):
-    space = Space(c=Choice(["a", "b"]), k=IntRange(0, 5), x=FloatRange(0.0, 1.0), y=FloatRange(-2.0, 2.0))
-    opt = cls(space, seed=3)
-    for _ in range(3):
-        xs = opt.ask()
-        opt.tell(xs, np.arange(opt.lam, dtype=float))
-    state = _old_dict(opt)
-    assert state["distribution"]["parts"]["float"]["sigma_min"] == [1e-6, 1e-6]
-    new = cls(space, seed=0)
-    new.load_state_dict(state)
-    assert new.t == opt.t and np.array_equal(new.distribution.parts["float"].sigma_min, [1e-10, 1e-10])
+    part = new.distribution.parts["float"]
+    assert new.t == opt.t and part.clip_draws and np.array_equal(part.sigma_min, [1e-10, 1e-10])
     assert new.ask() == opt.ask()  # the same state: the same next draws
 
 
