@@ -155,3 +155,26 @@ def test_a_spec_mismatch_names_what_differs():
     state["distribution"]["parts"]["float"]["clip_draws"] = False
     with pytest.raises(ValueError, match=r"part 'float', 'clip_draws' is False in the state, True here"):
         BlackBoxASNG(space, seed=0).load_state_dict(state)
+
+
+def test_a_015_pending_ask_whose_samples_match_no_decoding_is_still_refused():
+    space = Space(a=FloatRange(0.0, 1.0), k=IntRange(0, 5))
+    opt = BlackBoxASNG(space, seed=0)
+    opt.ask()
+    state = _as_015(opt.state_dict())
+    user, raw = state["pending"]
+    for corrupt in ({**user, "float": user["float"] + 0.123}, {**user, "int": user["int"] + 1}):
+        bad = {**state, "pending": (corrupt, raw)}
+        with pytest.raises(ValueError, match="do not decode to the samples"):
+            BlackBoxASNG(space, seed=0).load_state_dict(bad)
+
+
+def test_a_refused_older_state_names_its_real_difference():
+    opt = BlackBoxASNG(Space(a=FloatRange(0.0, 1.0), b=FloatRange(0.0, 1.0)), seed=0)
+    state = _as_015(opt.state_dict())  # 0.15's layout, but two reals
+    one = BlackBoxASNG(Space(a=FloatRange(0.0, 1.0)), seed=0)
+    with pytest.raises(ValueError, match=r"'n_variables' is 2 in the state, 1 here"):
+        one.load_state_dict(state)
+    odd = {**opt.state_dict(), "distribution": {"type": "Product", "parts": {"float": None, 1: np.zeros(2)}}}
+    with pytest.raises(ValueError, match="does not match"):  # an odd spec: the plain refusal, no crash
+        opt.load_state_dict(odd)

@@ -5,6 +5,7 @@ optimizer exactly as it was (:meth:`~asng_opt.Optimizer.load_state_dict`)."""
 from __future__ import annotations
 
 import copy
+import reprlib
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -187,38 +188,73 @@ def _check_rng(state: Any, where: str) -> np.random.Generator:
 
 
 def _differs(state: Mapping[str, Any], spec: Any) -> str:
-    """``": <what differs>"`` between the saved distribution spec and this optimizer's: the first
-    part and key of a Product (or the key of a single distribution) whose values differ; ``""``
-    when the specs are not comparable dicts."""
-    saved = state["distribution"]
-    if not (isinstance(saved, dict) and isinstance(spec, dict)):
+    """``": <what differs>"`` between the saved distribution spec and this optimizer's (or the older
+    layout of it, :func:`legacy_specs`, that is closest): the first entry, ``type`` and
+    ``n_variables`` first, of the first Product part (or single distribution) that differs; ``""``
+    when the specs are not comparable dicts. Never raises: it only words a refusal."""
+    try:
+        saved = state["distribution"]
+        return min((_first_difference(saved, c) for c in (spec, *legacy_specs(spec))), key=lambda d: d[0])[1]
+    except Exception:  # noqa: BLE001 -- a message helper: an odd spec gets the plain refusal
         return ""
+
+
+def _first_difference(saved: Any, spec: Any) -> tuple[int, str]:
+    """``(n, message)``: how many entries of ``saved`` and ``spec`` differ, and the first of them."""
+    if not (isinstance(saved, dict) and isinstance(spec, dict)):
+        return (1, "")
     pairs = [("", saved, spec)]
     if saved.get("type") == spec.get("type") == "Product":
         a, b = saved.get("parts"), spec.get("parts")
-        if isinstance(a, dict) and isinstance(b, dict):
-            if set(a) != set(b):
-                return f": parts {sorted(a)} saved, {sorted(b)} here"
-            pairs = [(f"part {k!r}, ", a[k], b[k]) for k in b]
+        if not (isinstance(a, dict) and isinstance(b, dict)):
+            return (1, "")
+        if set(a) != set(b):
+            return (1, f": parts {sorted(map(str, a))} saved, {sorted(map(str, b))} here")
+        pairs = [(f"part {k!r}, ", a[k], b[k]) for k in b]
+    found = []
     for where, a, b in pairs:
-        if isinstance(a, dict) and isinstance(b, dict):
-            for k in sorted(set(a) | set(b)):
-                if a.get(k) != b.get(k):
-                    return f": {where}{k!r} is {a.get(k)!r} in the state, {b.get(k)!r} here"
-    return ""
+        if not (isinstance(a, dict) and isinstance(b, dict)):
+            found.append(f": {where}{reprlib.repr(a)} in the state, {reprlib.repr(b)} here")
+            continue
+        first = [k for k in ("type", "n_variables") if k in a or k in b]
+        for k in first + sorted((set(a) | set(b)) - set(first), key=repr):
+            if not _same(a.get(k, _ABSENT), b.get(k, _ABSENT)):
+                shown = [
+                    reprlib.repr(v) if v is not _ABSENT else "absent" for v in (a.get(k, _ABSENT), b.get(k, _ABSENT))
+                ]
+                found.append(f": {where}{k!r} is {shown[0]} in the state, {shown[1]} here")
+    return (len(found), found[0] if found else "")
+
+
+_ABSENT = object()
+
+
+def _same(a: Any, b: Any) -> bool:
+    try:
+        return bool(np.array_equal(a, b)) if isinstance(a, np.ndarray) or isinstance(b, np.ndarray) else bool(a == b)
+    except Exception:  # noqa: BLE001 -- incomparable values differ
+        return False
 
 
 def _redecoded(opt: Optimizer, pending: Any) -> Any:
     """A pending ask of a state saved under an older layout of the same named space (asng-opt 0.15 or
-    earlier: its reals' Gaussian decoded a draw as drawn, 0.16's clips it, ``clip_draws``): the raw
-    draws with the samples decoded again as this optimizer decodes them, so that an ask saved with a
-    draw outside its range still loads; anything else as it is (checked next)."""
+    earlier: its reals' Gaussian decoded a draw as drawn, 0.16's clips it, ``clip_draws``): when the
+    saved samples are exactly what that version decoded (the reals as drawn, every other part as
+    today), the raw draws with the samples decoded as this optimizer decodes them, so that an ask
+    saved with a draw outside its range still loads; anything else as it is (checked next: samples
+    that match neither decoding are refused)."""
     if not (isinstance(pending, (tuple, list)) and len(pending) == 2):
         return pending
+    user, raw = pending
     try:
-        return (opt.distribution.decode(pending[1]), pending[1])
+        new = opt.distribution.decode(raw)
+        if isinstance(new, dict) and isinstance(raw, Mapping) and "float" in raw:
+            old = {**new, "float": raw["float"]}  # 0.14-0.15: the reals as drawn
+            if samples_equal(user, old):
+                return (new, raw)
     except (TypeError, ValueError, KeyError, IndexError, AttributeError):
-        return pending
+        pass
+    return pending
 
 
 def _check_pending(opt: Optimizer, pending: Any, where: str) -> Any:
