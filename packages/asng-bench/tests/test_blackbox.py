@@ -185,7 +185,7 @@ def test_problem_registry_names_budgets_and_studies():
     f20 = ["ioh-f20-isingtorus"] if importable("ioh") else []
     newer = ["int-styblinski-tang", "int-levy"]
     newest = ["int-zakharov", "sharp-ridge", "different-powers", "cat-real-cigar", "linear-slope", "attractive-sector"]
-    new = new + f20 + ["int-step-ellipsoid"] + newer + newest
+    new = new + f20 + ["int-step-ellipsoid"] + newer + newest + ["int-ackley", "int-griewank"]
     assert default_problems() == default + with_ioh + ["nk-adjacent", "rosenbrock", "mixed-real"] + f24 + new
     assert untuned_problems() == ["ioh-f22-mis", "nk-adjacent", "rosenbrock", "mixed-real",
                                   "ioh-f24-concatenatedtrap", *new]  # fmt: skip
@@ -198,7 +198,8 @@ def test_problem_registry_names_budgets_and_studies():
     # categorical, where neither 0.13's nor 0.14's rule changes anything) and int-zakharov (0.14's round;
     # integers alone, where 0.15's resolution of the reals changes nothing) are untuned; sharp-ridge
     # (0.14's round) from 0.15 on (the reals' resolution); the problems added in 0.15's round (0.16's
-    # repaired draws change none of their default runs) and in 0.16's are untuned
+    # repaired draws change none of their default runs) and in 0.16's are untuned; int-zakharov from
+    # 0.17 on (the integer mutants' uniform values were checked on it); those added in 0.17's round untuned
     labels = [untuned_label(p) for p in untuned_problems()]
     assert labels == (
         ["untuned until asng-opt 0.12"] * 2 + ["untuned until asng-opt 0.7"] * 2
@@ -206,7 +207,8 @@ def test_problem_registry_names_budgets_and_studies():
         + ["untuned until asng-opt 0.12", "untuned until asng-opt 0.9"] + ["untuned until asng-opt 0.10"] * 2
         + ["untuned until asng-opt 0.11"] * 2 + ["untuned until asng-opt 0.12"] * 2 + ["untuned"] * len(f20)
         + ["untuned until asng-opt 0.13"] + ["untuned until asng-opt 0.14"] * 2
-        + ["untuned", "untuned until asng-opt 0.15", "untuned", "untuned", "untuned", "untuned"]
+        + ["untuned until asng-opt 0.17", "untuned until asng-opt 0.15", "untuned", "untuned", "untuned", "untuned"]
+        + ["untuned", "untuned"]
     )  # fmt: skip
     assert untuned_label("onemax") == "" == untuned_label("no-such-problem")
 
@@ -217,7 +219,8 @@ def test_optimizer_registry_ours_first():
                  "bb-no-mutant", "bb-one-mutant", "bb-no-union", "bb-half-mutants", "bb-diagonal", "bb-sigma-quarter",
                  "bb-real-elite-twice", "bb-ranks",
                  "bb-lam-dim", "bb-no-cache", "bb-no-int-margin", "bb-raw-elite", "bb-int-asng",
-                 "bb-unit-int-steps", "bb-no-inject-clip", "bb-near-after-spent", "bb-unearned-mutants",
+                 "bb-unit-int-steps", "bb-harmonic-int-steps", "bb-no-inject-clip", "bb-near-after-spent",
+                 "bb-unearned-mutants",
                  "bb-int-sigma-half", "bb-no-active", "bb-resolution-1e-6")  # fmt: skip
     assert OURS == ("asng-bb", "asng-l2", "asng-l16", *ablations) == tuple(OPTIMIZERS)[: len(OURS)]
     assert [OPTIMIZERS[n].role for n in OURS[:3]] == ["main", "reference", "reference"]

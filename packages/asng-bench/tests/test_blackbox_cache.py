@@ -45,9 +45,11 @@ def test_asng_bb_evaluates_the_points_minimize_evaluates_with_the_cache(seed):
     mine, theirs = [], []
     res = _minimize(_logged(theirs), 2000, seed)  # the default: config="blackbox", cache on
     r = run_one(_logged(mine), MAIN, 2000, seed)
-    # the 30 points evaluated once each, restart after restart, then minimize's "converged" stop
-    assert res.stop_reason == "converged" and res.n_restarts > STALE_ROUNDS and len(set(theirs)) == 30
-    assert mine == theirs and r["n_evals"] == res.n_evals == 30
+    # the points evaluated once each, restart after restart (29 or 30 of the 30 points: seeds 0-5,
+    # asng-opt 0.16 and 0.17 alike), then minimize's "converged" stop
+    assert res.stop_reason == "converged" and res.n_restarts > STALE_ROUNDS
+    assert len(set(theirs)) == len(theirs) >= 29
+    assert mine == theirs and r["n_evals"] == res.n_evals == len(theirs)
     assert r["restarts"] == res.n_restarts and r["cached"] == sum(h["cached"] for h in res.history) > 0
     # without the cache the same row evaluates the points drawn again: its whole budget
     r = run_one(_logged([]), "bb-no-cache", 300, seed)

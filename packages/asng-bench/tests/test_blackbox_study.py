@@ -71,7 +71,7 @@ def test_ablations_switch_one_ingredient_off():
                           "mutant_share": 1.0, "cat_utility": "quantile", "real_utility": "log",
                           "covariance": "full", "real_elite_twice": False,
                           "neutral_union": True, "int_margin": True, "elite_integers": True,
-                          "int_update": "full", "int_steps": "harmonic", "clip_injected": True,
+                          "int_update": "full", "int_steps": "harmonic-uniform", "clip_injected": True,
                           "earn_mutants": True, "int_sigma0": 0.25, "active_cma": True}  # fmt: skip
     changed = {
         "bb-no-margin": ("margin", False),
@@ -86,6 +86,7 @@ def test_ablations_switch_one_ingredient_off():
         "bb-no-int-margin": ("int_margin", False),
         "bb-raw-elite": ("elite_integers", False),
         "bb-unit-int-steps": ("int_steps", "unit"),
+        "bb-harmonic-int-steps": ("int_steps", "harmonic"),
         "bb-no-inject-clip": ("clip_injected", False),
         "bb-unearned-mutants": ("earn_mutants", False),
         "bb-int-sigma-half": ("int_sigma0", 0.5),

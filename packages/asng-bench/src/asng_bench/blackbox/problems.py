@@ -86,6 +86,11 @@ evaluation with ``f - f_opt <= g``. The last gap is 0 (the optimum itself).
 * ``attractive-sector``: 5 rotated and scaled reals in [-5, 5], BBOB's attractive sector (F6): a
   quadratic 100 times as steep along each rotated direction where its coordinate's sign agrees
   with the optimum's, oscillating (BBOB's T_osz) and to the power 0.9.
+* ``int-ackley``: 10 integers in [-40, 40], Ackley's function at a fifth of the integers with its
+  optimum moved: ripples every 5 integers on a cone, coupled through the means over the variables.
+* ``int-griewank``: 8 integers in [-300, 300], Griewank's function with its optimum moved: a wide,
+  shallow bowl plus a product of cosines whose periods grow with the variable's index (2 pi sqrt(i)
+  integers), which couples every variable to the others.
 
 The problems with real variables cannot be solved exactly in floating point: their last target gap
 is 1e-6 instead of 0.
@@ -132,6 +137,8 @@ __all__ = [
     "cat_real_cigar",
     "linear_slope",
     "attractive_sector",
+    "int_ackley",
+    "int_griewank",
 ]
 
 
@@ -1032,3 +1039,62 @@ def attractive_sector(n: int = 5, low: float = -5.0, high: float = 5.0, seed: in
 
     desc = f"attractive sector: {n} rotated reals in [{low:g}, {high:g}], optimum moved, drawn with seed {seed}"
     return _reals_only("attractive-sector", fun, n, low, high, desc)
+
+
+def int_ackley(n: int = 10, half: int = 40, seed: int = 2040) -> Problem:
+    """Integers alone, multimodal and coupled: Ackley's function, ``f(z) = g(x) - g(0)`` with ``g(x) =
+    -20 exp(-0.2 sqrt(mean_i x_i^2)) - exp(mean_i cos(2 pi x_i)) + 20 + e`` at ``x = (z - z*) / 5``
+    on ``[-half, half]^n``, ``z*`` uniform in ``[-25, 25]``, drawn once from ``default_rng(seed)``:
+    the cosines put a local minimum on every fifth integer of each axis, the cone (the first term)
+    pulls toward ``z*``, and both terms average over the variables, so no variable's best value is
+    its own business far from the optimum. ``g(0)`` is computed as ``f`` computes ``g``: 0 exactly
+    at ``z*``, above it elsewhere (the optimum's best neighbour: 0.43). The targets 5, 2, 0.5, 0.
+    Drawn (seed 2040, n = 10): ``z* = (6, 10, 22, 8, 25, -23, -20, -14, -24, 25)``; the box's centre
+    has gap 12.1, the best of 2,000 uniform draws of the box (seed 0) 9.2."""
+    z_opt = np.random.default_rng(seed).integers(-25, 26, n)
+
+    def g(x: np.ndarray) -> float:
+        a = -20.0 * math.exp(-0.2 * math.sqrt(float(np.mean(x * x))))
+        return a - math.exp(float(np.mean(np.cos(2.0 * np.pi * x)))) + 20.0 + math.e
+
+    g0 = g(np.zeros(n))
+
+    def fun(c: np.ndarray, z: np.ndarray | None, r: np.ndarray | None) -> float:
+        assert z is not None
+        return g((z - z_opt) / 5.0) - g0
+
+    return _integers_only(
+        "int-ackley",
+        fun,
+        np.full(n, -half),
+        np.full(n, half),
+        (5.0, 2.0, 0.5, 0.0),
+        f"integer Ackley: {n} integers in [{-half}, {half}], x = (z - z*) / 5, optimum drawn with seed {seed}",
+    )
+
+
+def int_griewank(n: int = 8, half: int = 300, seed: int = 2041) -> Problem:
+    """Integers alone, coupled: Griewank's function, ``f(z) = 1 + sum_i y_i^2 / 4000 - prod_i cos(y_i /
+    sqrt(i))`` (i = 1, ..., n) at ``y = z - z*`` on ``[-half, half]^n``, ``z*`` uniform in ``[-200,
+    200]``, drawn once from ``default_rng(seed)``: a bowl too shallow to matter near the optimum
+    plus cosines with periods ``2 pi sqrt(i)`` (6.3 to 17.8 integers), whose product ties every
+    variable to the others; 0 exactly at ``z*`` and above it elsewhere on the lattice. The targets
+    5, 1, 0.1, 0 (the optimum's best neighbour: 0.062). Drawn (seed 2041, n = 8): ``z* = (6, 32,
+    116, 138, -147, -156, 90, 48)``; the box's centre has gap 23.5, the best of 2,000 uniform draws
+    of the box (seed 0) 7.1."""
+    z_opt = np.random.default_rng(seed).integers(-200, 201, n)
+    root = np.sqrt(np.arange(1, n + 1, dtype=float))
+
+    def fun(c: np.ndarray, z: np.ndarray | None, r: np.ndarray | None) -> float:
+        assert z is not None
+        y = (z - z_opt).astype(float)
+        return 1.0 + float(np.dot(y, y)) / 4000.0 - float(np.prod(np.cos(y / root)))
+
+    return _integers_only(
+        "int-griewank",
+        fun,
+        np.full(n, -half),
+        np.full(n, half),
+        (5.0, 1.0, 0.1, 0.0),
+        f"integer Griewank: {n} integers in [{-half}, {half}], optimum drawn with seed {seed}",
+    )

@@ -45,7 +45,8 @@ results/README.md, "Black-box comparison", and packages/asng-opt/README.md):
 * elitist mutants: once the best point has not improved for a few updates, the last sample of
   each batch is a mutation of it, as DiscreteOnePlusOne draws (:mod:`.mutant`; an integer moves
   by a harmonic length, P(j) ~ 1 / j up to its bound, asng-opt 0.9, ``int_steps``: a +-1 step
-  cannot leave a local optimum of the +-1 neighbourhood), and one more
+  cannot leave a local optimum of the +-1 neighbourhood; or, half the time, asng-opt 0.17, to a
+  uniform other value of its range: a harmonic jump across a wide box is rare), and one more
   sample every two updates without improvement, up to all but two of the batch and, beyond two,
   two more for each mutant that became the best point since the optimizer started (asng-opt 0.12,
   ``earn_mutants``: where the mutants keep failing the batch stays with the distribution, whose

@@ -19,17 +19,31 @@ from ..gaussian import Gaussian
 from ..integer import Integer
 from ._tree import append, free_integers, is_real, leaves, map_leaves, per_distribution, take_first
 
-__all__ = ["INT_STEPS", "can_mutate", "mutate", "mutate_many", "last_mutated", "int_step_lengths"]
+__all__ = ["INT_STEPS", "UNIFORM_SHARE", "can_mutate", "mutate", "mutate_many", "last_mutated", "int_step_lengths"]
 
-#: how far a mutated integer moves: ``"harmonic"`` (the default since asng-opt 0.9) a length
-#: ``1 <= j <= room`` with P(j) ~ 1 / j (:func:`int_step_lengths`), ``"unit"`` one step (before 0.9)
-INT_STEPS = ("harmonic", "unit")
+#: how far a mutated integer moves: ``"harmonic-uniform"`` (the default since asng-opt 0.17) a
+#: harmonic step or, with probability :data:`UNIFORM_SHARE`, a value of its box drawn uniformly;
+#: ``"harmonic"`` (0.9-0.16) a length ``1 <= j <= room`` with P(j) ~ 1 / j
+#: (:func:`int_step_lengths`); ``"unit"`` one step (before 0.9)
+INT_STEPS = ("harmonic-uniform", "harmonic", "unit")
+#: the step lengths :func:`int_step_lengths` draws (``"harmonic-uniform"`` mixes in values of the
+#: box, which need the variable's value and bounds: :func:`mutate`, :func:`mutate_many`)
+LENGTHS = ("harmonic", "unit")
+#: with ``"harmonic-uniform"``, the probability that a changed integer takes a value of its box
+#: drawn uniformly (every value but its own alike) instead of a harmonic step: the integer
+#: counterpart of a categorical mutant's uniform other category, and DiscreteOnePlusOne's fresh
+#: value. Half and half keeps at least half the harmonic steps' rate of every move, and gives each
+#: value of a box of ``r + 1`` at least ``1 / (2 r)`` where the harmonic law gives a jump of ``j``
+#: about ``1 / (j log r)`` (``int-schwefel``'s jump of ~724 to the other side of its box:
+#: ~0.1 % of the changes)
+UNIFORM_SHARE = 0.5
 
 
 def int_step_lengths(rng: np.random.Generator, room: np.ndarray, int_steps: str) -> np.ndarray:
     """The lengths of integer mutation steps, floats ``(n,)`` in ``[1, room]`` (``room`` ``(n,)``,
     floats >= 1: how far each variable can move in its step's direction before its bound).
-    Raises ValueError for an ``int_steps`` not in :data:`INT_STEPS` or a room below 1 (or NaN).
+    Raises ValueError for an ``int_steps`` not in :data:`LENGTHS` (``"harmonic-uniform"``'s
+    uniform values are no lengths: :func:`mutate` draws them) or a room below 1 (or NaN).
 
     ``"unit"``: all 1 (no draw from ``rng``). ``"harmonic"``: ``j = floor((room + 1) ** u)``, ``u``
     uniform in ``[0, 1)`` (one draw per step), so that ``P(j) = log(1 + 1/j) / log(room + 1)``, about
@@ -38,7 +52,7 @@ def int_step_lengths(rng: np.random.Generator, room: np.ndarray, int_steps: str)
     which does not need to know how far the better values are: a move of any length ``j`` is
     proposed with probability ~1 / (j log room), so a local optimum of the +-1 neighbourhood is
     left at a cost that grows only like ``j log room`` in the jump ``j`` it needs."""
-    _checks.choice("int_steps", int_steps, "int_step_lengths", INT_STEPS)
+    _checks.choice("int_steps", int_steps, "int_step_lengths", LENGTHS)
     room = np.asarray(room, dtype=float)
     if not np.all(np.isfinite(room) & (room >= 1)):  # NaN and inf included
         raise ValueError(f"int_step_lengths: every room must be finite and >= 1 (a variable that can move), got {room}")
@@ -50,23 +64,36 @@ def int_step_lengths(rng: np.random.Generator, room: np.ndarray, int_steps: str)
 def _lengthened(
     rng: np.random.Generator, step: np.ndarray, v: np.ndarray, low: np.ndarray, high: np.ndarray, int_steps: str
 ) -> np.ndarray:
-    """``step`` (``(n,)``, +-1 each, for integers at ``v`` in ``[low, high]``) times
-    :func:`int_step_lengths` of the room on its side; ``step`` itself with ``"unit"`` (no draw)."""
+    """The moves ``(n,)`` of integers at ``v`` in ``[low, high]`` (``low < high``) given their
+    directions ``step`` (+-1 each): ``step`` itself with ``"unit"`` (no draw); ``step`` times
+    :func:`int_step_lengths` of the room on its side with ``"harmonic"`` (one draw each); with
+    ``"harmonic-uniform"`` that, or with probability :data:`UNIFORM_SHARE` the move to a value
+    of ``[low, high]`` other than ``v``, uniform (three draws each: the length, the choice, the
+    value)."""
     if int_steps == "unit":
         return step
-    return step * int_step_lengths(rng, np.maximum(np.where(step > 0, high - v, v - low), 1.0), int_steps)
+    out = step * int_step_lengths(rng, np.maximum(np.where(step > 0, high - v, v - low), 1.0), "harmonic")
+    if int_steps == "harmonic-uniform":
+        uniform = rng.random(out.shape) < UNIFORM_SHARE
+        width = high - low  # the other values: low + k, k < width, skipping v
+        k = np.minimum(np.floor(rng.random(out.shape) * width), width - 1.0)
+        value = low + k
+        value = np.where(value >= v, value + 1.0, value)
+        out = np.where(uniform, value - v, out)
+    return out
 
 
 def mutate(dist: Distribution, theta: Any, elite: Any, rng: np.random.Generator, int_steps: str = "unit") -> Any:
     """A raw sample ``(1, ...)`` (or a dict of them) near ``elite``: each categorical variable takes
     another category (uniform) and each integer moves (up or down, inwards at a bound; by
-    :func:`int_step_lengths` of ``int_steps``: +-1 with ``"unit"``) with probability
+    :func:`int_step_lengths` of ``int_steps``: +-1 with ``"unit"``; with ``"harmonic-uniform"``
+    to a uniform other value of its range instead with probability :data:`UNIFORM_SHARE`) with probability
     1 / N' (N' the discrete variables that can change; at least one changes when there are any):
     a categorical with one category or an integer with low == high never changes and is never the
     one forced to; each real variable is the elite's plus sigma N(0, 1), sigma the distribution's
     current one (``theta``). ``elite`` is a raw sample ``(1, ...)`` of ``dist`` (integers as
     floats, as drawn); it is not modified. With ``"harmonic"`` one more uniform number is drawn per
-    integer that changes, none for the others.
+    integer that changes, with ``"harmonic-uniform"`` three, none for the others.
 
     Raises:
         ValueError: ``int_steps`` not one of :data:`INT_STEPS`.
@@ -116,7 +143,8 @@ def mutate_many(
     laid out like ``dist.sample``), each mutant drawn from the same distribution as :func:`mutate`
     (the same per-variable change rate 1 / N', at least one changeable discrete variable changed,
     chosen uniformly when none was drawn; categoricals to another category, integers by
-    :func:`int_step_lengths` of ``int_steps`` up or down, inwards at a bound; reals plus
+    :func:`int_step_lengths` of ``int_steps`` up or down, inwards at a bound, or with
+    ``"harmonic-uniform"`` and probability :data:`UNIFORM_SHARE` to a uniform other value; reals plus
     sigma N(0, 1)), from another stream of ``rng`` than ``m`` calls
     of :func:`mutate`. ``elite`` (``(1, ...)``) is not modified.
 

@@ -61,7 +61,7 @@ def check_options(
     elite_integers: Any = True,
     int_update: Any = None,
     free_reals: bool | None = None,
-    int_steps: Any = "harmonic",
+    int_steps: Any = "harmonic-uniform",
     clip_injected: Any = True,
     earn_mutants: Any = True,
     int_sigma0: Any = 0.25,
