@@ -195,11 +195,11 @@ def test_problem_registry_names_budgets_and_studies():
     # cat-int-conditional from 0.11 on (the restart rule), the other problems with mutants from 0.12 on
     # (mutants earn their share), int-step-ellipsoid from 0.13 on (the integers' start), the problems
     # added in 0.13's round from 0.14 on (active CMA-ES): labelled so; the Ising torus (0.12's round;
-    # categorical, where neither 0.13's nor 0.14's rule changes anything) and int-zakharov (0.14's round;
-    # integers alone, where 0.15's resolution of the reals changes nothing) are untuned; sharp-ridge
+    # categorical, where neither 0.13's nor 0.14's rule changes anything) is untuned, int-zakharov (0.14's
+    # round; integers alone, where 0.15's resolution of the reals changes nothing) was until 0.17; sharp-ridge
     # (0.14's round) from 0.15 on (the reals' resolution); the problems added in 0.15's round (0.16's
-    # repaired draws change none of their default runs) and in 0.16's are untuned; int-zakharov from
-    # 0.17 on (the integer mutants' uniform values were checked on it); those added in 0.17's round untuned
+    # repaired draws change none of their default runs) and in 0.16's are untuned; int-zakharov is labelled
+    # from 0.17 on (the integer mutants' uniform values were checked on it); those added in 0.17's round untuned
     labels = [untuned_label(p) for p in untuned_problems()]
     assert labels == (
         ["untuned until asng-opt 0.12"] * 2 + ["untuned until asng-opt 0.7"] * 2
@@ -916,3 +916,51 @@ def test_table_problems_refuse_integers_outside_their_box(make):
     for bad in (p.int_low - 1, p.int_high + 1):
         with pytest.raises(ValueError, match=f"{p.name}: z must lie in"):
             p(np.zeros(0, dtype=np.int64), bad)
+
+
+def test_int_ackley_is_ackley_s_function_around_its_drawn_optimum():
+    p = bp.int_ackley()
+    z_opt = np.random.default_rng(2040).integers(-25, 26, 10)  # the problem's draw
+    assert z_opt.tolist() == [6, 10, 22, 8, 25, -23, -20, -14, -24, 25]
+    none = np.zeros(0, dtype=np.int64)
+    assert p(none, z_opt) == 0.0 == p.f_opt and p.gaps == (5.0, 2.0, 0.5, 0.0)
+    assert np.all(p.int_low == -40) and np.all(p.int_high == 40) and (p.n_cat, p.n_int, p.n_real) == (0, 10, 0)
+    rng = np.random.default_rng(7)
+    for _ in range(100):  # the textbook formula on x = (z - z*) / 5 (its value at 0 is 0 up to rounding)
+        z = rng.integers(-40, 41, 10)
+        x = (z - z_opt) / 5
+        f = -20 * np.exp(-0.2 * np.sqrt(np.mean(x**2))) - np.exp(np.mean(np.cos(2 * np.pi * x))) + 20 + np.e
+        assert p(none, z) == pytest.approx(f, abs=1e-9) and p(none, z) > 0
+    # one variable moved: a local minimum within one of every fifth integer from the optimum (the
+    # cone pulls them in: -45, -40, -35, -30, -24, ..., -4, 0, 4, ... for the first), the optimum the only zero
+    for i, vals in enumerate(_one_variable_sweeps(p, z_opt)):
+        assert np.flatnonzero(vals == 0).tolist() == [int(z_opt[i] + 40)]
+        minima = np.flatnonzero((vals[1:-1] < vals[:-2]) & (vals[1:-1] < vals[2:])) + 1 - 40 - z_opt[i]
+        assert len(minima) >= 6 and np.all(np.isin(minima % 5, (0, 1, 4)))
+    near = [p(none, z_opt + d * np.eye(10, dtype=np.int64)[i]) for i in range(10) for d in (-1, 1)]
+    assert min(near) == pytest.approx(0.4329, abs=1e-4) and min(near) < p.gaps[2]
+    # the first target is below the best of 2,000 uniform draws (9.2), the box's centre (12.1) above it
+    assert p(none, np.zeros(10, dtype=np.int64)) > 12 and _best_of_uniform_draws(p) > 9 > p.gaps[0]
+    assert start_point_issues(p) == []
+
+
+def test_int_griewank_is_griewank_s_function_around_its_drawn_optimum():
+    p = bp.int_griewank()
+    z_opt = np.random.default_rng(2041).integers(-200, 201, 8)  # the problem's draw
+    assert z_opt.tolist() == [6, 32, 116, 138, -147, -156, 90, 48]
+    none = np.zeros(0, dtype=np.int64)
+    assert p(none, z_opt) == 0.0 == p.f_opt and p.gaps == (5.0, 1.0, 0.1, 0.0)
+    assert np.all(p.int_low == -300) and np.all(p.int_high == 300) and (p.n_cat, p.n_int, p.n_real) == (0, 8, 0)
+    rng = np.random.default_rng(8)
+    for _ in range(100):  # the textbook formula on y = z - z*
+        y = (rng.integers(-300, 301, 8) - z_opt).astype(float)
+        f = 1 + np.sum(y**2) / 4000 - np.prod(np.cos(y / np.sqrt(np.arange(1, 9))))
+        assert p(none, z_opt + y.astype(np.int64)) == pytest.approx(f, abs=1e-12)
+    # one variable moved, the others at the optimum: its optimum the only zero
+    for i, vals in enumerate(_one_variable_sweeps(p, z_opt)):
+        assert np.flatnonzero(vals == 0).tolist() == [int(z_opt[i] + 300)] and np.all(vals >= 0)
+    near = [p(none, z_opt + d * np.eye(8, dtype=np.int64)[i]) for i in range(8) for d in (-1, 1)]
+    assert min(near) == pytest.approx(0.0621, abs=1e-4) and min(near) < p.gaps[2]
+    # the first target is below the best of 2,000 uniform draws (7.1), the box's centre (23.5) above it
+    assert p(none, np.zeros(8, dtype=np.int64)) > 23 and _best_of_uniform_draws(p) > 7 > p.gaps[0]
+    assert start_point_issues(p) == []

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from asng_opt import Integer, minimize
 from asng_opt.blackbox import BlackBoxASNG
-from asng_opt.blackbox.mutant import UNIFORM_SHARE, mutate, mutate_many
+from asng_opt.blackbox.mutant import INT_STEPS, LENGTHS, UNIFORM_SHARE, int_step_lengths, mutate, mutate_many
 
 
 def _moves(low, high, at, n_mutants, seed, steps="harmonic-uniform"):
@@ -31,8 +31,10 @@ def _harmonic_p(j, room):
     return math.log1p(1.0 / j) / math.log(room + 1)
 
 
-def test_share_is_a_half():
-    assert UNIFORM_SHARE == 0.5
+def test_int_step_lengths_draws_lengths_only_and_says_where_the_values_are_drawn():
+    with pytest.raises(ValueError, match=r"'harmonic-uniform' mixes lengths with uniform values.*mutate\(\)"):
+        int_step_lengths(np.random.default_rng(0), np.ones(2), "harmonic-uniform")
+    assert set(LENGTHS) | {"harmonic-uniform"} == set(INT_STEPS)
 
 
 def test_values_follow_the_mixture_from_the_middle():
@@ -42,7 +44,8 @@ def test_values_follow_the_mixture_from_the_middle():
     new = _moves(-30, 30, 0, 20_000, 4)
     values = np.arange(-30, 31)
     values = values[values != 0]
-    p = np.array([0.25 * _harmonic_p(abs(w), 30) + 0.5 / 60 for w in values])
+    u = UNIFORM_SHARE  # 1/2
+    p = np.array([(1 - u) * 0.5 * _harmonic_p(abs(w), 30) + u / 60 for w in values])
     assert abs(p.sum() - 1) < 1e-12
     freq = np.array([np.mean(new == w) for w in values])
     se = np.sqrt(p * (1 - p) / new.size)

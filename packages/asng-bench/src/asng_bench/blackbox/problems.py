@@ -1045,7 +1045,7 @@ def int_ackley(n: int = 10, half: int = 40, seed: int = 2040) -> Problem:
     """Integers alone, multimodal and coupled: Ackley's function, ``f(z) = g(x) - g(0)`` with ``g(x) =
     -20 exp(-0.2 sqrt(mean_i x_i^2)) - exp(mean_i cos(2 pi x_i)) + 20 + e`` at ``x = (z - z*) / 5``
     on ``[-half, half]^n``, ``z*`` uniform in ``[-25, 25]``, drawn once from ``default_rng(seed)``:
-    the cosines put a local minimum on every fifth integer of each axis, the cone (the first term)
+    the cosines put a local minimum within one of every fifth integer of each axis, the cone (the first term)
     pulls toward ``z*``, and both terms average over the variables, so no variable's best value is
     its own business far from the optimum. ``g(0)`` is computed as ``f`` computes ``g``: 0 exactly
     at ``z*``, above it elsewhere (the optimum's best neighbour: 0.43). The targets 5, 2, 0.5, 0.

@@ -76,8 +76,9 @@ class Elitism:
         """``raw`` (``(k, ...)`` raw samples) with its last ``m`` samples replaced by mutations of the
         elite, drawn independently from ``rng`` (``m = 1``: :func:`~.mutant.last_mutated`, asng-opt
         0.4's draw; ``m >= 2``: one :func:`~.mutant.mutate_many`, the same distribution per mutant
-        from another stream; integer step lengths by ``int_steps``,
-        :func:`~.mutant.int_step_lengths`); they become :attr:`mutants`. ``raw`` itself where no
+        from another stream; an integer's move by ``int_steps``: a length of
+        :func:`~.mutant.int_step_lengths` or, with ``"harmonic-uniform"``, half the time a uniform
+        other value of its range); they become :attr:`mutants`. ``raw`` itself where no
         variable can change (:func:`~.mutant.can_mutate`). ``1 <= m < k``.
 
         Raises:

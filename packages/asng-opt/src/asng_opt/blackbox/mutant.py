@@ -19,7 +19,10 @@ from ..gaussian import Gaussian
 from ..integer import Integer
 from ._tree import append, free_integers, is_real, leaves, map_leaves, per_distribution, take_first
 
-__all__ = ["INT_STEPS", "UNIFORM_SHARE", "can_mutate", "mutate", "mutate_many", "last_mutated", "int_step_lengths"]
+__all__ = [
+    *("INT_STEPS", "LENGTHS", "UNIFORM_SHARE"),
+    *("can_mutate", "mutate", "mutate_many", "last_mutated", "int_step_lengths"),
+]
 
 #: how far a mutated integer moves: ``"harmonic-uniform"`` (the default since asng-opt 0.17) a
 #: harmonic step or, with probability :data:`UNIFORM_SHARE`, a value of its box drawn uniformly;
@@ -34,8 +37,9 @@ LENGTHS = ("harmonic", "unit")
 #: counterpart of a categorical mutant's uniform other category, and DiscreteOnePlusOne's fresh
 #: value. Half and half keeps at least half the harmonic steps' rate of every move, and gives each
 #: value of a box of ``r + 1`` at least ``1 / (2 r)`` where the harmonic law gives a jump of ``j``
-#: about ``1 / (j log r)`` (``int-schwefel``'s jump of ~724 to the other side of its box:
-#: ~0.1 % of the changes)
+#: about ``1 / (j log r)``: the study's ``int-schwefel`` needs a jump of ~724 into a window ~130
+#: wide on the other side of its box of 1,001, about 1.4 % of the harmonic steps (half of them
+#: in the wrong direction) and 13 % of the uniform values
 UNIFORM_SHARE = 0.5
 
 
@@ -52,6 +56,12 @@ def int_step_lengths(rng: np.random.Generator, room: np.ndarray, int_steps: str)
     which does not need to know how far the better values are: a move of any length ``j`` is
     proposed with probability ~1 / (j log room), so a local optimum of the +-1 neighbourhood is
     left at a cost that grows only like ``j log room`` in the jump ``j`` it needs."""
+    if isinstance(int_steps, str) and int_steps == "harmonic-uniform":
+        raise ValueError(
+            "int_step_lengths: int_steps 'harmonic-uniform' mixes lengths with uniform values of the range, which "
+            "need the variable's value and bounds: mutate() and mutate_many() draw them; lengths are 'harmonic' "
+            "(that rule's lengths) or 'unit'"
+        )
     _checks.choice("int_steps", int_steps, "int_step_lengths", LENGTHS)
     room = np.asarray(room, dtype=float)
     if not np.all(np.isfinite(room) & (room >= 1)):  # NaN and inf included
@@ -85,9 +95,10 @@ def _lengthened(
 
 def mutate(dist: Distribution, theta: Any, elite: Any, rng: np.random.Generator, int_steps: str = "unit") -> Any:
     """A raw sample ``(1, ...)`` (or a dict of them) near ``elite``: each categorical variable takes
-    another category (uniform) and each integer moves (up or down, inwards at a bound; by
-    :func:`int_step_lengths` of ``int_steps``: +-1 with ``"unit"``; with ``"harmonic-uniform"``
-    to a uniform other value of its range instead with probability :data:`UNIFORM_SHARE`) with probability
+    another category (uniform) and each integer moves (up or down, inwards at a bound, by a length
+    of :func:`int_step_lengths`: +-1 with ``"unit"``, harmonic with ``"harmonic"``; with
+    ``"harmonic-uniform"`` by a harmonic length or, with probability :data:`UNIFORM_SHARE`, to a
+    uniform other value of its range) with probability
     1 / N' (N' the discrete variables that can change; at least one changes when there are any):
     a categorical with one category or an integer with low == high never changes and is never the
     one forced to; each real variable is the elite's plus sigma N(0, 1), sigma the distribution's
@@ -142,8 +153,8 @@ def mutate_many(
     """``m`` independent mutants of ``elite`` at once: a raw batch ``(m, ...)`` (or a dict of them,
     laid out like ``dist.sample``), each mutant drawn from the same distribution as :func:`mutate`
     (the same per-variable change rate 1 / N', at least one changeable discrete variable changed,
-    chosen uniformly when none was drawn; categoricals to another category, integers by
-    :func:`int_step_lengths` of ``int_steps`` up or down, inwards at a bound, or with
+    chosen uniformly when none was drawn; categoricals to another category, integers up or down by
+    a length of :func:`int_step_lengths` (inwards at a bound) as ``int_steps`` says, or with
     ``"harmonic-uniform"`` and probability :data:`UNIFORM_SHARE` to a uniform other value; reals plus
     sigma N(0, 1)), from another stream of ``rng`` than ``m`` calls
     of :func:`mutate`. ``elite`` (``(1, ...)``) is not modified.

@@ -171,32 +171,30 @@ class BlackBoxASNG(ASNG):
             instead of 7/10 (19,092); costs on narrow ranges: 200 integers in [0, 1] 2,319
             evaluations instead of 1,461, 150 in [-5, 5] 6,204 instead of 5,729.
         int_steps: how far a mutant moves an integer variable it changes (with ``mutant``):
-            ``"harmonic-uniform"`` (default, asng-opt 0.17) the harmonic step below or, with
-            probability :data:`~asng_opt.blackbox.mutant.UNIFORM_SHARE` = 1/2, a value of the
-            variable's range other than its own, uniform (DiscreteOnePlusOne's fresh value, as a
-            categorical mutant takes a uniform other category); ``"harmonic"`` (asng-opt 0.9-0.16;
-            ablation ``bb-harmonic-int-steps``) a length ``j`` up to the bound with P(j) ~ 1 / j
-            (:func:`~asng_opt.blackbox.mutant.int_step_lengths`, Doerr, Doerr and Koetzing 2018),
-            or ``"unit"`` (+-1, the rule before 0.9; ablation ``bb-unit-int-steps``). The harmonic
-            law makes a jump across the box rare (about 1 / (j log r) for a jump of j in a range
-            of r): on the study's ``int-schwefel``, whose variables' second-best basins lie 724
-            from their best ones, the default reaches the optimum in 11/40 runs of 3,000
-            evaluations (median final gap 5.0) where harmonic steps reach it in none (median
-            244; DiscreteOnePlusOne: 0/100, median 316), and Levy's 150-evaluation target in
-            136/200 runs instead of 126/200; costs on problems whose optimum needs short moves
-            (40 seeds, one process, 3,000 evaluations): ``int-rastrigin`` 38/40 runs at ERT
-            1,694 instead of 40/40 at 1,478, ``int-rotated-ellipsoid`` 37/40 at 1,243 instead of
-            38/40 at 989, ``int-rosenbrock`` 1,180 instead of 1,074 (results/blackbox/notes.md,
-            "This round's run"). A +-1 step
-            cannot leave a local optimum of the +-1 neighbourhood. Measured (25 seeds, one
-            process): the study's ``int-rastrigin`` (local minima every fourth integer) solved in
-            25/25 runs (ERT 1,047) instead of 0/25; ``minimize`` (50 seeds) on a 10-integer
-            ellipsoid 701 evaluations instead of 843, 30 integers 707 instead of 709; costs:
-            ``abs(v - 123457)`` over ``Integer(0, 10**6)`` 138 instead of 120 (a +-1 step is then
-            5 % of the moves; ``abs(v - 100)``, near the bound, 78 instead of 85), the mixed
-            problem 488 instead of 475 (150 seeds), and on integer problems whose optimum needs
-            small coupled moves (the study's ``int-knapsack``, ``int-rotated-ellipsoid``, 100
-            seeds) median final gap 9 instead of 7, the optimum in 7/100 runs instead of 24/100.
+            ``"harmonic-uniform"`` (default, asng-opt 0.17) the harmonic step below or, with probability
+            :data:`~asng_opt.blackbox.mutant.UNIFORM_SHARE` = 1/2, a value of the variable's range other
+            than its own, uniform (DiscreteOnePlusOne's fresh value, as a categorical mutant takes a uniform
+            other category); ``"harmonic"`` (asng-opt 0.9-0.16; ablation ``bb-harmonic-int-steps``) a length
+            ``j`` up to the bound with P(j) ~ 1 / j (:func:`~asng_opt.blackbox.mutant.int_step_lengths`,
+            Doerr, Doerr and Koetzing 2018), or ``"unit"`` (+-1, the rule before 0.9; ablation
+            ``bb-unit-int-steps``). The harmonic law makes a jump across the box rare (about 1 / (j log r)
+            for a jump of j in a range of r): on the study's ``int-schwefel``, whose variables' second-best
+            basins lie 724 from their best ones, the default reaches the optimum in 11/40 runs of 3,000
+            evaluations (median final gap 5.0) where harmonic steps reach it in none (median 244;
+            DiscreteOnePlusOne: 0/100, median 316), and Levy's 150-evaluation target in 136/200 runs instead
+            of 126/200; costs on problems whose optimum needs short moves (40 seeds, one process, 3,000
+            evaluations): ``int-rastrigin`` 38/40 runs at ERT 1,694 instead of 40/40 at 1,478,
+            ``int-rotated-ellipsoid`` 37/40 at 1,243 instead of 38/40 at 989, ``int-rosenbrock`` 1,180
+            instead of 1,074 (results/blackbox/notes.md, "This round's run"). A +-1 step cannot leave a
+            local optimum of the +-1 neighbourhood. Harmonic steps against +-1 (asng-opt 0.9, measured then;
+            25 seeds, one process): the study's ``int-rastrigin`` (local minima every fourth integer) solved
+            in 25/25 runs (ERT 1,047) instead of 0/25; ``minimize`` (50 seeds) on a 10-integer ellipsoid 701
+            evaluations instead of 843, 30 integers 707 instead of 709; costs: ``abs(v - 123457)`` over
+            ``Integer(0, 10**6)`` 138 instead of 120 (a +-1 step is then 5 % of the moves; ``abs(v - 100)``,
+            near the bound, 78 instead of 85), the mixed problem 488 instead of 475 (150 seeds), and on
+            integer problems whose optimum needs small coupled moves (the study's ``int-knapsack``,
+            ``int-rotated-ellipsoid``, 100 seeds) median final gap 9 instead of 7, the optimum in 7/100 runs
+            instead of 24/100.
         clip_injected: the elite, the elitist mutants and the foreign samples, which are no
             draws of the distribution, enter the CMA-ES steps (the real-valued variables', and the
             integers' with ``int_update="cma"`` or ``"full"``) with their steps clipped to the
