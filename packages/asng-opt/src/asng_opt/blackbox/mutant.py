@@ -17,6 +17,7 @@ from ..categorical import Categorical
 from ..distribution import Distribution
 from ..gaussian import Gaussian
 from ..integer import Integer
+from ..product import Product
 from ._tree import append, free_integers, is_real, leaves, map_leaves, per_distribution, take_first
 
 __all__ = [
@@ -93,6 +94,24 @@ def _lengthened(
     return out
 
 
+def _check_elite(dist: Distribution, elite: Any, where: str) -> None:
+    """Raise ValueError unless ``elite`` is one raw sample of ``dist``: per leaf an array of shape
+    ``(1, n_variables)``, in a dict keyed as the parts of each Product."""
+    if isinstance(dist, Product):
+        if not (isinstance(elite, dict) and set(elite) == set(dist.parts)):
+            got = sorted(elite) if isinstance(elite, dict) else type(elite).__name__
+            raise ValueError(f"{where}: elite must be a dict with the parts {sorted(dist.parts)}, got {got}")
+        for k, part in dist.parts.items():
+            _check_elite(part, elite[k], where)
+        return
+    shape = np.shape(elite)
+    if shape != (1, dist.n_variables):
+        raise ValueError(
+            f"{where}: elite must be one raw sample of the distribution, shape (1, {dist.n_variables}) for "
+            f"{type(dist).__name__}(n_variables={dist.n_variables}), got shape {shape}"
+        )
+
+
 def mutate(dist: Distribution, theta: Any, elite: Any, rng: np.random.Generator, int_steps: str = "unit") -> Any:
     """A raw sample ``(1, ...)`` (or a dict of them) near ``elite``: each categorical variable takes
     another category (uniform) and each integer moves (up or down, inwards at a bound, by a length
@@ -104,12 +123,16 @@ def mutate(dist: Distribution, theta: Any, elite: Any, rng: np.random.Generator,
     one forced to; each real variable is the elite's plus sigma N(0, 1), sigma the distribution's
     current one (``theta``). ``elite`` is a raw sample ``(1, ...)`` of ``dist`` (integers as
     floats, as drawn); it is not modified. With ``"harmonic"`` one more uniform number is drawn per
-    integer that changes, with ``"harmonic-uniform"`` three, none for the others.
+    integer that changes, with ``"harmonic-uniform"`` three, none for the others. ``int_steps``
+    defaults to ``"unit"`` here (the function's rule since asng-opt 0.4); BlackBoxASNG passes its
+    own (``"harmonic-uniform"`` by default).
 
     Raises:
-        ValueError: ``int_steps`` not one of :data:`INT_STEPS`.
+        ValueError: ``int_steps`` not one of :data:`INT_STEPS`; ``elite`` not one raw sample of
+            ``dist`` (shape ``(1, n_variables)`` per part).
     """
     _checks.choice("int_steps", int_steps, "mutate", INT_STEPS)
+    _check_elite(dist, elite, "mutate")
     free = _changeable(dist)
     rate = 1.0 / max(sum(int(f.sum()) for f in free), 1)
     masks = [(rng.random(f.size) < rate) & f for f in free]
@@ -160,11 +183,13 @@ def mutate_many(
     of :func:`mutate`. ``elite`` (``(1, ...)``) is not modified.
 
     Raises:
-        ValueError: if ``m`` is not a positive integer, or ``int_steps`` not one of :data:`INT_STEPS`.
+        ValueError: if ``m`` is not a positive integer, ``int_steps`` not one of :data:`INT_STEPS`,
+            or ``elite`` not one raw sample of ``dist`` (shape ``(1, n_variables)`` per part).
     """
     if isinstance(m, bool) or not isinstance(m, (int, np.integer)) or m < 1:
         raise ValueError(f"mutate_many: m must be a positive integer, got {m!r}")
     _checks.choice("int_steps", int_steps, "mutate_many", INT_STEPS)
+    _check_elite(dist, elite, "mutate_many")
     lay = _layout(dist)
     flat, n_free = lay.flat, lay.n_free
     masks = (rng.random((m, flat.size)) < 1.0 / max(n_free, 1)) & flat

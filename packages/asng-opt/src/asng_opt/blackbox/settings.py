@@ -13,15 +13,22 @@ from .._persistence import RENAMED_V1
 from ..distribution import Distribution
 from ..integer import Integer
 from ..ranking import log_rank_weights, ranking_utility
-from ._tree import leaves, n_free_integer, n_integer, n_real
+from ._tree import free_integers, leaves, n_free_integer, n_integer, n_real
 from .cma import FULL_MAX_DIM, upgrade_state_dict
 from .mutant import INT_STEPS
 from .update import INT_UPDATES
 
 __all__ = [
     *("UTILITIES", "COVARIANCES", "INT_UPDATES"),
-    *("check_options", "default_int_update", "upgrade", "changed_settings"),
+    *("check_options", "default_int_update", "upgrade", "changed_settings", "FULL_MAX_SPREAD"),
 ]
+
+#: the largest ratio of the widest free integer range to the narrowest that ``int_update="full"``
+#: takes: its covariance matrix starts at the integers' variances, whose condition number is then
+#: this squared, :data:`~.cma.CONDITION_MAX`, the most C may hold (measured: 3 integers, one in
+#: [-1e10, 1e10] beside two 10 and 15 wide, ended at ``numpy.linalg.LinAlgError`` in 6 of 6 seeds;
+#: one in [-1e9, 1e9] in none). Beyond it the default is ``"cma"``, one variance per integer.
+FULL_MAX_SPREAD = 1e7
 
 #: the utilities BlackBoxASNG can use, by name
 UTILITIES = {"quantile": ranking_utility, "log": log_rank_weights}
@@ -101,6 +108,13 @@ def check_options(
             f"{WHERE}: int_update='full' puts the integer variables in the full covariance matrix and needs "
             f"covariance='full' (or None), got covariance={covariance!r}"
         )
+    spread = int_width_spread(distribution)
+    if joint and spread > FULL_MAX_SPREAD:
+        raise ValueError(
+            f"{WHERE}: int_update='full' cannot hold integer ranges whose widths differ by a factor of "
+            f"{spread:.3g} (more than {FULL_MAX_SPREAD:.0e}: the covariance matrix would start beyond its "
+            "condition limit); use int_update='cma' (one variance per integer, the default for such spaces)"
+        )
     out["covariance"] = covariance
     out["int_steps"] = _checks.choice("int_steps", int_steps, WHERE, INT_STEPS)
     out["clip_injected"] = _checks.flag("clip_injected", clip_injected, WHERE)
@@ -121,15 +135,30 @@ def default_int_update(distribution: Distribution, covariance: str | None, free_
     ``"asng"``: on spaces without integers, where the choice changes nothing, and, where it would
     be ``"full"``, on a Space whose only reals are fixed (``FloatRange(v, v)``: its Gaussian part
     would be a column of C with nothing to learn; measured, 5 integers and one fixed real needed
-    247 evaluations against 185.5 without it, median of 30 seeds)."""
+    247 evaluations against 185.5 without it, median of 30 seeds). Also ``"cma"`` where the free
+    integers' widths differ by more than :data:`FULL_MAX_SPREAD` (asng-opt 0.17: the full matrix
+    would start beyond its condition limit; a newcomer's ``Integer([0, -10**12, 12], [10, 10**12,
+    27])`` ended at ``LinAlgError`` in every seed)."""
     if n_real(distribution) > 0 if free_reals is None else free_reals:
         return "cma"
     n_int = n_free_integer(distribution)  # a fixed integer is not in C
     if not n_int:
         return "asng"
-    if n_int > FULL_MAX_DIM or covariance == "diagonal":
+    if n_int > FULL_MAX_DIM or covariance == "diagonal" or int_width_spread(distribution) > FULL_MAX_SPREAD:
         return "cma"
     return "asng" if n_real(distribution) > 0 else "full"  # fixed reals only: 0.9's rule where "full" would be
+
+
+def int_width_spread(distribution: Distribution) -> float:
+    """The widest free integer range's width over the narrowest's (``high - low``; fixed integers,
+    ``low == high``, left out); 1.0 without free integers."""
+    widths = [
+        np.asarray(leaf.int_high - leaf.int_low, dtype=float)[free_integers(leaf)]
+        for leaf in leaves(distribution)
+        if isinstance(leaf, Integer)
+    ]
+    w = np.concatenate(widths) if widths else np.zeros(0)
+    return float(w.max() / w.min()) if w.size else 1.0
 
 
 def upgrade(
