@@ -104,11 +104,11 @@ def _check_elite(dist: Distribution, elite: Any, where: str) -> None:
         for k, part in dist.parts.items():
             _check_elite(part, elite[k], where)
         return
-    shape = np.shape(elite)
-    if shape != (1, dist.n_variables):
+    shape, n = np.shape(elite), int(cast(Any, dist).n_variables)  # a leaf: Categorical, Integer, Gaussian
+    if shape != (1, n):
         raise ValueError(
-            f"{where}: elite must be one raw sample of the distribution, shape (1, {dist.n_variables}) for "
-            f"{type(dist).__name__}(n_variables={dist.n_variables}), got shape {shape}"
+            f"{where}: elite must be one raw sample of the distribution, shape (1, {n}) for "
+            f"{type(dist).__name__}(n_variables={n}), got shape {shape}"
         )
 
 
