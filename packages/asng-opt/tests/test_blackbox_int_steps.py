@@ -122,19 +122,24 @@ def test_spaces_without_free_integers_draw_the_same_mutants_either_way(dist):
         assert s1 == s2
 
 
-def test_mutate_draws_one_length_per_changed_integer_only():
-    """``mutate`` on a leaf of 6 integers: the harmonic stream advances by one draw per integer
-    that changed (compared with the unit stream after the same mask and directions)."""
+@pytest.mark.parametrize("steps, draws", [("harmonic", 1), ("harmonic-uniform", 3)])
+def test_mutate_draws_per_changed_integer_only(steps, draws):
+    """``mutate`` on a leaf of 6 integers: the stream advances by one draw per integer that changed
+    with harmonic steps (its length), by three with ``"harmonic-uniform"`` (the length, the choice,
+    the uniform value), compared with the unit stream after the same mask and directions."""
     d = Integer(np.full(6, -30), np.full(6, 30))
     elite, _ = d.check_samples(np.zeros((1, 6), dtype=int))
     for seed in range(20):
-        r_unit, r_harm = np.random.default_rng(seed), np.random.default_rng(seed)
+        r_unit, r_other = np.random.default_rng(seed), np.random.default_rng(seed)
         unit = d.decode(mutate(d, d.initial_theta(), elite, r_unit, "unit"))
-        harm = d.decode(mutate(d, d.initial_theta(), elite, r_harm, "harmonic"))
-        changed = int(np.count_nonzero(harm))
-        assert np.array_equal(unit != 0, harm != 0) and np.all(np.sign(unit) == np.sign(harm))
-        r_unit.random(changed)  # the lengths' draws
-        assert r_unit.bit_generator.state == r_harm.bit_generator.state
+        other = d.decode(mutate(d, d.initial_theta(), elite, r_other, steps))
+        changed = int(np.count_nonzero(other))
+        assert np.array_equal(unit != 0, other != 0)
+        if steps == "harmonic":  # a harmonic step keeps the direction; a uniform value need not
+            assert np.all(np.sign(unit) == np.sign(other))
+        for _ in range(draws):
+            r_unit.random(changed)
+        assert r_unit.bit_generator.state == r_other.bit_generator.state
 
 
 def test_optimizer_runs_without_free_integers_are_identical_either_way():

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from asng_opt import Integer, minimize
 from asng_opt.blackbox import BlackBoxASNG
-from asng_opt.blackbox.mutant import INT_STEPS, LENGTHS, UNIFORM_SHARE, int_step_lengths, mutate, mutate_many
+from asng_opt.blackbox.mutant import INT_STEPS, LENGTHS, UNIFORM_SHARE, int_step_lengths, mutate_many
 
 
 def _moves(low, high, at, n_mutants, seed, steps="harmonic-uniform"):
@@ -90,21 +90,6 @@ def test_property_uniform_values_never_repeat_the_own_value_and_stay_in_range(bo
     assert np.all((got >= lo) & (got <= lo + w)) and not np.any(got == at)
     raw, _ = d.check_samples(got)
     assert np.array_equal(d.decode(raw), got)
-
-
-def test_mutate_draws_three_numbers_per_changed_integer():
-    """``mutate``: the stream advances by the harmonic length, the choice and the value of each
-    integer that changed (against the unit stream after the same mask and directions)."""
-    d = Integer(np.full(6, -30), np.full(6, 30))
-    elite, _ = d.check_samples(np.zeros((1, 6), dtype=int))
-    for seed in range(20):
-        r_unit, r_mix = np.random.default_rng(seed), np.random.default_rng(seed)
-        unit = d.decode(mutate(d, d.initial_theta(), elite, r_unit, "unit"))
-        mix = d.decode(mutate(d, d.initial_theta(), elite, r_mix, "harmonic-uniform"))
-        assert np.array_equal(unit != 0, mix != 0)
-        for _ in range(3):
-            r_unit.random(int(np.count_nonzero(mix)))
-        assert r_unit.bit_generator.state == r_mix.bit_generator.state
 
 
 def _schwefel(centre, sign):
