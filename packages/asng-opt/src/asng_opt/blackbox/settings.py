@@ -108,8 +108,8 @@ def check_options(
             f"{WHERE}: int_update='full' puts the integer variables in the full covariance matrix and needs "
             f"covariance='full' (or None), got covariance={covariance!r}"
         )
-    spread = int_width_spread(distribution)
-    if joint and spread > FULL_MAX_SPREAD:
+    spread = int_width_spread(distribution) if joint else 1.0  # only the full matrix needs it
+    if spread > FULL_MAX_SPREAD:
         raise ValueError(
             f"{WHERE}: int_update='full' cannot hold integer ranges whose widths differ by a factor of "
             f"{spread:.3g} (more than {FULL_MAX_SPREAD:.0e}: the covariance matrix would start beyond its "
