@@ -139,6 +139,35 @@ def test_the_cache_forgets_the_least_recently_used():
         EvaluationCache(0)
 
 
+@pytest.mark.parametrize(
+    "bad", [float("nan"), float("inf"), -float("inf"), np.nan, True, "1.0", None, [1.0], 10**400, np.complex128(1 + 2j)]
+)
+def test_the_cache_refuses_what_is_not_a_finite_number_and_stores_nothing(bad):
+    cache = EvaluationCache()
+    key = sample_key(np.array([1]))
+    cache.put(key, 2.0)
+    with pytest.raises(ValueError, match="EvaluationCache.put: value must be"):
+        cache.put(key, bad)
+    assert cache.get(key) == 2.0 and len(cache) == 1  # the old value kept
+    other = sample_key(np.array([2]))
+    with pytest.raises(ValueError):
+        cache.put(other, bad)
+    assert cache.get(other) is None and len(cache) == 1
+
+
+def test_repeated_failures_still_count_as_known_points():
+    """minimize remembers failed points apart from the cache (a failure is evaluated again, but is
+    no new point): a space of 4 points whose every point but one fails stops 'converged'."""
+
+    def f(c):
+        if int(c[0]) != 2:
+            raise RuntimeError("fails")
+        return 1.0
+
+    res = minimize(f, Categorical([4]), max_evals=400, seed=0)
+    assert res.fun == 1.0 and res.stop_reason == "converged" and res.n_evals < 400
+
+
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.integers(0, 3), min_size=1, max_size=5), st.integers(0, 3))
 def test_keys_tell_samples_apart(values, other):

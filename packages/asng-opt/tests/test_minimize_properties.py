@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from asng_opt import Categorical, Gaussian, Integer, Product, minimize
+from asng_opt._checks import MAX_SAMPLES
 from asng_opt.blackbox import default_lam
 from asng_opt.minimize import ObjectiveError
 
@@ -351,7 +352,10 @@ def test_lam_range(lam, max_evals, config):
         assert default_lam(WIDE) == 12
         return
     ok = not isinstance(lam, (bool, str)) and math.isfinite(lam) and lam == int(lam) and lam >= 2
-    if ok and lam > max_evals:  # a valid lam, checked first, then the budget against it
+    if ok and lam > MAX_SAMPLES:  # an integral float beyond one batch's samples (asng-opt 0.17.1)
+        with pytest.raises(ValueError, match=r"lam must be at most 2\*\*31 - 1"):
+            minimize(total, WIDE, max_evals=max_evals, lam=lam, config=config)
+    elif ok and lam > max_evals:  # a valid lam, checked first, then the budget against it
         with pytest.raises(ValueError, match=f"max_evals must be an integer >= {int(lam)}"):
             minimize(total, WIDE, max_evals=max_evals, lam=lam, config=config)
     elif ok:

@@ -14,13 +14,14 @@ deterministic objective.
 from __future__ import annotations
 
 import hashlib
+import math
 from collections import OrderedDict, deque
 from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
-from ._checks import integer
+from ._checks import integer, number
 from ._constant import fixed_variable, is_single_point
 from .blackbox._tree import leaves
 from .categorical import Categorical
@@ -214,9 +215,17 @@ class EvaluationCache:
         return value
 
     def put(self, key: bytes, value: float) -> None:
-        """Store ``value`` (a finite float) under ``key``, forgetting the least recently used entry
-        beyond ``max_size``."""
-        self._values[key] = float(value)
+        """Store ``value`` (a finite real number) under ``key``, forgetting the least recently used
+        entry beyond ``max_size``.
+
+        Raises:
+            ValueError: ``value`` is not a finite real number (NaN, +-inf: a failed evaluation is
+                not remembered, it may not fail again; a bool, a string, ...); nothing is stored.
+        """
+        v = number("value", value, "EvaluationCache.put")
+        if not math.isfinite(v):
+            raise ValueError(f"EvaluationCache.put: value must be finite (a failure is not cached), got {v!r}")
+        self._values[key] = v
         self._values.move_to_end(key)
         if len(self._values) > self.max_size:
             self._values.popitem(last=False)

@@ -18,13 +18,15 @@ def is_real(v: Any) -> bool:
 
 
 def number(name: str, value: Any, where: str) -> float:
-    """``value`` as a float; bools, strings and non-numbers are refused."""
-    if isinstance(value, (bool, np.bool_, str, bytes)):
-        raise ValueError(f"{where}: {name} must be a number, got {value!r}")
+    """``value`` as a float; bools, strings, complex numbers, non-numbers and ints beyond float64's
+    range are refused."""
+    if isinstance(value, (bool, np.bool_, str, bytes, complex, np.complexfloating)):
+        raise ValueError(f"{where}: {name} must be a number (a real one), got {value!r}")
     try:
         return float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{where}: {name} must be a number, got {value!r}") from None
+    except (TypeError, ValueError, OverflowError):
+        what = "a number (a real one, within float64's range)"
+        raise ValueError(f"{where}: {name} must be {what}, got {value!r}") from None
 
 
 def positive(name: str, value: Any, where: str, upper: float = math.inf, allow_inf: bool = False) -> float:
@@ -79,10 +81,20 @@ def integer(name: str, value: Any, where: str, minimum: int) -> int:
     return count(name, value, where, minimum)
 
 
+#: the most samples one batch may hold (``lam``, ``ask(n)``): 2**31 - 1. Beyond, a batch cannot be
+#: allocated (2**31 samples of one real variable are 16 GiB) and numpy fails with an error that
+#: does not name the argument (a shape beyond its index range, or a MemoryError)
+MAX_SAMPLES = 2**31 - 1
+
+
 def population(lam: Any, where: str) -> int:
-    """``lam``, the samples per update: an int >= 2 (the ranking needs two samples; bools refused)."""
-    if isinstance(lam, (bool, np.bool_)) or not isinstance(lam, (int, np.integer)) or lam < 2:
-        raise ValueError(f"{where}: lam must be an integer >= 2 (the ranking needs two samples), got {lam!r}")
+    """``lam``, the samples per update: an int in ``[2, MAX_SAMPLES]`` (the ranking needs two
+    samples; bools refused)."""
+    if isinstance(lam, (bool, np.bool_)) or not isinstance(lam, (int, np.integer)) or not 2 <= lam <= MAX_SAMPLES:
+        raise ValueError(
+            f"{where}: lam must be an integer >= 2 (the ranking needs two samples) and at most 2**31 - 1 "
+            f"(the samples of one batch), got {lam!r}"
+        )
     return int(lam)
 
 

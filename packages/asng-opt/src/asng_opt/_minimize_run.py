@@ -136,7 +136,7 @@ class Progress:
                             if self.failed.get(keys[j]) is not None:
                                 n_repeated += 1
                             else:
-                                self.failed.put(keys[j], math.nan)
+                                self.failed.put(keys[j], 0.0)  # its value unused: only the key counts
                         continue
                     outcome[j] = (y, None)
                     if self.cache is not None:

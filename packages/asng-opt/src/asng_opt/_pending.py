@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
+from ._checks import MAX_SAMPLES
 from ._match import match_each, match_rows
 from ._samples import copy_samples, n_samples, samples_equal
 
@@ -40,9 +41,9 @@ class Asked(NamedTuple):
 
 
 def check_n(opt: Optimizer, n: Any) -> int:
-    """``n`` as an int >= 1, or ValueError naming ``<Optimizer>.ask``."""
-    if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"{type(opt).__name__}.ask: n must be a positive integer, got {n!r}")
+    """``n`` as an int in ``[1, MAX_SAMPLES]``, or ValueError naming ``<Optimizer>.ask``."""
+    if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)) or not 1 <= n <= MAX_SAMPLES:
+        raise ValueError(f"{type(opt).__name__}.ask: n must be a positive integer at most 2**31 - 1, got {n!r}")
     return int(n)
 
 

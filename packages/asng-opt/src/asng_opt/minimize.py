@@ -68,7 +68,7 @@ def minimize(
             same distribution gives the same run. A ``numpy.random.Generator`` (or BitGenerator)
             is used in place, not copied: the run advances it, so passing the same Generator
             object twice gives two different runs.
-        lam: samples per round, an integer >= 2; default ``4 + floor(3 ln N)`` (N variables) capped
+        lam: samples per round, an integer in [2, 2**31 - 1]; default ``4 + floor(3 ln N)`` (N variables) capped
             at ``max(4, max_evals // 40)`` with ``config="blackbox"``
             (:func:`~asng_opt.blackbox.default_lam`), 2 with ``config="paper"``.
         method: ``"asng"`` (default), ``"sng"`` (:class:`SNG`) or ``"adam"`` (:class:`AdamNG`).

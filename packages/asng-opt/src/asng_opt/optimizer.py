@@ -41,7 +41,7 @@ class Optimizer(ABC):
             None otherwise): its state, ``state_dict`` (but for its ``"space"`` entry, the Space's
             fingerprint) and RNG stream are exactly those of an optimizer built on
             ``space.distribution``.
-        lam: samples per update (lambda_theta), an integer >= 2.
+        lam: samples per update (lambda_theta), an integer in [2, 2**31 - 1].
         seed: anything ``numpy.random.default_rng`` takes (None, an int, a SeedSequence, a Generator).
         maximize: treat larger objective values as better.
         theta: a starting parameter (a prior) in the distribution's layout, checked and projected
@@ -128,7 +128,7 @@ class Optimizer(ABC):
         on these samples updates with them.
 
         Raises:
-            ValueError: if ``n`` is not a positive integer.
+            ValueError: if ``n`` is not an integer in [1, 2**31 - 1].
         """
         return ask(self, self.lam if n is None else n)
 

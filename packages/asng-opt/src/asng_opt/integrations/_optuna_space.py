@@ -4,13 +4,20 @@ Each optuna distribution becomes one variable of one of three parts:
 
 * ``"cat"`` -- :class:`~asng_opt.Categorical`: a ``CategoricalDistribution`` with ``m`` choices is
   a variable with ``m`` categories (the choice's index, optuna's internal representation).
-* ``"int"`` -- :class:`~asng_opt.Integer` over the grid index ``k`` in ``[0, K]``: an
-  ``IntDistribution`` without ``log`` (value ``low + k * step``, ``K = (high - low) // step``) and a
-  ``FloatDistribution`` with ``step`` (value ``low + k * step``, clipped to ``high``).
+* ``"int"`` -- :class:`~asng_opt.Integer` over the grid index ``k`` in ``[0, K]``, ``K <= 2**51``:
+  an ``IntDistribution`` without ``log`` (value ``low + k * step``, ``K = (high - low) // step``)
+  and a ``FloatDistribution`` with ``step`` (value ``low + k * step``, clipped to ``high``).
+  optuna holds every value as a float64: an int beyond 2**53 in magnitude is evaluated rounded to
+  it, and the trial is told as the point evaluated (:meth:`SpaceCodec.from_params`).
 * ``"real"`` -- :class:`~asng_opt.Gaussian` in the unit coordinate ``u``: a ``FloatDistribution``
   without ``step`` (``x = low + u (high - low)``, or ``exp`` of that on the log scale when
-  ``log=True``) and an ``IntDistribution`` with ``log=True`` (the log of ``[low - 1/2, high + 1/2]``
-  mapped to ``[0, 1]``, then rounded, as optuna's CMA-ES sampler does). The mean is bounded to
+  ``log=True``), an ``IntDistribution`` with ``log=True`` (the log of ``[low - 1/2, high + 1/2]``
+  mapped to ``[0, 1]``, then rounded, as optuna's CMA-ES sampler does) and a stepped int / float
+  distribution whose grid has more than 2**51 steps (:data:`~asng_opt.integer.INTEGER_LIMIT`,
+  beyond which an :class:`~asng_opt.Integer` is not exact in float64): ``[low - step/2, high +
+  step/2]`` mapped linearly to ``[0, 1]``, then rounded to the nearest grid value that optuna's
+  float64 can hold (:func:`_held_value`; searched as a real: to about ``REAL_SIGMA_MIN`` of its
+  range, not to single steps). The mean is bounded to
   ``[0, 1]``, samples are clipped to it; sigma starts at ``REAL_SIGMA0`` and stays in
   ``[REAL_SIGMA_MIN, REAL_SIGMA_MAX]``: a named :class:`~asng_opt.Space`'s ``"float"`` part
   (the parts are built by :func:`asng_opt._space_parts.space_parts`, as a Space's are).
@@ -38,6 +45,7 @@ from optuna.distributions import (
 )
 
 from .._space_parts import FLOAT_SIGMA_INIT, FLOAT_SIGMA_MAX, FLOAT_SIGMA_MIN, space_parts
+from ..integer import INTEGER_LIMIT
 from ..product import Product
 
 __all__ = ["SpaceCodec", "REAL_SIGMA0", "REAL_SIGMA_MIN", "REAL_SIGMA_MAX"]
@@ -88,10 +96,7 @@ class SpaceCodec:
             if isinstance(d, CategoricalDistribution):
                 self.slots[name] = ("cat", len(cats))
                 cats.append(len(d.choices))
-            elif isinstance(d, IntDistribution) and not d.log:
-                self.slots[name] = ("int", len(grid))
-                grid.append(_grid_size(d))
-            elif isinstance(d, FloatDistribution) and d.step is not None:
+            elif _stepped(d) and _grid_size(d) <= INTEGER_LIMIT:
                 self.slots[name] = ("int", len(grid))
                 grid.append(_grid_size(d))
             elif isinstance(d, (IntDistribution, FloatDistribution)):
@@ -187,10 +192,50 @@ def _grid_value(d: BaseDistribution, k: int) -> Any:
     return float(min(d.low + k * d.step, d.high))
 
 
+#: how many grid steps either side :func:`_held_value` looks for a value optuna can hold (float64's
+#: integers are 2**11 apart below 2**64: an odd step reaches one within 2**11 steps)
+HOLD_SEARCH = 2**12
+
+
+def _held_value(d: BaseDistribution, k: int) -> Any:
+    """The grid value ``low + k * step``, or, for an int, the nearest grid value optuna can hold:
+    optuna keeps a parameter as a float64 and checks a suggested int's place on the grid in float
+    arithmetic (``(float(v) - low) % step == 0``, inexact once ``v`` or ``low`` exceeds 2**53 in
+    magnitude); an int it cannot hold exactly (``float(v) != v``) is evaluated rounded, and one that
+    fails the check is replaced by a random value (optuna's independent sampling). Within
+    :data:`HOLD_SEARCH` steps either side, the nearest value held exactly and on the grid, else the
+    nearest one that passes the check, else ``low + k * step`` itself."""
+    v = _grid_value(d, k)
+    if not isinstance(d, IntDistribution) or (float(v) == v and d._contains(float(v))):
+        return v
+    size, passing = _grid_size(d), None
+    for j in range(HOLD_SEARCH + 1):
+        for i in (k - j, k + j) if j else (k,):
+            if 0 <= i <= size:
+                w = _grid_value(d, i)
+                if d._contains(float(w)):
+                    if float(w) == w:
+                        return w
+                    passing = w if passing is None else passing
+    return v if passing is None else passing
+
+
+def _stepped(d: BaseDistribution) -> bool:
+    """Whether ``d`` is a grid ``low + k * step``: an int distribution without ``log``, or a float
+    distribution with ``step``."""
+    if isinstance(d, IntDistribution):
+        return not d.log
+    return isinstance(d, FloatDistribution) and d.step is not None
+
+
 def _log_bounds(d: BaseDistribution) -> tuple[float, float]:
-    """The interval the unit coordinate spans: ``(low, high)``, their logs, or for a log-scaled
-    integer the logs of ``low - 1/2`` and ``high + 1/2`` (each integer gets its share)."""
+    """The interval the unit coordinate spans: ``(low, high)``, their logs, for a log-scaled
+    integer the logs of ``low - 1/2`` and ``high + 1/2`` (each integer gets its share), or for a
+    grid too wide for an Integer ``low - step/2`` and ``high + step/2``."""
     low, high = float(d.low), float(d.high)  # type: ignore[attr-defined]
+    if _stepped(d):
+        half = float(d.step) / 2  # type: ignore[attr-defined]
+        return low - half, high + half
     if isinstance(d, IntDistribution):
         return math.log(low - 0.5), math.log(high + 0.5)
     if d.log:  # type: ignore[attr-defined]
@@ -203,6 +248,8 @@ def _real_value(d: BaseDistribution, u: float) -> Any:
     a, b = _log_bounds(d)
     y = a + u * (b - a)
     low, high = d.low, d.high  # type: ignore[attr-defined]
+    if _stepped(d):  # a grid too wide for an Integer: its value nearest to y
+        return _held_value(d, _grid_index(d, y))
     if isinstance(d, IntDistribution):
         return int(min(max(int(math.floor(math.exp(y) + 0.5)), low), high))
     x = math.exp(y) if d.log else y  # type: ignore[attr-defined]
@@ -229,5 +276,5 @@ def _real_unit(d: BaseDistribution, x: float) -> float:
     outside ``[low, high]`` (+-inf, a log scale's ``x <= 0`` included) is clipped to it first."""
     a, b = _log_bounds(d)
     x = min(max(x, float(d.low)), float(d.high))  # type: ignore[attr-defined]
-    y = math.log(x) if (isinstance(d, IntDistribution) or d.log) else x  # type: ignore[attr-defined]
+    y = x if _stepped(d) else math.log(x) if (isinstance(d, IntDistribution) or d.log) else x  # type: ignore[attr-defined]
     return float(min(max((y - a) / (b - a), 0.0), 1.0))

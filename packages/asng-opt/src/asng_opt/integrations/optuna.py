@@ -102,7 +102,7 @@ class ASNGSampler(BaseSampler):
     :class:`~asng_opt.blackbox.BlackBoxASNG`) over optuna's categorical, integer and float parameters.
 
     Args:
-        lam: trials per generation (an integer >= 2), or None for ``4 + floor(3 ln N)`` with N the
+        lam: trials per generation (an integer in [2, 2**31 - 1]), or None for ``4 + floor(3 ln N)`` with N the
             number of parameters in the relative space (at least 2).
         seed: seed of the sampler's random numbers (relative and independent sampling): None or
             an integer >= 0.
@@ -119,7 +119,7 @@ class ASNGSampler(BaseSampler):
             options have no effect here: no trial is a mutant).
 
     Raises:
-        ValueError: for ``lam`` < 2 or not an integer, ``seed`` not None or an integer >= 0, an
+        ValueError: for ``lam`` < 2, above 2**31 - 1 or not an integer, ``seed`` not None or an integer >= 0, an
             unknown ``pruned``, ``optimizer_options`` not a mapping, one of
             :data:`RESERVED_OPTIONS` in it, an unknown option (the message lists the valid
             ones), or options the optimizer refuses (checked here, when the sampler is built);
@@ -281,8 +281,12 @@ def _check_arguments(lam: Any, pruned: Any, options: Any) -> tuple[int | None, d
     Raises:
         ValueError: as listed in :class:`ASNGSampler`.
     """
-    if lam is not None and (isinstance(lam, bool) or not isinstance(lam, (int, np.integer)) or lam < 2):
-        raise ValueError(f"ASNGSampler: lam must be an integer >= 2 or None, got {lam!r}")
+    if lam is not None and (
+        isinstance(lam, (bool, np.bool_))
+        or not isinstance(lam, (int, np.integer))
+        or not 2 <= lam <= _checks.MAX_SAMPLES
+    ):
+        raise ValueError(f"ASNGSampler: lam must be None or an integer in [2, 2**31 - 1], got {lam!r}")
     _checks.choice("pruned", pruned, "ASNGSampler", PRUNED_POLICIES)
     if options is not None and not isinstance(options, Mapping):
         raise ValueError(f"ASNGSampler: optimizer_options must be a dict, got {type(options).__name__}")
