@@ -353,7 +353,7 @@ def test_lam_range(lam, max_evals, config):
         return
     ok = not isinstance(lam, (bool, str)) and math.isfinite(lam) and lam == int(lam) and lam >= 2
     if ok and lam > MAX_SAMPLES:  # an integral float beyond one batch's samples (asng-opt 0.17.1)
-        with pytest.raises(ValueError, match=r"lam must be at most 2\*\*31 - 1"):
+        with pytest.raises(ValueError, match=r"minimize: lam must be an integer >= 2 .*at most 2\*\*31 - 1"):
             minimize(total, WIDE, max_evals=max_evals, lam=lam, config=config)
     elif ok and lam > max_evals:  # a valid lam, checked first, then the budget against it
         with pytest.raises(ValueError, match=f"max_evals must be an integer >= {int(lam)}"):

@@ -12,7 +12,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ._checks import MAX_SAMPLES, flag, integer, is_real
+from ._checks import flag, integer, is_real, population
 from ._constant import is_single_point
 from ._evaluate import check_executor
 from .blackbox import BlackBoxASNG, default_lam
@@ -139,9 +139,8 @@ def resolve(
         if blackbox and not single:
             dist = distribution.distribution if isinstance(distribution, Space) else distribution
             lam = default_lam(dist, integer("max_evals", max_evals, "minimize", 2))
-    lam = integer("lam", lam, "minimize", 2)
-    if lam > MAX_SAMPLES:  # before anything runs (a single-point space builds no optimizer)
-        raise ValueError(f"minimize: lam must be at most 2**31 - 1 (the samples of one batch), got {lam}")
+    # an integral float (1e4) too; bounded before anything runs (a single-point space builds no optimizer)
+    lam = population(integer("lam", lam, "minimize", 2), "minimize")
     max_evals = integer("max_evals", max_evals, "minimize", 1 if single else lam)
     max_failed_rounds = integer("max_failed_rounds", max_failed_rounds, "minimize", 1)
     maximize = flag("maximize", maximize, "minimize")

@@ -281,12 +281,8 @@ def _check_arguments(lam: Any, pruned: Any, options: Any) -> tuple[int | None, d
     Raises:
         ValueError: as listed in :class:`ASNGSampler`.
     """
-    if lam is not None and (
-        isinstance(lam, (bool, np.bool_))
-        or not isinstance(lam, (int, np.integer))
-        or not 2 <= lam <= _checks.MAX_SAMPLES
-    ):
-        raise ValueError(f"ASNGSampler: lam must be None or an integer in [2, 2**31 - 1], got {lam!r}")
+    if lam is not None:  # None: the default
+        _checks.population(lam, "ASNGSampler")
     _checks.choice("pruned", pruned, "ASNGSampler", PRUNED_POLICIES)
     if options is not None and not isinstance(options, Mapping):
         raise ValueError(f"ASNGSampler: optimizer_options must be a dict, got {type(options).__name__}")
