@@ -7,8 +7,10 @@ Each optuna distribution becomes one variable of one of three parts:
 * ``"int"`` -- :class:`~asng_opt.Integer` over the grid index ``k`` in ``[0, K]``, ``K <= 2**51``:
   an ``IntDistribution`` without ``log`` (value ``low + k * step``, ``K = (high - low) // step``)
   and a ``FloatDistribution`` with ``step`` (value ``low + k * step``, clipped to ``high``).
-  optuna holds every value as a float64: an int beyond 2**53 in magnitude is evaluated rounded to
-  it, and the trial is told as the point evaluated (:meth:`SpaceCodec.from_params`).
+  optuna holds every value as a float64 and keeps a sampled value only if its own check, in float
+  arithmetic, finds it on the grid: a grid value it would not keep (an int beyond 2**53 in
+  magnitude, a float step finer than float64 resolves there) goes to the nearest one it keeps
+  (:func:`_held_index`, :meth:`SpaceCodec.hold`).
 * ``"real"`` -- :class:`~asng_opt.Gaussian` in the unit coordinate ``u``: a ``FloatDistribution``
   without ``step`` (``x = low + u (high - low)``, or ``exp`` of that on the log scale when
   ``log=True``), an ``IntDistribution`` with ``log=True`` (the log of ``[low - 1/2, high + 1/2]``
@@ -16,7 +18,7 @@ Each optuna distribution becomes one variable of one of three parts:
   distribution whose grid has more than 2**51 steps (:data:`~asng_opt.integer.INTEGER_LIMIT`,
   beyond which an :class:`~asng_opt.Integer` is not exact in float64): ``[low - step/2, high +
   step/2]`` mapped linearly to ``[0, 1]``, then rounded to the nearest grid value that optuna's
-  float64 can hold (:func:`_held_value`; searched as a real: to about ``REAL_SIGMA_MIN`` of its
+  float64 can hold (:func:`_held_index`; searched as a real: to about ``REAL_SIGMA_MIN`` of its
   range, not to single steps). The mean is bounded to
   ``[0, 1]``, samples are clipped to it; sigma starts at ``REAL_SIGMA0`` and stays in
   ``[REAL_SIGMA_MIN, REAL_SIGMA_MAX]``: a named :class:`~asng_opt.Space`'s ``"float"`` part
@@ -116,6 +118,28 @@ class SpaceCodec:
         raw = self.distribution.sample(theta, 1, rng)
         return {k: np.asarray(v)[0] for k, v in raw.items()}
 
+    def hold(self, raw: Mapping[str, Any]) -> dict[str, np.ndarray]:
+        """``raw`` with each ``"int"`` entry whose grid value optuna would not keep (:func:`_holds`)
+        moved to the nearest grid index whose value it keeps (:func:`_held_index`), so that the
+        raw sample stored with a trial decodes to the value the trial evaluates; the other entries
+        as drawn. Only grids with values beyond 2**53 in magnitude, or float steps finer than
+        float64 resolves at their values, change anything."""
+        out = {k: np.array(v) for k, v in raw.items()}
+        if "int" not in out:
+            return out
+        part = self.distribution.parts["int"]
+        user = part.decode(out["int"][None])[0]
+        held = np.array(user)
+        for name in self.names:
+            kind, i = self.slots[name]
+            if kind == "int":
+                held[i] = _held_index(self.space[name], int(user[i]))
+        moved = held != user
+        if np.any(moved):
+            raw_held, _ = part.check_samples(held[None])
+            out["int"] = np.where(moved, np.asarray(raw_held)[0], out["int"])
+        return out
+
     def to_params(self, raw: Mapping[str, Any]) -> dict[str, Any]:
         """The optuna parameter values (external representation) of one raw sample."""
         user = self.distribution.decode({k: np.asarray(v)[None] for k, v in raw.items()})
@@ -128,7 +152,7 @@ class SpaceCodec:
                 assert isinstance(d, CategoricalDistribution)
                 out[name] = d.choices[int(v)]
             elif part == "int":
-                out[name] = _grid_value(d, int(v))
+                out[name] = _grid_value(d, _held_index(d, int(v)))
             else:
                 out[name] = _real_value(d, float(np.clip(v, 0.0, 1.0)))
         return out
@@ -192,32 +216,34 @@ def _grid_value(d: BaseDistribution, k: int) -> Any:
     return float(min(d.low + k * d.step, d.high))
 
 
-#: how many grid steps either side :func:`_held_value` looks for a value optuna can hold (float64's
+#: how many grid steps either side :func:`_held_index` looks for a value optuna holds (float64's
 #: integers are 2**11 apart below 2**64: an odd step reaches one within 2**11 steps)
 HOLD_SEARCH = 2**12
 
 
-def _held_value(d: BaseDistribution, k: int) -> Any:
-    """The grid value ``low + k * step``, or, for an int, the nearest grid value optuna can hold:
-    optuna keeps a parameter as a float64 and checks a suggested int's place on the grid in float
-    arithmetic (``(float(v) - low) % step == 0``, inexact once ``v`` or ``low`` exceeds 2**53 in
-    magnitude); an int it cannot hold exactly (``float(v) != v``) is evaluated rounded, and one that
-    fails the check is replaced by a random value (optuna's independent sampling). Within
-    :data:`HOLD_SEARCH` steps either side, the nearest value held exactly and on the grid, else the
-    nearest one that passes the check, else ``low + k * step`` itself."""
-    v = _grid_value(d, k)
-    if not isinstance(d, IntDistribution) or (float(v) == v and d._contains(float(v))):
-        return v
-    size, passing = _grid_size(d), None
-    for j in range(HOLD_SEARCH + 1):
-        for i in (k - j, k + j) if j else (k,):
-            if 0 <= i <= size:
-                w = _grid_value(d, i)
-                if d._contains(float(w)):
-                    if float(w) == w:
-                        return w
-                    passing = w if passing is None else passing
-    return v if passing is None else passing
+def _holds(d: BaseDistribution, v: Any) -> bool:
+    """Whether optuna keeps grid value ``v`` of ``d`` as it is: it holds a parameter as a float64
+    (an int beyond 2**53 in magnitude is rounded) and takes a relatively sampled value only when
+    the distribution's own check, in float arithmetic, finds it on the grid; otherwise it samples
+    the parameter at random instead (``Trial._is_relative_param``)."""
+    x = d.to_internal_repr(v)
+    return d._contains(x) and (not isinstance(d, IntDistribution) or x == v)
+
+
+def _held_index(d: BaseDistribution, k: int) -> int:
+    """The grid index nearest to ``k`` whose value optuna holds (:func:`_holds`), ``k`` itself
+    when its value is held (every grid whose values stay within 2**53 in magnitude and whose step
+    float64 resolves), else the nearest within :data:`HOLD_SEARCH` steps, else ``k`` (a value
+    optuna then replaces: a float step near float64's spacing of the values, e.g. 3e-16 on [1,
+    2], has almost no held value)."""
+    if _holds(d, _grid_value(d, k)):
+        return k
+    size = _grid_size(d)
+    for j in range(1, HOLD_SEARCH + 1):
+        for i in (k - j, k + j):
+            if 0 <= i <= size and _holds(d, _grid_value(d, i)):
+                return i
+    return k
 
 
 def _stepped(d: BaseDistribution) -> bool:
@@ -249,7 +275,7 @@ def _real_value(d: BaseDistribution, u: float) -> Any:
     y = a + u * (b - a)
     low, high = d.low, d.high  # type: ignore[attr-defined]
     if _stepped(d):  # a grid too wide for an Integer: its value nearest to y
-        return _held_value(d, _grid_index(d, y))
+        return _grid_value(d, _held_index(d, _grid_index(d, y)))
     if isinstance(d, IntDistribution):
         return int(min(max(int(math.floor(math.exp(y) + 0.5)), low), high))
     x = math.exp(y) if d.log else y  # type: ignore[attr-defined]

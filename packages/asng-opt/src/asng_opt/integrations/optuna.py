@@ -210,7 +210,7 @@ class ASNGSampler(BaseSampler):
         with self._lock:
             rep, gens = self._replay(study, codec, cached=True)
             g = next_generation(gens, len(rep.told), rep.optimizer.lam)
-            raw = codec.sample(rep.optimizer.theta, self._rng)
+            raw = codec.hold(codec.sample(rep.optimizer.theta, self._rng))  # values optuna keeps as drawn
             storage.set_trial_system_attr(trial._trial_id, ATTR, mark(codec.key, g, codec.raw_to_json(raw)))
         return codec.to_params(raw)
 
