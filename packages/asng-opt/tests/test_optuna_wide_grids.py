@@ -6,6 +6,7 @@ rounded to its nearest value, as a log-scaled int is (a newcomer's report: ``sug
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -16,7 +17,7 @@ from optuna.distributions import FloatDistribution, IntDistribution  # noqa: E40
 
 from asng_opt.integer import INTEGER_LIMIT  # noqa: E402
 from asng_opt.integrations._optuna_history import ATTR, KEY_RAW  # noqa: E402
-from asng_opt.integrations._optuna_space import SpaceCodec  # noqa: E402
+from asng_opt.integrations._optuna_space import SpaceCodec, _grid_value  # noqa: E402
 from asng_opt.integrations.optuna import ASNGSampler  # noqa: E402
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -48,8 +49,6 @@ WIDE = {
 @settings(max_examples=40, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1))
 def test_sampled_values_lie_on_the_grid_within_the_bounds(seed):
-    import numpy as np
-
     codec = SpaceCodec(WIDE)
     theta = codec.distribution.initial_theta()
     params = codec.to_params(codec.sample(theta, np.random.default_rng(seed)))
@@ -121,6 +120,60 @@ def test_every_relative_trial_runs_the_sampler_s_own_draw(case):
     codec = SpaceCodec(study.trials[-1].distributions)
     relative = [t for t in study.trials if KEY_RAW in t.system_attrs.get(ATTR, {})]
     assert len(relative) == 59  # every trial after the first
+    kind, _ = codec.slots["x"]
     for t in relative:
-        drawn = codec.to_params(codec.raw_from_json(t.system_attrs[ATTR][KEY_RAW]))
-        assert drawn["x"] == t.params["x"], t.number
+        raw = codec.raw_from_json(t.system_attrs[ATTR][KEY_RAW])
+        assert codec.to_params(raw)["x"] == t.params["x"], t.number
+        if kind == "int":  # the stored draw itself decodes to the value evaluated (SpaceCodec.hold)
+            index = int(codec.distribution.parts["int"].decode(raw["int"][None])[0, 0])
+            assert _grid_value(d, index) == t.params["x"], t.number
+
+
+def test_hold_moves_only_the_int_entries_optuna_would_not_keep():
+    near = IntDistribution(2**60, 2**60 + 3 * 2**40, step=3)  # beyond 2**53: most values rounded
+    plain = IntDistribution(0, 100)
+    codec = SpaceCodec({"a": near, "b": plain, "r": FloatDistribution(0.0, 1.0)})
+    part = codec.distribution.parts["int"]
+    for k in (1, 2, 5, 12345, 3 * 2**40 // 3 - 1):
+        raw = {"int": np.asarray(part.check_samples(np.array([[k, 37]]))[0])[0], "real": np.array([0.25])}
+        held = codec.hold(raw)
+        index = part.decode(held["int"][None])[0]
+        assert index[1] == 37 and held["int"][1] == raw["int"][1] and held["real"][0] == 0.25
+        value = _grid_value(near, int(index[0]))
+        assert float(value) == value and near._contains(float(value))  # optuna keeps it as it is
+        assert abs(int(index[0]) - k) <= 128  # the nearest such: float64's ints are 256 apart there
+        assert codec.to_params(held) == codec.to_params(raw)  # the value proposed is unchanged
+        assert codec.hold(held)["int"].tolist() == held["int"].tolist()  # and stays put
+
+
+def test_a_trial_stored_before_the_hold_replays_as_the_point_evaluated():
+    """A trial of asng-opt 0.17.0 stored the draw of a value optuna then rounded: its replay tells
+    the draw moved to the value evaluated, not the draw as stored."""
+    from types import SimpleNamespace
+
+    from asng_opt.integrations._optuna_history import _raw_of, mark
+
+    d = IntDistribution(2**60, 2**60 + 3 * 2**40, step=3)
+    codec = SpaceCodec({"x": d})
+    part = codec.distribution.parts["int"]
+    # a draw whose value optuna rounded to another grid value (one it keeps) and ran
+    k = next(k for k in range(12345, 13000) if (int(float(_grid_value(d, k))) - d.low) % 3 == 0)
+    evaluated = int(float(_grid_value(d, k)))
+    assert evaluated != _grid_value(d, k) and d._contains(float(evaluated))
+    raw = {"int": np.asarray(part.check_samples(np.array([[k]]))[0])[0]}
+    trial = SimpleNamespace(
+        number=0,
+        params={"x": evaluated},
+        distributions={"x": d},
+        system_attrs={ATTR: mark(codec.key, 0, codec.raw_to_json(raw))},
+    )
+    told = _raw_of(trial, codec)
+    assert _grid_value(d, int(part.decode(told["int"][None])[0, 0])) == evaluated
+
+
+@pytest.mark.parametrize("k", [0, 1, 2, 123457, 3 * 2**40 // 3])
+def test_known_ints_beyond_2_to_53_map_to_their_exact_grid_index(k):
+    d = IntDistribution(2**60, 2**60 + 3 * 2**40, step=3)
+    codec = SpaceCodec({"x": d})
+    raw = codec.from_params({"x": 2**60 + 3 * k})
+    assert int(codec.distribution.parts["int"].decode(raw["int"][None])[0, 0]) == k

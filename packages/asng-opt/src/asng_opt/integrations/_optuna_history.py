@@ -171,6 +171,8 @@ def _raw_of(t: FrozenTrial, codec: SpaceCodec) -> dict[str, np.ndarray] | None:
     onto the space (:meth:`SpaceCodec.from_params`: clipped to the bounds, rounded to the nearest
     grid value); None -- the trial is left out of the update -- when a value has no place there."""
     raw = codec.raw_from_json(t.system_attrs[ATTR].get(KEY_RAW))
+    if raw is not None:  # as the sampler stores it since asng-opt 0.17.1 (a no-op on its own draws)
+        raw = codec.hold(raw)
     params = {n: t.params[n] for n in codec.names if n in t.params and t.distributions.get(n) == codec.space[n]}
     if raw is not None:
         drawn = codec.to_params(raw)

@@ -173,14 +173,20 @@ class SpaceCodec:
         for name in self.names:
             part, _ = self.slots[name]
             d = self.space[name]
+            x = params[name]
             try:  # numbers directly: optuna's to_internal_repr refuses a log scale's x <= 0
-                v: Any = int(d.to_internal_repr(params[name])) if part == "cat" else float(params[name])
+                if part == "cat":
+                    v: Any = int(d.to_internal_repr(x))
+                elif isinstance(d, IntDistribution) and isinstance(x, (int, np.integer)) and not isinstance(x, bool):
+                    v = int(x)  # exact: a float would round an int beyond 2**53
+                else:
+                    v = float(x)
             except (TypeError, ValueError, OverflowError):
                 return None
             if part == "cat":
                 if not 0 <= v < len(d.choices):  # type: ignore[attr-defined]
                     return None
-            elif math.isnan(v):
+            elif isinstance(v, float) and math.isnan(v):
                 return None
             elif part == "int":
                 v = _grid_index(d, v)
@@ -216,9 +222,11 @@ def _grid_value(d: BaseDistribution, k: int) -> Any:
     return float(min(d.low + k * d.step, d.high))
 
 
-#: how many grid steps either side :func:`_held_index` looks for a value optuna holds (float64's
-#: integers are 2**11 apart below 2**64: an odd step reaches one within 2**11 steps)
+#: how many grid steps either side :func:`_held_index` looks for a value optuna keeps
 HOLD_SEARCH = 2**12
+#: how many float64 values either side of an int grid value :func:`_held_index` tries first (an int
+#: that float64 holds exactly is one of them, at any magnitude; one in ``step`` of them lies on the grid)
+HOLD_FLOATS = 64
 
 
 def _holds(d: BaseDistribution, v: Any) -> bool:
@@ -231,19 +239,43 @@ def _holds(d: BaseDistribution, v: Any) -> bool:
 
 
 def _held_index(d: BaseDistribution, k: int) -> int:
-    """The grid index nearest to ``k`` whose value optuna holds (:func:`_holds`), ``k`` itself
-    when its value is held (every grid whose values stay within 2**53 in magnitude and whose step
-    float64 resolves), else the nearest within :data:`HOLD_SEARCH` steps, else ``k`` (a value
-    optuna then replaces: a float step near float64's spacing of the values, e.g. 3e-16 on [1,
-    2], has almost no held value)."""
-    if _holds(d, _grid_value(d, k)):
+    """The grid index nearest to ``k`` whose value optuna keeps (:func:`_holds`): ``k`` itself when
+    it does (every grid whose values stay within 2**53 in magnitude and whose step float64
+    resolves); for an int grid, else the grid value nearest to it among the :data:`HOLD_FLOATS`
+    float64 values either side (at any magnitude); else the nearest within :data:`HOLD_SEARCH`
+    grid steps; else the nearest there that optuna's check passes although it rounds it (an int it
+    evaluates rounded); else ``k`` (a value optuna replaces: a float step far finer than float64
+    resolves near ``low``, e.g. ``step=1e-9`` on [1000, 1002], has few kept values)."""
+    v = _grid_value(d, k)
+    if _holds(d, v):
         return k
     size = _grid_size(d)
+    if isinstance(d, IntDistribution):  # the float64 values nearest to v, outwards
+        up = down = float(v)
+        for x in _outwards(up, down):
+            w = int(x)
+            if d.low <= w <= d.high and (w - d.low) % d.step == 0 and _holds(d, w):
+                return (w - d.low) // d.step
+    passing = None
     for j in range(1, HOLD_SEARCH + 1):
         for i in (k - j, k + j):
-            if 0 <= i <= size and _holds(d, _grid_value(d, i)):
-                return i
-    return k
+            if 0 <= i <= size:
+                w = _grid_value(d, i)
+                if _holds(d, w):
+                    return i
+                if passing is None and d._contains(d.to_internal_repr(w)):
+                    passing = i
+    return k if passing is None else passing
+
+
+def _outwards(up: float, down: float) -> Any:
+    """``up`` (= ``down``), then the float64 values next to it, alternately above and below,
+    :data:`HOLD_FLOATS` each way."""
+    yield up
+    for _ in range(HOLD_FLOATS):
+        up, down = math.nextafter(up, math.inf), math.nextafter(down, -math.inf)
+        yield up
+        yield down
 
 
 def _stepped(d: BaseDistribution) -> bool:
@@ -289,9 +321,13 @@ def _grid_size(d: BaseDistribution) -> int:
     return int((d.high - d.low) // d.step)  # type: ignore[attr-defined]
 
 
-def _grid_index(d: BaseDistribution, x: float) -> int:
+def _grid_index(d: BaseDistribution, x: float | int) -> int:
     """The index ``k`` of the grid value ``low + k * step`` nearest to ``x`` (halfway: the larger),
-    ``x`` clipped to ``[low, high]`` first (so +-inf go to the ends)."""
+    ``x`` clipped to ``[low, high]`` first (so +-inf go to the ends); in exact integer arithmetic
+    for an int ``x`` of an int distribution."""
+    if isinstance(x, int) and isinstance(d, IntDistribution):
+        c = min(max(x, d.low), d.high) - d.low
+        return min((2 * c + d.step) // (2 * d.step), _grid_size(d))
     low, high, step = float(d.low), float(d.high), float(d.step)  # type: ignore[attr-defined]
     k = math.floor((min(max(x, low), high) - low) / step + 0.5)
     return min(max(k, 0), _grid_size(d))
