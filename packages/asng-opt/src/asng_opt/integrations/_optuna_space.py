@@ -251,8 +251,7 @@ def _held_index(d: BaseDistribution, k: int) -> int:
         return k
     size = _grid_size(d)
     if isinstance(d, IntDistribution):  # the float64 values nearest to v, outwards
-        up = down = float(v)
-        for x in _outwards(up, down):
+        for x in _outwards(float(v)):
             w = int(x)
             if d.low <= w <= d.high and (w - d.low) % d.step == 0 and _holds(d, w):
                 return (w - d.low) // d.step
@@ -268,10 +267,11 @@ def _held_index(d: BaseDistribution, k: int) -> int:
     return k if passing is None else passing
 
 
-def _outwards(up: float, down: float) -> Any:
-    """``up`` (= ``down``), then the float64 values next to it, alternately above and below,
-    :data:`HOLD_FLOATS` each way."""
-    yield up
+def _outwards(x: float) -> Any:
+    """``x``, then the float64 values next to it, alternately above and below, :data:`HOLD_FLOATS`
+    each way."""
+    up = down = x
+    yield x
     for _ in range(HOLD_FLOATS):
         up, down = math.nextafter(up, math.inf), math.nextafter(down, -math.inf)
         yield up
