@@ -185,7 +185,9 @@ def test_problem_registry_names_budgets_and_studies():
     f20 = ["ioh-f20-isingtorus"] if importable("ioh") else []
     newer = ["int-styblinski-tang", "int-levy"]
     newest = ["int-zakharov", "sharp-ridge", "different-powers", "cat-real-cigar", "linear-slope", "attractive-sector"]
-    new = new + f20 + ["int-step-ellipsoid"] + newer + newest + ["int-ackley", "int-griewank"]
+    new = (
+        new + f20 + ["int-step-ellipsoid"] + newer + newest + ["int-ackley", "int-griewank", "int-trid", "int-salomon"]
+    )
     assert default_problems() == default + with_ioh + ["nk-adjacent", "rosenbrock", "mixed-real"] + f24 + new
     assert untuned_problems() == ["ioh-f22-mis", "nk-adjacent", "rosenbrock", "mixed-real",
                                   "ioh-f24-concatenatedtrap", *new]  # fmt: skip
@@ -199,7 +201,8 @@ def test_problem_registry_names_budgets_and_studies():
     # round; integers alone, where 0.15's resolution of the reals changes nothing) was until 0.17; sharp-ridge
     # (0.14's round) from 0.15 on (the reals' resolution); the problems added in 0.15's round (0.16's
     # repaired draws change none of their default runs) and in 0.16's are untuned; int-zakharov is labelled
-    # from 0.17 on (the integer mutants' uniform values were checked on it); those added in 0.17's round untuned
+    # from 0.17 on (the integer mutants' uniform values were checked on it); those added in 0.17's round from
+    # 0.18 on (the descent without the elite and the walk stall were checked on them); 0.18's untuned
     labels = [untuned_label(p) for p in untuned_problems()]
     assert labels == (
         ["untuned until asng-opt 0.12"] * 2 + ["untuned until asng-opt 0.7"] * 2
@@ -208,7 +211,7 @@ def test_problem_registry_names_budgets_and_studies():
         + ["untuned until asng-opt 0.11"] * 2 + ["untuned until asng-opt 0.12"] * 2 + ["untuned"] * len(f20)
         + ["untuned until asng-opt 0.13"] + ["untuned until asng-opt 0.14"] * 2
         + ["untuned until asng-opt 0.17", "untuned until asng-opt 0.15", "untuned", "untuned", "untuned", "untuned"]
-        + ["untuned", "untuned"]
+        + ["untuned until asng-opt 0.18"] * 2 + ["untuned", "untuned"]
     )  # fmt: skip
     assert untuned_label("onemax") == "" == untuned_label("no-such-problem")
 
@@ -221,7 +224,8 @@ def test_optimizer_registry_ours_first():
                  "bb-lam-dim", "bb-no-cache", "bb-no-int-margin", "bb-raw-elite", "bb-int-asng",
                  "bb-unit-int-steps", "bb-harmonic-int-steps", "bb-no-inject-clip", "bb-near-after-spent",
                  "bb-unearned-mutants",
-                 "bb-int-sigma-half", "bb-no-active", "bb-resolution-1e-6")  # fmt: skip
+                 "bb-int-sigma-half", "bb-no-active", "bb-resolution-1e-6", "bb-elite-in-descent",
+                 "bb-no-walk-stall")  # fmt: skip
     assert OURS == ("asng-bb", "asng-l2", "asng-l16", *ablations) == tuple(OPTIMIZERS)[: len(OURS)]
     assert [OPTIMIZERS[n].role for n in OURS[:3]] == ["main", "reference", "reference"]
     assert [n for n, o in OPTIMIZERS.items() if o.short_only] == ["bb-lam-dim", "optuna-tpe", "optuna-cmaes"]
@@ -941,6 +945,53 @@ def test_int_ackley_is_ackley_s_function_around_its_drawn_optimum():
     assert min(near) == pytest.approx(0.4329, abs=1e-4) and min(near) < p.gaps[2]
     # the first target is below the best of 2,000 uniform draws (9.2), the box's centre (12.1) above it
     assert p(none, np.zeros(10, dtype=np.int64)) > 12 and _best_of_uniform_draws(p) > 9 > p.gaps[0]
+    assert start_point_issues(p) == []
+
+
+def test_int_trid_is_the_trid_function_moved_by_its_drawn_offset():
+    p = bp.int_trid()
+    offset = np.random.default_rng(2042).integers(-50, 51, 8)  # the problem's draw
+    i = np.arange(1, 9)
+    z_opt = i * (9 - i) + offset
+    assert z_opt.tolist() == [29, 17, 39, -1, 22, 48, -4, -37]
+    none = np.zeros(0, dtype=np.int64)
+    assert p(none, z_opt) == 0.0 == p.f_opt and p.gaps == (1000.0, 100.0, 10.0, 0.0)
+    assert np.all(p.int_low == -100) and np.all(p.int_high == 100) and (p.n_cat, p.n_int, p.n_real) == (0, 8, 0)
+    rng = np.random.default_rng(9)
+    for _ in range(100):  # the textbook formula on x = z - o, minus its minimum -n (n + 4) (n - 1) / 6 = -112
+        z = rng.integers(-100, 101, 8)
+        x = z - offset
+        f = np.sum((x - 1) ** 2) - np.sum(x[1:] * x[:-1]) + 112
+        assert p(none, z) == f and f > 0 and float(f).is_integer()
+    # one variable moved, the others at the optimum: a parabola with its only zero at the optimum
+    for k, vals in enumerate(_one_variable_sweeps(p, z_opt)):
+        assert np.flatnonzero(vals == 0).tolist() == [int(z_opt[k] + 100)] and np.all(vals >= 0)
+    near = [p(none, z_opt + d * np.eye(8, dtype=np.int64)[k]) for k in range(8) for d in (-1, 1)]
+    assert near == [1.0] * 16  # the Hessian's diagonal is 2: every neighbour one above
+    # the first target is below the best of 2,000 uniform draws (1,914), the box's centre (4,718) above it
+    assert p(none, np.zeros(8, dtype=np.int64)) == 4718 and _best_of_uniform_draws(p) == 1914 > p.gaps[0]
+    assert start_point_issues(p) == []
+
+
+def test_int_salomon_is_salomon_s_function_around_its_drawn_optimum():
+    p = bp.int_salomon()
+    z_opt = np.random.default_rng(2043).integers(-60, 61, 8)  # the problem's draw
+    assert z_opt.tolist() == [-10, 41, 56, -12, 1, -22, -10, 15]
+    none = np.zeros(0, dtype=np.int64)
+    assert p(none, z_opt) == 0.0 == p.f_opt and p.gaps == (1.0, 0.5, 0.15, 0.0)
+    assert np.all(p.int_low == -100) and np.all(p.int_high == 100) and (p.n_cat, p.n_int, p.n_real) == (0, 8, 0)
+    rng = np.random.default_rng(10)
+    for _ in range(100):  # the textbook formula on y = (z - z*) / 4
+        z = rng.integers(-100, 101, 8)
+        r = np.linalg.norm((z - z_opt) / 4)
+        assert p(none, z) == pytest.approx(1 - np.cos(2 * np.pi * r) + 0.1 * r, abs=1e-12) and p(none, z) > 0
+    # the optimum's neighbours 1.025 above it; the first ring (|z - z*| = 4: a variable moved by 4) 0.1
+    near = [p(none, z_opt + d * np.eye(8, dtype=np.int64)[k]) for k in range(8) for d in (-1, 1)]
+    assert min(near) == pytest.approx(1.025, abs=1e-12)
+    ring = p(none, z_opt + 4 * np.eye(8, dtype=np.int64)[0])
+    assert ring == pytest.approx(0.1, abs=1e-12) and p.gaps[3] < ring < p.gaps[2]
+    # the first target is below the best of 2,000 uniform draws (1.80), the box's centre (2.36) above it
+    assert p(none, np.zeros(8, dtype=np.int64)) > 2.3 and _best_of_uniform_draws(p) > 1.8 > p.gaps[0]
     assert start_point_issues(p) == []
 
 

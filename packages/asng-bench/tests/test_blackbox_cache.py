@@ -70,6 +70,28 @@ def test_asng_bb_follows_minimize_until_minimizes_budget_ends():
     assert r["cached"] >= sum(h["cached"] for h in res.history) > 0
 
 
+@pytest.mark.parametrize("budget, seed", [(3000, 0), (150, 1)])
+def test_asng_bb_evaluates_what_minimize_evaluates_on_integers_alone(budget, seed):
+    """asng-opt 0.18's two rules act here: the descent without the elite (main track; the short
+    track's budget caps lambda and keeps it) and the walk stall (Griewank's walks never run dry:
+    seed 0 restarts after stalled walks within 3,000 evaluations)."""
+    mine, theirs = [], []
+    p = bp.int_griewank()
+    fun = p.fun
+    p_theirs = dataclasses.replace(p, fun=lambda c, z, r: theirs.append(z.tolist()) or fun(c, z, r))
+    p_mine = dataclasses.replace(p, fun=lambda c, z, r: mine.append(z.tolist()) or fun(c, z, r), f_opt=p.f_opt - 1)
+    from asng_opt import minimize
+
+    none = np.zeros(0, dtype=np.int64)
+    res = minimize(lambda z: p_theirs.fun(none, z, None), search_space(p), max_evals=budget, seed=seed)
+    assert res.optimizer.elite_in_descent is (budget == 150)
+    r = run_one(p_mine, MAIN, budget, seed)
+    assert len(theirs) > budget - 20 and mine[: len(theirs)] == theirs
+    assert res.n_restarts <= r["restarts"] <= res.n_restarts + 1
+    if budget == 3000:
+        assert res.n_restarts >= 2
+
+
 class _Scripted(Searcher):
     """Asks the given rounds of single-bit candidates in turn (the last one again and again)."""
 

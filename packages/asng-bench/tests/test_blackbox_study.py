@@ -72,7 +72,8 @@ def test_ablations_switch_one_ingredient_off():
                           "covariance": "full", "real_elite_twice": False,
                           "neutral_union": True, "int_margin": True, "elite_integers": True,
                           "int_update": "full", "int_steps": "harmonic-uniform", "clip_injected": True,
-                          "earn_mutants": True, "int_sigma0": 0.25, "active_cma": True}  # fmt: skip
+                          "earn_mutants": True, "int_sigma0": 0.25, "active_cma": True,
+                          "elite_in_descent": True}  # fmt: skip
     changed = {
         "bb-no-margin": ("margin", False),
         "bb-no-elitism": ("elitist", False),
@@ -111,6 +112,21 @@ def test_ablations_switch_one_ingredient_off():
     assert not applies("bb-diagonal", p)
     assert not applies("bb-no-int-margin", get_problem("onemax")) and applies("bb-no-int-margin", p)
     assert not applies("bb-int-sigma-half", get_problem("onemax")) and applies("bb-int-sigma-half", p)
+    # asng-opt 0.18's descent without the elite: on integers alone asng-bb (main track) runs without it,
+    # the ablation with it; where the budget caps lambda (the short track) asng-bb keeps it too
+    zak = get_problem("int-zakharov")
+    zb, ze = make_searcher(MAIN, zak, 3000, 0).opt, make_searcher("bb-elite-in-descent", zak, 3000, 0).opt
+    assert {k: v for k, v in ze.hyper().items() if v != zb.hyper()[k]} == {"elite_in_descent": True}
+    assert make_searcher(MAIN, zak, 150, 0).opt.elite_in_descent is True
+    assert make_searcher(MAIN, get_problem("mixed"), 3000, 0).opt.elite_in_descent is True  # categories too
+    # the walk's ablations run where optimizers walk: no real variable
+    for name in ("bb-elite-in-descent", "bb-no-walk-stall"):
+        assert applies(name, zak) and not applies(name, ir) and not applies(name, get_problem("rosenbrock"))
+    assert applies("bb-no-walk-stall", get_problem("onemax")) and not applies(
+        "bb-elite-in-descent", get_problem("onemax")
+    )
+    assert make_searcher("bb-no-walk-stall", zak, 3000, 0)._stale.walk_stall == np.inf
+    assert make_searcher(MAIN, zak, 3000, 0)._stale.walk_stall == 160  # 20 updates per variable
     # active CMA-ES acts where a CMA-ES step runs: integers or reals, not categorical variables alone
     assert not applies("bb-no-active", get_problem("onemax")) and applies("bb-no-active", p)
     assert applies("bb-no-active", get_problem("rosenbrock"))

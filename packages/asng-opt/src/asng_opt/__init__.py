@@ -22,7 +22,7 @@ from .product import Product
 from .ranking import ranking_utility
 from .space import Choice, FloatRange, IntRange, Space
 
-__version__ = "0.17.1"
+__version__ = "0.18.0"
 
 __all__ = [
     "ASNG",

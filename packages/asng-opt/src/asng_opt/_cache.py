@@ -23,7 +23,7 @@ import numpy as np
 
 from ._checks import integer, number
 from ._constant import fixed_variable, is_single_point
-from .blackbox._tree import leaves
+from .blackbox._tree import leaves, n_variables
 from .categorical import Categorical
 from .integer import Integer
 from .space import Space
@@ -34,11 +34,13 @@ __all__ = [
     "StaleRounds",
     "restarts_on_convergence",
     "walks",
+    "walk_stall",
     "sample_key",
     "batch_keys",
     "CACHE_SIZE",
     "STALE_ROUNDS",
     "WALK_YIELD",
+    "WALK_STALL_PER_VARIABLE",
 ]
 
 #: the most points :func:`~asng_opt.minimize`'s cache remembers (least recently used forgotten
@@ -56,6 +58,11 @@ STALE_ROUNDS = 10
 #: a walking optimizer (:class:`StaleRounds`) ends when its last :data:`STALE_ROUNDS` rounds drew
 #: fewer new points than this, together
 WALK_YIELD = 2 * STALE_ROUNDS
+
+#: a walking optimizer (:class:`StaleRounds`) also ends once its distribution has converged and its
+#: elite has gone this many updates per free categorical or integer variable without improving
+#: (:func:`walk_stall`)
+WALK_STALL_PER_VARIABLE = 20
 
 
 #: types fed as ``v<type name>:<repr>;`` without further checks (exact types: no subclass)
@@ -252,10 +259,15 @@ class StaleRounds:
       until 10 rounds in a row draw nothing new instead spends more rounds on draws the cache
       answers: the same results for about 4x the library time per evaluation on the black-box study's
       NK landscape; below two new points a round, a round costs several times per new point what a
-      restart's draws cost.)
+      restart's draws cost.) It also ends once ``should_stop()`` holds and the elite has not
+      improved for ``walk_stall`` updates (asng-opt 0.18, :func:`walk_stall`): on wide integer
+      ranges the elitist mutants draw new points in every round, so the yield never runs dry.
 
     Args:
         restart_on_convergence: the kind, as above.
+        walk_stall: where optimizers walk, the updates without improvement of the elite after which
+            a converged one ends (:func:`walk_stall`; inf: only when its yield runs dry, the rule
+            before asng-opt 0.18).
 
     Attributes:
         idle: whether the optimizer that just converged drew no new point since it started (and
@@ -263,21 +275,25 @@ class StaleRounds:
         idle_in_a_row: such optimizers in a row; at :data:`STALE_ROUNDS` the run should stop.
     """
 
-    def __init__(self, restart_on_convergence: bool = True) -> None:
+    def __init__(self, restart_on_convergence: bool = True, walk_stall: float = math.inf) -> None:
         self.restart_on_convergence = bool(restart_on_convergence)
+        self.walk_stall = float(walk_stall)
         self.recent: deque[int] = deque(maxlen=STALE_ROUNDS)  # new points of the last rounds
         self.new_since_restart = 0  # evaluations since the current optimizer started
         self.idle = False
         self.idle_in_a_row = 0
 
-    def after_round(self, n_new: int, should_stop: bool, n_restarts: int) -> bool:
+    def after_round(self, n_new: int, should_stop: bool, n_restarts: int, stall: int = 0) -> bool:
         """After a round with ``n_new`` new points evaluated: whether the optimizer has converged
-        (see the class); sets :attr:`idle` and :attr:`idle_in_a_row` when it has."""
+        (see the class; ``stall``: its updates since the elite last improved,
+        :attr:`BlackBoxASNG.stall <asng_opt.blackbox.BlackBoxASNG.stall>`, 0 for optimizers
+        without an elite); sets :attr:`idle` and :attr:`idle_in_a_row` when it has."""
         self.new_since_restart += n_new
         self.recent.append(n_new)
         least = 1 if self.restart_on_convergence else WALK_YIELD  # new points the window must hold
         stale = len(self.recent) == STALE_ROUNDS and sum(self.recent) < least
-        if not (should_stop and self.restart_on_convergence or stale):
+        walked = should_stop and not self.restart_on_convergence and stall >= self.walk_stall
+        if not (should_stop and self.restart_on_convergence or stale or walked):
             return False
         self.idle = self.new_since_restart == 0 and (stale or n_restarts > 0)
         self.idle_in_a_row = self.idle_in_a_row + 1 if self.idle else 0
@@ -336,6 +352,21 @@ def restarts_on_convergence(dist: Any, int_margin: bool = False) -> bool:
         and not (int_margin and isinstance(leaf, Integer))
         for leaf in leaves(dist)
     )
+
+
+def walk_stall(dist: Any) -> int:
+    """The updates without improvement after which a converged walking optimizer of ``dist`` (a
+    distribution or a :class:`~asng_opt.Space`) ends (:class:`StaleRounds`):
+    :data:`WALK_STALL_PER_VARIABLE` times its free categorical and integer variables, so that a
+    walk tries each variable about as often whatever the space's size (a mutant changes about
+    one). Measured (asng-opt 0.18; the black-box study's runs, one process, 40 seeds, 3,000
+    evaluations): on 8 integers, 160 updates; ``int-zakharov`` solved in 40 runs (ERT 1,056)
+    instead of 38 (1,201) with a cap of 100 updates, and ``int-rastrigin``, whose walks do find
+    its optimum, in 30 runs instead of 38 with that cap and 38 with 200; every problem of
+    categorical variables alone ran as before (their walks run dry first)."""
+    d = dist.distribution if isinstance(dist, Space) else dist
+    n_discrete = n_variables(d)[1]
+    return WALK_STALL_PER_VARIABLE * max(n_discrete, 1)
 
 
 def walks(dist: Any, blackbox: bool, max_restarts: float, int_margin: bool = False) -> bool:

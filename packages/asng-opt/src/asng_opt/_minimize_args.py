@@ -52,6 +52,10 @@ class Settings(NamedTuple):
     cache: bool
     #: every variable fixed: one evaluation, no optimizer (:mod:`asng_opt._minimize_single`)
     single: bool
+    #: the black-box configuration's default lambda was capped by the budget
+    #: (:func:`~asng_opt.blackbox.default_lam`): a short run, whose descent keeps the elite
+    #: (``BlackBoxASNG(elite_in_descent=True)``, unless the options say otherwise)
+    short_budget: bool = False
 
 
 def _check_options(method: str, cls: type[Optimizer], options: Mapping[str, Any], config: str = "blackbox") -> None:
@@ -134,11 +138,13 @@ def resolve(
     )
     cls = BlackBoxASNG if blackbox else METHODS[method]
     single = is_single_point(distribution)  # one evaluation, whatever lam: a budget of 1 is enough
+    short_budget = False
     if lam is None:  # the default never exceeds the budget
         lam = 2
         if blackbox and not single:
             dist = distribution.distribution if isinstance(distribution, Space) else distribution
             lam = default_lam(dist, integer("max_evals", max_evals, "minimize", 2))
+            short_budget = lam < default_lam(dist)
     # an integral float (1e4) too; bounded before anything runs (a single-point space builds no optimizer)
     lam = population(integer("lam", lam, "minimize", 2), "minimize")
     max_evals = integer("max_evals", max_evals, "minimize", 1 if single else lam)
@@ -152,5 +158,16 @@ def resolve(
     cache = blackbox if cache is None else flag("cache", cache, "minimize")
     _check_options(method, cls, options, config)
     return Settings(
-        cls, blackbox, lam, max_evals, max_restarts, max_failed_rounds, maximize, target, vectorized, cache, single
+        cls,
+        blackbox,
+        lam,
+        max_evals,
+        max_restarts,
+        max_failed_rounds,
+        maximize,
+        target,
+        vectorized,
+        cache,
+        single,
+        short_budget,
     )

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from ._cache import EvaluationCache, StaleRounds, batch_keys, walks
+from ._cache import EvaluationCache, StaleRounds, batch_keys, walk_stall, walks
 from ._evaluate import ExecutorRefused, evaluations
 from ._minimize_args import Settings
 from ._result import MinimizeResult, ObjectiveError
@@ -75,7 +75,8 @@ class Progress:
         # (without integer ones unless they have the margin)
         space = opt.distribution if getattr(opt, "space", None) is None else opt.space  # a Space knows its fixed ranges
         int_margin = bool(getattr(opt, "int_margin", False))
-        self.stale = StaleRounds(not walks(space, settings.blackbox, settings.max_restarts, int_margin))
+        walking = walks(space, settings.blackbox, settings.max_restarts, int_margin)
+        self.stale = StaleRounds(not walking, walk_stall(space))
         self.last_cached = 0  # samples of the last round that cost no evaluation
         self.last_new = 0  # samples of the last round never evaluated before (the stale rule's count)
 
@@ -250,7 +251,8 @@ def run(
             if s.target is not None and p.best_x is not None and p.best_f <= p.sign * s.target:
                 return p.result("target")
             stop = p.opt.should_stop()
-            if p.stale.after_round(p.last_new, stop, p.n_restarts) if p.cache is not None else stop:
+            stall = getattr(p.opt, "stall", 0)  # a BlackBoxASNG's updates without improvement
+            if p.stale.after_round(p.last_new, stop, p.n_restarts, stall) if p.cache is not None else stop:
                 if p.cache is not None and p.stale.exhausted:
                     return p.result("converged")  # restart after restart draws only points already evaluated
                 if p.n_evals + s.lam > s.max_evals and p.n_restarts < s.max_restarts:

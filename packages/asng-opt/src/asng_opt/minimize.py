@@ -70,7 +70,12 @@ def minimize(
             object twice gives two different runs.
         lam: samples per round, an integer in [2, 2**31 - 1]; default ``4 + floor(3 ln N)`` (N variables) capped
             at ``max(4, max_evals // 40)`` with ``config="blackbox"``
-            (:func:`~asng_opt.blackbox.default_lam`), 2 with ``config="paper"``.
+            (:func:`~asng_opt.blackbox.default_lam`), 2 with ``config="paper"``. Where that cap
+            applies (a budget of fewer than ~40 rounds of the dimension's population), the
+            black-box optimizer is built with ``elite_in_descent=True`` unless the options say
+            otherwise: a short run's descent must be fast, and the elite speeds it up
+            (:class:`~asng_opt.blackbox.BlackBoxASNG`). A ``lam`` given here is no capped default:
+            the optimizer keeps its own default (pass ``elite_in_descent=True`` for a short run).
         method: ``"asng"`` (default), ``"sng"`` (:class:`SNG`) or ``"adam"`` (:class:`AdamNG`).
         config: how ASNG is configured: ``"blackbox"`` (the default for ``method="asng"``:
             :class:`~asng_opt.blackbox.BlackBoxASNG` -- a population growing with the dimension,
@@ -159,7 +164,7 @@ def minimize(
             ``mutant_share``, ``cat_utility``, ``real_utility``, ``covariance``,
             ``real_elite_twice``, ``neutral_union``, ``int_margin``, ``elite_integers``,
             ``int_update``, ``int_steps``, ``clip_injected``, ``earn_mutants``, ``int_sigma0``,
-            ``active_cma``; ``alpha``, ``delta0``,
+            ``active_cma``, ``elite_in_descent``; ``alpha``, ``delta0``,
             ``delta_max`` for the
             paper's ASNG;
             ``delta`` for SNG; ``lr``, ``beta1``, ``beta2``, ``eps`` for Adam.
@@ -231,5 +236,7 @@ def minimize(
     if settings.single:  # nothing to optimise: one evaluation, "converged"
         check_option_values(settings.cls, options)  # as a free space would (no optimizer is built)
         return run_single_point(fun, distribution, settings, executor)
+    if settings.short_budget:  # a descent that must be fast keeps the elite (BlackBoxASNG, elite_in_descent)
+        options = {"elite_in_descent": True, **options}
     opt = settings.cls(distribution, lam=settings.lam, seed=rng, maximize=settings.maximize, **options)
     return run(opt, fun, settings, callback, executor)

@@ -16,7 +16,10 @@ which names, is :mod:`.registry`).
   ``opt = asng_opt.blackbox.restart(opt, near_best=near_best and stale.near_best(opt))`` (near the
   best point by default; from the initial distribution with ``near_best=False``, after an idle
   optimizer, or, where optimizers walk, after a restart near the best point that never improved
-  it: :meth:`asng_opt._cache.StaleRounds.near_best`, asng-opt 0.11).
+  it: :meth:`asng_opt._cache.StaleRounds.near_best`, asng-opt 0.11). A walk also ends once the
+  distribution has converged and the elite has gone ``asng_opt._cache.walk_stall(dist)`` updates
+  without improving (asng-opt 0.18). Where the budget caps lambda, the optimizer is built with
+  ``elite_in_descent=True``, as minimize builds it.
   Without the cache every round has new evaluations and the rule is the plain restart on
   ``should_stop()``. The
   ablations switch one ingredient off through ``options`` (``margin=False``, ``elitist=False``,
@@ -44,6 +47,7 @@ import numpy as np
 
 from asng_opt import ASNG, SNG, Categorical, Gaussian, Integer, Product
 from asng_opt._cache import StaleRounds, walks
+from asng_opt._cache import walk_stall as walk_stall_of
 from asng_opt.blackbox import BlackBoxASNG, default_lam, restart
 from asng_opt.distribution import Distribution
 from asng_opt.space import FLOAT_SIGMA_INIT, FLOAT_SIGMA_MAX, FLOAT_SIGMA_MIN
@@ -131,6 +135,10 @@ class NaturalGradient(Searcher):
             near the best point that never improved it starts from the initial distribution
             (default True, minimize's rule since asng-opt 0.11); False: near the best point again
             unless idle (0.10's rule, the ablation ``bb-near-after-spent``).
+        walk_stall: ``"blackbox"`` only: where optimizers walk, a converged one also ends once its
+            elite has gone ``asng_opt._cache.walk_stall(dist)`` updates without improving (default
+            True, minimize's rule since asng-opt 0.18); False: only once its walk runs dry (the
+            ablation ``bb-no-walk-stall``).
         **options: more keyword arguments of ``BlackBoxASNG`` (``"blackbox"`` only).
 
     Attributes:
@@ -159,6 +167,7 @@ class NaturalGradient(Searcher):
         cache: bool = True,
         restart_on_convergence: bool = False,
         fresh_after_spent: bool = True,
+        walk_stall: bool = True,
         **options: Any,
     ):
         if config not in CONFIGS:
@@ -179,6 +188,8 @@ class NaturalGradient(Searcher):
             raise ValueError(f"NaturalGradient: lam must be an integer, None or 'dim' (blackbox), got {lam!r}")
         if config == "blackbox":
             n = default_lam(dist, budget) if lam is None else default_lam(dist) if lam == "dim" else int(lam)
+            if lam is None and n < default_lam(dist):  # minimize's short budget: the descent keeps the elite
+                options = {"elite_in_descent": True, **options}
             self.opt: Any = BlackBoxASNG(dist, lam=n, seed=seed, **options)  # as minimize(fun, dist, ..., seed=seed)
         else:
             self._seeds = np.random.SeedSequence(seed)
@@ -188,7 +199,9 @@ class NaturalGradient(Searcher):
         # minimize's rule with the cache (asng_opt._cache): convergence restarts unless the space
         # walks (categorical variables alone, or with the integer margin categorical and integer ones)
         int_margin = bool(getattr(self.opt, "int_margin", False))
-        self._stale = StaleRounds(restart_on_convergence or not (cache and walks(dist, True, math.inf, int_margin)))
+        walking = cache and walks(dist, True, math.inf, int_margin)
+        stall = walk_stall_of(dist) if walk_stall else math.inf
+        self._stale = StaleRounds(restart_on_convergence or not walking, stall)
 
     def _new_paper(self) -> None:
         cls = ASNG if self.method == "asng" else SNG
@@ -220,7 +233,7 @@ class NaturalGradient(Searcher):
         """``asng_opt._minimize_run.run``'s stop-or-restart step after a round of ``n_new`` evaluations
         (the same :class:`asng_opt._cache.StaleRounds`; without the cache n_new > 0 every round, so
         an optimizer is never idle: the plain restart on ``should_stop()``)."""
-        if not self._stale.after_round(n_new, self.opt.should_stop(), self.restarts):
+        if not self._stale.after_round(n_new, self.opt.should_stop(), self.restarts, getattr(self.opt, "stall", 0)):
             return
         if self._stale.exhausted:
             self.stopped = True

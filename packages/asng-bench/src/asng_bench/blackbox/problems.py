@@ -91,6 +91,11 @@ evaluation with ``f - f_opt <= g``. The last gap is 0 (the optimum itself).
 * ``int-griewank``: 8 integers in [-300, 300], Griewank's function with its optimum moved: a wide,
   shallow bowl plus a product of cosines whose periods grow with the variable's index (2 pi sqrt(i)
   integers), which couples every variable to the others.
+* ``int-trid``: 8 integers in [-100, 100], the Trid function moved: a convex quadratic whose
+  neighbouring variables are coupled (a chain), its optimum ``x_i = i (n + 1 - i)`` on the lattice.
+* ``int-salomon``: 8 integers in [-100, 100], Salomon's function at a quarter of the integers with
+  its optimum moved: rings of local minima around the optimum, every fourth integer of the distance
+  to it, on a cone; it depends on that distance alone.
 
 The problems with real variables cannot be solved exactly in floating point: their last target gap
 is 1e-6 instead of 0.
@@ -139,6 +144,8 @@ __all__ = [
     "attractive_sector",
     "int_ackley",
     "int_griewank",
+    "int_trid",
+    "int_salomon",
 ]
 
 
@@ -1097,4 +1104,61 @@ def int_griewank(n: int = 8, half: int = 300, seed: int = 2041) -> Problem:
         np.full(n, half),
         (5.0, 1.0, 0.1, 0.0),
         f"integer Griewank: {n} integers in [{-half}, {half}], optimum drawn with seed {seed}",
+    )
+
+
+def int_trid(n: int = 8, half: int = 100, seed: int = 2042) -> Problem:
+    """Integers alone, unimodal and coupled along a chain: the Trid function, ``f(z) = sum_i (x_i -
+    1)^2 - sum_{i >= 2} x_i x_(i - 1) - f*`` at ``x = z - o`` on ``[-half, half]^n``, ``o`` uniform in
+    ``[-50, 50]``, drawn once from ``default_rng(seed)``: a convex quadratic (its Hessian's
+    eigenvalues from ``2 - 2 cos(pi / (n + 1))`` to ``2 + 2 cos(pi / (n + 1))``: a condition number
+    of 32 at n = 8) whose minimum ``x*_i = i (n + 1 - i)``, ``f* = -n (n + 4) (n - 1) / 6``, lies on
+    the lattice; every value an integer (exact in float64), 0 exactly at ``z* = x* + o``. The
+    targets 1,000, 100, 10, 0. Drawn (seed 2042, n = 8): ``z* = (29, 17, 39, -1, 22, 48, -4, -37)``;
+    each neighbour of the optimum has gap 1, the box's centre 4,718, the best of 2,000 uniform draws
+    of the box (seed 0) 1,914."""
+    offset = np.random.default_rng(seed).integers(-50, 51, n)
+    i = np.arange(1, n + 1)
+    f_star = -n * (n + 4) * (n - 1) // 6
+
+    def fun(c: np.ndarray, z: np.ndarray | None, r: np.ndarray | None) -> float:
+        assert z is not None
+        x = (np.asarray(z, dtype=np.int64) - offset).astype(float)
+        return float(np.sum((x - 1.0) ** 2) - np.sum(x[1:] * x[:-1]) - f_star)
+
+    assert np.all(np.abs(i * (n + 1 - i) + offset) <= half)  # the optimum lies in the box
+    return _integers_only(
+        "int-trid",
+        fun,
+        np.full(n, -half),
+        np.full(n, half),
+        (1000.0, 100.0, 10.0, 0.0),
+        f"integer Trid: {n} integers in [{-half}, {half}], x = z - o, offset drawn with seed {seed}",
+    )
+
+
+def int_salomon(n: int = 8, half: int = 100, seed: int = 2043) -> Problem:
+    """Integers alone, multimodal and radially symmetric: Salomon's function, ``f(z) = 1 - cos(2 pi
+    |y|) + 0.1 |y|`` at ``y = (z - z*) / 4`` on ``[-half, half]^n``, ``z*`` uniform in ``[-60, 60]``,
+    drawn once from ``default_rng(seed)``: rings of local minima at ``|y| = 1, 2, ...`` (every fourth
+    integer of the distance to ``z*``) of value ``~0.1 |y|``, so every variable's best value depends
+    on all the others; 0 exactly at ``z*`` and above it elsewhere (the first ring's points have gaps
+    0.10-0.13, the optimum's neighbours 1.025). The targets 1, 0.5, 0.15 (the first ring), 0. Drawn
+    (seed 2043, n = 8): ``z* = (-10, 41, 56, -12, 1, -22, -10, 15)``; the box's centre has gap 2.36,
+    the best of 2,000 uniform draws of the box (seed 0) 1.80."""
+    z_opt = np.random.default_rng(seed).integers(-60, 61, n)
+
+    def fun(c: np.ndarray, z: np.ndarray | None, r: np.ndarray | None) -> float:
+        assert z is not None
+        y = (z - z_opt) / 4.0
+        norm = math.sqrt(float(np.dot(y, y)))
+        return 1.0 - math.cos(2.0 * math.pi * norm) + 0.1 * norm
+
+    return _integers_only(
+        "int-salomon",
+        fun,
+        np.full(n, -half),
+        np.full(n, half),
+        (1.0, 0.5, 0.15, 0.0),
+        f"integer Salomon: {n} integers in [{-half}, {half}], y = (z - z*) / 4, optimum drawn with seed {seed}",
     )

@@ -82,6 +82,7 @@ class OptimizerSpec:
     needs_reals: bool = False  #: runs only on problems with real variables (elsewhere it is another row's run)
     needs_ints: bool = False  #: runs only on problems with integer variables (elsewhere it is another row's run)
     discrete_only: bool = False  #: runs only on problems with categorical or integer variables
+    no_reals: bool = False  #: runs only on problems without real variables (where our optimizers walk)
     cost: float = 30.0  #: rough cost per evaluation, so that the longest runs start first
     package_versions: tuple[str, ...] = ()  #: what must not have changed for its runs to be reused
     #: the runner's evaluation cache (:func:`.runs.run_one`): a candidate equal to one evaluated
@@ -176,8 +177,15 @@ PROBLEMS: dict[str, ProblemSpec] = {
     # int-levy and checked on every problem with integer variables above: int-zakharov, untuned until
     # then, is labelled 0.17; added in its round, after the choice, before anything ran on them (only
     # the objectives evaluated: their tests, the best of 2,000 uniform draws for the first target)
-    "int-ackley": ProblemSpec(P.int_ackley, 3000, untuned=True),
-    "int-griewank": ProblemSpec(P.int_griewank, 3000, untuned=True),
+    "int-ackley": ProblemSpec(P.int_ackley, 3000, untuned=True, tuned_since="0.18"),
+    "int-griewank": ProblemSpec(P.int_griewank, 3000, untuned=True, tuned_since="0.18"),
+    # asng-opt 0.18's descent without the elite on spaces of integers alone (elite_in_descent) and its
+    # walk stall were chosen on int-griewank and int-zakharov and checked on every problem without real
+    # variables above, both tracks: int-ackley and int-griewank, untuned until then, are labelled 0.18;
+    # added in its round, after the choice, before anything ran on them (only the objectives
+    # evaluated: their tests, the best of 2,000 uniform draws for the first target)
+    "int-trid": ProblemSpec(P.int_trid, 3000, untuned=True),
+    "int-salomon": ProblemSpec(P.int_salomon, 3000, untuned=True),
 }
 SHORT_BUDGET = 150
 
@@ -198,6 +206,7 @@ def _ours(
     cache: Optional[bool] = None,
     needs_ints: bool = False,
     needs_numbers: bool = False,
+    no_reals: bool = False,
     **kw: Any,
 ) -> OptimizerSpec:
     """Our row; ``cache`` None: minimize's default (on with ``config="blackbox"``, off with ``"paper"``)."""
@@ -214,6 +223,7 @@ def _ours(
         needs_reals=needs_reals,
         needs_ints=needs_ints,
         needs_numbers=needs_numbers,
+        no_reals=no_reals,
         cost=cost,
         cache=cache,
     )
@@ -233,6 +243,8 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
     "bb-restart-converged": _ours("ablation", restart_on_convergence=True),
     "bb-quantile-all": _ours("ablation", real_utility="quantile"),
     "bb-log-all": _ours("ablation", cat_utility="log"),
+    # lambda = 16 given, as minimize(lam=16) runs it: no capped default, so on integers alone since
+    # asng-opt 0.18 its descent drops the elite on the short track too (asng-bb keeps it there)
     "bb-lam16": _ours("ablation", lam=16),
     "bb-no-mutant": _ours("ablation", mutant=False),
     # one mutant per batch, ties to the batch's first best: asng-opt 0.4's default, run for run
@@ -256,7 +268,8 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
     # last batch's best, not the best point ever
     "bb-ranks": _ours("ablation", tell="ranks"),
     # lambda = 4 + floor(3 ln N) without minimize's budget cap (max(4, budget // 40)): the cap binds
-    # only on the short track (budget 150), so this row runs there alone (on the main track it is asng-bb)
+    # only on the short track (budget 150), so this row runs there alone (on the main track it is asng-bb);
+    # uncapped, it is no short run: on integers alone since asng-opt 0.18 its descent drops the elite
     "bb-lam-dim": _ours("ablation", short_only=True, lam="dim"),
     # every sample evaluated, a point drawn again included (asng-bb before minimize's evaluation cache)
     "bb-no-cache": _ours("ablation", cache=False),
@@ -292,6 +305,16 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
     # the real variables' resolution at 1e-6 of their range (asng-opt before 0.15) instead of 1e-10: a
     # floor on each marginal sigma; differs from asng-bb only where there are real variables
     "bb-resolution-1e-6": _ours("ablation", sigma_min=1e-6, needs_reals=True),
+    # the elite's copy in every CMA-ES step of the descent (asng-opt before 0.18) instead of only once the
+    # distribution has converged or in a restart near the best point: 0.18's default on spaces of integers
+    # alone; on the short track the budget caps lambda and asng-bb keeps the elite too, and on mixed and
+    # cat-int-conditional (categories too) asng-bb keeps it: there the same runs as asng-bb
+    "bb-elite-in-descent": _ours("ablation", elite_in_descent=True, needs_ints=True, no_reals=True),
+    # walks that end only once they run dry (asng-opt before 0.18) instead of also after walk_stall
+    # updates without improvement of the converged optimizer's elite; optimizers walk only on problems
+    # without real variables, so it runs only there; on the short track (about 37 updates at lambda = 4,
+    # walk_stall at least 20 per variable) the same runs as asng-bb
+    "bb-no-walk-stall": _ours("ablation", walk_stall=False, no_reals=True),
     "random": OptimizerSpec(RandomSearch),
     # CatCMAwM's integer margin calls scipy.stats.chi2.ppf when scipy is installed, else its own approximation
     "cmaes-catcmawm": OptimizerSpec(CatCMAwMSearcher, package="cmaes", cost=100.0, package_versions=("cmaes", "scipy")),
@@ -397,9 +420,11 @@ def available(name: str) -> bool:
 def applies(name: str, problem: P.Problem) -> bool:
     """optuna's CmaEsSampler runs only where there are integer or real variables, ``bb-diagonal``
     only where there are real ones, the integer ablations only where there are integer ones,
-    nevergrad's discrete (1 + 1) optimizers only where there are
-    categorical or integer ones."""
+    the walk's ablations only where there is no real one, nevergrad's discrete (1 + 1) optimizers
+    only where there are categorical or integer ones."""
     spec = OPTIMIZERS[name]
+    if spec.no_reals and problem.n_real > 0:
+        return False
     if spec.needs_numbers and problem.n_int + problem.n_real == 0:
         return False
     if spec.needs_ints and problem.n_int == 0:

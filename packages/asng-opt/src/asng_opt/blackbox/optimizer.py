@@ -291,6 +291,19 @@ class BlackBoxASNG(ASNG):
             runs instead of 4, ``int-rosenbrock``'s in 85 instead of 87; the others level. On a
             10-variable rotated ellipsoid of condition 1e6 (reals), 1e-8 in 3,657-4,491 evaluations
             instead of 5,360-5,751 (seeds 0-5).
+        elite_in_descent: with ``elitist``, the elite's copy joins the CMA-ES step of the integer
+            and real variables in every update (True, the rule before asng-opt 0.18; a state dict
+            of 0.17 or earlier loads with it; ablation ``bb-elite-in-descent``). False: only once
+            the distribution has converged (:meth:`should_stop`), or in an optimizer that
+            :func:`~asng_opt.blackbox.restart` started near the best point (``n_restarts > 0``);
+            before that the step ranks the batch alone, as CMA-ES does, and the descent follows
+            the batch rather than the best point so far (the categorical variables' ASNG step and
+            the mutants keep the elite either way). None (default): False on a space whose free
+            variables are all integers, True otherwise
+            (:func:`~asng_opt.blackbox.settings.default_elite_in_descent`, which gives the reasons
+            and the measurements). :func:`asng_opt.minimize` passes True where its budget caps the
+            default lambda (:func:`~asng_opt.blackbox.default_lam`: fewer than ~40 updates of the
+            dimension's population), where the descent must be fast rather than thorough.
         seed, maximize, theta: see :class:`~asng_opt.optimizer.Optimizer`.
 
     State: ASNG's (theta, s, gamma, Delta), CSA's paths p_sigma (reals; with ``int_update="full"``
@@ -329,6 +342,7 @@ class BlackBoxASNG(ASNG):
         earn_mutants: bool = True,
         int_sigma0: float = 0.25,
         active_cma: bool = True,
+        elite_in_descent: bool | None = None,
         seed: Any = None,
         maximize: bool = False,
         theta: Any = None,
@@ -360,6 +374,7 @@ class BlackBoxASNG(ASNG):
             earn_mutants=earn_mutants,
             int_sigma0=int_sigma0,
             active_cma=active_cma,
+            elite_in_descent=elite_in_descent,
         )
         self.margin, self.elitist, self.mutant = options["margin"], options["elitist"], options["mutant"]
         self.mutant_share, self.covariance = options["mutant_share"], options["covariance"]
@@ -369,6 +384,7 @@ class BlackBoxASNG(ASNG):
         self.int_update, self.int_steps = options["int_update"], options["int_steps"]
         self.clip_injected, self.earn_mutants = options["clip_injected"], options["earn_mutants"]
         self.int_sigma0, self.active_cma = options["int_sigma0"], options["active_cma"]
+        self.elite_in_descent = options["elite_in_descent"]
         covariance = self.covariance
         self.state_fields = FULL_FIELDS if covariance == "full" else self.state_fields
         dist = with_margin(distribution, integers=self.int_margin, categorical=self.margin, int_sigma0=self.int_sigma0)
@@ -393,6 +409,8 @@ class BlackBoxASNG(ASNG):
     int_sigma0: float = 0.5
     #: the CMA-ES's update of an optimizer pickled before asng-opt 0.14 (set per instance since)
     active_cma: bool = False
+    #: the elite's place in the CMA-ES step of an optimizer pickled before asng-opt 0.18
+    elite_in_descent: bool = True
 
     @property
     def delta(self) -> float:
@@ -446,6 +464,7 @@ class BlackBoxASNG(ASNG):
             "earn_mutants": self.earn_mutants,
             "int_sigma0": self.int_sigma0,
             "active_cma": self.active_cma,
+            "elite_in_descent": self.elite_in_descent,
         }
 
     @property
@@ -460,6 +479,18 @@ class BlackBoxASNG(ASNG):
         point starts with that point as its elite; a fresh optimizer's first elite counts): fewer
         updates without improvement than updates."""
         return self._elitism.stall < self.t
+
+    @property
+    def stall(self) -> int:
+        """The updates since the elite's value last changed (0 before the first tell and right
+        after an improvement): :func:`asng_opt.minimize` ends a walk that has gone
+        :func:`~asng_opt._cache.walk_stall` updates without one."""
+        return self._elitism.stall
+
+    def _elite_in_step(self) -> bool:
+        """Whether the elite's copy joins this update's CMA-ES step (``elite_in_descent``; else
+        only in a restart near the best point or once the distribution has converged)."""
+        return self.elite_in_descent or self.n_restarts > 0 or self.should_stop()
 
     def ask(self, n: int | None = None) -> Any:
         """As :meth:`Optimizer.ask`; with ``covariance="full"`` the real-valued variables are drawn
@@ -514,9 +545,12 @@ class BlackBoxASNG(ASNG):
         if self.real_utility == "log":  # the same total weight as the categorical +-1 (see blackbox_update)
             w_real = w_real * float(np.sum(np.abs(quantile)))
         w_gauss = w_real
-        if self.elitist and best is not old and not self.real_elite_twice and self._gauss_step and len(batch) >= 2:
-            # the elite is this batch's own sample: the real step ranks the batch alone, the copy gets 0
-            w_gauss = np.append(UTILITIES[self.real_utility](batch, self.maximize), 0.0)
+        if self.elitist and self._gauss_step and len(batch) >= 2:
+            # the elite is this batch's own sample, or a descent without it (elite_in_descent=False):
+            # the real step ranks the batch alone, the copy gets 0
+            own = best is not old and not self.real_elite_twice
+            if own or not self._elite_in_step():
+                w_gauss = np.append(UTILITIES[self.real_utility](batch, self.maximize), 0.0)
         injected = None
         if self.clip_injected:  # the mutants and foreign samples, then the elite's copy: no draws of p_theta
             undrawn = self._elitism.injected_mutants | self._elitism.foreign
@@ -596,7 +630,8 @@ class BlackBoxASNG(ASNG):
         ``earn_mutants=False`` and a count of 0; a saved neutral union and count of the mutants'
         successes are checked (:func:`~.elite_state.check_union`, :func:`~.elite_state.check_earned`);
         one before 0.13 (no ``int_sigma0``) with ``int_sigma0=0.5``, its integers' start; one before
-        0.14 (no ``active_cma``) with ``active_cma=False``, its covariance update;
+        0.14 (no ``active_cma``) with ``active_cma=False``, its covariance update; one before 0.18
+        (no ``elite_in_descent``) with ``elite_in_descent=True``;
         one of the other ``covariance`` is refused (ValueError), and so, on a space with integer
         variables, is one whose ``int_update`` is ``"full"`` while this optimizer's is not, or the
         other way round (the state's shapes differ: a dict of asng-opt 0.8-0.9 on a space without

@@ -13,14 +13,15 @@ from .._persistence import RENAMED_V1
 from ..distribution import Distribution
 from ..integer import Integer
 from ..ranking import log_rank_weights, ranking_utility
-from ._tree import free_integers, leaves, n_free_integer, n_integer, n_real
+from ._tree import free_integers, leaves, n_free_integer, n_integer, n_real, n_variables
 from .cma import FULL_MAX_DIM, upgrade_state_dict
 from .mutant import INT_STEPS
 from .update import INT_UPDATES
 
 __all__ = [
     *("UTILITIES", "COVARIANCES", "INT_UPDATES"),
-    *("check_options", "default_int_update", "upgrade", "changed_settings", "FULL_MAX_SPREAD"),
+    *("check_options", "default_int_update", "default_elite_in_descent", "upgrade", "changed_settings"),
+    "FULL_MAX_SPREAD",
 ]
 
 #: the largest ratio of the widest free integer range to the narrowest that ``int_update="full"``
@@ -38,7 +39,7 @@ WHERE = "BlackBoxASNG"
 #: the options added to BlackBoxASNG after 0.4, each with the value a state dict saved before it
 #: existed ran with (:func:`upgrade`): real_elite_twice and neutral_union (0.7), int_margin,
 #: elite_integers and int_update (0.8), int_steps (0.9), clip_injected (0.11), earn_mutants (0.12),
-#: int_sigma0 (0.13), active_cma (0.14)
+#: int_sigma0 (0.13), active_cma (0.14), elite_in_descent (0.18)
 _RULES_BEFORE: dict[str, Any] = {
     "real_elite_twice": True,
     "neutral_union": False,
@@ -50,6 +51,7 @@ _RULES_BEFORE: dict[str, Any] = {
     "earn_mutants": False,
     "int_sigma0": 0.5,
     "active_cma": False,
+    "elite_in_descent": True,
 }
 
 
@@ -73,11 +75,12 @@ def check_options(
     earn_mutants: Any = True,
     int_sigma0: Any = 0.25,
     active_cma: Any = True,
+    elite_in_descent: Any = None,
 ) -> dict[str, Any]:
     """The options of :class:`~asng_opt.blackbox.BlackBoxASNG` checked, by name; ``int_update=None``
     resolved (:func:`default_int_update`), then ``covariance=None``: ``"full"`` with
     ``int_update="full"`` (which needs it) or up to :data:`~.cma.FULL_MAX_DIM` real variables,
-    else ``"diagonal"``.
+    else ``"diagonal"``; ``elite_in_descent=None``: :func:`default_elite_in_descent`.
 
     Raises:
         ValueError: naming the first option outside its range, or ``int_update="full"`` with
@@ -121,7 +124,35 @@ def check_options(
     out["earn_mutants"] = _checks.flag("earn_mutants", earn_mutants, WHERE)
     out["int_sigma0"] = _checks.positive("int_sigma0", int_sigma0, WHERE, 0.5)
     out["active_cma"] = _checks.flag("active_cma", active_cma, WHERE)
+    if elite_in_descent is None:  # after int_update: ASNG's integer step keeps the elite anyway
+        elite_in_descent = default_elite_in_descent(distribution, free_reals) or out["int_update"] == "asng"
+    out["elite_in_descent"] = _checks.flag("elite_in_descent", elite_in_descent, WHERE)
     return out
+
+
+def default_elite_in_descent(distribution: Distribution, free_reals: bool | None) -> bool:
+    """BlackBoxASNG's default ``elite_in_descent``: False on a space whose free variables are all
+    integers (no free categorical or real one; ``free_reals``: whether a Space has a free real
+    variable, None: any real variable of ``distribution``), True otherwise (asng-opt 0.18).
+    :func:`check_options` also keeps True where the integers take ASNG's step (``int_update="asng"``,
+    the default beside a Space's fixed reals), which the option does not reach.
+
+    False there because a converged distribution of integers walks (:class:`~asng_opt._cache.
+    StaleRounds`): the elitist local search comes after the descent, which can afford to follow
+    the batch alone, as CMA-ES does. With the elite's copy in every CMA-ES step, the mean is pulled
+    to the best point so far while sigma is still as wide as the landscape's local structure, and
+    the descent settles in the basin it first found: on the black-box study's ``int-griewank`` (8
+    integers, 3,000 evaluations, 40 seeds, one process) the default reached the optimum in 8 runs,
+    with the elite in the descent in none (both with the walk stall, :func:`~asng_opt._cache.
+    walk_stall`; without either, none; CatCMAwM in 6).
+    Where reals are free, a converged descent restarts instead of walking, so the elite stays; with
+    categorical variables, whose ASNG step keeps the elite, the integers' mean would follow the
+    batch while the categories follow the elite (measured on ``cat-int-conditional``: the median
+    final gap 56.5 without the elite against 48 with it)."""
+    counts = n_variables(distribution)
+    n_int = n_free_integer(distribution)
+    reals = n_real(distribution) > 0 if free_reals is None else free_reals
+    return not (n_int > 0 and counts[1] == n_int and not reals)
 
 
 def default_int_update(distribution: Distribution, covariance: str | None, free_reals: bool | None) -> str:
@@ -174,7 +205,8 @@ def upgrade(
     ``int_steps="unit"``; one before 0.11 (no ``clip_injected``) with ``clip_injected=False``; one
     before 0.12 (no ``earn_mutants``) with ``earn_mutants=False``; one before 0.13 (no
     ``int_sigma0``) with ``int_sigma0=0.5``; one before 0.14 (no ``active_cma``) with
-    ``active_cma=False``: the rules they ran with. Anything else is returned as
+    ``active_cma=False``; one before 0.18 (no ``elite_in_descent``) with ``elite_in_descent=True``:
+    the rules they ran with. Anything else is returned as
     it is (the loader names what is wrong with it).
 
     Raises:

@@ -73,7 +73,12 @@ def make_optimizer(
     integers always follow the real variables' separable rule (``int_update="cma"``; BlackBoxASNG's
     default chooses it only on spaces with real variables, and since asng-opt 0.10 puts the
     integers of a space without reals in the full covariance, ``"full"``, which the sampler, not
-    measured with it, does not use). The sampler never restarts, and ASNG's step
+    measured with it, does not use), and the elite joins every update (``elite_in_descent=True``:
+    asng-opt 0.18's default on integers alone drops it from a descent until it converges, for
+    ``minimize``, whose converged distributions walk and restart; the sampler does neither and
+    cannot know its budget, and studies are short: on six ``suggest_int`` over [-100, 100], an L1
+    distance, 150 trials, 30 seeds, the median best was 22 without it against 17.5 with it). The
+    sampler never restarts, and ASNG's step
     can shrink an integer's sigma by an order of magnitude in one generation on a wide range, for
     good without a restart: measured (10 seeds, 200 trials each, asng-opt 0.8), two
     ``suggest_int`` over 0..10000 and 0..12000 (step 4) ended at a median best of 0.5 with the real
@@ -88,12 +93,12 @@ def make_optimizer(
             ``margin``, ``elitist``, ``mutant``, ``mutant_share``, ``cat_utility``,
             ``real_utility``, ``covariance``, ``real_elite_twice``, ``neutral_union``, ``int_margin``,
             ``elite_integers``, ``int_update``, ``int_steps``, ``clip_injected``, ``earn_mutants``,
-            ``int_sigma0``, ``active_cma``).
+            ``int_sigma0``, ``active_cma``, ``elite_in_descent``).
 
     Raises:
         ValueError: for values the optimizer refuses. TypeError: for an unknown option.
     """
-    options = {"int_update": "cma", **options}
+    options = {"int_update": "cma", "elite_in_descent": True, **options}
     return BlackBoxASNG(distribution, lam=default_lam(n_variables) if lam is None else lam, **options)
 
 
