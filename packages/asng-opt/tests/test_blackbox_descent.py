@@ -77,7 +77,7 @@ def test_the_default_on_spaces_and_integer_rules():
 
 @pytest.mark.parametrize("bad", [1, 0, "yes", 0.0, np.array([True])])
 def test_elite_in_descent_must_be_a_bool_or_none(bad):
-    with pytest.raises(ValueError, match="elite_in_descent must be True or False"):
+    with pytest.raises(ValueError, match="elite_in_descent must be True, False or None"):
         BlackBoxASNG(INTS, elite_in_descent=bad)
 
 
@@ -229,6 +229,13 @@ def test_minimize_keeps_the_elite_where_the_budget_caps_lambda():
     # the paper's configuration has no such option
     with pytest.raises(ValueError, match="elite_in_descent"):
         minimize(_sphere, dist, max_evals=150, seed=0, config="paper", elite_in_descent=True)
+
+
+def test_minimize_takes_elite_in_descent_none_as_not_given():
+    dist = Integer(-20, 20, size=4)
+    assert minimize(_sphere, dist, max_evals=100, seed=0, elite_in_descent=None).optimizer.elite_in_descent is True
+    long = minimize(_sphere, dist, max_evals=3000, seed=0, elite_in_descent=None, restarts=0)
+    assert long.optimizer.elite_in_descent is False
 
 
 def test_minimize_with_the_short_budget_runs_as_the_optimizer_built_with_the_elite():

@@ -168,14 +168,17 @@ def test_the_mutants_of_a_kept_whole_batch_are_clipped_too():
     """A review's case: at lambda = 2 a batch with a mutant is kept whole (no rejection), and its
     mutant was left unmarked, so it entered the CMA step unclipped and the converged integers were
     widened again (sd 50 on 3 of 3 seeds); marked as injected (Elitism.injected_mutants), they
-    stay near their floor. The tie rule's kept_mutants stays as it was."""
+    stay near their floor. The tie rule's kept_mutants stays as it was. With the elite in the
+    descent, as the review ran it (asng-opt 0.18's default on integers alone drops it until the
+    distribution converges, and with the unused variable it never does: at lambda = 2 the descent
+    itself is slower then, its sd still 2.8 at some point after 300 tells, before converging)."""
     space = Space(a=IntRange(0, 100), b=IntRange(0, 100), c=IntRange(0, 100), unused=IntRange(0, 10**6))
 
     def f(c):
         return float((c["a"] - 30) ** 2 + (c["b"] - 70) ** 2 + (c["c"] - 5) ** 2)
 
     for seed in range(2):
-        opt = BlackBoxASNG(space, lam=2, seed=seed)
+        opt = BlackBoxASNG(space, lam=2, seed=seed, elite_in_descent=True)
         late, marked = 0.0, 0
         for t in range(1500):
             xs = opt.ask()

@@ -362,7 +362,7 @@ def walk_stall(dist: Any) -> int:
     one). Measured (asng-opt 0.18; the black-box study's runs, one process, 40 seeds, 3,000
     evaluations): on 8 integers, 160 updates; ``int-zakharov`` solved in 40 runs (ERT 1,056)
     instead of 38 (1,201) with a cap of 100 updates, and ``int-rastrigin``, whose walks do find
-    its optimum, in 30 runs instead of 38 with that cap and 38 with 200; every problem of
+    its optimum, in 30 runs instead of 38 with that cap and 38 with 200; the study's problems of
     categorical variables alone ran as before (their walks run dry first)."""
     d = dist.distribution if isinstance(dist, Space) else dist
     n_discrete = n_variables(d)[1]

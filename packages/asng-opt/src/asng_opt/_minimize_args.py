@@ -16,6 +16,7 @@ from ._checks import flag, integer, is_real, population
 from ._constant import is_single_point
 from ._evaluate import check_executor
 from .blackbox import BlackBoxASNG, default_lam
+from .blackbox.defaults import budget_caps_lam
 from .distribution import Distribution
 from .optimizer import Optimizer
 from .optimizers import ASNG, SNG, AdamNG
@@ -143,8 +144,8 @@ def resolve(
         lam = 2
         if blackbox and not single:
             dist = distribution.distribution if isinstance(distribution, Space) else distribution
-            lam = default_lam(dist, integer("max_evals", max_evals, "minimize", 2))
-            short_budget = lam < default_lam(dist)
+            budget = integer("max_evals", max_evals, "minimize", 2)
+            lam, short_budget = default_lam(dist, budget), budget_caps_lam(dist, budget)
     # an integral float (1e4) too; bounded before anything runs (a single-point space builds no optimizer)
     lam = population(integer("lam", lam, "minimize", 2), "minimize")
     max_evals = integer("max_evals", max_evals, "minimize", 1 if single else lam)

@@ -89,7 +89,10 @@ def minimize(
             of categorical variables alone, or of categorical and integer ones with the integer
             margin (``int_margin``, the default) -- only once its last
             :data:`~asng_opt._cache.STALE_ROUNDS` rounds drew fewer
-            than :data:`~asng_opt._cache.WALK_YIELD` (20, two a round) new points together (a converged
+            than :data:`~asng_opt._cache.WALK_YIELD` (20, two a round) new points together, or, since
+            asng-opt 0.18, once its best point has not improved for
+            :func:`~asng_opt._cache.walk_stall` updates (20 per free categorical or integer
+            variable: on wide integer ranges the mutants draw new points in every round) (a converged
             categorical or integer distribution keeps drawing single-variable changes of its mode, thanks to
             its margin: a local search whose repeated draws cost nothing; points whose evaluation
             failed before count as known; see ``cache``): a new optimizer starts
@@ -145,7 +148,8 @@ def minimize(
             convergence -- on spaces without real variables (of categorical variables alone, or
             with the black-box integer margin, ``int_margin``, of categorical and integer ones),
             with ``config="blackbox"`` and restarts, the walk's end (fewer than 20 new points in
-            its last ten rounds) is the only convergence that restarts (``restarts``): a
+            its last ten rounds, or, asng-opt 0.18, ``walk_stall`` updates without improving the
+            best point) is the only convergence that restarts (``restarts``): a
             restart, from the initial distribution when the optimizer drew no new point at all
             (or, asng-opt 0.11, was itself a restart near the best point that never improved it);
             after ten such restarts in a row the run stops "converged" (e.g. once a small space
@@ -236,7 +240,7 @@ def minimize(
     if settings.single:  # nothing to optimise: one evaluation, "converged"
         check_option_values(settings.cls, options)  # as a free space would (no optimizer is built)
         return run_single_point(fun, distribution, settings, executor)
-    if settings.short_budget:  # a descent that must be fast keeps the elite (BlackBoxASNG, elite_in_descent)
-        options = {"elite_in_descent": True, **options}
+    if settings.short_budget and options.get("elite_in_descent") is None:  # None: as not given
+        options = {**options, "elite_in_descent": True}  # a descent that must be fast keeps the elite
     opt = settings.cls(distribution, lam=settings.lam, seed=rng, maximize=settings.maximize, **options)
     return run(opt, fun, settings, callback, executor)

@@ -49,6 +49,7 @@ from asng_opt import ASNG, SNG, Categorical, Gaussian, Integer, Product
 from asng_opt._cache import StaleRounds, walks
 from asng_opt._cache import walk_stall as walk_stall_of
 from asng_opt.blackbox import BlackBoxASNG, default_lam, restart
+from asng_opt.blackbox.defaults import budget_caps_lam
 from asng_opt.distribution import Distribution
 from asng_opt.space import FLOAT_SIGMA_INIT, FLOAT_SIGMA_MAX, FLOAT_SIGMA_MIN
 
@@ -188,8 +189,8 @@ class NaturalGradient(Searcher):
             raise ValueError(f"NaturalGradient: lam must be an integer, None or 'dim' (blackbox), got {lam!r}")
         if config == "blackbox":
             n = default_lam(dist, budget) if lam is None else default_lam(dist) if lam == "dim" else int(lam)
-            if lam is None and n < default_lam(dist):  # minimize's short budget: the descent keeps the elite
-                options = {"elite_in_descent": True, **options}
+            if lam is None and budget_caps_lam(dist, budget) and options.get("elite_in_descent") is None:
+                options = {**options, "elite_in_descent": True}  # minimize's short budget: the descent keeps the elite
             self.opt: Any = BlackBoxASNG(dist, lam=n, seed=seed, **options)  # as minimize(fun, dist, ..., seed=seed)
         else:
             self._seeds = np.random.SeedSequence(seed)

@@ -16,7 +16,7 @@ from ..integer import Integer
 from ..product import Product
 from ._tree import n_variables
 
-__all__ = ["default_lam", "margin_theta_min", "margin_probability", "with_margin", "INT_SIGMA_FLOOR"]
+__all__ = ["default_lam", "budget_caps_lam", "margin_theta_min", "margin_probability", "with_margin", "INT_SIGMA_FLOOR"]
 
 #: the hard floor on an integer variable's sigma under the margin (in place of appendix D's 1/4):
 #: the margin's own floor ``d / z`` is the working one; this one bounds the Fisher matrix
@@ -37,6 +37,13 @@ def default_lam(dist: Distribution, max_evals: int | None = None) -> int:
     if max_evals is not None:
         lam = max(2, min(lam, max(4, max_evals // 40), max_evals))
     return lam
+
+
+def budget_caps_lam(dist: Distribution, max_evals: int) -> bool:
+    """Whether a budget of ``max_evals`` evaluations caps :func:`default_lam` below the
+    dimension's rule (fewer than ~40 updates of that population): a short run, whose descent
+    :func:`asng_opt.minimize` builds with ``elite_in_descent=True`` (asng-opt 0.18)."""
+    return default_lam(dist, max_evals) < default_lam(dist)
 
 
 def margin_theta_min(categories: Any, n_discrete: int) -> np.ndarray:

@@ -299,7 +299,8 @@ class BlackBoxASNG(ASNG):
             before that the step ranks the batch alone, as CMA-ES does, and the descent follows
             the batch rather than the best point so far (the categorical variables' ASNG step and
             the mutants keep the elite either way). None (default): False on a space whose free
-            variables are all integers, True otherwise
+            variables are all integers and take a CMA-ES step (``int_update`` ``"full"`` or
+            ``"cma"``), True otherwise
             (:func:`~asng_opt.blackbox.settings.default_elite_in_descent`, which gives the reasons
             and the measurements). :func:`asng_opt.minimize` passes True where its budget caps the
             default lambda (:func:`~asng_opt.blackbox.default_lam`: fewer than ~40 updates of the

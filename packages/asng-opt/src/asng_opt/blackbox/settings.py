@@ -126,7 +126,9 @@ def check_options(
     out["active_cma"] = _checks.flag("active_cma", active_cma, WHERE)
     if elite_in_descent is None:  # after int_update: ASNG's integer step keeps the elite anyway
         elite_in_descent = default_elite_in_descent(distribution, free_reals) or out["int_update"] == "asng"
-    out["elite_in_descent"] = _checks.flag("elite_in_descent", elite_in_descent, WHERE)
+    elif not isinstance(elite_in_descent, (bool, np.bool_)):
+        raise ValueError(f"{WHERE}: elite_in_descent must be True, False or None, got {elite_in_descent!r}")
+    out["elite_in_descent"] = bool(elite_in_descent)
     return out
 
 
