@@ -32,16 +32,28 @@ __all__ = [
 
 # ---- the machine ----------------------------------------------------------------------------------
 def machine_info() -> dict[str, Any]:
-    """CPU model, core count, memory, Python and numpy versions."""
+    """CPU model, core count, memory, Python and numpy versions, and what decides the last bits of
+    numpy's sums on this machine: the CPU's family and model numbers (``cpu_kind``, from
+    /proc/cpuinfo; None elsewhere), the SIMD targets numpy's loops dispatch to here (``numpy_simd``)
+    and the kernel set of the BLAS numpy loaded (``blas_kernel``, via threadpoolctl when it is
+    installed; None otherwise). Runs whose course depends on the last bits of a sum can differ
+    between machines where these differ, even with the same versions and the same CPU name
+    (results/blackbox/notes.md, "The CPU")."""
     cpu = platform.processor() or platform.machine()
+    fields: dict[str, str] = {}
     try:
         with open("/proc/cpuinfo") as f:
             for line in f:
-                if line.startswith("model name"):
-                    cpu = line.split(":", 1)[1].strip()
+                key, _, value = line.partition(":")
+                key = key.strip()
+                if key in ("model name", "cpu family", "model") and key not in fields:
+                    fields[key] = value.strip()
+                if line.strip() == "":  # the first processor's block is enough
                     break
     except OSError:
         pass
+    cpu = fields.get("model name", cpu)
+    kind = f"family {fields['cpu family']} model {fields['model']}" if {"cpu family", "model"} <= set(fields) else None
     mem_gib = None
     try:
         with open("/proc/meminfo") as f:
@@ -55,7 +67,36 @@ def machine_info() -> dict[str, Any]:
         "python": platform.python_version(),
         "numpy": np.__version__,
         "platform": platform.platform(),
+        "cpu_kind": kind,
+        "numpy_simd": _numpy_simd(),
+        "blas_kernel": _blas_kernel(),
     }
+
+
+def _numpy_simd() -> Optional[list[str]]:
+    """The targets of numpy's dispatched SIMD loops that this CPU supports (numpy picks among
+    them at import), or None where numpy does not say."""
+    try:
+        from numpy._core._multiarray_umath import __cpu_dispatch__, __cpu_features__
+    except ImportError:
+        return None
+    return [t for t in __cpu_dispatch__ if __cpu_features__.get(t)]
+
+
+def _blas_kernel() -> Optional[str]:
+    """The kernel set (OpenBLAS's "architecture", e.g. "Haswell") of the BLAS numpy loaded, or
+    None without threadpoolctl (an optional dependency: it is only read here) or where it does
+    not report one."""
+    try:
+        import threadpoolctl
+    except ImportError:
+        return None
+    kernels = {
+        str(i["architecture"])
+        for i in threadpoolctl.threadpool_info()
+        if i.get("user_api") == "blas" and i.get("architecture")
+    }
+    return ", ".join(sorted(kernels)) or None
 
 
 def load_average() -> Optional[list[float]]:

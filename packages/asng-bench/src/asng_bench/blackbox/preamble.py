@@ -37,7 +37,7 @@ def _reuse_lines(meta: dict[str, Any]) -> list[str]:
 
 def preamble(meta: dict[str, Any]) -> list[str]:
     """The lines before the tables (``meta``: the study's meta.json)."""
-    machine = ("cpu", "cores", "memory_gib", "python")
+    machine = ("cpu", "cpu_kind", "blas_kernel", "cores", "memory_gib", "python")
     out = [
         f"Command: `{meta['command']}` — wall time {meta['wall_s']:.0f} s"
         + (
@@ -56,7 +56,9 @@ def preamble(meta: dict[str, Any]) -> list[str]:
         + ".",
         "",
         "Versions: " + ", ".join(f"{k} {v}" for k, v in meta["versions"].items() if v) + ".",
-        "Machine: " + ", ".join(f"{k} {v}" for k, v in meta["machine"].items() if k in machine) + ".",
+        "Machine: "
+        + ", ".join(f"{k} {meta['machine'][k]}" for k in machine if meta["machine"].get(k) is not None)
+        + ".",
     ]
     load = meta.get("load_average")
     if load and load.get("start"):
