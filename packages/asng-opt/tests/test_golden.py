@@ -2,12 +2,13 @@
 
 See ``golden/trajectories.py`` for the cases (Categorical, Integer, Gaussian, a Product and a
 Categorical with long rows, each under ASNG with the paper's defaults, ASNG with lam = 8, SNG and
-AdamNG; 300 tells each with noisy losses), for how they were recorded, and for why each kind of CPU
-has its own file: on a kind of CPU with a file the replay must match it bit for bit. On another
-kind, what does not depend on the last bits is checked against every file: the random generator's
-state at every checkpoint (every draw made, none added or skipped), and the state, to RTOL of each
-field's largest entry, at every checkpoint where the recorded files agree to RTOL among themselves
-(72 of the 80: the kinds of CPU part only where sigma << |mu| amplifies the last bit), so that a
+AdamNG; 300 tells each with noisy losses), for how they were recorded, and for why each
+floating-point environment (the machine, numpy's version and SIMD target, the BLAS kernels:
+``platform_key``) has its own file: in an environment with a file the replay must match it bit for
+bit. In another, what does not depend on the last bits is checked against every file: the random
+generator's state at every checkpoint (every draw made, none added or skipped), and the state, to
+RTOL of each field's largest entry, at every checkpoint where the recorded files agree to RTOL
+among themselves (the environments part only where sigma << |mu| amplifies the last bit), so that a
 change of the update shows up there too.
 """
 
@@ -23,10 +24,13 @@ sys.path.insert(0, str(Path(__file__).parent / "golden"))
 from trajectories import CASES, CHECKPOINTS, FILES, path_for, platform_key, record  # noqa: E402
 
 KEY = platform_key()
-RECORDED = {key: json.loads(path_for(key).read_text()) for key in FILES}  # type: ignore[union-attr]
+#: each recorded file once (several environments may share one), by file name
+RECORDED = {
+    name: json.loads((Path(__file__).parent / "golden" / name).read_text()) for name in sorted(set(FILES.values()))
+}
 
 
-#: the fallback's tolerance, relative to each state field's largest entry: the recorded kinds of CPU
+#: the fallback's tolerance, relative to each state field's largest entry: the recorded environments
 #: agree to 2e-11 or better where they agree at all
 RTOL = 1e-9
 
@@ -55,26 +59,35 @@ def _deviation(got, want):
 
 def _agreeing(case):
     """The checkpoints at which every recorded file holds the same state of ``case`` to RTOL."""
-    first, *others = (RECORDED[key][case] for key in FILES)
+    first, *others = (recorded[case] for recorded in RECORDED.values())
     return [t for t in first if all(_deviation(o[t]["state"], first[t]["state"]) <= RTOL for o in others)]
 
 
-@pytest.mark.parametrize("key", list(FILES))
-def test_every_case_is_recorded(key):
-    assert sorted(RECORDED[key]) == sorted(f"{s}/{o}" for s, o in CASES)
+@pytest.mark.parametrize("name", sorted(set(FILES.values())))
+def test_every_case_is_recorded(name):
+    assert sorted(RECORDED[name]) == sorted(f"{s}/{o}" for s, o in CASES)
+
+
+def test_the_key_names_the_floating_point_environment():
+    # machine, numpy's major.minor, the SIMD target, the BLAS kernels: an environment that differs in
+    # any of them gets another key, so that no file is compared bit for bit where it was not recorded
+    machine, numpy_version, simd, blas = KEY.split("-", 3)
+    assert machine and numpy_version == "numpy" + ".".join(np.__version__.split(".")[:2]) and simd and blas
+    assert all(len(key.split("-", 3)) == 4 and key.split("-", 3)[1].startswith("numpy") for key in FILES)
+    assert path_for(KEY) == (Path(__file__).parent / "golden" / FILES[KEY] if KEY in FILES else None)
 
 
 @pytest.mark.parametrize("space,optimizer", CASES, ids=[f"{s}-{o}" for s, o in CASES])
 def test_trajectory_is_bit_identical(space, optimizer):
     got = json.loads(json.dumps(record(space, optimizer)))  # the same float repr round trip as the file
-    if KEY in RECORDED:  # this kind of CPU has its file: bit for bit
-        want = RECORDED[KEY][f"{space}/{optimizer}"]
+    if KEY in FILES:  # this environment has its file: bit for bit
+        want = RECORDED[FILES[KEY]][f"{space}/{optimizer}"]
         for t in want:
             for key in want[t]:
                 assert got[t][key] == want[t][key], f"{space}/{optimizer}: {key} differs after {t} tells ({KEY})"
         return
     case = f"{space}/{optimizer}"
-    for name, recorded in RECORDED.items():  # another kind of CPU: what does not depend on the last bits
+    for name, recorded in RECORDED.items():  # another environment: what does not depend on the last bits
         want = recorded[case]
         for t in want:
             assert got[t]["rng"] == want[t]["rng"] and got[t]["t"] == want[t]["t"], f"{name}: draws differ at {t}"
@@ -88,7 +101,7 @@ def test_the_files_of_the_kinds_of_cpu_agree_where_the_last_bits_do_not_matter(s
     # the files were recorded from the same code: the same draws at every checkpoint, the same
     # counts of tells and skipped tells, the same first tell's state to RTOL
     case = f"{space}/{optimizer}"
-    first, *others = (RECORDED[key][case] for key in FILES)
+    first, *others = (recorded[case] for recorded in RECORDED.values())
     for other in others:
         for t in map(str, CHECKPOINTS):
             assert other[t]["rng"] == first[t]["rng"] and other[t]["t"] == first[t]["t"]

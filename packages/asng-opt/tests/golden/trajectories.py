@@ -5,15 +5,23 @@ to ``trajectories.json``; ``test_golden.py`` replays them and compares with tole
 to the numerics of the paper's algorithm (sampling, ranking, natural gradient, Fisher factor,
 projection, step-size adaptation) shows up here.
 
-Bit for bit is a property of one kind of CPU: numpy's SIMD loops and OpenBLAS pick other kernels
-(other summation orders) on a CPU with AVX-512, and the paper's expectation parameters amplify a
-last-bit difference where sigma is small beside |mu| (sigma^2 = m2 - mu^2 cancels): on such a CPU
-the Gaussian cases part from the first file's states within 10 tells, every random draw the same.
-So each kind of CPU we run on has its own file (:data:`FILES`, keyed by :func:`platform_key`), all
-recorded from the same code (``trajectories-x86_64-avx512.json`` was recorded with asng-opt 0.6's
-code, after checking that 0.6 and the code under test write the same bytes there). To record again
-after an *intended* change, on each kind of CPU: ``python packages/asng-opt/tests/golden/trajectories.py
---write`` (it writes this machine's file) and say why in the commit.
+Bit for bit is a property of one floating-point environment: numpy's SIMD loops and OpenBLAS pick
+other kernels (other summation orders) by CPU, and the paper's expectation parameters amplify a
+last-bit difference where sigma is small beside |mu| (sigma^2 = m2 - mu^2 cancels): the Gaussian
+cases part within 10 tells, every random draw the same. "A CPU with AVX-512" is not precise enough:
+an AMD family 26 CPU with AVX-512, where numpy dispatches to AVX512_ICL and OpenBLAS to its Haswell
+kernels, matched neither file of the two kinds keyed so before (18 of the 20 cases differed in the
+last bits, every draw the same). So :func:`platform_key` names the environment itself: the machine,
+numpy's version (major.minor), the best SIMD target numpy's dispatched loops use, and the BLAS
+kernels numpy loaded (threadpoolctl, a test dependency; "blas-unknown" without it). An environment
+with a file (:data:`FILES`) must match it bit for bit; any other is checked against every file on
+what does not depend on the last bits (``test_golden.py``). All files hold the same code's states:
+``trajectories.json`` (an x86-64 CPU without AVX-512, the first release's code) and
+``trajectories-x86_64-avx512.json`` (asng-opt 0.6's code, checked to write the same bytes as the
+code under test) under the coarse keys of before, which no environment's key matches any longer
+(their environments were not recorded more precisely), and one file per environment since. To
+record this environment's file: ``python packages/asng-opt/tests/golden/trajectories.py --write``
+(after an *intended* change, on every environment with a file, and say why in the commit).
 """
 
 from __future__ import annotations
@@ -28,25 +36,54 @@ import numpy as np
 
 from asng_opt import ASNG, SNG, AdamNG, Categorical, Gaussian, Integer, Product
 
-#: the recorded file of each kind of CPU (:func:`platform_key`); the first was recorded on an x86-64
-#: CPU without AVX-512 with the code of the first release
-FILES = {"x86_64": "trajectories.json", "x86_64-avx512": "trajectories-x86_64-avx512.json"}
-PATH = Path(__file__).with_name(FILES["x86_64"])
+#: the recorded file of each floating-point environment (:func:`platform_key`): the first two files
+#: were recorded before the keys named the environment (as "x86_64" and "x86_64-avx512"); their
+#: environments were found by replaying on a CPU with AVX-512 under numpy's and OpenBLAS's switches
+#: (NPY_DISABLE_CPU_FEATURES, OPENBLAS_CORETYPE), which wrote their bytes exactly; the third is the
+#: default environment of such a CPU whose OpenBLAS is told to use its Haswell kernels (an AMD family
+#: 26 CPU with OPENBLAS_CORETYPE=Haswell), recorded with asng-opt 0.18.0's code after checking that
+#: the code before issue 12 (1ce1a65) writes the same bytes
+FILES = {
+    "x86_64-numpy2.4-X86_V3-Haswell": "trajectories.json",
+    "x86_64-numpy2.4-X86_V4-SkylakeX": "trajectories-x86_64-avx512.json",
+    "x86_64-numpy2.4-AVX512_ICL-SkylakeX": "trajectories-x86_64-avx512.json",
+    "x86_64-numpy2.4-X86_V4-Haswell": "trajectories-x86_64-numpy2.4-AVX512_ICL-Haswell.json",
+    "x86_64-numpy2.4-AVX512_ICL-Haswell": "trajectories-x86_64-numpy2.4-AVX512_ICL-Haswell.json",
+}
+PATH = Path(__file__).with_name("trajectories.json")
 CHECKPOINTS = (1, 10, 100, 300)
 
 
 def platform_key() -> str:
-    """The kind of CPU, as far as floating point goes: the machine, and ``-avx512`` where numpy
-    (and OpenBLAS) can use AVX-512."""
+    """The floating-point environment, as far as the last bits of numpy's results go:
+    ``"<machine>-numpy<major.minor>-<SIMD target>-<BLAS kernels>"``, e.g.
+    ``"x86_64-numpy2.4-AVX512_ICL-Haswell"``. The SIMD target is the last (best) of numpy's dispatch
+    targets this CPU supports ("baseline" where none is); the BLAS kernels are threadpoolctl's
+    "architecture" of the BLAS numpy loaded ("blas-unknown" without threadpoolctl or a report)."""
     try:
-        from numpy._core._multiarray_umath import __cpu_features__ as features  # numpy >= 2
+        from numpy._core._multiarray_umath import __cpu_dispatch__ as dispatch  # numpy >= 2
+        from numpy._core._multiarray_umath import __cpu_features__ as features
     except ImportError:  # pragma: no cover -- numpy 1.x
+        from numpy.core._multiarray_umath import __cpu_dispatch__ as dispatch
         from numpy.core._multiarray_umath import __cpu_features__ as features
-    return platform.machine() + ("-avx512" if features.get("AVX512F") else "")
+    targets = [t for t in dispatch if features.get(t)]
+    version = ".".join(np.__version__.split(".")[:2])
+    return f"{platform.machine()}-numpy{version}-{targets[-1] if targets else 'baseline'}-{_blas_kernels()}"
+
+
+def _blas_kernels() -> str:
+    """threadpoolctl's "architecture" of the BLAS libraries numpy loaded ("+"-joined), or
+    "blas-unknown"."""
+    try:
+        import threadpoolctl
+    except ImportError:
+        return "blas-unknown"
+    kernels = sorted({str(i["architecture"]) for i in threadpoolctl.threadpool_info() if i.get("architecture")})
+    return "+".join(kernels) or "blas-unknown"
 
 
 def path_for(key: str) -> Path | None:
-    """The recorded file of the kind of CPU ``key``, or None."""
+    """The recorded file of the floating-point environment ``key``, or None."""
     return Path(__file__).with_name(FILES[key]) if key in FILES else None
 
 
@@ -135,7 +172,11 @@ def record(space: str, optimizer: str) -> dict[str, Any]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--write", action="store_true", help="record the golden states to this kind of CPU's file")
+    ap.add_argument(
+        "--write",
+        action="store_true",
+        help="record the golden states to this floating-point environment's file (platform_key())",
+    )
     args = ap.parse_args()
     data = {f"{s}/{o}": record(s, o) for s, o in CASES}
     if args.write:
