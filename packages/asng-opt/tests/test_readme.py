@@ -1,8 +1,10 @@
 """The package README's examples run as written."""
 
+import builtins
 import contextlib
 import io
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -25,10 +27,26 @@ def test_readme_example_runs(i):
         for name in OPTIONAL:
             if name in module.split("."):
                 pytest.importorskip(name)
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        exec(compile(BLOCKS[i], f"README block {i}", "exec"), {})
-    check_printed(BLOCKS[i], out.getvalue())
+    check_printed(BLOCKS[i], run_block(BLOCKS[i], f"README block {i}"))
+
+
+def run_block(block: str, name: str) -> dict[int, list[str]]:
+    """Run a README block; returns what each of its lines (1-based) printed, one string per call
+    of ``print`` (its own prints, and those of functions it defines, by the block's line that
+    made the call)."""
+    printed: dict[int, list[str]] = {}
+
+    def recording_print(*args, sep=" ", end="\n", file=None, flush=False):
+        if file is not None:
+            return builtins.print(*args, sep=sep, end=end, file=file, flush=flush)
+        frame = sys._getframe(1)
+        while frame is not None and frame.f_code.co_filename != name:
+            frame = frame.f_back
+        printed.setdefault(frame.f_lineno if frame else 0, []).append((sep or "").join(map(str, args)))
+
+    with contextlib.redirect_stdout(io.StringIO()):  # what the library itself prints stays out
+        exec(compile(block, name, "exec"), {"print": recording_print})
+    return printed
 
 
 def expected_prefix(comment: str) -> str | None:
@@ -51,35 +69,67 @@ def matches_dict(comment: str, line: str) -> bool:
     return re.fullmatch(pattern, line.strip()) is not None
 
 
-def check_printed(block: str, printed: str) -> None:
-    """Each top-level ``print(...)  # expected`` line of a block prints a line starting with what its
-    comment says (blocks whose prints are not one line each are not checked)."""
-    prints = [ln.split("#", 1) for ln in block.splitlines() if ln.startswith("print(")]
-    lines = printed.splitlines()
-    if len(prints) != len(lines):
-        return
-    for (code, *comment), line in zip(prints, lines):
-        if comment and comment[0].strip().startswith("{"):
-            assert matches_dict(comment[0], line), (
-                f"README says {code.strip()} prints {comment[0].strip()}, it printed {line!r}"
-            )
+def check_printed(block: str, printed: dict[int, list[str]]) -> None:
+    """Each ``print(...)  # expected`` line of a block (at any indentation) printed, every time it
+    ran, a line starting with what its comment says (a dict: :func:`matches_dict`); a commented
+    print that printed nothing fails too. ``printed``: :func:`run_block`'s record."""
+    for number, text in enumerate(block.splitlines(), start=1):
+        code, _, comment = text.partition("  # ")
+        if not code.lstrip().startswith("print(") or not comment:
             continue
-        want = expected_prefix(comment[0]) if comment else None
-        if want is not None:
-            assert line.startswith(want), f"README says {code.strip()} prints {want!r}, it printed {line!r}"
+        is_dict = comment.strip().startswith("{")
+        want = None if is_dict else expected_prefix(comment)
+        if not is_dict and want is None:
+            continue  # a description, not an output
+        outputs = printed.get(number)
+        assert outputs, f"README says {code.strip()} prints {comment.strip()!r}, it printed nothing"
+        for out in outputs:
+            line = out.splitlines()[0] if out else ""
+            if is_dict:
+                assert matches_dict(comment, line), (
+                    f"README says {code.strip()} prints {comment.strip()}, it printed {line!r}"
+                )
+            else:
+                assert line.startswith(want), f"README says {code.strip()} prints {want!r}, it printed {line!r}"
 
 
 def test_check_printed_can_fail():
     with pytest.raises(AssertionError, match="it printed '0.0 858"):
-        check_printed("print(1)  # 0.0 399 9996 max_evals\n", "0.0 858 9996 max_evals\n")
-    check_printed("print(1)  # 0.0 858 9996 max_evals\n", "0.0 858 9996 max_evals\n")
+        check_printed("print(1)  # 0.0 399 9996 max_evals\n", {1: ["0.0 858 9996 max_evals"]})
+    check_printed("print(1)  # 0.0 858 9996 max_evals\n", {1: ["0.0 858 9996 max_evals"]})
     # a printed dict: the comment's "..." elide digits; another value fails
     shown = "print(best)  # {'lr': 0.0015..., 'width': 128}\n"
-    check_printed(shown, "{'lr': 0.001534, 'width': 128}\n")
+    check_printed(shown, {1: ["{'lr': 0.001534, 'width': 128}"]})
     for other in (
         "{'lr': 0.0012493, 'width': 128}",
         "{'lr': 0.0015, 'opt': 'sgd', 'width': 128}",
         "{'lr': 0.0015e-09, 'width': 128}",
     ):
         with pytest.raises(AssertionError, match="it printed"):
-            check_printed(shown, other + "\n")
+            check_printed(shown, {1: [other]})
+
+
+def test_every_commented_print_is_checked_whatever_the_other_prints():
+    # the check before matched prints to output lines by count and skipped a block where an
+    # indented print (in a loop, an except clause) made the counts differ: the README's named-space
+    # example went unchecked. Now each print is checked by the line that made it, at any depth
+    block = (
+        "for i in range(2):\n    print(i)\nprint('a')  # b\n"
+        "try:\n    1 / 0\nexcept ZeroDivisionError as e:\n    print(e)  # oops\n"
+    )
+    printed = run_block(block, "test block")
+    assert printed == {2: ["0", "1"], 3: ["a"], 7: ["division by zero"]}
+    with pytest.raises(AssertionError, match="it printed 'a'"):
+        check_printed(block, printed)
+    with pytest.raises(AssertionError, match="it printed 'division by zero'"):
+        check_printed(block.replace("# b", "# a"), printed)
+    check_printed(block.replace("# b", "# a").replace("# oops", "# division by zero"), printed)
+    # a commented print that never ran fails; so does each run of a print in a loop
+    with pytest.raises(AssertionError, match="it printed nothing"):
+        check_printed("if False:\n    print(1)  # 1\n", run_block("if False:\n    print(1)  # 1\n", "test block"))
+    with pytest.raises(AssertionError, match="it printed '1'"):
+        check_printed(
+            "for i in range(2):\n    print(i)  # 0\n", run_block("for i in range(2):\n    print(i)  # 0\n", "t")
+        )
+    # prints made inside functions the block defines count for the block's line that called them
+    assert run_block("def f():\n    print('x')\nf()\n", "t") == {2: ["x"]}
