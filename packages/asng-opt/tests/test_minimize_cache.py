@@ -76,6 +76,10 @@ def test_a_small_space_ends_once_it_is_evaluated_whole(space, fun):
     res = minimize(f, space, max_evals=10**9, seed=3)
     assert res.stop_reason == "converged" and res.fun == 0.0
     assert res.n_restarts >= STALE_ROUNDS and len(calls) == res.n_evals == len(set(calls))
+    # that stop is the cache's: without it every draw is evaluated and the budget ends the run
+    f, calls = counted(fun)
+    res = minimize(f, space, max_evals=300, seed=3, cache=False)
+    assert res.stop_reason == "max_evals" and res.n_evals == len(calls) == 300 and res.fun == 0.0
 
 
 def test_failures_are_not_remembered():

@@ -153,7 +153,9 @@ def minimize(
             restart, from the initial distribution when the optimizer drew no new point at all
             (or, asng-opt 0.11, was itself a restart near the best point that never improved it);
             after ten such restarts in a row the run stops "converged" (e.g. once a small space
-            has been evaluated whole). A converged discrete distribution with the
+            has been evaluated whole). That stop is the cache's: with ``cache=False`` every draw
+            is evaluated, no round is free, and only ``max_evals``, ``target``, ``restarts`` or the
+            callback end the run. A converged discrete distribution with the
             black-box margin draws its mode about 73 % of the time: measured on the black-box
             study (results/README.md, ablation ``bb-no-cache``), the cache reaches LeadingOnes'
             optimum (n = 100) in 16 of 25 runs instead of 3 (ERT x5.7 lower) and saves 17-34 %
