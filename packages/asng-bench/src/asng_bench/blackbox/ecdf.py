@@ -74,13 +74,15 @@ def line_styles(names: Sequence[str]) -> dict[str, Line]:
     return {n: out[n] for n in names}
 
 
-def ecdf_figure(hits: list[dict[str, Any]], path: str | Path, track: str = "main", ablation: bool = False) -> None:
-    """ECDF of runtimes: per problem, the fraction of (run, target) pairs reached within x evaluations.
+def ecdf_figure(hits: list[dict[str, Any]], path: str | Path, track: str = "main") -> None:
+    """ECDF of runtimes: per problem, the fraction of (run, target) pairs reached within x evaluations,
+    every optimizer but the ablations (their figure: :mod:`.ablation_map`)."""
 
-    ``ablation``: only ``asng-bb`` and its ablations (else every optimizer but the ablations)."""
-    keep = (lambda o: o == MAIN or o in ABLATIONS) if ablation else (lambda o: o not in ABLATIONS)
+    def keep(o: str) -> bool:
+        return o not in ABLATIONS
+
     hs = [h for h in hits if h["track"] == track and keep(h["optimizer"])]
-    if not hs or (ablation and not any(h["optimizer"] in ABLATIONS for h in hs)):
+    if not hs:
         return
     plt = pyplot()
     problems = problem_order(h["problem"] for h in hs)
@@ -123,7 +125,6 @@ def ecdf_figure(hits: list[dict[str, Any]], path: str | Path, track: str = "main
     width = fig.get_size_inches()[0]
     fit = int(width // (0.075 * max(map(len, labels), default=1) + 0.7))
     fig.legend(handles, labels, loc="lower center", ncol=max(1, min(len(labels), 10, fit)), fontsize=9)
-    what = f"ablation of {MAIN}" if ablation else "comparison"
-    fig.suptitle(f"Black-box {what}, {track} track: ECDF of evaluations to the targets (solid: ours)")
+    fig.suptitle(f"Black-box comparison, {track} track: ECDF of evaluations to the targets (solid: ours)")
     fig.tight_layout(rect=(0, 0.06, 1, 0.96))
     save_figure(fig, path, dpi=110)

@@ -32,7 +32,8 @@ def _section(readme: Path, out: Path) -> str:
         "median best gap with bootstrap 95 % CI), "
         f"[`{rel}/meta.json`]({rel}/meta.json); the runs in IOHanalyzer's format in [`{rel}/ioh/`]({rel}/ioh/); "
         f"figures [`{rel}/ecdf.png`]({rel}/ecdf.png) (main track), [`{rel}/ecdf_short.png`]({rel}/ecdf_short.png) "
-        f"(short track) and [`{rel}/ecdf_ablation.png`]({rel}/ecdf_ablation.png) (ablation).",
+        f"(short track) and [`{rel}/ablation.png`]({rel}/ablation.png) (ablation: how much each ingredient "
+        "moves the ECDF's area, per problem and track).",
         "",
         f"Command: `{meta['command']} --readme results/README.md` (`nox -s blackbox` runs the whole study, "
         "every optimizer, without reusing runs); wall time "

@@ -1,5 +1,5 @@
 """The report of a black-box study, rebuilt from its files: summary.csv, blackbox.md, the ECDF
-figures (ecdf.png, ecdf_short.png, ecdf_ablation.png) from runs.csv, hits.csv and meta.json, and
+figures (ecdf.png, ecdf_short.png, ablation.png) from runs.csv, hits.csv and meta.json, and
 the IOHanalyzer export ioh/ from runs.csv and traces.csv.gz where both ioh and the traces are
 there (``asng-bench blackbox --report-only``)."""
 
@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ..report_io import read_csv, read_json
+from .ablation_map import ablation_figure
 from .ecdf import ecdf_figure
 from .ioh_export import export_ioh
 from .registry import importable
@@ -50,7 +51,8 @@ def report(out: str | Path) -> None:
     try:
         ecdf_figure(hits, out / "ecdf.png")
         ecdf_figure(hits, out / "ecdf_short.png", track="short")
-        ecdf_figure(hits, out / "ecdf_ablation.png", ablation=True)
+        ablation_figure(hits, out / "ablation.png")
+        (out / "ecdf_ablation.png").unlink(missing_ok=True)  # its ECDF panels before: replaced by ablation.png
     except ImportError:  # matplotlib is a dependency, but keep the data if it is broken
         pass
     if (out / TRACES).is_file() and importable("ioh"):
