@@ -57,11 +57,24 @@ def test_each_ablation_is_compared_with_the_main_entry_on_the_seeds_both_ran():
         *_hits(a, "leadingones", range(2), lambda s: [50, 60]),  # better; b did not run here
         *_hits(a, "onemax", range(2), lambda s: [10, 10], track="short"),  # another track: not counted
     ]
-    ablations, problems, change = A.area_changes(hits, "main")
-    assert ablations == [a, b] and problems == ["onemax", "leadingones"]
-    assert change[0, 0] == pytest.approx(-A.ecdf_area([100, 200, 100, 200], 1000))  # seeds 0-1 only
-    assert change[1, 0] == 0.0
-    assert change[0, 1] > 0 and np.isnan(change[1, 1])
+    res = A.area_changes(hits, "main")
+    assert res.ablations == [a, b] and res.problems == ["onemax", "leadingones"]
+    assert res.change[0, 0] == pytest.approx(-A.ecdf_area([100, 200, 100, 200], 1000))  # seeds 0-1 only
+    assert res.change[1, 0] == 0.0 and res.low[1, 0] == res.high[1, 0] == 0.0  # the same runs: no dot
+    assert res.change[0, 1] > 0 and np.isnan(res.change[1, 1]) and np.isnan(res.low[1, 1])
+    # two seeds that agree: the interval is the one difference, excluding 0
+    assert res.low[0, 0] == res.high[0, 0] == pytest.approx(res.change[0, 0])
+
+
+def test_a_cell_whose_seeds_disagree_has_an_interval_around_zero():
+    a = ABLATIONS[0]
+    hits = [
+        *_hits(MAIN, "onemax", range(6), lambda s: [100]),
+        *_hits(a, "onemax", range(6), lambda s: [30] if s % 2 else [300]),  # better on odd seeds, worse on even
+    ]
+    res = A.area_changes(hits, "main")
+    assert res.low[0, 0] < 0 < res.high[0, 0]
+    assert res.low[0, 0] <= res.change[0, 0] <= res.high[0, 0]
 
 
 def test_the_figure_is_written_with_a_panel_per_track_and_not_without_ablations(tmp_path):

@@ -90,3 +90,16 @@ def test_gap_cell_formats():
     assert gap_cell(_failed(0.0, 0.0, 0.0)) == "0 [0–0]"
     assert gap_cell({"median_best_gap": 6.0}) == "6"  # a row without the CI columns
     assert gap_cell(_failed(6.0, math.nan, math.nan)) == "6"
+
+
+def test_bootstrap_mean_ci_brackets_the_mean_and_refuses_non_finite_values():
+    from asng_bench.stats import bootstrap_mean_ci
+
+    lo, hi = bootstrap_mean_ci([1.0, 2.0, 3.0, 4.0], 500, 0.95, 0)
+    assert 1.0 <= lo <= 2.5 <= hi <= 4.0
+    assert bootstrap_mean_ci([2.0, 2.0], 50, 0.95, 0) == (2.0, 2.0)
+    assert all(math.isnan(b) for b in bootstrap_mean_ci([], 50, 0.95, 0))
+    with pytest.raises(ValueError, match="finite"):
+        bootstrap_mean_ci([1.0, math.inf], 50, 0.95, 0)
+    with pytest.raises(ValueError, match="n_resamples"):
+        bootstrap_mean_ci([1.0], 0, 0.95, 0)

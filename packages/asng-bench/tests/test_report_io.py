@@ -64,6 +64,9 @@ def test_machine_info_reads_the_first_processor_and_survives_a_missing_cpuinfo(m
     monkeypatch.setattr(rio, "open", _fake_open("model name\t: Some CPU\n"), raising=False)
     info = rio.machine_info()
     assert info["cpu"] == "Some CPU" and info["cpu_kind"] is None  # no family and model: None, no error
+    monkeypatch.setattr(rio, "open", _fake_open("model name\t:\ncpu family\t: 6\nmodel\t\t: 85\n"), raising=False)
+    info = rio.machine_info()
+    assert info["cpu"] and info["cpu_kind"] == "family 6 model 85"  # an empty name: the platform's instead
     monkeypatch.setattr(rio, "open", _fake_open(None), raising=False)
     info = rio.machine_info()
     assert info["cpu_kind"] is None and info["cpu"]  # platform's name instead

@@ -7,13 +7,17 @@ floating-point environment (the machine, numpy's version and SIMD target, the BL
 ``platform_key``) has its own file: in an environment with a file the replay must match it bit for
 bit. In another, what does not depend on the last bits is checked against every file: the random
 generator's state at every checkpoint (every draw made, none added or skipped), and the state, to
-RTOL of each field's largest entry, at every checkpoint where the recorded files agree to RTOL
-among themselves (the environments part only where sigma << |mu| amplifies the last bit), so that a
-change of the update shows up there too.
+RTOL of each field's largest entry, at the checkpoints up to FALLBACK_HORIZON tells where the
+recorded files agree to RTOL among themselves (the environments part where sigma << |mu| amplifies
+the last bit, and the longer a replay runs the more environments part: under OpenBLAS's Katmai
+kernels gaussian/adam parts from all three files by 1e-9 after 100 tells and by 0.7 after 300,
+where the files agree among themselves), so that a change of the update shows up there too. Such a
+replay warns that it was not compared bit for bit.
 """
 
 import json
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -33,6 +37,9 @@ RECORDED = {
 #: the fallback's tolerance, relative to each state field's largest entry: the recorded environments
 #: agree to 2e-11 or better where they agree at all
 RTOL = 1e-9
+#: the fallback compares states up to this many tells (the checkpoints 1 and 10): later ones depend
+#: on the last bits in some environment even where the recorded files agree (the module docstring)
+FALLBACK_HORIZON = 10
 
 
 def _fields(x, path="", out=None):
@@ -58,9 +65,14 @@ def _deviation(got, want):
 
 
 def _agreeing(case):
-    """The checkpoints at which every recorded file holds the same state of ``case`` to RTOL."""
+    """The checkpoints up to FALLBACK_HORIZON tells at which every recorded file holds the same state
+    of ``case`` to RTOL."""
     first, *others = (recorded[case] for recorded in RECORDED.values())
-    return [t for t in first if all(_deviation(o[t]["state"], first[t]["state"]) <= RTOL for o in others)]
+    return [
+        t
+        for t in first
+        if int(t) <= FALLBACK_HORIZON and all(_deviation(o[t]["state"], first[t]["state"]) <= RTOL for o in others)
+    ]
 
 
 @pytest.mark.parametrize("name", sorted(set(FILES.values())))
@@ -87,6 +99,7 @@ def test_trajectory_is_bit_identical(space, optimizer):
                 assert got[t][key] == want[t][key], f"{space}/{optimizer}: {key} differs after {t} tells ({KEY})"
         return
     case = f"{space}/{optimizer}"
+    warnings.warn(f"{case}: no golden file for this environment ({KEY}): replay not compared bit for bit", stacklevel=1)
     for name, recorded in RECORDED.items():  # another environment: what does not depend on the last bits
         want = recorded[case]
         for t in want:
@@ -110,7 +123,6 @@ def test_the_files_of_the_kinds_of_cpu_agree_where_the_last_bits_do_not_matter(s
 
 
 def test_the_fallback_compares_most_checkpoints():
-    # the fallback keeps its power: the state is compared at 72 of the 80 (case, checkpoint) pairs
-    # (all of them but gaussian/asng_lam8 after 10 tells and later, gaussian/asng after 100 and
-    # later, product/asng_lam8 after 100 and later, product/adam after 300)
-    assert sum(len(_agreeing(f"{s}/{o}")) for s, o in CASES) >= 70
+    # the fallback keeps its power: the state is compared at 39 of the 40 (case, checkpoint) pairs
+    # up to its horizon (all of them but gaussian/asng_lam8 after 10 tells)
+    assert sum(len(_agreeing(f"{s}/{o}")) for s, o in CASES) >= 39

@@ -46,7 +46,7 @@ def machine_info() -> dict[str, Any]:
             for line in f:
                 key, _, value = line.partition(":")
                 key = key.strip()
-                if key in ("model name", "cpu family", "model") and key not in fields:
+                if key in ("model name", "cpu family", "model") and key not in fields and value.strip():
                     fields[key] = value.strip()
                 if line.strip() == "":  # the first processor's block is enough
                     break
@@ -76,11 +76,17 @@ def machine_info() -> dict[str, Any]:
 def _numpy_simd() -> Optional[list[str]]:
     """The targets of numpy's dispatched SIMD loops that this CPU supports (numpy picks among
     them at import), or None where numpy does not say."""
-    try:
-        from numpy._core._multiarray_umath import __cpu_dispatch__, __cpu_features__
-    except ImportError:
-        return None
-    return [t for t in __cpu_dispatch__ if __cpu_features__.get(t)]
+    import importlib
+
+    for name in ("numpy._core._multiarray_umath", "numpy.core._multiarray_umath"):  # numpy >= 2, 1.x
+        try:
+            umath = importlib.import_module(name)
+        except ImportError:
+            continue
+        dispatch, features = getattr(umath, "__cpu_dispatch__", None), getattr(umath, "__cpu_features__", None)
+        if dispatch is not None and features is not None:
+            return [str(t) for t in dispatch if features.get(t)]
+    return None
 
 
 def _blas_kernel() -> Optional[str]:

@@ -24,6 +24,7 @@ __all__ = [
     "ert",
     "bootstrap_ert_ci",
     "bootstrap_median_ci",
+    "bootstrap_mean_ci",
     "run_statistics",
     "quantile_inf",
     "median_or_nan",
@@ -150,6 +151,33 @@ def bootstrap_median_ci(
     if v.size == 0:
         return math.nan, math.nan
     return _percentile_bounds(np.median(v[idx], axis=1), level)
+
+
+def bootstrap_mean_ci(
+    values: Sequence[float], n_resamples: int = 2000, level: float = 0.95, seed: int = 0
+) -> tuple[float, float]:
+    """Percentile-bootstrap confidence interval of the mean, drawn as :func:`bootstrap_median_ci`
+    draws the median's (e.g. of paired per-seed differences: the interval of a mean difference).
+
+    Args:
+        values: ``(N,)`` finite values, one per run or pair.
+        n_resamples: bootstrap resamples, >= 1.
+        level: the confidence level, in (0, 1).
+        seed: the resampling generator's seed.
+
+    Returns:
+        ``(low, high)`` in the unit of ``values``; ``(nan, nan)`` without values.
+
+    Raises:
+        ValueError: if ``n_resamples < 1``, ``level`` is outside (0, 1) or a value is not finite.
+    """
+    v = np.asarray(values, dtype=float)
+    idx = _resamples(max(v.size, 1), n_resamples, level, seed, "bootstrap_mean_ci")
+    if not np.all(np.isfinite(v)):
+        raise ValueError(f"bootstrap_mean_ci: every value must be finite, got {v}")
+    if v.size == 0:
+        return math.nan, math.nan
+    return _percentile_bounds(np.mean(v[idx], axis=1), level)
 
 
 def quantile_inf(values: np.ndarray, q: float) -> float:

@@ -9,17 +9,19 @@ Bit for bit is a property of one floating-point environment: numpy's SIMD loops 
 other kernels (other summation orders) by CPU, and the paper's expectation parameters amplify a
 last-bit difference where sigma is small beside |mu| (sigma^2 = m2 - mu^2 cancels): the Gaussian
 cases part within 10 tells, every random draw the same. "A CPU with AVX-512" is not precise enough:
-an AMD family 26 CPU with AVX-512, where numpy dispatches to AVX512_ICL and OpenBLAS to its Haswell
-kernels, matched neither file of the two kinds keyed so before (18 of the 20 cases differed in the
+an AMD family 26 CPU with AVX-512 whose environment sets ``OPENBLAS_CORETYPE=Haswell`` (numpy
+dispatches to AVX512_ICL, OpenBLAS runs its Haswell kernels; by default it picks SkylakeX ones
+there) matched neither file of the two kinds keyed so before (18 of the 20 cases differed in the
 last bits, every draw the same). So :func:`platform_key` names the environment itself: the machine,
 numpy's version (major.minor), the best SIMD target numpy's dispatched loops use, and the BLAS
 kernels numpy loaded (threadpoolctl, a test dependency; "blas-unknown" without it). An environment
 with a file (:data:`FILES`) must match it bit for bit; any other is checked against every file on
-what does not depend on the last bits (``test_golden.py``). All files hold the same code's states:
-``trajectories.json`` (an x86-64 CPU without AVX-512, the first release's code) and
-``trajectories-x86_64-avx512.json`` (asng-opt 0.6's code, checked to write the same bytes as the
-code under test) under the coarse keys of before, which no environment's key matches any longer
-(their environments were not recorded more precisely), and one file per environment since. To
+what does not depend on the last bits (``test_golden.py``), with a warning that it was not compared
+bit for bit. All files hold the same code's states: ``trajectories.json`` (the first release's
+code) and ``trajectories-x86_64-avx512.json`` (asng-opt 0.6's code, checked to write the same bytes
+as the code under test) were recorded before the keys named the environment; replaying under
+numpy's and OpenBLAS's switches found their environments byte for byte (:data:`FILES`), and
+``trajectories-x86_64-numpy2.4-AVX512_ICL-Haswell.json`` was recorded for the third. To
 record this environment's file: ``python packages/asng-opt/tests/golden/trajectories.py --write``
 (after an *intended* change, on every environment with a file, and say why in the commit).
 """
