@@ -49,8 +49,7 @@ def tests_opt(session: nox.Session) -> None:
     extra = _installed(session) - BASE_PACKAGES - {"asng-opt", "numpy"}
     if extra:
         session.error(f"asng-opt pulled in runtime dependencies besides numpy: {sorted(extra)}")
-    # threadpoolctl: the golden trajectories' files are keyed by the BLAS kernels too
-    session.install("pytest", "hypothesis", "threadpoolctl")
+    session.install(f"{OPT}[test]")  # the test extra after the check: pytest, hypothesis, threadpoolctl
     _pytest(session, "packages/asng-opt/tests")
 
 

@@ -40,11 +40,10 @@ def run_block(block: str, name: str) -> dict[int, list[str]]:
         if file is not None:
             return builtins.print(*args, sep=sep, end=end, file=file, flush=flush)
         frame = sys._getframe(1)
-        while frame is not None and frame.f_code.co_filename != name:
+        while frame.f_code.co_filename != name:  # the block's frame is on the stack: print is its global
             frame = frame.f_back
-        printed.setdefault(frame.f_lineno if frame else 0, []).append(
-            (" " if sep is None else sep).join(map(str, args))
-        )
+            assert frame is not None, f"print called from outside {name}"
+        printed.setdefault(frame.f_lineno, []).append((" " if sep is None else sep).join(map(str, args)))
 
     with contextlib.redirect_stdout(io.StringIO()):  # what the library itself prints stays out
         exec(compile(block, name, "exec"), {"print": recording_print})
@@ -63,17 +62,20 @@ def matches_text(comment: str, line: str) -> bool:
     standing for any text (``(lam=10, ...)``), or, where that fails, the comment's part before its
     first ``: `` followed by an explanation (``True: res.x is the best point evaluated``)."""
 
-    def full(shown: str) -> bool:
-        pattern = ".*".join(re.escape(piece) for piece in shown.strip().split("..."))
-        return re.fullmatch(pattern, line.strip()) is not None
-
-    return full(comment) or (": " in comment and full(comment.split(": ", 1)[0]))
+    shown = comment.split(": ", 1)[0] if ": " in comment else None  # the part before an explanation
+    return _elided_match(comment, line, ".*") or (shown is not None and _elided_match(shown, line, ".*"))
 
 
 def matches_dict(comment: str, line: str) -> bool:
     """Whether a printed dict ``line`` is the one a ``# {...}`` comment shows, each ``...`` standing
     for the digits it elides (e.g. ``'lr': 0.0015...`` matches ``'lr': 0.00153...``)."""
-    pattern = "[0-9]*".join(re.escape(piece) for piece in comment.strip().split("..."))
+    return _elided_match(comment, line, "[0-9]*")
+
+
+def _elided_match(shown: str, line: str, wildcard: str) -> bool:
+    """Whether ``line`` is ``shown`` with each ``...`` standing for text that ``wildcard`` (a regular
+    expression) matches (surrounding blanks ignored)."""
+    pattern = wildcard.join(re.escape(piece) for piece in shown.strip().split("..."))
     return re.fullmatch(pattern, line.strip()) is not None
 
 

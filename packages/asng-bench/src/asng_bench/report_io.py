@@ -90,9 +90,10 @@ def _numpy_simd() -> Optional[list[str]]:
 
 
 def _blas_kernel() -> Optional[str]:
-    """The kernel set (OpenBLAS's "architecture", e.g. "Haswell") of the BLAS numpy loaded, or
-    None without threadpoolctl (an optional dependency: it is only read here) or where it does
-    not report one."""
+    """The kernel set (OpenBLAS's "architecture", e.g. "Haswell"; several "+"-joined, as the key
+    of asng-opt's golden trajectories names them) of the BLAS numpy loaded, or None without
+    threadpoolctl (a dependency; an environment without it still runs) or where it does not
+    report one."""
     try:
         import threadpoolctl
     except ImportError:
@@ -102,7 +103,7 @@ def _blas_kernel() -> Optional[str]:
         for i in threadpoolctl.threadpool_info()
         if i.get("user_api") == "blas" and i.get("architecture")
     }
-    return ", ".join(sorted(kernels)) or None
+    return "+".join(sorted(kernels)) or None
 
 
 def load_average() -> Optional[list[float]]:

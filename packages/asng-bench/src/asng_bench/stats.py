@@ -146,11 +146,7 @@ def bootstrap_median_ci(
     Raises:
         ValueError: if ``n_resamples < 1`` or ``level`` is outside (0, 1).
     """
-    v = np.asarray(values, dtype=float)
-    idx = _resamples(max(v.size, 1), n_resamples, level, seed, "bootstrap_median_ci")
-    if v.size == 0:
-        return math.nan, math.nan
-    return _percentile_bounds(np.median(v[idx], axis=1), level)
+    return _bootstrap_statistic_ci(values, np.median, n_resamples, level, seed, "bootstrap_median_ci")
 
 
 def bootstrap_mean_ci(
@@ -172,12 +168,22 @@ def bootstrap_mean_ci(
         ValueError: if ``n_resamples < 1``, ``level`` is outside (0, 1) or a value is not finite.
     """
     v = np.asarray(values, dtype=float)
-    idx = _resamples(max(v.size, 1), n_resamples, level, seed, "bootstrap_mean_ci")
     if not np.all(np.isfinite(v)):
         raise ValueError(f"bootstrap_mean_ci: every value must be finite, got {v}")
+    return _bootstrap_statistic_ci(v, np.mean, n_resamples, level, seed, "bootstrap_mean_ci")
+
+
+def _bootstrap_statistic_ci(
+    values: Sequence[float] | np.ndarray, statistic: Any, n_resamples: int, level: float, seed: int, where: str
+) -> tuple[float, float]:
+    """The percentile-bootstrap interval of ``statistic`` (a numpy reduction taking ``axis=1``)
+    over the resampled runs of ``values``; ``(nan, nan)`` without values (the arguments checked
+    first, naming ``where``)."""
+    v = np.asarray(values, dtype=float)
+    idx = _resamples(max(v.size, 1), n_resamples, level, seed, where)
     if v.size == 0:
         return math.nan, math.nan
-    return _percentile_bounds(np.mean(v[idx], axis=1), level)
+    return _percentile_bounds(statistic(v[idx], axis=1), level)
 
 
 def quantile_inf(values: np.ndarray, q: float) -> float:

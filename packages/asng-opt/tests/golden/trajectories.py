@@ -52,7 +52,6 @@ FILES = {
     "x86_64-numpy2.4-X86_V4-Haswell": "trajectories-x86_64-numpy2.4-AVX512_ICL-Haswell.json",
     "x86_64-numpy2.4-AVX512_ICL-Haswell": "trajectories-x86_64-numpy2.4-AVX512_ICL-Haswell.json",
 }
-PATH = Path(__file__).with_name("trajectories.json")
 CHECKPOINTS = (1, 10, 100, 300)
 
 
@@ -74,19 +73,25 @@ def platform_key() -> str:
 
 
 def _blas_kernels() -> str:
-    """threadpoolctl's "architecture" of the BLAS libraries numpy loaded ("+"-joined), or
-    "blas-unknown"."""
+    """threadpoolctl's "architecture" of the BLAS libraries numpy loaded ("+"-joined, as asng-bench's
+    ``machine_info`` records them), or "blas-unknown"."""
     try:
         import threadpoolctl
     except ImportError:
         return "blas-unknown"
-    kernels = sorted({str(i["architecture"]) for i in threadpoolctl.threadpool_info() if i.get("architecture")})
+    info = threadpoolctl.threadpool_info()
+    kernels = sorted({str(i["architecture"]) for i in info if i.get("user_api") == "blas" and i.get("architecture")})
     return "+".join(kernels) or "blas-unknown"
 
 
 def path_for(key: str) -> Path | None:
     """The recorded file of the floating-point environment ``key``, or None."""
-    return Path(__file__).with_name(FILES[key]) if key in FILES else None
+    return golden_path(FILES[key]) if key in FILES else None
+
+
+def golden_path(name: str) -> Path:
+    """The path of the recorded file ``name`` (one of :data:`FILES`' values)."""
+    return Path(__file__).with_name(name)
 
 
 def _space(name: str):

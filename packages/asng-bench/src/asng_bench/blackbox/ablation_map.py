@@ -26,28 +26,31 @@ import numpy as np
 from ..report_io import pyplot, save_figure
 from ..stats import bootstrap_mean_ci
 from .cells import optimizer_order, problem_order
+from .ecdf import GRID_POINTS, ecdf_grid, fraction_reached
 from .registry import ABLATIONS, MAIN
 from .summary import BOOTSTRAP, BOOTSTRAP_SEED, evals_or_none
 
 __all__ = ["ecdf_area", "area_changes", "AreaChanges", "ablation_figure", "GRID_POINTS", "COLOR_STEP"]
 
-#: evaluation counts on the log grid of :func:`ecdf_area` (as the ECDF figures draw them)
-GRID_POINTS = 200
 #: the colour scale's ends are the largest change in the figure rounded up to a multiple of this
 COLOR_STEP = 0.05
 
 
 def ecdf_area(evals: Sequence[float | None], budget: float) -> float:
     """The normalised area under the ECDF of ``evals`` (evaluations to each (run, target) pair, None
-    where it was not reached) on :data:`GRID_POINTS` counts log-spaced from 10 to ``budget``: in
+    where it was not reached) on :data:`~.ecdf.GRID_POINTS` counts log-spaced from 10 to ``budget``
+    (:func:`~.ecdf.ecdf_grid`, the ECDF figures' grid before they round it to whole counts): in
     [0, 1]. Raises ValueError without any pair or with a budget below 10."""
     if not len(evals):
         raise ValueError("ecdf_area: no (run, target) pair")
     if not budget >= 10:
         raise ValueError(f"ecdf_area: the budget must be >= 10 evaluations, got {budget}")
-    x = np.logspace(1, math.log10(budget), GRID_POINTS)
-    arr = np.array([np.inf if e is None else float(e) for e in evals])
-    return float((arr[None, :] <= x[:, None]).mean())
+    return _area(evals, ecdf_grid(budget))
+
+
+def _area(evals: Sequence[float | None], x: np.ndarray) -> float:
+    """:func:`ecdf_area` on the grid ``x`` (checked by the caller)."""
+    return float(fraction_reached(evals, x).mean())
 
 
 class AreaChanges(NamedTuple):
@@ -76,13 +79,14 @@ def area_changes(hits: list[dict[str, Any]], track: str) -> AreaChanges:
         budget[h["problem"]] = max(budget.get(h["problem"], 0.0), float(h["budget"]))
     change, low, high = (np.full((len(ablations), len(problems)), np.nan) for _ in range(3))
     for j, p in enumerate(problems):
-        main = by.get((MAIN, p), {})
+        x = ecdf_grid(budget[p])
+        main = {s: _area(evals, x) for s, evals in by.get((MAIN, p), {}).items()}  # once per problem
         for i, a in enumerate(ablations):
             abl = by.get((a, p), {})
             common = sorted(set(main) & set(abl))
             if not common:
                 continue
-            diff = [ecdf_area(abl[s], budget[p]) - ecdf_area(main[s], budget[p]) for s in common]
+            diff = [_area(abl[s], x) - main[s] for s in common]
             change[i, j] = float(np.mean(diff))
             low[i, j], high[i, j] = bootstrap_mean_ci(diff, BOOTSTRAP, 0.95, BOOTSTRAP_SEED)
     return AreaChanges(ablations, problems, change, low, high)
@@ -98,14 +102,13 @@ def ablation_figure(hits: list[dict[str, Any]], path: str | Path, tracks: Sequen
     largest = max((float(np.nanmax(np.abs(a.change))) for _, a in panels if np.any(np.isfinite(a.change))), default=0.0)
     limit = max(COLOR_STEP, math.ceil(largest / COLOR_STEP - 1e-9) * COLOR_STEP)
     plt = pyplot()
-    heights = [max(len(a.ablations), 1) for _, a in panels]
+    heights = [len(a.ablations) for _, a in panels]  # each >= 1: panels without ablations were left out
     width = max(10.0, 0.32 * max(len(a.problems) for _, a in panels) + 3.5)
     fig, axes = plt.subplots(
         len(panels), 1, figsize=(width, 0.26 * sum(heights) + 3.2 * len(panels)), squeeze=False,
         gridspec_kw={"height_ratios": heights}, layout="constrained",
     )  # fmt: skip
     cmap = plt.get_cmap("RdBu").with_extremes(bad="#d9d9d9")
-    image = None
     for ax, (track, a) in zip(axes[:, 0], panels):
         image = ax.imshow(
             np.ma.masked_invalid(a.change), cmap=cmap, vmin=-limit, vmax=limit, aspect="auto", interpolation="nearest"
@@ -121,7 +124,6 @@ def ablation_figure(hits: list[dict[str, Any]], path: str | Path, tracks: Sequen
         ax.grid(which="minor", color="white", linewidth=0.6)
         ax.tick_params(which="minor", length=0)
         ax.set_title(f"{track} track", fontsize=10)
-    assert image is not None
     bar = fig.colorbar(image, ax=axes[:, 0].tolist(), fraction=0.025, pad=0.01)
     bar.set_label(f"ECDF area: ablation − {MAIN}", fontsize=9)
     fig.suptitle(

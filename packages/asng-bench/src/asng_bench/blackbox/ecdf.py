@@ -23,7 +23,13 @@ from .cells import optimizer_order, problem_order
 from .registry import ABLATIONS, MAIN, OPTIMIZERS, OURS, PEER_VARIANTS, untuned_label
 from .summary import evals_or_none
 
-__all__ = ["ecdf_figure", "line_styles", "Line", "PALETTE", "OUR_LINES", "PEER_LINES", "BASELINE", "GREY"]
+__all__ = [
+    *("ecdf_figure", "ecdf_grid", "fraction_reached", "GRID_POINTS", "line_styles", "Line"),
+    *("PALETTE", "OUR_LINES", "PEER_LINES", "BASELINE", "GREY"),
+]
+
+#: evaluation counts on the log grid of :func:`ecdf_grid` (the ECDF figures and the ablation figure's areas)
+GRID_POINTS = 200
 
 #: matplotlib's tab10 without its grey (kept for :data:`BASELINE`) and its brown (dashed brown was
 #: read as the dashed red beside it), black in its place: nine colours no two of which look alike
@@ -74,14 +80,23 @@ def line_styles(names: Sequence[str]) -> dict[str, Line]:
     return {n: out[n] for n in names}
 
 
+def ecdf_grid(budget: float, points: int = GRID_POINTS) -> np.ndarray:
+    """``(points,)`` evaluation counts log-spaced from 10 to ``budget`` (floats): where the ECDF
+    figures and :func:`.ablation_map.ecdf_area` read the ECDF."""
+    return np.logspace(1, math.log10(budget), points)
+
+
+def fraction_reached(evals: Sequence[float | None], x: np.ndarray) -> np.ndarray:
+    """The ECDF of ``evals`` (evaluations to each (run, target) pair, None where it was not
+    reached) at the counts ``x`` ``(m,)``: ``(m,)`` fractions of the pairs reached by then."""
+    arr = np.array([np.inf if e is None else float(e) for e in evals])
+    return (arr[None, :] <= np.asarray(x)[:, None]).mean(axis=1)
+
+
 def ecdf_figure(hits: list[dict[str, Any]], path: str | Path, track: str = "main") -> None:
     """ECDF of runtimes: per problem, the fraction of (run, target) pairs reached within x evaluations,
     every optimizer but the ablations (their figure: :mod:`.ablation_map`)."""
-
-    def keep(o: str) -> bool:
-        return o not in ABLATIONS
-
-    hs = [h for h in hits if h["track"] == track and keep(h["optimizer"])]
+    hs = [h for h in hits if h["track"] == track and h["optimizer"] not in ABLATIONS]
     if not hs:
         return
     plt = pyplot()
@@ -91,18 +106,17 @@ def ecdf_figure(hits: list[dict[str, Any]], path: str | Path, track: str = "main
     nrow = math.ceil(len(problems) / ncol)
     fig, axes = plt.subplots(nrow, ncol, figsize=(4.2 * ncol, 3.3 * nrow), squeeze=False)
     # every row the registry can put in this figure, so that a row keeps its line across figures
-    styles = line_styles(optimizer_order([*opts, *(o for o in OPTIMIZERS if keep(o))]))
+    styles = line_styles(optimizer_order([*opts, *(o for o in OPTIMIZERS if o not in ABLATIONS)]))
     for ax, p in zip(axes.flat, problems):
         budget = max(float(h["budget"]) for h in hs if h["problem"] == p)
-        x = np.unique(np.round(np.logspace(1, math.log10(budget), 200)))
+        x = np.unique(np.round(ecdf_grid(budget)))  # whole evaluation counts, each once
         for o in opts:
             ev = [evals_or_none(h["evals"]) for h in hs if h["problem"] == p and h["optimizer"] == o]
             if not ev:
                 continue
-            arr = np.array([e if e is not None else np.inf for e in ev])
-            y = (arr[None, :] <= x[:, None]).mean(axis=1)
+            y = fraction_reached(ev, x)
             line = styles[o]
-            z = 5 if o == MAIN else 2  # the main entry on top (an ablation can coincide with it)
+            z = 5 if o == MAIN else 2  # the main entry on top
             ax.step(x, y, where="post", label=o, color=line.color, linestyle=line.style, lw=line.width, zorder=z)
         ax.set_xscale("log")
         ax.set_xlim(10, budget)
@@ -121,7 +135,7 @@ def ecdf_figure(hits: list[dict[str, Any]], path: str | Path, track: str = "main
     labels = optimizer_order(legend)
     handles = [legend[lab] for lab in labels]
     # as many columns as the figure's width holds at the longest label (about 0.075 in a character at
-    # fontsize 9, plus the line sample): 10 columns of the ablation's 30 names ran past both edges
+    # fontsize 9, plus the line sample), at most 10
     width = fig.get_size_inches()[0]
     fit = int(width // (0.075 * max(map(len, labels), default=1) + 0.7))
     fig.legend(handles, labels, loc="lower center", ncol=max(1, min(len(labels), 10, fit)), fontsize=9)

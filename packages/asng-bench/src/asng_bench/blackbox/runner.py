@@ -7,8 +7,8 @@ with ``reuse`` (:mod:`.reuse_peers`, :mod:`.reuse`), meta.json (:mod:`.meta`).
 
 Outputs in ``out``: ``runs.csv`` (one row per run), ``hits.csv`` (one row per run and target),
 ``traces.csv.gz`` (:mod:`.traces`), ``meta.json`` (command, wall time, versions, machine, what
-was reused: :mod:`.meta`), then the report's ``summary.csv``, ``blackbox.md``, the ECDF figures
-and the IOHanalyzer export ``ioh/`` (:mod:`.report`).
+was reused: :mod:`.meta`), then the report's ``summary.csv``, ``blackbox.md``, the ECDF figures,
+the ablation figure ``ablation.png`` and the IOHanalyzer export ``ioh/`` (:mod:`.report`).
 """
 
 from __future__ import annotations
