@@ -548,3 +548,12 @@ def test_callback_stop_reason_and_documented_reasons():
     assert res.stop_reason == "callback" and res.n_iterations == 3 and rounds == res.history
     for reason in STOP_REASONS:
         assert f'``"{reason}"``' in minimize.__doc__ + type(res).__doc__
+
+
+@pytest.mark.parametrize("space", [Categorical([3] * 4), Integer(0, 9, size=2), Gaussian(size=2)])
+def test_results_compare_by_identity_without_raising(space):
+    # a dataclass's field-by-field == met res.x's arrays and raised "truth value ... ambiguous"
+    a, b = (minimize(lambda x: float(np.sum(x)), space, max_evals=40, seed=0) for _ in range(2))
+    assert np.array_equal(a.x, b.x) and a.history == b.history  # the same run ...
+    assert (a == b) is False and (a != b) is True and (a == a) is True  # ... but not the same result
+    assert len({a, b}) == 2  # hashable, by identity

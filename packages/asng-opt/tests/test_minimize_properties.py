@@ -164,6 +164,43 @@ def test_consecutive_failed_rounds_raise_exactly_when_documented(pattern, max_fa
     assert (res.fun == min(ok)) if ok else (res.x is None and math.isnan(res.fun))
 
 
+@settings(max_examples=40, deadline=None)
+@given(
+    cats=st.lists(st.integers(2, 3), min_size=2, max_size=8),
+    alive=st.integers(0, 60),
+    max_failed_rounds=st.integers(1, 4),
+    lam=lams,
+    seed=seeds,
+    config=configs,
+)
+def test_a_dead_objective_meets_at_most_max_failed_rounds_of_new_points_with_the_cache(
+    cats, alive, max_failed_rounds, lam, seed, config
+):
+    # a small space, so that the cache answers many samples: the rounds count by their calls (a
+    # round of cached answers and failing calls counted as a success, and a dead objective was
+    # called at 120+ points with max_failed_rounds=3, lam=9); a round whose failing calls all
+    # repeat known failures is neutral (the walk's stale rule ends those)
+    calls = []
+
+    def f(c):
+        calls.append(tuple(c))
+        if len(calls) > alive:
+            raise RuntimeError("the worker died")
+        return float(np.sum(c))
+
+    kw = dict(max_evals=5000, seed=seed, lam=lam, max_failed_rounds=max_failed_rounds, config=config)
+    try:
+        res = minimize(f, Categorical(cats), **kw)
+    except ObjectiveError as e:
+        res = e.result
+        assert "every evaluation failed" in str(e) and str(e.__cause__) == "the worker died"
+    else:  # the cache ended it first (a whole space answered), or the target / budget
+        assert res.stop_reason in ("converged", "max_evals", "target")
+    dead_points = set(calls[alive:]) - set(calls[:alive])
+    assert len(dead_points) <= max_failed_rounds * lam + lam - 1  # and the rest of the round it died in
+    assert res.n_evals == len(calls)  # cached answers cost no evaluation
+
+
 # ---- 6. what an evaluation may return ------------------------------------------------------------------
 
 finite = st.floats(-1e12, 1e12, allow_nan=False)

@@ -67,7 +67,7 @@ class Progress:
         self.history: list[dict[str, Any]] = []
         self.n_evals = 0
         self.n_restarts = 0
-        self.n_failed_rounds = 0  # consecutive rounds in which every evaluation failed
+        self.n_failed_rounds = 0  # consecutive rounds in which every call of the objective failed
         self.cache = EvaluationCache() if settings.cache else None
         # points whose evaluation failed (they are evaluated again when drawn again, but are not new)
         self.failed = EvaluationCache() if settings.cache else None
@@ -79,6 +79,9 @@ class Progress:
         self.stale = StaleRounds(not walking, walk_stall(space))
         self.last_cached = 0  # samples of the last round that cost no evaluation
         self.last_new = 0  # samples of the last round never evaluated before (the stale rule's count)
+        self.last_calls = 0  # calls of the objective in the last round (the cache's answers are none)
+        self.last_call_failures = 0  # of which failed
+        self.last_new_failures = 0  # of which failed at a point that had not failed before
 
     def result(self, stop_reason: str) -> MinimizeResult:
         return MinimizeResult(
@@ -150,6 +153,9 @@ class Progress:
                 outcomes.close()  # cancels an executor's pending futures
         self.last_cached = lam - len(todo)
         self.last_new = len(todo) - n_repeated
+        self.last_calls = len(todo)
+        self.last_call_failures = sum(outcome[j][1] is not None for j in todo)
+        self.last_new_failures = self.last_call_failures - n_repeated
         values: list[float | None] = []
         failures: list[tuple[int, str]] = []
         for j in range(lam):
@@ -177,10 +183,21 @@ class Progress:
 
     def check_failures(self, failures: list[Any], errors: list[Any], executor: Any) -> None:
         """Raise ObjectiveError when every evaluation of the first round, or of ``max_failed_rounds``
-        consecutive rounds, failed (chained from the first exception of the round)."""
+        consecutive rounds, failed (chained from the first exception of the round). With the cache a
+        round counts by its calls of the objective: the samples the cache answered are no sign that
+        the objective still works (a dead objective among cached points went on being called for
+        100+ rounds' worth of failures), so a round whose every call failed, one of them at a point
+        that had not failed before, counts as failed; one with a successful call resets the count;
+        one answered wholly by the cache or whose calls all repeated known failures (a point that
+        always fails, drawn again: the objective may work elsewhere, and the walk's stale rule ends
+        such rounds) leaves it as it is. Without the cache every round's calls are all its samples."""
         lam = self.s.lam
-        self.n_failed_rounds = self.n_failed_rounds + 1 if len(failures) == lam else 0
-        if self.n_failed_rounds and (len(self.history) == 1 or self.n_failed_rounds >= self.s.max_failed_rounds):
+        failed = self.last_calls > 0 and self.last_call_failures == self.last_calls and self.last_new_failures > 0
+        if failed:
+            self.n_failed_rounds += 1
+        elif self.last_call_failures < self.last_calls:  # a call succeeded
+            self.n_failed_rounds = 0
+        if failed and (len(self.history) == 1 or self.n_failed_rounds >= self.s.max_failed_rounds):
             when = "the first round" if len(self.history) == 1 else f"{self.n_failed_rounds} consecutive rounds"
             j, msg = failures[0]
             if executor is not None and "pickle" in msg.lower():

@@ -13,9 +13,11 @@ __all__ = ["MinimizeResult", "ObjectiveError", "STOP_REASONS"]
 STOP_REASONS = ("max_evals", "converged", "target", "callback", "failed", "interrupted", "diverged")
 
 
-@dataclass
+@dataclass(eq=False)
 class MinimizeResult:
-    """What :func:`minimize` found.
+    """What :func:`minimize` found. Compared by identity (``==`` is ``is``): each run has its own
+    optimizer, so no two results are equal field by field anyway; compare ``x``, ``fun`` and
+    ``history`` to compare runs.
 
     Attributes:
         x: the best sample evaluated, as the objective saw it: an ``(n,)`` array, a dict of
@@ -59,7 +61,8 @@ class MinimizeResult:
         optimizer: the optimizer, to inspect or to continue; ``optimizer.theta`` is the final
             distribution parameter (of the last restart). None for a search space with a single
             point (every variable fixed): ``minimize`` evaluates it once and builds no optimizer.
-        n_restarts: how many times the search restarted (``config="blackbox"``), 0 otherwise.
+        n_restarts: how many times the search restarted (by default only ``config="blackbox"``
+            restarts; any config does with ``restarts=`` > 0), 0 without restarts.
         best_at: the evaluation (1, 2, ... in submission order within rounds: results are
             collected in order) that found ``x``; 0 when ``x`` is None. Without a ``target`` the
             black-box configuration spends the whole budget: this says how much of it finding

@@ -69,7 +69,7 @@ def minimize(
             is used in place, not copied: the run advances it, so passing the same Generator
             object twice gives two different runs.
         lam: samples per round, an integer in [2, 2**31 - 1]; default ``4 + floor(3 ln N)`` (N variables) capped
-            at ``max(4, max_evals // 40)`` with ``config="blackbox"``
+            at ``max(4, max_evals // 40)`` and at ``max_evals`` (at least 2) with ``config="blackbox"``
             (:func:`~asng_opt.blackbox.default_lam`), 2 with ``config="paper"``. Where that cap
             applies (a budget of fewer than ~40 rounds of the dimension's population), the
             black-box optimizer is built with ``elite_in_descent=True`` unless the options say
@@ -119,7 +119,12 @@ def minimize(
             several entries) raises ValueError, with the partial result as ``err.result``.
         max_failed_rounds: the run raises :class:`ObjectiveError` after this many consecutive
             rounds in which every evaluation failed (default 10; an integer >= 1). A first round
-            that fails entirely raises at once.
+            that fails entirely raises at once. With the cache a round counts by its calls of the
+            objective (the samples the cache answers are no evaluations): it fails when every
+            call failed, one at a point that had not failed before; a round answered wholly by
+            the cache, or whose calls all repeated known failures, neither counts nor breaks the
+            count. So a dead objective fails at no more than about ``max_failed_rounds * lam``
+            new points.
         executor: None (evaluate in this process, one sample after the other) or a
             ``concurrent.futures.Executor`` -- ``ThreadPoolExecutor``, ``ProcessPoolExecutor`` (the
             objective must pickle: a module-level function), a Dask ``client.get_executor()``, Ray's

@@ -133,7 +133,7 @@ def add_command(sub: argparse._SubParsersAction) -> None:
     from .registry import OPTIMIZERS, PROBLEMS, SHORT_BUDGET, untuned_problems
 
     what = "black-box comparison with cmaes, optuna, nevergrad and random search"
-    out_help = "folder for the CSVs, meta.json, blackbox.md, ecdf.png"
+    out_help = "folder for the CSVs, meta.json, blackbox.md, the figures (ecdf*.png, ablation.png) and ioh/"
     p = add_study_parser(sub, "blackbox", what, blackbox_command, "results/blackbox", out_help)
     add_seeds_flag(p, "optimizer and problem", SEEDS, QUICK_SEEDS)
     p.add_argument(
