@@ -160,6 +160,14 @@ def blackbox(session: nox.Session) -> None:
 
 
 @nox.session
+def bench_blackbox_overhead(session: nox.Session) -> None:
+    """asng-bb against CatCMAwM, overhead per evaluation, back to back in one process -> results/blackbox/overhead/."""
+    session.install(OPT, f"{BENCH}[peers]")
+    args = session.posargs or ["--out", "results/blackbox/overhead", "--overwrite"]
+    session.run("asng-bench", "blackbox-overhead", *args)
+
+
+@nox.session
 def samplers(session: nox.Session) -> None:
     """asng-opt's optuna ASNGSampler against optuna's samplers -> results/samplers/ (~8 CPU-minutes)."""
     session.install(f"{OPT}[optuna]", BENCH)

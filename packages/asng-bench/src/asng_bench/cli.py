@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .blackbox import cli as blackbox_cli
+from .blackbox import overhead_cli as blackbox_overhead_cli
 from .nas_compare import cli as nas_compare_cli
 from .nas_report import cli as nas_report_cli
 from .overhead import cli as overhead_cli
@@ -45,6 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     overhead_cli.add_command(sub)
     blackbox_cli.add_command(sub)
+    blackbox_overhead_cli.add_command(sub)
     toy_cli.add_commands(sub)  # toy, toy-sweep, figures, toy-speed
     nas_report_cli.add_command(sub)
     samplers_cli.add_command(sub)
