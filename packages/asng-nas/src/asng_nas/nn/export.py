@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import json
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +25,7 @@ from .discover import activate, check_labels, discover
 from .layers import FixedInputs, InputChoice, LayerChoice
 from .mutable import Mutable
 from .ops import WeightSharing
-from .prune import prune, unused_paths
+from .prune import ProbeError, probe_run, prune, unused_paths
 from .space import jsonable_choices
 
 __all__ = ["Exported", "export", "rebuild", "FORMAT", "INITS"]
@@ -77,6 +78,28 @@ def _reset(module: nn.Module) -> None:
             m.reset_running_stats()
 
 
+def _pruned_paths(module: nn.Module, example_input: Any) -> list[str]:
+    """:func:`~asng_nas.nn.prune.unused_paths` of ``module``, if the module pruned of them still runs
+    on ``example_input`` in both modes; else none, with a warning (e.g. a ``forward`` reading an
+    unused layer's ``in_features``: an attribute the pruned stand-in does not have)."""
+    paths = unused_paths(module, example_input)
+    if not paths:
+        return paths
+    check = copy.deepcopy(module)
+    prune(check, paths)
+    try:
+        for training in (None, not module.training):
+            probe_run(check, example_input, training)
+    except ProbeError as e:
+        warnings.warn(
+            f"export: kept every module: without the unused ones ({', '.join(paths[:3])}"
+            f"{', ...' if len(paths) > 3 else ''}) the module raises {e.__cause__!r} on example_input",
+            stacklevel=3,
+        )
+        return []
+    return paths
+
+
 def export(
     model: nn.Module,
     choices: Mapping[str, Any],
@@ -94,17 +117,21 @@ def export(
             (every submodule's ``reset_parameters()`` and BN statistics reset, from torch's
             global RNG: retraining from scratch). Parameters of custom modules without
             ``reset_parameters`` keep the copied values.
-        example_input: if given, the exported module runs once on it (on a copy) and the
-            submodules with weights that it does not call are replaced by
+        example_input: if given (a batch of the model's inputs), the exported module runs on it
+            (on a copy, in train and in eval mode) and the submodules with weights that neither
+            run uses (called, or their parameters or buffers read) are replaced by
             :class:`~asng_nas.nn.prune.Unused` (e.g. the operations of the inputs an ENAS-style
-            node did not choose); their paths go to ``spec["pruned"]``.
+            node did not choose); their paths go to ``spec["pruned"]``. If the module without
+            them fails on the example, nothing is pruned (a warning says why).
         pruned: those paths given directly (what :func:`rebuild` passes).
 
     Returns:
         :class:`Exported`: the module (same device, ``train``/``eval`` mode as ``model``) and its spec.
 
     Raises:
-        ValueError: a bad ``init``, an unknown or missing label, a value that is not a candidate.
+        ValueError: a bad ``init``, an unknown or missing label, a value that is not a candidate;
+            :class:`~asng_nas.nn.prune.ProbeError` (a ValueError): the exported module raised on
+            ``example_input`` (e.g. BatchNorm in train mode on one item).
     """
     if init not in INITS:
         raise ValueError(f"init must be one of {INITS}, got {init!r}")
@@ -121,7 +148,7 @@ def export(
     if left:  # pragma: no cover - _fix replaces every primitive
         raise RuntimeError(f"export left choice modules behind: {left}")
     if pruned is None:
-        pruned = unused_paths(fixed, example_input) if example_input is not None else []
+        pruned = _pruned_paths(fixed, example_input) if example_input is not None else []
     prune(fixed, pruned)
     if init == "fresh":
         _reset(fixed)

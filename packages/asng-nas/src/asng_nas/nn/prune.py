@@ -1,11 +1,13 @@
 """Drop the weights an exported architecture never runs.
 
-A ``forward`` may hold modules that a fixed architecture does not call: in an ENAS-style node, one
+A ``forward`` may hold modules that a fixed architecture does not use: in an ENAS-style node, one
 operation per possible input, of which only the chosen input's runs. :func:`unused_paths` runs
-the module once on an example input (on a copy, so no BN statistic moves) and lists the modules
-holding parameters or buffers that were not called; :func:`prune` replaces them by
-:class:`Unused` (no weights; calling it raises). The result depends on the example only through
-control flow: a ``forward`` whose branches depend on the data values is not pruned correctly.
+a copy of the module on an example input, once in train mode and once in eval mode, and lists the
+modules holding parameters or buffers that neither run used: a module is used when it is called,
+or when a torch function reads one of its parameters or buffers (``F.linear(x, self.proj.weight)``,
+a weight tied to another layer's). :func:`prune` replaces the unused ones by :class:`Unused` (no
+weights; calling it raises). The result depends on the example only through control flow: a
+``forward`` whose branches depend on the data values may use other modules on other data.
 """
 
 from __future__ import annotations
@@ -16,8 +18,9 @@ from typing import Any
 
 import torch
 from torch import nn
+from torch.overrides import TorchFunctionMode
 
-__all__ = ["Unused", "unused_paths", "prune"]
+__all__ = ["Unused", "ProbeError", "unused_paths", "probe_run", "prune"]
 
 
 class Unused(nn.Module):
@@ -31,25 +34,93 @@ def _has_state(m: nn.Module) -> bool:
     return any(True for _ in m.parameters()) or any(True for _ in m.buffers())
 
 
-def unused_paths(module: nn.Module, example_input: Any) -> list[str]:
-    """The paths of the submodules with parameters or buffers that ``module(example_input)``
-    does not call, neither them nor any module inside them (outermost only), in ``named_modules``
-    order. ``module`` is not changed (a copy runs, in the module's train / eval mode, without
-    gradients, with the RNG state restored afterwards)."""
-    probe = copy.deepcopy(module)
-    called: set[int] = set()
-    hooks = [m.register_forward_pre_hook(lambda mod, args: called.add(id(mod))) for m in probe.modules()]
+class ProbeError(ValueError):
+    """The module raised when run on the example input (its message says in which mode and why)."""
+
+
+class _TensorReads(TorchFunctionMode):
+    """Records which of the watched tensors (by ``id``) any torch function receives as an argument."""
+
+    def __init__(self, watched: set[int]):
+        super().__init__()
+        self.watched, self.read = watched, set[int]()
+
+    def __torch_function__(self, func: Any, types: Any, args: Any = (), kwargs: Any = None) -> Any:
+        kwargs = kwargs or {}
+        stack = [args, kwargs]
+        while stack:  # the tensors among the (nested) arguments, e.g. torch.cat's list
+            a = stack.pop()
+            if isinstance(a, torch.Tensor):
+                if id(a) in self.watched:
+                    self.read.add(id(a))
+            elif isinstance(a, (list, tuple)):
+                stack.extend(a)
+            elif isinstance(a, dict):
+                stack.extend(a.values())
+        return func(*args, **kwargs)
+
+
+def _owners(module: nn.Module) -> dict[int, list[str]]:
+    """``id`` of each parameter and buffer -> the paths of the modules that hold it directly."""
+    out: dict[int, list[str]] = {}
+    for path, m in module.named_modules(remove_duplicate=False):
+        for t in [*m._parameters.values(), *m._buffers.values()]:
+            if t is not None:
+                out.setdefault(id(t), []).append(path)
+    return out
+
+
+def probe_run(module: nn.Module, example_input: Any, training: bool | None = None) -> None:
+    """``module(example_input)`` without gradients, the RNG state restored afterwards: in train
+    (``training=True``) or eval mode, or (None) with each submodule's mode as it is.
+
+    Raises:
+        ProbeError: (one line: the mode, the error, the fix) the module raised.
+    """
+    if training is not None:
+        module.train(training)
     try:
         with torch.no_grad(), torch.random.fork_rng():  # dropout in the probe leaves the RNG as it was
-            probe(example_input)
+            module(example_input)
+    except Exception as e:  # noqa: BLE001 - any error of the user's forward becomes one line
+        mode = "train" if module.training else "eval"
+        first = str(e).strip().splitlines()[0] if str(e).strip() else ""
+        raise ProbeError(
+            f"example_input: the exported module raised {type(e).__name__} ({first}) when run on it in {mode} mode; "
+            "pass a batch of the model's inputs (BatchNorm in train mode needs more than one item), "
+            "or example_input=None to export without pruning"
+        ) from e
+
+
+def unused_paths(module: nn.Module, example_input: Any) -> list[str]:
+    """The paths of the submodules with parameters or buffers that ``module(example_input)``
+    uses in neither train nor eval mode (outermost only), in ``named_modules`` order: not called,
+    no module inside them called, and none of their parameters or buffers read by a torch
+    function. ``module`` is not changed (a copy runs, without gradients, with the RNG state
+    restored afterwards).
+
+    Raises:
+        ProbeError: (a ValueError) the module raised on ``example_input`` in either mode, e.g.
+            BatchNorm in train mode on a batch of one item.
+    """
+    probe = copy.deepcopy(module)
+    owners = _owners(probe)
+    called: set[int] = set()
+    hooks = [m.register_forward_pre_hook(lambda mod, args: called.add(id(mod))) for m in probe.modules()]
+    reads = _TensorReads(set(owners))
+    try:
+        for training in (None, not module.training):  # as it is, then the other mode
+            with reads:
+                probe_run(probe, example_input, training)
     finally:
         for h in hooks:
             h.remove()
-    ran: set[str] = set()  # called modules, and their ancestors (a ModuleList is iterated, not called)
-    for path, m in probe.named_modules(remove_duplicate=False):
-        if id(m) in called:
-            parts = path.split(".")
-            ran.update(".".join(parts[:i]) for i in range(1, len(parts) + 1))
+    used = {path for path, m in probe.named_modules(remove_duplicate=False) if id(m) in called}
+    used.update(path for i in reads.read for path in owners[i])
+    ran: set[str] = set()  # used modules, and their ancestors (a ModuleList is iterated, not called)
+    for path in used:
+        parts = path.split(".")
+        ran.update(".".join(parts[:i]) for i in range(1, len(parts) + 1))
     out: list[str] = []
     for path, m in module.named_modules(remove_duplicate=False):
         if path and path not in ran and _has_state(m) and not any(path.startswith(p + ".") for p in out):

@@ -11,6 +11,7 @@ after every epoch, exact resume, multi-process search under ``torchrun`` -- is t
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +27,7 @@ from ..search.utils import resolve_device, to_jsonable
 from .data import as_loader, split_halves
 from .discover import Variables, activate
 from .export import Exported, export
+from .prune import ProbeError
 from .runcheck import RUN_FILE, check_device, check_resume, prepare_out, record_run
 from .space import ModelSpace
 from .task import LossFn, MetricFn, SupervisedTask
@@ -59,18 +61,28 @@ class NNSearchResult:
 
     def export(self, init: str = "copy") -> Exported:
         """The most likely architecture as an ordinary module (see :func:`asng_nas.nn.export`),
-        pruned on one item of the weight data."""
+        pruned on the first batch of the weight data."""
         supernet = self.searcher.model
         assert isinstance(supernet, Supernet)
-        return export(supernet.model, self.choices, init=init, example_input=example_input(self.searcher))
+        return export_pruned(supernet.model, self.choices, self.searcher, init=init)
 
 
 def example_input(searcher: Searcher) -> Any:
-    """The inputs of the first batch of the weight data (on the search's device), cut to one item
-    when they are a tensor: what the export runs once to find the modules it never calls."""
+    """The inputs of the first batch of the weight data (on the search's device), whole: what the
+    export runs (in train and eval mode, so BatchNorm sees a batch) to find the modules it never uses."""
     with torch.random.fork_rng():  # a user's shuffling DataLoader draws its order from the global RNG
         inputs, _ = searcher.task.prepare(next(iter(searcher.weight_loader.epoch(0))), False, None)
-    return inputs[:1] if isinstance(inputs, torch.Tensor) else inputs
+    return inputs
+
+
+def export_pruned(model: nn.Module, choices: Mapping[str, Any], searcher: Searcher, init: str = "copy") -> Exported:
+    """:func:`~asng_nas.nn.export` pruned on :func:`example_input`; exported whole, with a warning,
+    when the model raises on that batch (the search's result must not be lost to the pruning)."""
+    try:
+        return export(model, choices, init=init, example_input=example_input(searcher))
+    except ProbeError as e:
+        warnings.warn(f"export: kept every module (no pruning): {e}", stacklevel=2)
+        return export(model, choices, init=init)
 
 
 class ChoiceLogs:
@@ -94,7 +106,7 @@ def _exporter(model: nn.Module, searcher: list[Searcher]) -> Any:
 
     def write(out_dir: Path, space: ModelSpace, distribution: Any, theta: Any, extra: Any = None) -> None:
         choices = space.decode(distribution.mode(theta))
-        exported = export(model, choices, example_input=example_input(searcher[0]))
+        exported = export_pruned(model, choices, searcher[0])
         extra = {**(extra or {}), "nn": exported.spec}
         export_architecture(out_dir, space, distribution, theta, extra=extra, draw=False)
         exported.save(Path(out_dir) / "export")

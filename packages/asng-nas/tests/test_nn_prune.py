@@ -1,0 +1,184 @@
+"""Pruning at export keeps every module a forward uses -- called, or with parameters read by a torch
+function -- in train and in eval mode, and a search's export survives models the probe trips on
+(BatchNorm1d after a flatten, weights read as attributes)."""
+
+from __future__ import annotations
+
+import json
+import warnings
+
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torch.utils.data import TensorDataset
+
+import asng_nas.nn as ann
+from asng_nas.nn.prune import ProbeError, Unused, unused_paths
+from asng_nas.search import SearchConfig
+
+torch.set_num_threads(1)
+
+
+def _choice() -> ann.LayerChoice:
+    return ann.LayerChoice({"lin": nn.Linear(6, 8), "deep": nn.Sequential(nn.Linear(6, 8), nn.ReLU())}, label="op")
+
+
+class FlatBN(nn.Module):
+    """BatchNorm1d after a flatten: a batch of one item fails in train mode."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.op = _choice()
+        self.bn = nn.BatchNorm1d(8)
+        self.head = nn.Linear(8, 3)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.bn(self.op(x.flatten(1))))
+
+
+class FunctionalWeights(FlatBN):
+    """A layer whose weights are read as attributes (never called)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.proj = nn.Linear(8, 8)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = self.bn(self.op(x.flatten(1)))
+        return self.head(torch.tanh(F.linear(h, self.proj.weight, self.proj.bias)))
+
+
+class Tied(nn.Module):
+    """``out`` ties its weight to ``emb``'s, which is never called."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.emb = nn.Linear(3, 8, bias=False)
+        self.op = _choice()
+        self.out = nn.Linear(8, 3, bias=False)
+        self.out.weight = nn.Parameter(self.emb.weight.detach().t().contiguous())
+        self.mix = nn.Linear(8, 8)
+        self.mix.weight = self.emb.weight  # type: ignore[assignment] - tied (8 x 3 read as 3 -> 8 below)
+        self.unused = nn.Linear(8, 8)  # really unused: pruned
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = self.op(x.flatten(1))
+        return self.out(h) + h[:, :3] @ self.mix.weight[:3]
+
+
+class TrainOnlyHead(FlatBN):
+    """An auxiliary head that runs in train mode only, a module read in eval mode only."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.aux = nn.Linear(8, 3)
+        self.ema = nn.Linear(8, 3)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = self.bn(self.op(x.flatten(1)))
+        return self.head(h) + (0.1 * self.aux(h) if self.training else 0.1 * self.ema(h))
+
+
+class ReadsAttribute(FlatBN):
+    """Reads a non-tensor attribute of a layer it never calls: pruning that layer breaks it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.spare = nn.Linear(8, 3)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.bn(self.op(x.flatten(1))))[:, : self.spare.out_features]
+
+
+def _x(n: int = 16) -> torch.Tensor:
+    return torch.randn(n, 2, 3, generator=torch.Generator().manual_seed(1))
+
+
+def _exported(model: nn.Module, choice: str, example: torch.Tensor) -> ann.Exported:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no fallback expected
+        return ann.export(model, {"op": choice}, example_input=example)
+
+
+@pytest.mark.parametrize("cls", [FlatBN, FunctionalWeights, Tied, TrainOnlyHead])
+@pytest.mark.parametrize("choice", ["lin", "deep"])
+@pytest.mark.parametrize("mode", ["train", "eval"])
+def test_the_pruned_export_computes_what_the_supernet_computes(cls: type[nn.Module], choice: str, mode: str) -> None:
+    torch.manual_seed(0)
+    model = cls()
+    model.train(mode == "train")
+    x = _x()
+    exported = _exported(model, choice, x)
+    assert exported.module.training == (mode == "train")
+    ann.activate(model, {"op": choice})
+    for training in (True, False):  # both modes of the exported module run, and agree with the supernet's
+        model.train(training)
+        exported.module.train(training)
+        with torch.no_grad(), torch.random.fork_rng():
+            want = model(x)
+        with torch.no_grad(), torch.random.fork_rng():
+            got = exported.module(x)
+        assert torch.allclose(got, want, atol=1e-6)
+    # whatever was pruned holds no tensor any forward reads
+    assert all(isinstance(exported.module.get_submodule(p), Unused) for p in exported.spec["pruned"])
+    rebuilt = ann.rebuild(json.loads(exported.to_json()), cls, weights=exported.module.state_dict())
+    rebuilt.train(False)
+    exported.module.train(False)
+    assert torch.allclose(rebuilt(x), exported.module(x), atol=1e-6)
+
+
+def test_only_what_no_mode_uses_is_pruned() -> None:
+    torch.manual_seed(0)
+    assert _exported(Tied(), "lin", _x()).spec["pruned"] == ["unused"]  # emb: its weight is read through mix
+    assert _exported(FunctionalWeights(), "lin", _x()).spec["pruned"] == []  # proj: read by F.linear
+    for mode in (True, False):  # aux runs in train mode only, ema in eval mode only: both kept
+        assert _exported(TrainOnlyHead().train(mode), "deep", _x()).spec["pruned"] == []
+
+
+def test_unused_paths_leaves_the_module_its_modes_and_the_rng_as_they_were() -> None:
+    torch.manual_seed(0)
+    model = TrainOnlyHead().train()
+    model.bn.eval()  # a mixed state, as a user's frozen BatchNorm
+    ann.activate(model, {"op": "lin"})
+    state = {k: v.clone() for k, v in model.state_dict().items()}
+    rng = torch.get_rng_state()
+    assert unused_paths(model, _x()) == ["op.choices.deep"]  # the inactive candidate
+    assert model.training and not model.bn.training and model.head.training
+    assert all(torch.equal(state[k], v) for k, v in model.state_dict().items())
+    assert torch.equal(torch.get_rng_state(), rng)
+
+
+def test_an_example_the_module_cannot_run_is_one_clear_error() -> None:
+    model = FlatBN().train()
+    with pytest.raises(ProbeError, match=r"train mode; pass a batch .*more than one item.*example_input=None"):
+        ann.export(model, {"op": "lin"}, example_input=_x(1))
+    assert isinstance(ProbeError("x"), ValueError)
+    ann.export(model, {"op": "lin"})  # without an example: no probe, no error
+
+
+def test_a_prune_that_breaks_the_forward_is_dropped_with_a_warning() -> None:
+    torch.manual_seed(0)
+    model = ReadsAttribute()
+    x = _x()
+    with pytest.warns(UserWarning, match=r"kept every module: without the unused ones \(spare\)"):
+        exported = ann.export(model, {"op": "lin"}, example_input=x)
+    assert exported.spec["pruned"] == []
+    assert exported.module(x).shape == (16, 3)
+
+
+@pytest.mark.parametrize("cls", [FlatBN, FunctionalWeights])
+def test_a_search_of_such_models_exports_and_resumes(cls: type[nn.Module], tmp_path: object) -> None:
+    torch.manual_seed(0)
+    g = torch.Generator().manual_seed(0)
+    data = TensorDataset(torch.randn(64, 2, 3, generator=g), torch.randint(0, 3, (64,), generator=g))
+    out = tmp_path / "run"  # type: ignore[operator]
+    cfg = SearchConfig(epochs=1, progress=False, amp=False, channels_last=False)
+    res = ann.search(cls(), data, config=cfg, batch_size=16, out_dir=out, device="cpu")
+    assert (out / "architecture.json").is_file() and (out / "export" / "model.pt").is_file()
+    spec = json.loads((out / "export" / "architecture.json").read_text())
+    module = ann.rebuild(spec, cls, weights=out / "export" / "model.pt").eval()
+    assert module(data.tensors[0][:1]).shape == (1, 3)  # eval mode: one item is fine
+    assert res.export().spec == spec
+    again = ann.search(cls(), data, config=cfg, batch_size=16, out_dir=out, device="cpu", resume=True)
+    assert again.choices == res.choices
