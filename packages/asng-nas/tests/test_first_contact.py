@@ -285,8 +285,8 @@ def test_a_refused_checkpoint_leaves_the_searcher_unchanged(tmp_path):
     donor.run(stop_after=1)  # trained weights, momentum buffers, a moved theta: unlike a fresh searcher's
     good = donor.state_dict()
     other = _tiny_searcher(tmp_path / "other", cells=3).state_dict()
-    s = _tiny_searcher(tmp_path / "s")
-    s.run(stop_after=1)
+    s = _tiny_searcher(tmp_path / "s", seed=3)  # the donor's settings: a checkpoint of another seed is refused
+    s.run(stop_after=2)
     before = _snapshot(s)
     assert not _same(before, _snapshot(donor))
     asng_bad = {**good["asng"], "state": {k: np.full_like(v, np.nan) for k, v in good["asng"]["state"].items()}}
@@ -298,6 +298,7 @@ def test_a_refused_checkpoint_leaves_the_searcher_unchanged(tmp_path):
         "bad generator": {**good, "generator": torch.zeros(3, dtype=torch.uint8)},
         "bad torch rng": {**good, "torch_rng": torch.zeros(3, dtype=torch.uint8)},
         "short history": {**good, "history": []},
+        "other seed": {**good, "config": {**good["config"], "seed": 0}},
         "no format": {k: v for k, v in good.items() if k != "format"},
     }
     for name, bad in bad_states.items():
@@ -311,7 +312,7 @@ def test_a_refused_checkpoint_leaves_the_searcher_unchanged(tmp_path):
 # ---- Ctrl-C ----------------------------------------------------------------------------------
 
 
-def test_ctrl_c_saves_and_says_how_to_resume(tmp_path):
+def test_ctrl_c_saves_and_says_how_to_resume(tmp_path, capsys):
     out = tmp_path / "run"
     cmd = [sys.executable, "-m", "asng_nas", "search", "--out", str(out), "--epochs", "50", *TINY]
     # SIGINT as at a terminal: a child started where it is ignored (a shell's background job
@@ -332,7 +333,10 @@ def test_ctrl_c_saves_and_says_how_to_resume(tmp_path):
     assert "Traceback" not in err
     lines = err.strip().splitlines()
     assert len(lines) == 1 and "--resume" in lines[0] and str(out / "checkpoint.pt") in lines[0], err
-    assert main(["search", "--out", str(out), "--epochs", "1", *TINY, "--resume"]) == 0
+    # fewer epochs would change the run's cosine schedule: refused, the rest of the run resumed
+    assert main(["search", "--out", str(out), "--epochs", "1", *TINY, "--resume"]) == 2
+    assert "epochs 50 there, 1 now" in _one_error_line(capsys)
+    assert main(["search", "--out", str(out), "--epochs", "50", *TINY, "--resume"]) == 0
 
 
 # ---- file modes ------------------------------------------------------------------------------

@@ -229,12 +229,16 @@ def test_search_refuses_a_previous_run_and_checks_resume(tmp_path):
     assert "\n" not in str(e.value) and "--" not in str(e.value)
     assert (tmp_path / "checkpoint.pt").read_bytes() == before  # refused: nothing written
     with pytest.raises(ValueError, match=r"seed 0 there, 3 now; batch_size 8 there, 16 now"):
-        _search(tmp_path, resume=True, batch_size=16, config=SearchConfig(epochs=2, progress=False, seed=3))
+        _search(tmp_path, resume=True, batch_size=16, config=SearchConfig(epochs=1, progress=False, seed=3))
     with pytest.raises(ValueError, match=r"batch_size 8 there, 4 now") as e:
-        _search(tmp_path, resume=True, batch_size=4, config=SearchConfig(epochs=2, progress=False))
+        _search(tmp_path, resume=True, batch_size=4, config=SearchConfig(epochs=1, progress=False))
     assert "seed" not in str(e.value).split("(")[1].split(")")[0]
-    resumed = _search(tmp_path, resume=True, config=SearchConfig(epochs=2, progress=False))
-    assert [h["epoch"] for h in resumed.history] == [1, 2]
+    # more epochs change the cosine schedule: not the run that was resumed (tests/test_nn_runcheck.py
+    # resumes an interrupted one)
+    with pytest.raises(ValueError, match=r"epochs 1 there, 2 now"):
+        _search(tmp_path, resume=True, config=SearchConfig(epochs=2, progress=False))
+    resumed = _search(tmp_path, resume=True, config=SearchConfig(epochs=1, progress=False))
+    assert [h["epoch"] for h in resumed.history] == [1] and resumed.finished
     again = _search(tmp_path, overwrite=True)
     assert [h["epoch"] for h in again.history] == [1]
 

@@ -11,8 +11,9 @@ after every epoch, exact resume, multi-process search under ``torchrun`` -- is t
 
 from __future__ import annotations
 
+import contextlib
 import warnings
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,18 @@ from .data import as_loader, split_halves
 from .discover import Variables, activate
 from .export import Exported, export
 from .prune import ProbeError
-from .runcheck import RUN_FILE, check_device, check_resume, prepare_out, record_run
+from .runcheck import (
+    RESUME_FIX,
+    RUN_FILE,
+    as_config,
+    check_device,
+    check_flags,
+    check_resume,
+    prepare_out,
+    record_run,
+    run_record,
+    undone_on_failure,
+)
 from .space import ModelSpace
 from .task import LossFn, MetricFn, SupervisedTask
 
@@ -88,11 +100,12 @@ def export_pruned(model: nn.Module, choices: Mapping[str, Any], searcher: Search
 class ChoiceLogs:
     """Mixed into the searcher of :func:`build_search`: each epoch's record logs ``most_likely``
     as ``{label: value}`` (the model's choices) rather than the raw encoding of the space, and the
-    non-finite-loss error advises in the API's words."""
+    non-finite-loss and refused-checkpoint errors advise in the API's words."""
 
     space: ModelSpace
     asng: Any
     retry_hint = "try a lower config.lr, then search again with resume=True"
+    resume_fix = RESUME_FIX
 
     def run_epoch(self) -> dict[str, Any]:
         rec: dict[str, Any] = super().run_epoch()  # type: ignore[misc]
@@ -122,7 +135,7 @@ def build_search(
     test_data: Any = None,
     loss: LossFn | None = None,
     metric: MetricFn | Mapping[str, MetricFn] | None = None,
-    config: SearchConfig | None = None,
+    config: SearchConfig | Mapping[str, Any] | None = None,
     batch_size: int = 64,
     eval_batch_size: int = 256,
     out_dir: str | Path | None = None,
@@ -143,12 +156,13 @@ def build_search(
             epochs and at the end (BN statistics re-estimated first).
         loss: ``loss(outputs, targets) -> scalar tensor`` (default: cross-entropy).
         metric: ``metric(outputs, targets) -> float`` or ``{name: callable}`` (default: accuracy).
-        config: :class:`~asng_nas.search.SearchConfig` (epochs, SGD, lambdas, seed, ...).
+        config: :class:`~asng_nas.search.SearchConfig` (epochs, SGD, lambdas, seed, ...), or a
+            dict of its fields.
         batch_size: items per step (the search drops incomplete batches).
         eval_batch_size: items per evaluation batch of ``test_data``.
         out_dir: where ``log.csv``, ``log.jsonl``, ``checkpoint.pt``, ``architecture.json`` and
             ``export/`` (``architecture.json`` + ``model.pt`` of the exported module) go (None: nothing).
-        device: ``"cpu"``, ``"cuda"``, ... (default: CUDA when available).
+        device: ``"cpu"``, ``"cuda"``, ``"cuda:K"``, a ``torch.device`` (default: CUDA when available).
         num_workers: ``DataLoader`` workers for ``Dataset`` inputs.
 
     Runs in several processes when ``torch.distributed`` is initialised (e.g. by
@@ -156,10 +170,12 @@ def build_search(
 
     Raises:
         ValueError: a model without primitives, data that is not a Dataset / DataLoader, data
-            smaller than one batch, bad loss / metric, a CUDA ``device`` torch does not see.
+            smaller than one batch, bad loss / metric, a ``config`` that is not a SearchConfig
+            or a dict of its fields (unknown keys named), a ``device`` torch does not know or
+            a CUDA one it does not see.
     """
     check_device(device)
-    cfg = config or SearchConfig()
+    cfg = as_config(config)
     dev = resolve_device(device)
     space = ModelSpace(model)
     common: dict[str, Any] = dict(shuffle=True, drop_last=True, num_workers=num_workers)
@@ -201,41 +217,81 @@ def build_search(
     return searcher
 
 
+@contextlib.contextmanager
+def as_given(model: nn.Module, device: str | torch.device | None) -> Iterator[None]:
+    """Around a search: the global torch RNG states (the CPU's, and every GPU's when the search
+    runs on CUDA) and the train / eval mode of each module of ``model`` are restored afterwards,
+    also when it raises. Inside, the search draws from the global RNG as it would without this
+    (a user's shuffling DataLoader, dropout) and a resume sets it from its checkpoint, so its
+    trajectory is unchanged. (The search seeds neither numpy's nor Python's global RNG.)"""
+    modes = [(m, m.training) for m in model.modules()]
+    cuda = resolve_device(device).type == "cuda"
+    try:
+        with torch.random.fork_rng(devices=list(range(torch.cuda.device_count())) if cuda else []):
+            yield
+    finally:
+        for m, training in modes:
+            m.training = training
+
+
 def search(
     model: nn.Module, train_data: Any, *, resume: bool = False, overwrite: bool = False, **options: Any
 ) -> NNSearchResult:
     """Search the architecture of ``model`` (an ``nn.Module`` with choice primitives) with ASNG-NAS.
 
     Args:
-        model, train_data: see :func:`build_search`.
+        model, train_data: see :func:`build_search`. ``model`` is returned in the train / eval
+            mode it was given, and the global torch RNG as it was (the search draws from it, and
+            a resume sets it).
         resume: continue from ``out_dir/checkpoint.pt`` if there is one. With ``Dataset`` inputs
-            the resumed run equals an uninterrupted one, bit for bit (so ``config.seed`` and
-            ``batch_size`` must be those of the run that wrote it).
+            the resumed run equals an uninterrupted one, bit for bit; so the ``config`` (its
+            fields that change the run: seed, lr, epochs, lambdas, ...), ``batch_size`` and the
+            model's variables (labels, candidates) must be those of the run that wrote it
+            (recorded in the checkpoint and ``out_dir/nn_search.json``).
         overwrite: replace a previous run in ``out_dir`` (its files are deleted first). Without
             ``resume`` or ``overwrite``, an ``out_dir`` holding a previous run is refused.
         options: the keyword arguments of :func:`build_search`: ``valid_data``, ``test_data``,
             ``loss``, ``metric``, ``config``, ``batch_size`` (64), ``eval_batch_size`` (256),
             ``out_dir``, ``device``, ``num_workers``.
 
+    A search that fails before its first checkpoint (an exception, Ctrl-C) leaves nothing in
+    ``out_dir``: the same call can be made again.
+
     Returns:
         :class:`NNSearchResult` (``.choices``, ``.history``, ``.export()``).
 
     Raises:
-        ValueError: as :func:`build_search`; ``resume`` with another seed or batch size than the
-            checkpoint's (the fields named); on the first step, a loss that is not a one-element
-            tensor. :class:`~asng_nas.search.outdir.OutDirError` (a ValueError): ``out_dir``
-            holds a previous run and neither ``resume`` nor ``overwrite`` is set.
-            ``FloatingPointError``: non-finite losses. TypeError: an unknown option.
+        ValueError: as :func:`build_search`; ``resume`` together with ``overwrite``; ``resume``
+            with other settings than the checkpoint's (every difference named); on the first
+            step, a loss that is not a one-element tensor.
+            :class:`~asng_nas.search.outdir.OutDirError` (a ValueError): ``out_dir`` holds a
+            previous run and neither ``resume`` nor ``overwrite`` is set.
+            :class:`~asng_nas.search.checkpoint.CheckpointError` (a ValueError): with
+            ``resume``, a damaged or foreign checkpoint. ``FloatingPointError``: non-finite
+            losses. TypeError: an unknown option.
     """
-    searcher = build_search(model, train_data, **options)
+    check_flags(resume, overwrite)
+    check_device(options.get("device"))
+    cfg = as_config(options.get("config"))
     out_dir, batch_size = options.get("out_dir"), options.get("batch_size", 64)
-    if resume:
-        check_resume(out_dir, searcher.cfg.seed, batch_size)
+    record = run_record(cfg.seed, batch_size, ModelSpace(model).variables)
+    if resume:  # before build_search moves the model: a refused resume leaves it as it was
+        check_resume(out_dir, cfg, record)
+    with as_given(model, options.get("device")):
+        searcher = build_search(model, train_data, **{**options, "config": cfg})
+        return _run(searcher, record, out_dir, resume, overwrite)
+
+
+def _run(
+    searcher: Searcher, record: dict[str, Any], out_dir: str | Path | None, resume: bool, overwrite: bool
+) -> NNSearchResult:
+    """:func:`search` after :func:`build_search` (its inputs checked): the ``out_dir`` check (and
+    with ``overwrite``, the previous run's files deleted), the resume, ``nn_search.json``
+    (``record``), the run; what it wrote is removed if it fails before its first checkpoint."""
     prepare_out(out_dir, resume, overwrite)
-    if resume and searcher.resume():
-        if out_dir is not None and not (Path(out_dir) / RUN_FILE).is_file():
-            record_run(out_dir, searcher.cfg.seed, batch_size)
-    else:
-        record_run(out_dir, searcher.cfg.seed, batch_size)
-    res = searcher.run()
+    resumed = resume and searcher.resume()
+    with undone_on_failure(out_dir):
+        if out_dir is not None and not (resumed and (Path(out_dir) / RUN_FILE).is_file()):
+            record_run(out_dir, record)
+        res = searcher.run()
     return NNSearchResult(dict(res.architecture), res.history, res.finished, searcher)

@@ -17,7 +17,8 @@ __all__ = ["ValueChoice", "IntChoice", "max_value", "current"]
 class ValueChoice(Mutable):
     """A categorical choice of one value among ``values`` (JSON-able values: ``None``, bools, ints,
     finite floats, strings, or tuples / lists of these -- what ``architecture.json`` and the logs
-    can hold and give back; the variable's categories are the positions in ``values``).
+    can hold and give back; the variable's categories are the positions in ``values``). numpy
+    (and 0-d torch) scalars are taken as the Python numbers they are (``np.int64(3)`` is ``3``).
 
     Args:
         values: the candidates, distinct, at least one: a list or tuple (not a string).
@@ -40,6 +41,7 @@ class ValueChoice(Mutable):
             raise ValueError(f"ValueChoice: values must be a list or tuple of candidates, got {values!r}")
         for v in vals:
             check_jsonable("ValueChoice", v)
+        vals = tuple(plain(v) for v in vals)
         j = [jsonable(v) for v in vals]
         if len({repr(v) for v in j}) != len(j):
             raise ValueError(f"ValueChoice: duplicate values in {list(vals)!r}")
@@ -93,6 +95,16 @@ class IntChoice(ValueChoice):
 
     def describe(self) -> str:
         return f"IntChoice(label={self.label!r}, low={self.low}, high={self.high}, step={self.step})"
+
+
+def plain(value: Any) -> Any:
+    """``value`` with numpy (and 0-d torch) scalars made Python numbers, also inside tuples and
+    lists (which stay tuples and lists): a candidate as it is written to JSON and read back."""
+    if type(value) in (tuple, list):
+        return type(value)(plain(v) for v in value)
+    if hasattr(value, "item") and hasattr(value, "dtype") and getattr(value, "ndim", 1) == 0:
+        return value.item()
+    return value
 
 
 def max_value(x: Any) -> Any:

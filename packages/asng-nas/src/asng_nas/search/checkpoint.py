@@ -27,10 +27,16 @@ from .utils import atomic_torch_save
 if TYPE_CHECKING:
     from .searcher import Searcher
 
-__all__ = ["Checkpointer", "CheckpointError", "FORMAT", "read_checkpoint", "safe_globals"]
+__all__ = ["Checkpointer", "CheckpointError", "FORMAT", "FREE_FIELDS", "diff_config", "read_checkpoint", "safe_globals"]
 
 FORMAT = "asng-nas-search-v1"
 _KEYS = ("epoch", "model", "sgd", "asng", "generator", "torch_rng", "search_seconds", "history")
+
+#: the :class:`~.config.SearchConfig` fields a resume may change: they do not change the run's
+#: trajectory (every other field -- seed, lr, lr_min, momentum, weight_decay, grad_clip,
+#: iters_per_epoch, epochs, lam_x, lam_theta, alpha, delta0, schedule, and any field added
+#: later -- must be the checkpoint's)
+FREE_FIELDS = ("progress", "eval_every", "bn_batches", "amp", "channels_last", "world_size")
 
 
 class CheckpointError(ValueError):
@@ -129,6 +135,25 @@ def _check_rng(state: Any, reference: torch.Tensor, what: str) -> str | None:
     return None
 
 
+def diff_config(saved: Any, config: Any) -> list[str]:
+    """The fields (all but :data:`FREE_FIELDS`, in ``config``'s order) in which a checkpoint's
+    ``config`` entry (``asdict`` of the config that wrote it) differs from ``config``, each as
+    ``"lr 0.1 there, 0.05 now"``; none when ``saved`` is not a dict (a checkpoint without it). A
+    field the checkpoint does not hold (written before the field existed) is not compared."""
+    if not isinstance(saved, Mapping):
+        return []
+    now = asdict(config)
+    return [
+        f"{k} {_shown(saved[k])} there, {_shown(v)} now"
+        for k, v in now.items()
+        if k not in FREE_FIELDS and k in saved and saved[k] != v
+    ]
+
+
+def _shown(value: Any) -> str:
+    return repr(value) if isinstance(value, str) else str(value)
+
+
 class Checkpointer:
     """``out_dir/checkpoint.pt``: :meth:`state_dict` / :meth:`load_state_dict`, :meth:`save`, :meth:`resume`."""
 
@@ -164,7 +189,9 @@ class Checkpointer:
             ValueError: one line saying what does not fit: not a search checkpoint, a missing
                 entry, another network (e.g. another ``--cells``), an SGD state for other
                 weights, an ASNG state ``ASNG.load_state_dict`` refuses (another space), a bad
-                generator / RNG state, or an epoch / history that do not agree.
+                generator / RNG state, an epoch / history that do not agree, or a run written
+                with other settings (its ``config`` but :data:`FREE_FIELDS`, each named:
+                ``lr 0.1 there, 0.05 now``).
         """
         if not isinstance(state, Mapping) or state.get("format") != FORMAT:
             raise ValueError("not an asng-nas search checkpoint")
@@ -194,6 +221,9 @@ class Checkpointer:
                 problem = f"its search time {seconds!r} is not a number of seconds"
             elif not isinstance(history, list) or len(history) != epoch:
                 problem = f"its history does not hold one record per epoch ({epoch} epochs)"
+        diff = [] if problem else diff_config(state.get("config"), self.s.cfg)
+        if diff:
+            problem = f"it was written by a search with other settings ({'; '.join(diff)})"
         if problem:
             raise ValueError(problem)
 
@@ -220,12 +250,13 @@ class Checkpointer:
 
         Raises:
             CheckpointError: one line naming the file when it is empty, truncated, foreign or
-                does not fit this search (e.g. written with other ``--cells``); the searcher is
-                then unchanged.
+                does not fit this search (e.g. written with other ``--cells`` or ``--lr``), and
+                what to do (the searcher's ``resume_fix``, in the words of its caller); the
+                searcher is then unchanged.
         """
         if self.s.out_dir is None or not self.path.is_file():
             return False
-        fix = "resume with the flags of the search that wrote it, or start a new search (--overwrite, or another --out)"
+        fix = self.s.resume_fix
         state = read_checkpoint(self.path, FORMAT, fix)
         try:
             self.s.load_state_dict(state)

@@ -74,6 +74,10 @@ class Searcher:
 
     #: what the non-finite-loss error advises (the CLI's words; the Python API's searcher has its own)
     retry_hint = "try a lower --lr, then --resume"
+    #: what a refused checkpoint's error advises (the CLI's words; the Python API's searcher has its own)
+    resume_fix = (
+        "resume with the flags of the search that wrote it, or start a new search (--overwrite, or another --out)"
+    )
 
     def __init__(
         self,
