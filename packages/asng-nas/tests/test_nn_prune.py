@@ -182,3 +182,34 @@ def test_a_search_of_such_models_exports_and_resumes(cls: type[nn.Module], tmp_p
     assert res.export().spec == spec
     again = ann.search(cls(), data, config=cfg, batch_size=16, out_dir=out, device="cpu", resume=True)
     assert again.choices == res.choices
+
+
+def test_rebuild_names_a_weights_file_it_cannot_use(tmp_path: object) -> None:
+    torch.manual_seed(0)
+    exported = ann.export(FlatBN(), {"op": "lin"}, example_input=_x())
+    d = tmp_path  # type: ignore[assignment]
+    exported.save(d)
+    spec = json.loads((d / "architecture.json").read_text())  # type: ignore[operator]
+    (d / "text.pt").write_text("not torch")  # type: ignore[operator]
+    (d / "empty.pt").write_bytes(b"")  # type: ignore[operator]
+    torch.save([1, 2], d / "list.pt")  # type: ignore[operator]
+    state = dict(exported.module.state_dict())
+    torch.save({**state, "head.weight": torch.zeros(2, 2)}, d / "shape.pt")  # type: ignore[operator]
+    torch.save({k: v for k, v in state.items() if k != "head.bias"}, d / "keys.pt")  # type: ignore[operator]
+    cases = {
+        "text.pt": r"text.pt: torch reads no tensors and plain data from it \(not a torch file",
+        "empty.pt": r"empty.pt is empty \(0 bytes\)",
+        "list.pt": r"list.pt is not a state dict \(holds a list\)",
+        "shape.pt": r"shape.pt does not fit the rebuilt module \(size mismatch for head.weight",
+        "keys.pt": r"keys.pt does not fit the rebuilt module \(missing \['head.bias'\]",
+    }
+    for name, message in cases.items():
+        with pytest.raises(ValueError, match=message):
+            ann.rebuild(spec, FlatBN, weights=d / name)  # type: ignore[operator]
+    with pytest.raises(FileNotFoundError, match="no such file"):
+        ann.rebuild(spec, FlatBN, weights=d / "missing.pt")  # type: ignore[operator]
+    with pytest.raises(ValueError, match="weights is not a state dict"):
+        ann.rebuild(spec, FlatBN, weights={"head.weight": 1.0})  # type: ignore[dict-item]
+    rebuilt = ann.rebuild(spec, FlatBN, weights=d / "model.pt").eval()  # type: ignore[operator]
+    exported.module.eval()
+    assert torch.equal(rebuilt(_x()), exported.module(_x()))

@@ -185,7 +185,9 @@ def rebuild(
 
     Raises:
         ValueError: not an architecture spec, choices that do not fit the supernet, parameter
-            shapes that differ from the spec's (the supernet's code changed).
+            shapes that differ from the spec's (the supernet's code changed), ``weights`` that
+            are damaged, not a state dict or of another module (the file named);
+            FileNotFoundError: no ``weights`` file.
     """
     doc = _load_spec(spec)
     if doc.get("format") != FORMAT or not isinstance(doc.get("choices"), dict):
@@ -197,11 +199,28 @@ def rebuild(
     if expected is not None and shapes != expected:
         raise ValueError(f"the rebuilt module's parameters differ from the spec's: {_diff(shapes, expected)[:5]}")
     if weights is not None:
-        state = (
-            torch.load(weights, map_location="cpu", weights_only=True) if isinstance(weights, (str, Path)) else weights
-        )
-        module.load_state_dict(dict(state))
+        _load_weights(module, weights)
     return module
+
+
+def _load_weights(module: nn.Module, weights: Mapping[str, torch.Tensor] | str | Path) -> None:
+    """``module.load_state_dict`` of ``weights`` (a state dict, or a file holding one), with one
+    ValueError line naming the file for one that is missing, damaged, or of another module."""
+    from ..search.checkpoint import load_torch_file
+
+    where = f"{weights}" if isinstance(weights, (str, Path)) else "weights"
+    fix = "give the model.pt that Exported.save (or the search's export/) wrote with this architecture"
+    state = load_torch_file(weights, fix) if isinstance(weights, (str, Path)) else weights
+    if not isinstance(state, Mapping) or not all(isinstance(v, torch.Tensor) for v in state.values()):
+        raise ValueError(f"{where} is not a state dict (holds a {type(state).__name__}); {fix}")
+    try:
+        module.load_state_dict(dict(state))
+    except RuntimeError as e:
+        lines = [line.strip() for line in str(e).splitlines() if line.strip()] or [type(e).__name__]
+        ours, theirs = set(module.state_dict()), set(state)
+        keys = f"missing {sorted(ours - theirs)[:3]}, unexpected {sorted(theirs - ours)[:3]}"
+        detail = keys if ours != theirs else lines[min(1, len(lines) - 1)]
+        raise ValueError(f"{where} does not fit the rebuilt module ({detail}); {fix}") from None
 
 
 def _diff(a: Mapping[str, list[int]], b: Mapping[str, list[int]]) -> list[str]:
