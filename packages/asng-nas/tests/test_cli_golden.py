@@ -3,8 +3,9 @@ configs built from them equal a snapshot (``data/cli_golden.json``). The parsed 
 were taken from the CLI as it was before its flags and configs were generated from the config
 dataclasses (when the configs were still filled field by field); the help texts were taken
 again when they gained their defaults and the paper-scale note (issue 13). Intended changes since:
-``--channels`` / ``--channel-range`` parse to lists of ints (were the raw text), and ``--limit``
-needs ``--data-dir`` (the embedded faces are used whole).
+``--channels`` / ``--channel-range`` parse to lists of ints (were the raw text), ``--limit``
+needs ``--data-dir`` (the embedded faces are used whole), and in the help texts the descriptions
+of ``evaluate`` and ``summary``, ``--resume`` (the run's own flags) and ``--iterations`` (exact).
 
 After an intended change of the help texts, regenerate them (on the Python of ``help_python``)::
 

@@ -210,7 +210,7 @@ def test_a_damaged_checkpoint_is_one_line_naming_it(search_dir, tmp_path, capsys
         torch.save({"state_dict": {"w": torch.zeros(2)}}, ck)
     else:  # a pickle that would run code when loaded without weights_only
         torch.save({"format": "asng-nas-search-v1", "x": _Touch(str(tmp_path / "pwned"))}, ck)
-    assert main(["search", "--out", str(out), "--epochs", "2", *TINY, "--resume"]) == 2
+    assert main(["search", "--out", str(out), "--epochs", "1", *TINY, "--resume"]) == 2  # the run's own flags
     err = _one_error_line(capsys)
     assert str(ck) in err and "--overwrite" in err
     assert not (tmp_path / "pwned").exists()
@@ -226,8 +226,11 @@ class _Touch:
 
 def test_resume_with_other_cells_is_one_line(search_dir, tmp_path, capsys):
     out = _copy_run(search_dir, tmp_path / "run")
-    argv = ["search", "--out", str(out), "--epochs", "2", *TINY, "--resume"]
+    argv = ["search", "--out", str(out), "--epochs", "1", *TINY, "--resume"]
     argv[argv.index("--cells") + 1] = "3"
+    assert main(argv) == 2  # the record of the run's flags names the flag
+    assert "--cells 2 there, 3 now" in _one_error_line(capsys)
+    (out / "run_flags.json").unlink()  # a run without that record (an older version's): the checkpoint tells
     assert main(argv) == 2
     err = _one_error_line(capsys)
     assert str(out / "checkpoint.pt") in err and "network differs" in err and "Missing key" not in err

@@ -42,14 +42,14 @@ from ..search.training import (
     retrain_run,
     train_loop,
 )
-from ..search.utils import atomic_write_text, autocast
+from ..search.utils import atomic_write_text, autocast, check_batch_fits
 from .augment import Augment
 from .data import ImageData, Loader
 from .genotype import Genotype
 from .model_file import evaluate_model, evaluate_network, load_model, save_model
 from .network import Network, count_parameters
 
-__all__ = ["CellRetrainConfig", "choose_channels", "retrain", "evaluate_model", "load_model"]
+__all__ = ["CellRetrainConfig", "check_fits", "choose_channels", "retrain", "evaluate_model", "load_model"]
 
 
 @dataclass
@@ -70,8 +70,29 @@ class CellRetrainConfig(TrainConfig):
     tensorboard: str | None = None  # folder for TensorBoard event files (None: no TensorBoard; needs tensorboard)
 
     def __post_init__(self) -> None:
+        """Raises ``ValueError`` naming the field(s) for a value out of range (and as
+        :class:`~asng_nas.search.config.TrainConfig` does, naming both for ``lr_min > lr``)."""
         super().__post_init__()
         check_compile(self.compile)
+        if min(self.batch_size, self.eval_batch_size, self.n_cells) < 1:
+            raise ValueError(
+                f"need batch_size, eval_batch_size and n_cells >= 1; got {self.batch_size}, {self.eval_batch_size}, "
+                f"{self.n_cells}"
+            )
+        if not (0 <= self.drop_path < 1 and self.aux_weight >= 0 and self.target_params > 0):
+            raise ValueError(
+                f"need 0 <= drop_path < 1, aux_weight >= 0 and target_params > 0; got {self.drop_path}, "
+                f"{self.aux_weight}, {self.target_params}"
+            )
+        if (self.channels is not None and self.channels < 1) or (self.cutout is not None and self.cutout < 0):
+            raise ValueError(f"need channels >= 1 and cutout >= 0 (or None); got {self.channels}, {self.cutout}")
+
+
+def check_fits(config: CellRetrainConfig, data: ImageData) -> None:
+    """Raise ``ValueError`` (one line naming ``--batch-size``, the training set's size and what
+    fits) when ``config.batch_size`` is larger than ``data``'s training set: with the incomplete
+    batch dropped an epoch would train on nothing."""
+    check_batch_fits(config.batch_size, len(data.x_train), "training images")
 
 
 def _net_kwargs(genotype: Genotype, n_cells: int, channels: int, data: ImageData) -> dict[str, Any]:
@@ -135,11 +156,13 @@ def retrain(
     processes train data-parallel (see the module docstring); rank 0 alone writes files.
 
     Returns a summary ``{"test_error", "n_params", "channels", ...}`` (also in ``model.pt`` and
-    ``retrain_summary.json`` under ``out_dir``). Raises ``ValueError`` if the world size does not
-    divide ``batch_size``, ``ImportError`` if ``config.tensorboard`` is set without the
-    tensorboard package (both before anything is written).
+    ``retrain_summary.json`` under ``out_dir``). Raises ``ValueError`` if ``batch_size`` is larger
+    than the training set (:func:`check_fits`) or the world size does not divide it,
+    ``ImportError`` if ``config.tensorboard`` is set without the tensorboard package (all before
+    anything is written).
     """
     cfg = config or CellRetrainConfig()
+    check_fits(cfg, data)
     with retrain_run(device, Path(out_dir), cfg, resume, callbacks, on_epoch_end) as run:
         return _retrain(genotype, data, cfg, run)
 

@@ -14,7 +14,7 @@ import torch
 import torch.nn.functional as F
 
 from ..search.searcher import SearchConfig, Searcher
-from ..search.utils import resolve_device, seed_everything
+from ..search.utils import check_halves_fit, resolve_device, seed_everything
 from .augment import Augment
 from .data import ImageData, Loader
 from .space import ENASSpace
@@ -71,7 +71,11 @@ def build_search(
 
     ``augment`` defaults to the data set's own (pad/crop, flip) for both halves. ``searcher_cls``:
     e.g. :class:`asng_nas.search.distributed.DistributedSearcher` for a multi-process search.
+
+    Raises ``ValueError`` before any work when ``batch_size`` is larger than a half of the
+    training set (no complete batch: zero iterations per epoch).
     """
+    check_halves_fit(batch_size, len(data.x_train))
     cfg = config or SearchConfig()
     dev = resolve_device(device)
     seed_everything(cfg.seed)

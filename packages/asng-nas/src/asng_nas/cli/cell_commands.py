@@ -23,9 +23,8 @@ def search_command(args: argparse.Namespace) -> int:
     say = say_on_lead(rank)
     data = load_dataset(args.dataset, args.data_dir)
     cfg = configs(args, world)["search_config"]
-    prepare_out(args)
     aug = Augment(data.augment.pad, data.augment.flip, args.cutout)
-    searcher = build_search(
+    searcher = build_search(  # refuses a bad --batch-size before --out is touched
         data,
         args.out,
         cfg,
@@ -38,6 +37,7 @@ def search_command(args: argparse.Namespace) -> int:
         max_test=args.max_test,
         searcher_cls=searcher_cls,
     )
+    prepare_out(args)
     res, last = resume_and_run(
         searcher,
         args,
@@ -58,12 +58,13 @@ def search_command(args: argparse.Namespace) -> int:
 def retrain_command(args: argparse.Namespace) -> int:
     from ..classification.data import load_dataset
     from ..classification.export import load_genotype
-    from ..classification.retrain import retrain
+    from ..classification.retrain import check_fits, retrain
 
     data = load_dataset(args.dataset, args.data_dir)
     cfg = configs(args)["retrain_config"]
     with naming_file(arch_file(args.arch), "the architecture.json written by asng-nas search"):
         genotype = load_genotype(arch_file(args.arch))
+    check_fits(cfg, data)
     prepare_out(args)
     with resuming(args):
         summary = retrain(genotype, data, args.out, cfg, args.device, args.resume)

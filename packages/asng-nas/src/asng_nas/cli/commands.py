@@ -3,8 +3,10 @@ the sub-command (:mod:`.cell_commands`, :mod:`.inpaint_commands`, :mod:`.summary
 
 :func:`main` turns what a user can get wrong into one line on stderr and exit status 2 (a
 missing or damaged data file or checkpoint, an ``--out`` folder holding a previous run, a
-missing optional package), and Ctrl-C into one line saying what is saved and how to resume
-(exit status 130); anything else is a bug and keeps its traceback."""
+missing optional package, a ``--resume`` with other flags than the run's), and Ctrl-C into one
+line saying what is saved and how to resume (exit status 130); anything else is a bug and keeps
+its traceback. A command that fails before its first checkpoint leaves neither an empty ``--out``
+it created nor the record of its flags (``run_flags.json``) behind."""
 
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ from .inpaint_commands import inpaint_retrain_command, inpaint_search_command
 from .launch import new_folders, remove_if_empty
 from .outdir import OUTPUTS, checkpoint_name
 from .parser import parse_args
+from .runflags import forget_run_flags
 
 __all__ = ["main"]
 
@@ -84,6 +87,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return return_code
         finally:
             if not completed and int(os.environ.get("RANK", "0")) == 0:
+                forget_run_flags(args)  # no record of a run that never reached its first checkpoint
                 remove_if_empty(created)  # a refused or failed run leaves no empty --out behind
             _end_distributed(completed)
 

@@ -61,6 +61,20 @@ DESCRIPTIONS = {
         "--image-size 32 --threads 1 --out runs/inpaint-retrain",
         took="",
     ),
+    "evaluate": """\
+Reads the model.pt of asng-nas retrain and prints its test loss, accuracy and error on
+--dataset as one JSON line (the data set the model was trained on; another is refused).
+Seconds on a CPU for the embedded digits. After the retrain example:
+
+  asng-nas evaluate --model runs/digits-retrain/model.pt --threads 1
+""",
+    "summary": """\
+Recognises each folder by its files (search, inpaint-search, retrain, inpaint-retrain, and the
+Python API's asng_nas.nn.search) and prints what the run found, what its numbers mean, and one
+line per file. It only reads; a path that is not a folder exits with status 2. For example:
+
+  asng-nas summary runs/digits-search runs/digits-retrain
+""",
 }
 ROOT_DESCRIPTION = f"""\
 One-shot neural architecture search with ASNG (Akimoto, Shirakawa et al., ICML 2019).

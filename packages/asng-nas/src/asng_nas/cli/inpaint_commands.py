@@ -9,7 +9,7 @@ from typing import Any
 from .files import arch_file, naming_file
 from .launch import configs, launch, lead_print, prepare_out, resume_and_run, resuming, say_on_lead
 
-__all__ = ["inpaint_retrain_command", "inpaint_search_command"]
+__all__ = ["inpaint_retrain_command", "inpaint_search_command", "iterations_line"]
 
 
 def _faces(args: argparse.Namespace) -> tuple[Any, Any, str]:
@@ -29,8 +29,7 @@ def inpaint_search_command(args: argparse.Namespace) -> int:
     say = say_on_lead(rank)
     train, test, name = _faces(args)
     lo, hi = args.channel_range  # checked by the parser (IntList)
-    prepare_out(args)
-    searcher = build_inpainting_search(
+    searcher = build_inpainting_search(  # refuses a bad --batch-size before --out is touched
         train,
         test,
         args.out,
@@ -46,12 +45,13 @@ def inpaint_search_command(args: argparse.Namespace) -> int:
         device=device,
         searcher_cls=searcher_cls,
     )
+    prepare_out(args)
     res, last = resume_and_run(
         searcher,
         args,
         say,
         f"inpainting search ({args.encoding}, {args.mask} mask) on {name}, device {searcher.device}: "
-        f"{searcher.cfg.epochs} epochs x {searcher.iters_per_epoch} iterations",
+        + iterations_line(searcher),
     )
     say(
         f"active path {res.architecture.active()}: "
@@ -69,14 +69,26 @@ def inpaint_search_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def iterations_line(searcher: Any) -> str:
+    """How many iterations the search runs: ``"E epochs x I iterations"``, or with ``--iterations
+    N`` ``"N iterations (E epochs of I)"``, naming the shorter last epoch if there is one."""
+    cfg, ipe = searcher.cfg, searcher.iters_per_epoch
+    if cfg.total_iterations is None:
+        return f"{cfg.epochs} epochs x {ipe} iterations"
+    last = searcher.iters_in(cfg.epochs - 1)
+    shorter = f", the last of {last}" if last != ipe else ""
+    return f"{cfg.total_iterations} iterations ({cfg.epochs} epochs of {ipe}{shorter})"
+
+
 def inpaint_retrain_command(args: argparse.Namespace) -> int:
     from ..inpainting.export import load_cae_arch
-    from ..inpainting.retrain import retrain_inpainting
+    from ..inpainting.retrain import check_fits, retrain_inpainting
 
     train, test, name = _faces(args)
     cfg = configs(args)["retrain_config"]
     with naming_file(arch_file(args.arch), "the architecture.json written by asng-nas inpaint-search"):
         arch = load_cae_arch(arch_file(args.arch))
+    check_fits(cfg, train)
     prepare_out(args)
     with resuming(args):
         res = retrain_inpainting(arch, train, test, args.out, cfg, args.device, args.resume)

@@ -13,6 +13,7 @@ from typing import Any
 
 from .outdir import prepare_out_dir
 from .parser import config_from_args
+from .runflags import RUN_FLAGS, check_run_flags, write_run_flags
 
 __all__ = [
     "configs",
@@ -63,10 +64,18 @@ def prepare_out(args: argparse.Namespace) -> None:
     called by each command once its inputs are read (so a wrong data folder is reported first)
     and before it prints or writes anything.
 
+    With ``--resume`` and a checkpoint there, the flags must be those the run started with
+    (:func:`.runflags.check_run_flags`); a run that starts records its flags
+    (:func:`.runflags.write_run_flags`).
+
     Raises ``OSError`` with one line naming the folder when it cannot be created or written
-    (e.g. ``--out /proc/x``); :func:`.commands.main` removes it again if the command fails
-    before writing into it."""
-    prepare_out_dir(args.command, args.out, resume=args.resume, overwrite=args.overwrite)
+    (e.g. ``--out /proc/x``), :class:`.runflags.RunFlagsError` for a resume with other flags
+    (before anything changes); :func:`.commands.main` removes the folder again if the command
+    fails before writing into it, and the flags' record if it fails before its first checkpoint."""
+    check_run_flags(args)
+    lead = int(os.environ.get("RANK", "0")) == 0  # rank 0 writes the record, maybe before another rank checks
+    skip = () if lead else (RUN_FLAGS,)
+    prepare_out_dir(args.command, args.out, resume=args.resume, overwrite=args.overwrite, skip=skip)
     out = Path(args.out)
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -75,6 +84,7 @@ def prepare_out(args: argparse.Namespace) -> None:
         probe.unlink()
     except OSError as e:
         raise OSError(f"--out {out}: cannot write there ({e.strerror or type(e).__name__})") from None
+    write_run_flags(args)
 
 
 def new_folders(folder: str | Path) -> list[Path]:

@@ -67,7 +67,11 @@ def _out_flags(p: argparse.ArgumentParser, default: str, resume: bool) -> None:
     """``--out`` and ``--overwrite`` (and ``--resume``) of a command that writes into a folder."""
     p.add_argument("--out", default=default, help="output folder")
     if resume:
-        p.add_argument("--resume", action="store_true", help="continue from the checkpoint in --out")
+        p.add_argument(
+            "--resume",
+            action="store_true",
+            help="continue from the checkpoint in --out, with the flags that run started with (others are refused)",
+        )
     p.add_argument(
         "--overwrite", action="store_true", help="replace the outputs of a previous run in --out (refused without)"
     )
@@ -189,7 +193,8 @@ def build_parser() -> _Parser:
         "--iterations",
         type=CHECKS["iterations"],
         default=50_000,
-        help="search iterations, as epochs of <= 1000 (0: use --epochs)",
+        help="search iterations, exactly: epochs of min(1000, batches per half) iterations, the last one shorter "
+        "if they do not divide it (0: use --epochs)",
     )
     i.add_argument("--encoding", default="cat", choices=["cat", "int"], help="categorical or integer widths")
     i.add_argument("--nodes", type=CHECKS["nodes"], default=20, help="candidate nodes")
@@ -251,6 +256,24 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         sub.set_defaults(**cfg)
         args = ap.parse_args(argv)
         check_values(sub, args)
+    _check_together(sub, args)
+    return args
+
+
+def _check_together(sub: _Parser, args: argparse.Namespace) -> None:
+    """The checks of flags against each other (and of ``--out``'s text), from the command line
+    or a config file alike; a failed one exits with a one-line usage error (status 2)."""
+    if getattr(args, "out", None) is not None and not str(args.out).strip():
+        sub.error(
+            f"argument --out: {args.out!r} names no folder (it would write into the current one); "
+            f"give a folder, e.g. --out {sub.get_default('out')}"
+        )
+    lr, lr_min = getattr(args, "lr", None), getattr(args, "lr_min", None)
+    if lr is not None and lr_min is not None and lr_min > lr:
+        sub.error(
+            f"argument --lr-min: {lr_min} is above --lr {lr} (the cosine schedule anneals from --lr down to "
+            "--lr-min); lower --lr-min or raise --lr"
+        )
     if getattr(args, "dataset", None) == "digits" and getattr(args, "data_dir", None):
         sub.error(
             f"argument --data-dir: the digits data set is embedded and reads no folder ({args.data_dir}); "
@@ -263,4 +286,3 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         )
     if getattr(args, "overwrite", False) and getattr(args, "resume", False):
         sub.error("argument --overwrite: not allowed with --resume (one continues the run in --out, one replaces it)")
-    return args

@@ -21,12 +21,13 @@ from ..search.training import (
     retrain_run,
     train_loop,
 )
-from ..search.utils import atomic_torch_save, atomic_write_text, to_jsonable
+from ..search.utils import atomic_torch_save, atomic_write_text, check_batch_fits, to_jsonable
 from .arch import CAEArch
+from .masks import MASKS
 from .supernet import CAENet
 from .task import InpaintingTask, evaluate_restoration, face_loader
 
-__all__ = ["InpaintRetrainConfig", "retrain_inpainting"]
+__all__ = ["InpaintRetrainConfig", "check_fits", "retrain_inpainting"]
 
 
 @dataclass
@@ -45,7 +46,26 @@ class InpaintRetrainConfig:
     tensorboard: str | None = None  # folder for TensorBoard event files (None: no TensorBoard; needs tensorboard)
 
     def __post_init__(self) -> None:
+        """Raises ``ValueError`` naming the field(s) for a value out of range or an unknown mask."""
         check_compile(self.compile)
+        if min(self.iterations, self.batch_size, self.eval_every) < 1:
+            raise ValueError(
+                f"need iterations, batch_size and eval_every >= 1; got {self.iterations}, {self.batch_size}, "
+                f"{self.eval_every}"
+            )
+        if not (self.lr > 0 and self.seed >= 0 and self.checkpoint_every >= 0):
+            raise ValueError(
+                f"need lr > 0, seed >= 0 and checkpoint_every >= 0; got {self.lr}, {self.seed}, {self.checkpoint_every}"
+            )
+        if self.mask not in MASKS:
+            raise ValueError(f"unknown mask {self.mask!r}; choose from {', '.join(MASKS)}")
+
+
+def check_fits(config: InpaintRetrainConfig, train: torch.Tensor) -> None:
+    """Raise ``ValueError`` (one line naming ``--batch-size``, the number of training images and
+    what fits) when ``config.batch_size`` is larger than ``train``: with the incomplete batch
+    dropped no iteration would get a batch."""
+    check_batch_fits(config.batch_size, len(train), "training images")
 
 
 def retrain_inpainting(
@@ -74,11 +94,12 @@ def retrain_inpainting(
     processes train data-parallel (``DistributedDataParallel``): ``batch_size`` is the global
     batch, masks and flips are drawn for all of it on every process, each trains on its
     ``batch_size / world`` rows; the CAE has no BatchNorm, so the weights follow the one-process
-    run's up to rounding. Rank 0 alone writes files. Raises ``ValueError`` if the world size does
-    not divide ``batch_size`` and ``ImportError`` for ``tensorboard`` without the package (before
-    anything is written).
+    run's up to rounding. Rank 0 alone writes files. Raises ``ValueError`` if ``batch_size`` is
+    larger than ``train`` (:func:`check_fits`) or the world size does not divide it, and
+    ``ImportError`` for ``tensorboard`` without the package (before anything is written).
     """
     cfg = config or InpaintRetrainConfig()
+    check_fits(cfg, train)
     with retrain_run(device, Path(out_dir), cfg, resume, callbacks, on_epoch_end) as run:
         return _retrain_inpainting(arch, train, test, cfg, run)
 

@@ -9,6 +9,7 @@ index so that test images always get the same, seeded mask.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ import torch.nn.functional as F
 
 from ..classification.data import Loader
 from ..search.searcher import SearchConfig, Searcher
-from ..search.utils import resolve_device, seed_everything
+from ..search.utils import check_halves_fit, resolve_device, seed_everything
 from .export import InpaintingExport
 from .masks import MASKS, apply_mask, make_masks
 from .metrics import capped_psnr, ssim
@@ -106,31 +107,37 @@ def build_inpainting_search(
     """A :class:`Searcher` over :class:`CAESpace`: ``train`` (uint8 (N, C, H, W)) split in halves
     (first -> weights, second -> theta), ``test`` for the most likely architecture's PSNR/SSIM.
 
-    ``iterations`` (e.g. the paper's 50,000) sets epochs of at most 1,000 iterations each with
-    cosine annealing per iteration; without it ``config`` is used as given. ``searcher_cls``:
-    e.g. :class:`asng_nas.search.distributed.DistributedSearcher` for a multi-process search.
+    ``iterations`` (e.g. the paper's 50,000): exactly that many iterations, as epochs of
+    ``I = min(1000, batches per half)`` iterations, the last one shorter when ``I`` does not divide
+    it (``epochs``, ``iters_per_epoch`` and ``total_iterations`` of the searcher's config), with
+    cosine annealing per iteration; without it ``config`` is used as given. ``config`` itself is
+    never changed (the searcher gets a copy). ``searcher_cls``: e.g.
+    :class:`asng_nas.search.distributed.DistributedSearcher` for a multi-process search.
 
     Raises ``ValueError`` before any training for images smaller than SSIM's 11 x 11 window
-    (:func:`~.metrics.ssim`, which the evaluation needs) or too few images for ``batch_size``.
+    (:func:`~.metrics.ssim`, which the evaluation needs), ``iterations < 1``, or a ``batch_size``
+    larger than a half of ``train``.
     """
     if min(train.shape[-2:]) < 11 or min(test.shape[-2:]) < 11:
         raise ValueError(f"images of {tuple(train.shape[-2:])} pixels: the SSIM evaluation needs at least 11 x 11")
-    cfg = config or SearchConfig(schedule="iteration")
+    check_halves_fit(batch_size, len(train))
+    if iterations is not None and iterations < 1:
+        raise ValueError(f"need iterations >= 1 (or None: the config's epochs), got {iterations}")
+    cfg = dataclasses.replace(config) if config is not None else SearchConfig(schedule="iteration")
     dev = resolve_device(device)
     seed_everything(cfg.seed)
     space = CAESpace(encoding, n_nodes, level_back, channels, channel_range)
     model = CAESupernet.for_space(space, train.shape[1])
     half = len(train) // 2
-    if half < batch_size:
-        raise ValueError(f"{len(train)} training images: each half needs at least batch_size={batch_size}")
     w_loader = face_loader(train[:half], batch_size, dev, shuffle=True, drop_last=True, seed=cfg.seed)
     t_loader = face_loader(train[half:], batch_size, dev, shuffle=True, drop_last=True, seed=cfg.seed + 7919)
     test_loader = face_loader(test, 64, dev)
     if iterations is not None:
         ipe = min(len(w_loader), len(t_loader), 1000)
-        cfg.iters_per_epoch = ipe
-        cfg.epochs = max(1, math.ceil(iterations / ipe))
-        cfg.schedule = "iteration"
+        epochs = math.ceil(iterations / ipe)
+        cfg = dataclasses.replace(
+            cfg, iters_per_epoch=ipe, epochs=epochs, schedule="iteration", total_iterations=iterations
+        )
     task = InpaintingTask(mask, train.shape[-2], train.shape[-1], n_test=len(test), test_seed=cfg.seed + 12345)
 
     export = InpaintingExport(model, task, test_loader)

@@ -40,7 +40,8 @@ class TrainConfig:
     ``momentum`` and ``weight_decay`` and cosine annealing from ``lr`` to ``lr_min``, gradient
     norm clipped to ``grad_clip`` (0: off); evaluation every ``eval_every`` epochs (0: at the end);
     bf16 autocast (``amp``) and ``channels_last`` on CUDA only; ``progress``: a progress bar and
-    one line per epoch. Raises ``ValueError`` naming the field for a value out of range.
+    one line per epoch. Raises ``ValueError`` naming the field for a value out of range, and
+    naming both for ``lr_min > lr``.
     """
 
     epochs: int = 100
@@ -62,6 +63,11 @@ class TrainConfig:
         if not (self.lr > 0 and self.lr_min >= 0 and 0 <= self.momentum < 1):
             raise ValueError(
                 f"need lr > 0, lr_min >= 0, 0 <= momentum < 1; got {self.lr}, {self.lr_min}, {self.momentum}"
+            )
+        if self.lr_min > self.lr:
+            raise ValueError(
+                f"need lr_min <= lr (the cosine schedule anneals from lr down to lr_min); got lr_min {self.lr_min} "
+                f"> lr {self.lr}: lower lr_min (--lr-min) or raise lr (--lr)"
             )
         if not (self.weight_decay >= 0 and self.grad_clip >= 0 and self.eval_every >= 0):
             raise ValueError(
@@ -86,6 +92,10 @@ class SearchConfig(TrainConfig):
     schedule: str = "epoch"  # cosine annealing per "epoch" or per "iteration"
     bn_batches: int = 10  # weight-half batches that re-estimate BN statistics before evaluation
     world_size: int = 1  # processes that share the architectures of a step (torchrun's WORLD_SIZE)
+    # the run's iterations in all (None: epochs x the iterations per epoch). Set, the last of the
+    # epochs is cut short to make the count exact; it must then fall in the last epoch (the
+    # searcher checks). The inpainting search's ``iterations`` sets it.
+    total_iterations: int | None = None
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -93,6 +103,8 @@ class SearchConfig(TrainConfig):
             raise ValueError(f"schedule must be 'epoch' or 'iteration', got {self.schedule!r}")
         if self.world_size < 1:
             raise ValueError(f"need world_size >= 1, got {self.world_size}")
+        if self.total_iterations is not None and self.total_iterations < 1:
+            raise ValueError(f"need total_iterations >= 1 (or None: whole epochs), got {self.total_iterations}")
         # the paper's rule (section 2.3): lambda_x = lambda_theta = #processes, at least 2
         if self.lam_x is None:
             self.lam_x = max(2, self.world_size)

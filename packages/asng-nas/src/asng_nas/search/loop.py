@@ -57,12 +57,33 @@ class EpochLoop:
             n = min(n, int(self.s.cfg.iters_per_epoch))
         return n
 
+    @property
+    def total_iterations(self) -> int:
+        """The run's iterations in all: ``config.total_iterations``, else epochs x :attr:`iters_per_epoch`."""
+        return self.s.cfg.total_iterations or self.s.cfg.epochs * self.iters_per_epoch
+
+    def iters_in(self, epoch: int) -> int:
+        """The iterations of epoch ``epoch`` (from 0): :attr:`iters_per_epoch`, fewer in the last
+        one when ``config.total_iterations`` cuts it short."""
+        n = self.iters_per_epoch
+        return max(0, min(n, self.total_iterations - epoch * n))
+
+    def check_total(self) -> None:
+        """Raise ``ValueError`` unless ``config.total_iterations`` (when set) falls in the last of
+        ``config.epochs`` epochs of :attr:`iters_per_epoch` (no empty epoch, none cut off)."""
+        total, n, epochs = self.s.cfg.total_iterations, self.iters_per_epoch, self.s.cfg.epochs
+        if total is not None and not (epochs - 1) * n < total <= epochs * n:
+            raise ValueError(
+                f"total_iterations {total} does not end in the last of epochs={epochs} of {n} iterations; "
+                f"set epochs to {-(-total // n)}"
+            )
+
     def lr_at(self, epoch: int, it: int) -> float:
         c = self.s.cfg
         if c.schedule == "epoch":
             return cosine_lr(c.lr, c.lr_min, epoch, c.epochs)
         n = self.iters_per_epoch
-        return cosine_lr(c.lr, c.lr_min, epoch * n + it, c.epochs * n)
+        return cosine_lr(c.lr, c.lr_min, epoch * n + it, self.total_iterations)
 
     def sync(self) -> None:
         if self.s.cuda:
@@ -72,7 +93,8 @@ class EpochLoop:
         """One epoch of alternating steps, then (maybe) evaluation; returns its log record."""
         from tqdm.auto import tqdm
 
-        e, n = self.s.epoch, self.iters_per_epoch
+        e = self.s.epoch
+        n = self.iters_in(e)
         w_iter = iter(self.s.weight_loader.epoch(2 * e))
         t_iter = iter(self.s.theta_loader.epoch(2 * e + 1))
         sums = {"train_loss": 0.0, "theta_loss": 0.0}

@@ -10,14 +10,15 @@ with its own words (``out_dir``, ``resume=True``, ``overwrite=True``: :data:`API
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from pathlib import Path
 
 __all__ = ["OUTPUTS", "OutDirError", "previous_outputs", "prepare_out_dir", "checkpoint_name", "CLI_WORDS", "API_WORDS"]
 
-#: the files each command writes into ``--out``
+#: the files each command writes into ``--out`` (``run_flags.json``: the CLI's record of a run's
+#: flags, :mod:`asng_nas.cli.runflags`)
 OUTPUTS: dict[str, tuple[str, ...]] = {
-    "search": ("checkpoint.pt", "log.csv", "log.jsonl", "architecture.json", "cells.png"),
+    "search": ("checkpoint.pt", "log.csv", "log.jsonl", "architecture.json", "cells.png", "run_flags.json"),
     "inpaint-search": (
         "checkpoint.pt",
         "log.csv",
@@ -25,9 +26,24 @@ OUTPUTS: dict[str, tuple[str, ...]] = {
         "architecture.json",
         "architecture.png",
         "inpainting.png",
+        "run_flags.json",
     ),
-    "retrain": ("retrain_checkpoint.pt", "retrain_log.csv", "retrain_log.jsonl", "model.pt", "retrain_summary.json"),
-    "inpaint-retrain": ("retrain_checkpoint.pt", "log.jsonl", "model.pt", "metrics.json", "inpainting.png"),
+    "retrain": (
+        "retrain_checkpoint.pt",
+        "retrain_log.csv",
+        "retrain_log.jsonl",
+        "model.pt",
+        "retrain_summary.json",
+        "run_flags.json",
+    ),
+    "inpaint-retrain": (
+        "retrain_checkpoint.pt",
+        "log.jsonl",
+        "model.pt",
+        "metrics.json",
+        "inpainting.png",
+        "run_flags.json",
+    ),
     "nn-search": (
         "checkpoint.pt",
         "log.csv",
@@ -72,20 +88,23 @@ def prepare_out_dir(
     resume: bool = False,
     overwrite: bool = False,
     words: tuple[str, str, str] = CLI_WORDS,
+    skip: Collection[str] = (),
 ) -> None:
     """Check (and with ``overwrite``, clear) ``folder`` for ``command`` before it runs.
 
     A folder without any of the command's outputs is fine. With outputs of a previous run:
     ``resume`` goes on (the command continues from its checkpoint), ``overwrite`` deletes those
     files (only those), otherwise :class:`OutDirError` (its message names the folder and the
-    options with ``words``, :data:`CLI_WORDS` or :data:`API_WORDS`).
+    options with ``words``, :data:`CLI_WORDS` or :data:`API_WORDS`). ``skip``: outputs neither
+    looked for nor deleted (under torchrun the CLI's ranks but 0 skip ``run_flags.json``, which
+    rank 0 alone writes, maybe before another rank gets here).
     """
-    found = previous_outputs(folder, OUTPUTS[command], words)
+    found = previous_outputs(folder, [n for n in OUTPUTS[command] if n not in skip], words)
     if not found or resume:
         return
     if overwrite:
         for p in found:
-            p.unlink()
+            p.unlink(missing_ok=True)  # under torchrun another rank may have deleted it first
         return
     out, res, over = words
     names = ", ".join(p.relative_to(folder).as_posix() for p in found)

@@ -70,6 +70,11 @@ class Searcher:
         device: the training device (default: the model's).
         export: called as ``export(out_dir, space, distribution, theta, extra=dict)`` at the end of
             the run (default: :func:`asng_nas.search.export.export_architecture`).
+
+    Raises:
+        ValueError: the weight or the theta loader yields no batch (``len`` 0, e.g. a batch size
+            larger than its data with incomplete batches dropped: an epoch would have no
+            iteration), or ``config.total_iterations`` does not end in the last epoch.
     """
 
     #: what the non-finite-loss error advises (the CLI's words; the Python API's searcher has its own)
@@ -92,6 +97,7 @@ class Searcher:
         device: torch.device | str | None = None,
         export: Any = None,
     ):
+        _check_loaders(weight_loader, theta_loader)
         self.cfg = config or SearchConfig()
         self.device = torch.device(device) if device else next(model.parameters()).device
         self.cuda = self.device.type == "cuda"
@@ -127,6 +133,7 @@ class Searcher:
         self.evaluator = Evaluator(self)
         self.loop = EpochLoop(self)
         self.checkpoints = Checkpointer(self)
+        self.loop.check_total()
 
     # ---- distributed hooks (single process: identity) ---------------------------------------
     def local_indices(self, k: int) -> Sequence[int]:
@@ -143,7 +150,13 @@ class Searcher:
     # ---- one iteration (SearchSteps) ----------------------------------------------------------
     @property
     def iters_per_epoch(self) -> int:
+        """The iterations of a whole epoch (the last may have fewer: :meth:`iters_in`)."""
         return self.loop.iters_per_epoch
+
+    def iters_in(self, epoch: int) -> int:
+        """The iterations of epoch ``epoch`` (from 0); fewer than :attr:`iters_per_epoch` only in
+        the last, when ``config.total_iterations`` cuts it short."""
+        return self.loop.iters_in(epoch)
 
     def lr_at(self, epoch: int, it: int) -> float:
         return self.loop.lr_at(epoch, it)
@@ -203,3 +216,14 @@ class Searcher:
     def resume(self) -> bool:
         """Load ``out_dir/checkpoint.pt`` if it exists; returns whether it did."""
         return self.checkpoints.resume()
+
+
+def _check_loaders(weight_loader: BatchLoader, theta_loader: BatchLoader) -> None:
+    """Raise ``ValueError`` naming the loader(s) of no batch (``len`` 0): every iteration takes a
+    batch of each, so the epochs would be empty."""
+    empty = [name for name, loader in (("weight", weight_loader), ("theta", theta_loader)) if len(loader) < 1]
+    if empty:
+        raise ValueError(
+            f"the {' and the '.join(empty)} loader yields no batch (len 0), and every iteration takes one batch "
+            "of each; use a smaller batch size or more data"
+        )

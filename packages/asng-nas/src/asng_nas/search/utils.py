@@ -22,6 +22,8 @@ __all__ = [
     "autocast",
     "seed_everything",
     "to_float",
+    "check_batch_fits",
+    "check_halves_fit",
 ]
 
 
@@ -121,3 +123,25 @@ def seed_everything(seed: int) -> None:
 def to_float(x: Any) -> float:
     """A Python float from a (possibly 0-d, possibly low-precision) tensor or a number."""
     return float(x.detach().float().item()) if isinstance(x, torch.Tensor) else float(x)
+
+
+def check_batch_fits(batch_size: int, available: int, what: str) -> None:
+    """Raise ``ValueError`` (one line naming ``--batch-size``, the data size and what fits) when
+    ``available`` items (``what``, e.g. "training images") do not fill one batch of
+    ``batch_size``: a loader that drops its incomplete last batch would yield none (a search of
+    zero iterations per epoch, a retraining that trains nothing)."""
+    if batch_size > available:
+        raise ValueError(
+            f"batch_size {batch_size} (--batch-size) is larger than the {available} {what}, so no batch is "
+            f"complete; use a batch size of at most {available}"
+        )
+
+
+def check_halves_fit(batch_size: int, n_train: int) -> None:
+    """:func:`check_batch_fits` for a search, whose ``n_train`` training images are split in
+    halves (one trains the weights, the other theta): ``ValueError`` unless a half holds a batch."""
+    check_batch_fits(
+        batch_size,
+        n_train // 2,
+        f"images in each half of the {n_train} training images (one half trains the weights, the other theta)",
+    )
