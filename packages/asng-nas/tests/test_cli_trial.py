@@ -221,11 +221,23 @@ def test_a_run_that_fails_after_its_first_checkpoint_keeps_its_record(tmp_path, 
 def test_the_record_is_an_output_overwrite_replaces(tmp_path, capsys):
     out = tmp_path / "s"
     out.mkdir()
-    (out / "run_flags.json").write_text("{}")  # e.g. a run killed before its first checkpoint
+    (out / "run_flags.json").write_text("{}")
+    (out / "log.csv").write_text("epoch\n")  # with another output: a previous run
     assert main(["search", *SEARCH, "--out", str(out)]) == 2
     assert "run_flags.json" in _error(capsys)
     assert main(["search", *SEARCH, "--seed", "4", "--out", str(out), "--overwrite"]) == 0
     assert json.loads((out / "run_flags.json").read_text())["flags"]["seed"] == 4
+
+
+@pytest.mark.parametrize("command", ["search", "retrain"])
+def test_a_record_alone_is_a_killed_run_and_is_replaced(command, runs, tmp_path):
+    """A run killed outright (SIGKILL, power) before its first checkpoint leaves its record alone:
+    no run to resume or protect, so the next run goes on without --overwrite."""
+    out = tmp_path / "killed"
+    out.mkdir()
+    (out / "run_flags.json").write_text('{"flags": {"seed": 99}}')
+    assert main([*_argv(command, runs), "--out", str(out)]) == 0
+    assert json.loads((out / "run_flags.json").read_text())["flags"]["seed"] == 0
 
 
 def test_only_rank_0_writes_the_record(tmp_path, monkeypatch):

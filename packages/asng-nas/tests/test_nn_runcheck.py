@@ -227,6 +227,19 @@ def test_a_failed_search_leaves_nothing_and_the_call_can_be_made_again(tmp_path)
     assert _search(out).finished  # no overwrite=True needed
 
 
+def test_a_record_alone_is_a_killed_run_and_is_replaced(tmp_path):
+    """A search killed outright before its first checkpoint leaves nn_search.json alone: the next
+    call goes on without overwrite=True and records its own settings."""
+    out = tmp_path / "killed"
+    out.mkdir()
+    (out / "nn_search.json").write_text('{"seed": 99}')
+    assert _search(out).finished
+    assert json.loads((out / "nn_search.json").read_text())["seed"] == 1
+    (out / "nn_search.json").write_text('{"seed": 99}')  # with a checkpoint: a run, refused
+    with pytest.raises(ValueError, match="already holds a previous run"):
+        _search(out)
+
+
 def test_a_failure_after_the_first_checkpoint_keeps_the_run(cut):
     assert {p.name for p in cut.iterdir()} == {"checkpoint.pt", "log.csv", "log.jsonl", "nn_search.json"}
 

@@ -115,11 +115,14 @@ def check_device(device: str | torch.device | None) -> None:
         raise ValueError(f"device={str(device)!r}: this machine has {n} CUDA device(s), cuda:0 .. cuda:{n - 1}")
 
 
-def prepare_out(out_dir: str | Path | None, resume: bool, overwrite: bool) -> None:
+def prepare_out(out_dir: str | Path | None, resume: bool, overwrite: bool, lead: bool = True) -> None:
     """Refuse an ``out_dir`` holding a previous run unless ``resume`` or ``overwrite`` (which
-    deletes that run's files first); :class:`~asng_nas.search.outdir.OutDirError` otherwise."""
+    deletes that run's files first); :class:`~asng_nas.search.outdir.OutDirError` otherwise.
+    ``lead``: False on the processes but rank 0 of a distributed search, which neither look for
+    nor delete ``nn_search.json`` (rank 0 alone writes it, maybe before they get here)."""
     if out_dir is not None:
-        prepare_out_dir("nn-search", out_dir, resume=resume, overwrite=overwrite, words=API_WORDS)
+        skip = () if lead else (RUN_FILE,)
+        prepare_out_dir("nn-search", out_dir, resume=resume, overwrite=overwrite, words=API_WORDS, skip=skip)
 
 
 # -- what a run records, and the resume's check ----------------------------------------------

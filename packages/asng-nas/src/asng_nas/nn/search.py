@@ -288,10 +288,12 @@ def _run(
     """:func:`search` after :func:`build_search` (its inputs checked): the ``out_dir`` check (and
     with ``overwrite``, the previous run's files deleted), the resume, ``nn_search.json``
     (``record``), the run; what it wrote is removed if it fails before its first checkpoint."""
-    prepare_out(out_dir, resume, overwrite)
+    dist = torch.distributed.is_available() and torch.distributed.is_initialized()
+    lead = not dist or torch.distributed.get_rank() == 0  # rank 0 alone writes the record
+    prepare_out(out_dir, resume, overwrite, lead)
     resumed = resume and searcher.resume()
-    with undone_on_failure(out_dir):
-        if out_dir is not None and not (resumed and (Path(out_dir) / RUN_FILE).is_file()):
+    with undone_on_failure(out_dir if lead else None):
+        if lead and out_dir is not None and not (resumed and (Path(out_dir) / RUN_FILE).is_file()):
             record_run(out_dir, record)
         res = searcher.run()
     return NNSearchResult(dict(res.architecture), res.history, res.finished, searcher)

@@ -13,7 +13,16 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from pathlib import Path
 
-__all__ = ["OUTPUTS", "OutDirError", "previous_outputs", "prepare_out_dir", "checkpoint_name", "CLI_WORDS", "API_WORDS"]
+__all__ = [
+    "OUTPUTS",
+    "RUN_RECORDS",
+    "OutDirError",
+    "previous_outputs",
+    "prepare_out_dir",
+    "checkpoint_name",
+    "CLI_WORDS",
+    "API_WORDS",
+]
 
 #: the files each command writes into ``--out`` (``run_flags.json``: the CLI's record of a run's
 #: flags, :mod:`asng_nas.cli.runflags`)
@@ -55,6 +64,10 @@ OUTPUTS: dict[str, tuple[str, ...]] = {
     ),
 }
 
+#: the records of a run's settings, written when it starts: alone (no checkpoint, no log), they
+#: are what a run killed before its first checkpoint left, not a previous run, and are replaced
+RUN_RECORDS = ("run_flags.json", "nn_search.json")
+
 #: how the message names the folder, resuming and overwriting: (folder, resume, overwrite)
 CLI_WORDS = ("--out", "--resume", "--overwrite")
 API_WORDS = ("out_dir", "resume=True", "overwrite=True")
@@ -92,7 +105,9 @@ def prepare_out_dir(
 ) -> None:
     """Check (and with ``overwrite``, clear) ``folder`` for ``command`` before it runs.
 
-    A folder without any of the command's outputs is fine. With outputs of a previous run:
+    A folder without any of the command's outputs is fine, and one holding only the record of a
+    run's settings (:data:`RUN_RECORDS`: a run killed before its first checkpoint) too, the
+    record then deleted. With outputs of a previous run:
     ``resume`` goes on (the command continues from its checkpoint), ``overwrite`` deletes those
     files (only those), otherwise :class:`OutDirError` (its message names the folder and the
     options with ``words``, :data:`CLI_WORDS` or :data:`API_WORDS`). ``skip``: outputs neither
@@ -101,6 +116,10 @@ def prepare_out_dir(
     """
     found = previous_outputs(folder, [n for n in OUTPUTS[command] if n not in skip], words)
     if not found or resume:
+        return
+    if all(p.name in RUN_RECORDS for p in found):  # a run killed before its first checkpoint: no run
+        for p in found:
+            p.unlink(missing_ok=True)
         return
     if overwrite:
         for p in found:
