@@ -157,6 +157,41 @@ def test_an_example_the_module_cannot_run_is_one_clear_error() -> None:
     ann.export(model, {"op": "lin"})  # without an example: no probe, no error
 
 
+class WithSpare(FlatBN):
+    def __init__(self) -> None:
+        super().__init__()
+        self.spare = nn.Linear(8, 3)  # never used
+
+
+def test_an_example_only_its_own_mode_can_run_prunes_by_that_mode_with_a_warning() -> None:
+    torch.manual_seed(0)
+    model = WithSpare().eval()  # one item: eval mode runs, train mode's BatchNorm1d cannot
+    with pytest.warns(UserWarning, match=r"one mode only: in the other, example_input: .* in train mode"):
+        exported = ann.export(model, {"op": "lin"}, example_input=_x(1))
+    assert exported.spec["pruned"] == ["spare"]
+    ann.activate(model, {"op": "lin"})
+    with pytest.warns(UserWarning, match="one mode only"):
+        assert unused_paths(model, _x(1)) == ["op.choices.deep", "spare"]
+
+
+class GradBranches(FlatBN):
+    """Uses ``a`` with gradients enabled (training) and ``b`` without (inference)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.a, self.b = nn.Linear(8, 8), nn.Linear(8, 8)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = self.bn(self.op(x.flatten(1)))
+        return self.head(self.a(h) if torch.is_grad_enabled() else self.b(h))
+
+
+def test_the_train_mode_probe_runs_with_gradients_and_the_eval_mode_probe_without() -> None:
+    torch.manual_seed(0)
+    for mode in (True, False):
+        assert _exported(GradBranches().train(mode), "lin", _x()).spec["pruned"] == []
+
+
 def test_a_prune_that_breaks_the_forward_is_dropped_with_a_warning() -> None:
     torch.manual_seed(0)
     model = ReadsAttribute()

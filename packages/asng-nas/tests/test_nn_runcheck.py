@@ -157,8 +157,13 @@ def test_a_resume_with_another_config_is_refused_naming_each_field(cut, tmp_path
     with pytest.raises(ValueError, match=r"schedule 'epoch' there, 'iteration' now"):
         _search(run, resume=True, config=other)
     assert _files(run) == before
+    # what changes the draws or the numbers is refused too (evaluation draws from the global RNG)
+    for field, value in (("eval_every", 0), ("bn_batches", 3), ("amp", False), ("channels_last", False)):
+        with pytest.raises(ValueError, match=f"{field} .* there, {value} now"):
+            _search(run, resume=True, config=_cfg(**{field: value}))
+    assert _files(run) == before
     # what does not change the run may change
-    res = _search(run, resume=True, config=_cfg(eval_every=0, bn_batches=3, amp=False, progress=False))
+    res = _search(run, resume=True, config=_cfg(progress=True))
     assert res.finished
 
 
@@ -182,7 +187,7 @@ def test_every_searchers_checkpoint_check_compares_the_config(cut, tmp_path):
     assert s.epoch == 0
     with pytest.raises(CheckpointError, match=r"momentum 0.9 there, 0.5 now\); .*--overwrite, or another --out"):
         s.resume()
-    assert _plain_searcher(run, _cfg(progress=True, eval_every=3)).resume()
+    assert _plain_searcher(run, _cfg(progress=True)).resume()
     nn_searcher = ann.build_search(
         Net(), _data(), config=_cfg(weight_decay=0.0), batch_size=8, out_dir=run, device="cpu"
     )
@@ -238,6 +243,21 @@ def test_a_record_alone_is_a_killed_run_and_is_replaced(tmp_path):
     (out / "nn_search.json").write_text('{"seed": 99}')  # with a checkpoint: a run, refused
     with pytest.raises(ValueError, match="already holds a previous run"):
         _search(out)
+
+
+def test_ranks_but_0_neither_see_nor_delete_the_record(tmp_path):
+    """Under torch.distributed rank 0 alone writes nn_search.json, maybe before another rank checks
+    out_dir: that rank must not take it for a previous run, nor delete it (also with overwrite)."""
+    from asng_nas.nn.runcheck import prepare_out
+
+    (tmp_path / "nn_search.json").write_text('{"seed": 1}')
+    (tmp_path / "log.csv").write_text("epoch\n")  # with another output, rank 0 sees a previous run
+    with pytest.raises(ValueError, match="already holds a previous run"):
+        prepare_out(tmp_path, resume=False, overwrite=False)
+    (tmp_path / "log.csv").unlink()
+    for overwrite in (False, True):
+        prepare_out(tmp_path, resume=False, overwrite=overwrite, lead=False)
+        assert (tmp_path / "nn_search.json").read_text() == '{"seed": 1}'
 
 
 def test_a_failure_after_the_first_checkpoint_keeps_the_run(cut):

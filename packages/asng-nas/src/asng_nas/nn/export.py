@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import copy
 import json
-import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +24,7 @@ from .discover import activate, check_labels, discover
 from .layers import FixedInputs, InputChoice, LayerChoice
 from .mutable import Mutable
 from .ops import WeightSharing
-from .prune import ProbeError, probe_run, prune, unused_paths
+from .prune import checked_unused_paths, prune
 from .space import jsonable_choices
 
 __all__ = ["Exported", "export", "rebuild", "FORMAT", "INITS"]
@@ -78,28 +77,6 @@ def _reset(module: nn.Module) -> None:
             m.reset_running_stats()
 
 
-def _pruned_paths(module: nn.Module, example_input: Any) -> list[str]:
-    """:func:`~asng_nas.nn.prune.unused_paths` of ``module``, if the module pruned of them still runs
-    on ``example_input`` in both modes; else none, with a warning (e.g. a ``forward`` reading an
-    unused layer's ``in_features``: an attribute the pruned stand-in does not have)."""
-    paths = unused_paths(module, example_input)
-    if not paths:
-        return paths
-    check = copy.deepcopy(module)
-    prune(check, paths)
-    try:
-        for training in (None, not module.training):
-            probe_run(check, example_input, training)
-    except ProbeError as e:
-        warnings.warn(
-            f"export: kept every module: without the unused ones ({', '.join(paths[:3])}"
-            f"{', ...' if len(paths) > 3 else ''}) the module raises {e.__cause__!r} on example_input",
-            stacklevel=3,
-        )
-        return []
-    return paths
-
-
 def export(
     model: nn.Module,
     choices: Mapping[str, Any],
@@ -122,7 +99,9 @@ def export(
             run uses (called, or their parameters or buffers read) are replaced by
             :class:`~asng_nas.nn.prune.Unused` (e.g. the operations of the inputs an ENAS-style
             node did not choose); their paths go to ``spec["pruned"]``. If the module without
-            them fails on the example, nothing is pruned (a warning says why).
+            them fails on the example, nothing is pruned (a warning says why); if the run in
+            the other mode than ``model``'s fails (BatchNorm in train mode on one item), the
+            pruning follows the one mode that ran (a warning says so).
         pruned: those paths given directly (what :func:`rebuild` passes).
 
     Returns:
@@ -131,7 +110,7 @@ def export(
     Raises:
         ValueError: a bad ``init``, an unknown or missing label, a value that is not a candidate;
             :class:`~asng_nas.nn.prune.ProbeError` (a ValueError): the exported module raised on
-            ``example_input`` (e.g. BatchNorm in train mode on one item).
+            ``example_input`` in ``model``'s own mode.
     """
     if init not in INITS:
         raise ValueError(f"init must be one of {INITS}, got {init!r}")
@@ -148,7 +127,7 @@ def export(
     if left:  # pragma: no cover - _fix replaces every primitive
         raise RuntimeError(f"export left choice modules behind: {left}")
     if pruned is None:
-        pruned = _pruned_paths(fixed, example_input) if example_input is not None else []
+        pruned = checked_unused_paths(fixed, example_input) if example_input is not None else []
     prune(fixed, pruned)
     if init == "fresh":
         _reset(fixed)

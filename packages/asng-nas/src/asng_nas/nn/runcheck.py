@@ -31,6 +31,7 @@ import torch
 from ..search.checkpoint import FORMAT, diff_config, read_checkpoint
 from ..search.config import SearchConfig
 from ..search.outdir import API_WORDS, prepare_out_dir
+from ..search.utils import atomic_write_text
 from .discover import Variables
 from .mutable import ORDINAL, jsonable
 
@@ -234,7 +235,7 @@ def record_run(out_dir: str | Path | None, record: Mapping[str, Any]) -> None:
     """Write ``out_dir/nn_search.json`` (a :func:`run_record`) for :func:`check_resume`."""
     if out_dir is not None:
         Path(out_dir).mkdir(parents=True, exist_ok=True)
-        (Path(out_dir) / RUN_FILE).write_text(json.dumps(record) + "\n")
+        atomic_write_text(Path(out_dir) / RUN_FILE, json.dumps(record) + "\n")  # other ranks may read it
 
 
 # -- a failed run leaves nothing behind --------------------------------------------------------

@@ -82,7 +82,7 @@ class NNSearchResult:
 def example_input(searcher: Searcher) -> Any:
     """The inputs of the first batch of the weight data (on the search's device), whole: what the
     export runs (in train and eval mode, so BatchNorm sees a batch) to find the modules it never uses."""
-    with torch.random.fork_rng():  # a user's shuffling DataLoader draws its order from the global RNG
+    with torch.random.fork_rng(devices=[]):  # a user's shuffling DataLoader draws its order from the CPU's RNG
         inputs, _ = searcher.task.prepare(next(iter(searcher.weight_loader.epoch(0))), False, None)
     return inputs
 
@@ -219,15 +219,16 @@ def build_search(
 
 @contextlib.contextmanager
 def as_given(model: nn.Module, device: str | torch.device | None) -> Iterator[None]:
-    """Around a search: the global torch RNG states (the CPU's, and every GPU's when the search
+    """Around a search: the global torch RNG states (the CPU's, and the search's GPU's when it
     runs on CUDA) and the train / eval mode of each module of ``model`` are restored afterwards,
     also when it raises. Inside, the search draws from the global RNG as it would without this
     (a user's shuffling DataLoader, dropout) and a resume sets it from its checkpoint, so its
     trajectory is unchanged. (The search seeds neither numpy's nor Python's global RNG.)"""
     modes = [(m, m.training) for m in model.modules()]
-    cuda = resolve_device(device).type == "cuda"
+    dev = resolve_device(device)
+    gpus = [dev.index if dev.index is not None else torch.cuda.current_device()] if dev.type == "cuda" else []
     try:
-        with torch.random.fork_rng(devices=list(range(torch.cuda.device_count())) if cuda else []):
+        with torch.random.fork_rng(devices=gpus):  # the search's GPU only: no context on the others
             yield
     finally:
         for m, training in modes:
@@ -242,7 +243,10 @@ def search(
     Args:
         model, train_data: see :func:`build_search`. ``model`` is returned in the train / eval
             mode it was given, and the global torch RNG as it was (the search draws from it, and
-            a resume sets it).
+            a resume sets it): draws after the search (``export(init="fresh")``, a user's own)
+            follow from the state before it. ``model`` stays on the search's device, also when a
+            resume is refused because the checkpoint's weights do not fit it (the other refusals
+            come before it is moved).
         resume: continue from ``out_dir/checkpoint.pt`` if there is one. With ``Dataset`` inputs
             the resumed run equals an uninterrupted one, bit for bit; so the ``config`` (its
             fields that change the run: seed, lr, epochs, lambdas, ...), ``batch_size`` and the

@@ -33,10 +33,11 @@ FORMAT = "asng-nas-search-v1"
 _KEYS = ("epoch", "model", "sgd", "asng", "generator", "torch_rng", "search_seconds", "history")
 
 #: the :class:`~.config.SearchConfig` fields a resume may change: they do not change the run's
-#: trajectory (every other field -- seed, lr, lr_min, momentum, weight_decay, grad_clip,
-#: iters_per_epoch, epochs, lam_x, lam_theta, alpha, delta0, schedule, and any field added
-#: later -- must be the checkpoint's)
-FREE_FIELDS = ("progress", "eval_every", "bn_batches", "amp", "channels_last", "world_size")
+#: trajectory (``world_size``: the lambdas, compared, fix what each step samples). Every other
+#: field must be the checkpoint's -- also ``amp`` and ``channels_last`` (other numbers on CUDA)
+#: and ``eval_every`` and ``bn_batches`` (an evaluation's BN re-estimation draws dropout and a
+#: user's DataLoader order from the global RNG) -- and any field added later.
+FREE_FIELDS = ("progress", "world_size")
 
 
 class CheckpointError(ValueError):
