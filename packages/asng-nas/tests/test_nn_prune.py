@@ -174,6 +174,18 @@ def test_an_example_only_its_own_mode_can_run_prunes_by_that_mode_with_a_warning
         assert unused_paths(model, _x(1)) == ["op.choices.deep", "spare"]
 
 
+class Warns(WithSpare):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        float(self.head.weight[0, 0])  # torch warns about a tensor that requires grad, made a number
+        return super().forward(x)
+
+
+def test_the_probe_runs_keep_the_forwards_warnings_to_themselves() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert ann.export(Warns(), {"op": "lin"}, example_input=_x()).spec["pruned"] == ["spare"]
+
+
 class GradBranches(FlatBN):
     """Uses ``a`` with gradients enabled (training) and ``b`` without (inference)."""
 
@@ -243,6 +255,8 @@ def test_rebuild_names_a_weights_file_it_cannot_use(tmp_path: object) -> None:
             ann.rebuild(spec, FlatBN, weights=d / name)  # type: ignore[operator]
     with pytest.raises(FileNotFoundError, match="no such file"):
         ann.rebuild(spec, FlatBN, weights=d / "missing.pt")  # type: ignore[operator]
+    with pytest.raises(ValueError, match=r"'pruned' must be a list of module paths, got 'spare'"):
+        ann.rebuild({**spec, "pruned": "spare"}, FlatBN)
     with pytest.raises(ValueError, match="weights is not a state dict"):
         ann.rebuild(spec, FlatBN, weights={"head.weight": 1.0})  # type: ignore[dict-item]
     rebuilt = ann.rebuild(spec, FlatBN, weights=d / "model.pt").eval()  # type: ignore[operator]

@@ -171,8 +171,11 @@ def rebuild(
     doc = _load_spec(spec)
     if doc.get("format") != FORMAT or not isinstance(doc.get("choices"), dict):
         raise ValueError(f"not an asng-nas architecture (expected format {FORMAT!r} with 'choices')")
+    pruned = doc.get("pruned") or []
+    if not isinstance(pruned, list) or not all(isinstance(p, str) for p in pruned):
+        raise ValueError(f"the spec's 'pruned' must be a list of module paths, got {pruned!r}")
     model = supernet if isinstance(supernet, nn.Module) else supernet()
-    module = export(model, doc["choices"], init="fresh", pruned=doc.get("pruned") or []).module
+    module = export(model, doc["choices"], init="fresh", pruned=pruned).module
     shapes = {name: list(t.shape) for name, t in module.state_dict().items()}
     expected = doc.get("parameters")
     if expected is not None and shapes != expected:

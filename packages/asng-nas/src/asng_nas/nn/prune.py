@@ -91,7 +91,12 @@ def _probe_run(module: nn.Module, example_input: Any, training: bool | None, dev
     if training is not None:
         module.train(training)
     try:
-        with torch.set_grad_enabled(module.training), torch.random.fork_rng(devices=devices):
+        with (
+            torch.set_grad_enabled(module.training),
+            torch.random.fork_rng(devices=devices),
+            warnings.catch_warnings(),  # the user's forward warns in its own runs, not in the probe's
+        ):
+            warnings.simplefilter("ignore")
             module(example_input)
     except Exception as e:  # noqa: BLE001 - any error of the user's forward becomes one line
         mode = "train" if module.training else "eval"
