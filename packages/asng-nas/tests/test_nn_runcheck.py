@@ -357,3 +357,13 @@ def test_numpy_integers_are_the_ints_they_are(tmp_path):
     rebuilt = ann.rebuild(tmp_path / "architecture.json", NumpyNet, weights=tmp_path / "export" / "model.pt").eval()
     x = torch.randn(2, 1, 4, 4)
     assert torch.equal(rebuilt(x), res.export().module.eval()(x))
+
+
+def test_a_numpy_integer_batch_size_is_the_int_it_is(tmp_path):
+    out = tmp_path / "run"
+    assert _search(out, batch_size=np.int64(8), config=_cfg(epochs=1)).finished
+    assert json.loads((out / "nn_search.json").read_text())["batch_size"] == 8
+    for bad in (True, 8.0, 0, "8"):
+        with pytest.raises(ValueError, match="batch_size must be an integer >= 1"):
+            _search(tmp_path / "bad", batch_size=bad)
+    assert not (tmp_path / "bad").exists()

@@ -11,13 +11,14 @@ sampler's ``set_epoch(e)`` is called when it has one): resume is exact only if i
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import torch
 from torch.utils.data import DataLoader, Dataset, IterableDataset
 
-__all__ = ["DatasetLoader", "DataLoaderAdapter", "as_loader", "split_halves"]
+__all__ = ["DatasetLoader", "DataLoaderAdapter", "as_batch_size", "as_loader", "split_halves"]
 
 
 def split_halves(n: int) -> tuple[range, range]:
@@ -25,6 +26,17 @@ def split_halves(n: int) -> tuple[range, range]:
     weights, ``[n // 2, n)`` the architecture distribution (the paper's CIFAR-10 rule). Shuffle
     the data set first if it is sorted by class."""
     return range(0, n // 2), range(n // 2, n)
+
+
+def as_batch_size(value: Any) -> int:
+    """``value`` as a batch size: an integer >= 1 (a numpy integer too), as a Python ``int``.
+
+    Raises:
+        ValueError: anything else (a bool, a float, a number < 1).
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or int(value) < 1:
+        raise ValueError(f"batch_size must be an integer >= 1, got {value!r}")
+    return int(value)
 
 
 class DatasetLoader:
@@ -55,8 +67,7 @@ class DatasetLoader:
     ):
         if isinstance(dataset, IterableDataset) or not hasattr(dataset, "__len__"):
             raise ValueError("DatasetLoader needs a map-style Dataset (with __len__ and __getitem__)")
-        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-            raise ValueError(f"batch_size must be an integer >= 1, got {batch_size!r}")
+        batch_size = as_batch_size(batch_size)
         self.dataset = dataset
         chosen = range(len(dataset)) if indices is None else indices
         self.indices = torch.as_tensor(list(chosen), dtype=torch.long)

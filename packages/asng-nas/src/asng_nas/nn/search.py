@@ -25,7 +25,7 @@ from ..search.config import SearchConfig
 from ..search.export import export_architecture
 from ..search.searcher import Searcher
 from ..search.utils import resolve_device, to_jsonable
-from .data import as_loader, split_halves
+from .data import as_batch_size, as_loader, split_halves
 from .discover import Variables, activate
 from .export import Exported, export
 from .prune import ProbeError
@@ -277,6 +277,8 @@ def search(
     check_flags(resume, overwrite)
     check_device(options.get("device"))
     cfg = as_config(options.get("config"))
+    if "batch_size" in options:  # a numpy integer too; recorded in nn_search.json as an int
+        options["batch_size"] = as_batch_size(options["batch_size"])
     out_dir, batch_size = options.get("out_dir"), options.get("batch_size", 64)
     record = run_record(cfg.seed, batch_size, ModelSpace(model).variables)
     if resume:  # before build_search moves the model: a refused resume leaves it as it was
