@@ -3,7 +3,10 @@ in every command (and the library refuses it too), ``--resume`` refuses changed 
 flags are recorded in ``run_flags.json``, which a run that dies before its first checkpoint takes
 away again), ``--iterations`` of the inpainting search is exact and its builder leaves the
 caller's config alone, an empty ``--out`` and ``--lr-min`` above ``--lr`` are refused, and every
-sub-command's ``--help`` has a description."""
+sub-command's ``--help`` has a description. A retraining records its flags apart from its
+search's (``retrain_run_flags.json``), a record of another command is refused, the flags that
+``--iterations`` overrides are not recorded, and the batch-size and torch-file errors speak the
+caller's words."""
 
 import dataclasses
 import json
@@ -48,6 +51,11 @@ def runs(tmp_path_factory) -> dict[str, Path]:
     return {p.name: p for p in base.iterdir()}
 
 
+def _record(command: str) -> str:
+    """The file that records the flags of ``command``'s run: one per command family."""
+    return "retrain_run_flags.json" if "retrain" in command else "run_flags.json"
+
+
 def _argv(command: str, runs: dict[str, Path]) -> list[str]:
     """The flags of the tiny run of ``command`` (without --out)."""
     return {
@@ -68,7 +76,7 @@ def test_a_batch_size_that_makes_no_batch_is_one_line(command, batch, fits, runs
     out = tmp_path / "a" / "o"
     assert main([*_argv(command, runs), "--batch-size", str(batch), "--out", str(out)]) == 2
     err = _error(capsys)
-    assert "--batch-size" in err and f"at most {fits}" in err and str(batch) in err
+    assert f"--batch-size {batch} is larger" in err and f"at most {fits}" in err and "batch_size" not in err
     assert not (tmp_path / "a").exists()
 
 
@@ -90,14 +98,15 @@ def test_the_library_refuses_a_batch_size_that_makes_no_batch(tmp_path):
     from asng_nas.inpainting.retrain import InpaintRetrainConfig, retrain_inpainting
 
     data = load_dataset("digits")
-    with pytest.raises(ValueError, match="at most 750"):
+    with pytest.raises(ValueError, match="^batch_size=751 is larger .* at most 750") as e:
         build_search(data, tmp_path / "s", batch_size=751)
+    assert "--batch-size" not in str(e.value)  # the words of Python, not of the command line
     no_arch = None  # refused before the architecture is read
-    with pytest.raises(ValueError, match="at most 1500"):
+    with pytest.raises(ValueError, match="^batch_size=1501 is larger .* at most 1500"):
         retrain(no_arch, data, tmp_path / "r", CellRetrainConfig(batch_size=1501))  # type: ignore[arg-type]
     faces = embedded_faces(11)
     cfg = InpaintRetrainConfig(batch_size=91)
-    with pytest.raises(ValueError, match="at most 90"):
+    with pytest.raises(ValueError, match="^batch_size=91 is larger .* at most 90"):
         retrain_inpainting(no_arch, faces[:90], faces[90:], tmp_path / "i", cfg)  # type: ignore[arg-type]
     assert not any(tmp_path.iterdir())
 
@@ -125,7 +134,7 @@ def test_evaluate_takes_any_batch_size(runs, capsys):
 @pytest.mark.parametrize("command", ["search", "inpaint-search", "retrain", "inpaint-retrain"])
 def test_resume_with_a_changed_flag_is_refused_and_changes_nothing(command, runs, capsys):
     folder = runs[command]
-    flags = json.loads((folder / "run_flags.json").read_text())["flags"]
+    flags = json.loads((folder / _record(command)).read_text())["flags"]
     assert flags["seed"] == 0 and "out" not in flags and "threads" not in flags
     before = _snapshot(folder)
     assert main([*_argv(command, runs), "--seed", "3", "--lr", "0.5", "--out", str(folder), "--resume"]) == 2
@@ -235,9 +244,9 @@ def test_a_record_alone_is_a_killed_run_and_is_replaced(command, runs, tmp_path)
     no run to resume or protect, so the next run goes on without --overwrite."""
     out = tmp_path / "killed"
     out.mkdir()
-    (out / "run_flags.json").write_text('{"flags": {"seed": 99}}')
+    (out / _record(command)).write_text('{"flags": {"seed": 99}}')
     assert main([*_argv(command, runs), "--out", str(out)]) == 0
-    assert json.loads((out / "run_flags.json").read_text())["flags"]["seed"] == 0
+    assert json.loads((out / _record(command)).read_text())["flags"]["seed"] == 0
 
 
 def test_only_rank_0_writes_the_record(tmp_path, monkeypatch):
@@ -271,7 +280,7 @@ def test_summary_describes_every_output_of_the_commands():
     from asng_nas.cli.summary import FILE_MEANINGS
 
     for command in ("search", "inpaint-search", "retrain", "inpaint-retrain"):
-        assert "run_flags.json" in OUTPUTS[command]
+        assert _record(command) in OUTPUTS[command]
         assert set(OUTPUTS[command]) <= set(FILE_MEANINGS), command
 
 
@@ -397,3 +406,122 @@ def test_the_configs_refuse_what_the_flags_refuse():
     for bad in ({"eval_every": 0}, {"iterations": 0}, {"lr": 0}, {"checkpoint_every": -1}, {"mask": "square"}):
         with pytest.raises(ValueError, match=next(iter(bad)) if "mask" not in bad else "mask"):
             InpaintRetrainConfig(**bad)
+
+
+# ---- 5. the record of each command family, --iterations, the lead process, torch files ------------
+
+
+def test_a_retraining_in_its_search_folder_leaves_the_search_record_alone(runs, tmp_path, capsys):
+    """retrain writes retrain_run_flags.json: the search's run_flags.json is neither taken for a
+    killed run's record (and deleted) nor replaced, and the search still resumes with its flags."""
+    out = tmp_path / "s"
+    assert main(["search", *SEARCH, "--out", str(out)]) == 0
+    search_record = (out / "run_flags.json").read_bytes()
+    assert main(["retrain", "--arch", str(out), *RETRAIN, "--seed", "5", "--out", str(out)]) == 0
+    assert (out / "run_flags.json").read_bytes() == search_record
+    retrain_record = json.loads((out / "retrain_run_flags.json").read_text())
+    assert retrain_record["command"] == "retrain" and retrain_record["flags"]["seed"] == 5
+    capsys.readouterr()
+    assert main(["search", *SEARCH, "--out", str(out), "--resume"]) == 0
+    assert main(["retrain", "--arch", str(out), *RETRAIN, "--seed", "5", "--out", str(out), "--resume"]) == 0
+    assert (out / "run_flags.json").read_bytes() == search_record
+    assert main(["search", *SEARCH, "--seed", "5", "--out", str(out), "--resume"]) == 2
+    assert "--seed 0 there, 5 now" in _error(capsys)
+
+
+def test_a_record_of_another_command_is_refused(runs, tmp_path, capsys):
+    out = tmp_path / "s"
+    out.mkdir()
+    for f in runs["search"].iterdir():
+        if f.is_file():
+            (out / f.name).write_bytes(f.read_bytes())
+    before = _snapshot(out)
+    assert main(["inpaint-search", *INPAINT, "--out", str(out), "--resume"]) == 2
+    err = _error(capsys)
+    assert "holds a run of asng-nas search, not of inpaint-search" in err and "--overwrite" in err
+    assert _snapshot(out) == before
+
+
+def test_a_record_naming_no_command_is_not_a_record(runs, tmp_path, capsys):
+    out = tmp_path / "s"
+    out.mkdir()
+    for f in runs["search"].iterdir():
+        if f.is_file():
+            (out / f.name).write_bytes(f.read_bytes())
+    doc = json.loads((out / "run_flags.json").read_text())
+    del doc["command"]
+    (out / "run_flags.json").write_text(json.dumps(doc))
+    assert main(["search", *SEARCH, "--out", str(out), "--resume"]) == 2
+    assert "not the record of a run's flags" in _error(capsys)
+
+
+def test_the_flags_that_iterations_overrides_are_not_recorded(runs, tmp_path, capsys):
+    from asng_nas.cli.parser import parse_args
+    from asng_nas.cli.runflags import recorded_flags
+
+    flags = json.loads((runs["inpaint-search"] / "run_flags.json").read_text())["flags"]
+    assert flags["iterations"] == 1 and "epochs" not in flags and "iters_per_epoch" not in flags
+    by_epochs = recorded_flags(parse_args(["inpaint-search", "--iterations", "0", "--epochs", "3", "--out", "x"]))
+    assert by_epochs["iterations"] == 0 and by_epochs["epochs"] == 3 and "iters_per_epoch" in by_epochs
+    out = tmp_path / "i"
+    out.mkdir()
+    for f in runs["inpaint-search"].iterdir():
+        if f.is_file():
+            (out / f.name).write_bytes(f.read_bytes())
+    no_effect = ["--epochs", "10", "--iters-per-epoch", "3"]
+    assert main(["inpaint-search", *INPAINT, *no_effect, "--out", str(out), "--resume"]) == 0
+    capsys.readouterr()
+    assert main(["inpaint-search", *INPAINT, "--iterations", "2", "--out", str(out), "--resume"]) == 2
+    assert "--iterations 1 there, 2 now" in _error(capsys)
+
+
+def test_check_batch_fits_names_the_argument_in_the_callers_words():
+    from asng_nas.search.utils import check_batch_fits, check_halves_fit
+
+    with pytest.raises(ValueError, match=r"^batch_size=9 is larger than the 8 training images"):
+        check_batch_fits(9, 8, "training images")
+    with pytest.raises(ValueError, match=r"^--batch-size 9 is larger than the 8 training images"):
+        check_batch_fits(9, 8, "training images", "--batch-size")
+    with pytest.raises(ValueError, match=r"^--batch-size 5 is larger than the 4 images in each half of the 8"):
+        check_halves_fit(5, 8, "--batch-size")
+    check_batch_fits(8, 8, "training images")
+
+
+def test_the_lead_is_rank_0(monkeypatch, capsys):
+    from asng_nas.cli.launch import lead_print
+    from asng_nas.search.distributed import is_lead
+
+    monkeypatch.delenv("RANK", raising=False)
+    assert is_lead()
+    monkeypatch.setenv("RANK", "1")
+    lead_print("not here")
+    assert not is_lead() and capsys.readouterr().out == ""
+    monkeypatch.setenv("RANK", "0")
+    lead_print("here")
+    assert is_lead() and capsys.readouterr().out == "here\n"
+
+
+def test_torch_file_errors_name_what_the_file_should_be(tmp_path):
+    from asng_nas.search.checkpoint import CheckpointError, load_torch_file, read_checkpoint
+
+    empty, text, cut, missing = tmp_path / "e.pt", tmp_path / "t.pt", tmp_path / "c.pt", tmp_path / "m.pt"
+    empty.write_bytes(b"")
+    text.write_text("not torch")  # pickle reads an opcode weights_only refuses
+    torch.save({"model": {"w": torch.zeros(64)}}, cut)
+    cut.write_bytes(cut.read_bytes()[:200])
+    cases = {
+        empty: ("is empty (0 bytes): not a torch file; fix", "is empty (0 bytes): not a torch checkpoint; fix"),
+        text: ("(not a torch file, or one holding other objects); fix", "(not a torch checkpoint, or one holding"),
+        cut: ("is truncated or not a torch file", "is truncated or not a torch checkpoint"),
+    }
+    for path, (as_file, as_checkpoint) in cases.items():
+        with pytest.raises(CheckpointError) as e:
+            load_torch_file(path, "fix")
+        assert as_file in str(e.value) and str(path) in str(e.value)
+        with pytest.raises(CheckpointError) as e:
+            read_checkpoint(path, None, "fix")
+        assert as_checkpoint in str(e.value) and "torch file" not in str(e.value)
+    with pytest.raises(FileNotFoundError, match="m.pt: no such file"):
+        load_torch_file(missing, "fix")
+    with pytest.raises(FileNotFoundError, match="m.pt: no checkpoint there"):
+        read_checkpoint(missing, None, "fix")

@@ -88,11 +88,12 @@ class CellRetrainConfig(TrainConfig):
             raise ValueError(f"need channels >= 1 and cutout >= 0 (or None); got {self.channels}, {self.cutout}")
 
 
-def check_fits(config: CellRetrainConfig, data: ImageData) -> None:
-    """Raise ``ValueError`` (one line naming ``--batch-size``, the training set's size and what
+def check_fits(config: CellRetrainConfig, data: ImageData, name: str = "batch_size") -> None:
+    """Raise ``ValueError`` (one line naming the batch size, the training set's size and what
     fits) when ``config.batch_size`` is larger than ``data``'s training set: with the incomplete
-    batch dropped an epoch would train on nothing."""
-    check_batch_fits(config.batch_size, len(data.x_train), "training images")
+    batch dropped an epoch would train on nothing. ``name``: the argument's name in the message
+    (``batch_size``; the command line passes ``--batch-size``)."""
+    check_batch_fits(config.batch_size, len(data.x_train), "training images", name)
 
 
 def _net_kwargs(genotype: Genotype, n_cells: int, channels: int, data: ImageData) -> dict[str, Any]:

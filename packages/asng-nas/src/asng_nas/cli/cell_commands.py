@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from .files import arch_file, naming_file
-from .launch import configs, launch, lead_print, prepare_out, resume_and_run, resuming, say_on_lead
+from .launch import BATCH_FLAG, configs, launch, lead_print, prepare_out, resume_and_run, resuming, say_on_lead
 
 __all__ = ["evaluate_command", "retrain_command", "search_command"]
 
@@ -18,13 +18,15 @@ def search_command(args: argparse.Namespace) -> int:
     from ..classification.data import load_dataset
     from ..classification.genotype import format_genotype
     from ..classification.task import build_search
+    from ..search.utils import check_halves_fit
 
     device, searcher_cls, rank, world = launch(args)
     say = say_on_lead(rank)
     data = load_dataset(args.dataset, args.data_dir)
+    check_halves_fit(args.batch_size, len(data.x_train), BATCH_FLAG)  # before --out is touched
     cfg = configs(args, world)["search_config"]
     aug = Augment(data.augment.pad, data.augment.flip, args.cutout)
-    searcher = build_search(  # refuses a bad --batch-size before --out is touched
+    searcher = build_search(
         data,
         args.out,
         cfg,
@@ -64,7 +66,7 @@ def retrain_command(args: argparse.Namespace) -> int:
     cfg = configs(args)["retrain_config"]
     with naming_file(arch_file(args.arch), "the architecture.json written by asng-nas search"):
         genotype = load_genotype(arch_file(args.arch))
-    check_fits(cfg, data)
+    check_fits(cfg, data, BATCH_FLAG)
     prepare_out(args)
     with resuming(args):
         summary = retrain(genotype, data, args.out, cfg, args.device, args.resume)

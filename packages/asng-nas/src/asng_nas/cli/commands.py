@@ -6,7 +6,7 @@ missing or damaged data file or checkpoint, an ``--out`` folder holding a previo
 missing optional package, a ``--resume`` with other flags than the run's), and Ctrl-C into one
 line saying what is saved and how to resume (exit status 130); anything else is a bug and keeps
 its traceback. A command that fails before its first checkpoint leaves neither an empty ``--out``
-it created nor the record of its flags (``run_flags.json``) behind."""
+it created nor the record of its flags (``run_flags.json``, ``retrain_run_flags.json``) behind."""
 
 from __future__ import annotations
 
@@ -20,9 +20,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from ..search.distributed import shutdown_distributed
 from .cell_commands import evaluate_command, retrain_command, search_command
 from .inpaint_commands import inpaint_retrain_command, inpaint_search_command
-from .launch import new_folders, remove_if_empty
+from .launch import is_lead, new_folders, remove_if_empty
 from .outdir import OUTPUTS, checkpoint_name
 from .parser import parse_args
 from .runflags import forget_run_flags
@@ -35,9 +36,7 @@ def _end_distributed(completed: bool) -> None:
     after a barrier when the command completed on this rank, without one when it failed (the
     other ranks may never get there). Without it the group outlived ``main`` and its gloo
     threads ran into interpreter shutdown (see :mod:`asng_nas.search.distributed`)."""
-    distributed = sys.modules.get("asng_nas.search.distributed")  # imported by launch() if it ran
-    if distributed is not None:
-        distributed.shutdown_distributed(barrier=completed)
+    shutdown_distributed(barrier=completed)
 
 
 def _summary(args: argparse.Namespace) -> int:
@@ -86,7 +85,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             completed = return_code == 0
             return return_code
         finally:
-            if not completed and int(os.environ.get("RANK", "0")) == 0:
+            if not completed and is_lead():
                 forget_run_flags(args)  # no record of a run that never reached its first checkpoint
                 remove_if_empty(created)  # a refused or failed run leaves no empty --out behind
             _end_distributed(completed)

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from .files import arch_file, naming_file
-from .launch import configs, launch, lead_print, prepare_out, resume_and_run, resuming, say_on_lead
+from .launch import BATCH_FLAG, configs, launch, lead_print, prepare_out, resume_and_run, resuming, say_on_lead
 
 __all__ = ["inpaint_retrain_command", "inpaint_search_command", "iterations_line"]
 
@@ -24,12 +24,14 @@ def _faces(args: argparse.Namespace) -> tuple[Any, Any, str]:
 
 def inpaint_search_command(args: argparse.Namespace) -> int:
     from ..inpainting.task import build_inpainting_search
+    from ..search.utils import check_halves_fit
 
     device, searcher_cls, rank, world = launch(args)
     say = say_on_lead(rank)
     train, test, name = _faces(args)
     lo, hi = args.channel_range  # checked by the parser (IntList)
-    searcher = build_inpainting_search(  # refuses a bad --batch-size before --out is touched
+    check_halves_fit(args.batch_size, len(train), BATCH_FLAG)  # before --out is touched
+    searcher = build_inpainting_search(
         train,
         test,
         args.out,
@@ -88,7 +90,7 @@ def inpaint_retrain_command(args: argparse.Namespace) -> int:
     cfg = configs(args)["retrain_config"]
     with naming_file(arch_file(args.arch), "the architecture.json written by asng-nas inpaint-search"):
         arch = load_cae_arch(arch_file(args.arch))
-    check_fits(cfg, train)
+    check_fits(cfg, train, BATCH_FLAG)
     prepare_out(args)
     with resuming(args):
         res = retrain_inpainting(arch, train, test, args.out, cfg, args.device, args.resume)

@@ -11,12 +11,15 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from ..search.distributed import is_lead
 from .outdir import prepare_out_dir
 from .parser import config_from_args
-from .runflags import RUN_FLAGS, check_run_flags, write_run_flags
+from .runflags import check_run_flags, run_flags_name, write_run_flags
 
 __all__ = [
+    "BATCH_FLAG",
     "configs",
+    "is_lead",
     "launch",
     "lead_print",
     "new_folders",
@@ -26,6 +29,10 @@ __all__ = [
     "resuming",
     "say_on_lead",
 ]
+
+#: how the library's batch-size checks name the argument on the command line
+#: (:func:`asng_nas.search.utils.check_batch_fits`; from Python they say ``batch_size=``)
+BATCH_FLAG = "--batch-size"
 
 
 def launch(args: argparse.Namespace) -> tuple[Any, Any, int, int]:
@@ -73,8 +80,7 @@ def prepare_out(args: argparse.Namespace) -> None:
     (before anything changes); :func:`.commands.main` removes the folder again if the command
     fails before writing into it, and the flags' record if it fails before its first checkpoint."""
     check_run_flags(args)
-    lead = int(os.environ.get("RANK", "0")) == 0  # rank 0 writes the record, maybe before another rank checks
-    skip = () if lead else (RUN_FLAGS,)
+    skip = () if is_lead() else (run_flags_name(args.command),)  # rank 0 writes it, maybe before another rank checks
     prepare_out_dir(args.command, args.out, resume=args.resume, overwrite=args.overwrite, skip=skip)
     out = Path(args.out)
     try:
@@ -144,5 +150,5 @@ def resuming(args: argparse.Namespace) -> Iterator[None]:
 
 def lead_print(line: str) -> None:
     """Print on the lead process only (rank 0 under torchrun: every rank runs the command)."""
-    if int(os.environ.get("RANK", "0")) == 0:
+    if is_lead():
         print(line)

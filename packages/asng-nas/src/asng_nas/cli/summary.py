@@ -37,6 +37,7 @@ FILE_MEANINGS = {
     "retrain_log.jsonl": "the same records as JSON lines",
     "metrics.json": "test PSNR / SSIM, parameters and config of the retrained autoencoder",
     "run_flags.json": "the flags the run started with: --resume refuses others (--lr, --seed, --epochs, ...)",
+    "retrain_run_flags.json": "the flags the retraining started with: --resume refuses others (--lr, --seed, ...)",
     "runs.csv": "asng-bench toy: one row per run (seed, success, iterations until the target was reached)",
 }
 

@@ -61,11 +61,12 @@ class InpaintRetrainConfig:
             raise ValueError(f"unknown mask {self.mask!r}; choose from {', '.join(MASKS)}")
 
 
-def check_fits(config: InpaintRetrainConfig, train: torch.Tensor) -> None:
-    """Raise ``ValueError`` (one line naming ``--batch-size``, the number of training images and
+def check_fits(config: InpaintRetrainConfig, train: torch.Tensor, name: str = "batch_size") -> None:
+    """Raise ``ValueError`` (one line naming the batch size, the number of training images and
     what fits) when ``config.batch_size`` is larger than ``train``: with the incomplete batch
-    dropped no iteration would get a batch."""
-    check_batch_fits(config.batch_size, len(train), "training images")
+    dropped no iteration would get a batch. ``name``: the argument's name in the message
+    (``batch_size``; the command line passes ``--batch-size``)."""
+    check_batch_fits(config.batch_size, len(train), "training images", name)
 
 
 def retrain_inpainting(

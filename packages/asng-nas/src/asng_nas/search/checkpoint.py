@@ -57,36 +57,37 @@ def safe_globals() -> list[Any]:
     return [np.ndarray, np.dtype, _reconstruct, collections.Counter, *sorted(dtypes, key=lambda t: t.__name__)]
 
 
-def load_torch_file(path: str | Path, fix: str) -> Any:
+def load_torch_file(path: str | Path, fix: str, what: str = "torch file") -> Any:
     """What ``torch.save`` wrote to ``path``, read on the CPU with ``weights_only=True``.
 
     Args:
         fix: what the user can do about a bad file, appended to the error.
+        what: what the file should be, in the errors ("... or not a torch file").
 
     Raises:
         FileNotFoundError: ``path`` does not exist.
-        CheckpointError: the file is empty, truncated, not a torch file, or holds objects other
+        CheckpointError: the file is empty, truncated, not a ``what``, or holds objects other
             than tensors / plain data / numpy arrays.
     """
     p = Path(path)
     if not p.is_file():
         raise FileNotFoundError(f"{p}: no such file")
     if p.stat().st_size == 0:
-        raise CheckpointError(f"{p} is empty (0 bytes): not a torch file; {fix}")
+        raise CheckpointError(f"{p} is empty (0 bytes): not a {what}; {fix}")
     try:
         with torch.serialization.safe_globals(safe_globals()):
             return torch.load(p, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as e:
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         if "weights only" in first.lower():
-            what = "torch reads no tensors and plain data from it (not a torch file, or one holding other objects)"
+            why = f"torch reads no tensors and plain data from it (not a {what}, or one holding other objects)"
         else:
-            what = f"it cannot be unpickled ({first})"
-        raise CheckpointError(f"{p}: {what}; {fix}") from None
+            why = f"it cannot be unpickled ({first})"
+        raise CheckpointError(f"{p}: {why}; {fix}") from None
     except (RuntimeError, EOFError, ValueError, OSError, KeyError, AttributeError, IndexError, TypeError) as e:
         first = str(e).strip().split(". ")[0].splitlines()[0] if str(e).strip() else ""
         detail = f" ({first})" if len(first) > 12 else ""
-        raise CheckpointError(f"{p} is truncated or not a torch file{detail}; {fix}") from None
+        raise CheckpointError(f"{p} is truncated or not a {what}{detail}; {fix}") from None
 
 
 def read_checkpoint(path: str | Path, fmt: str | None, fix: str) -> dict[str, Any]:
@@ -99,18 +100,14 @@ def read_checkpoint(path: str | Path, fmt: str | None, fix: str) -> dict[str, An
 
     Raises:
         FileNotFoundError: ``path`` does not exist.
-        CheckpointError: the file is empty, truncated, not a torch file, holds objects other
-            than tensors / plain data / numpy arrays, or is not a ``fmt`` checkpoint.
+        CheckpointError: the file is empty, truncated, not a torch checkpoint, holds objects
+            other than tensors / plain data / numpy arrays, or is not a ``fmt`` checkpoint.
     """
     p = Path(path)
-    if not p.is_file():
-        raise FileNotFoundError(f"{p}: no checkpoint there")
-    if p.stat().st_size == 0:
-        raise CheckpointError(f"{p} is empty (0 bytes): not a checkpoint; {fix}")
     try:
-        state = load_torch_file(p, fix)
-    except CheckpointError as e:
-        raise CheckpointError(str(e).replace("not a torch file", "not a torch checkpoint")) from None
+        state = load_torch_file(p, fix, what="torch checkpoint")
+    except FileNotFoundError:
+        raise FileNotFoundError(f"{p}: no checkpoint there") from None
     ok = isinstance(state, dict) and (state.get("format") == fmt if fmt else "model" in state)
     if not ok:
         found = state.get("format") if isinstance(state, dict) else type(state).__name__

@@ -66,6 +66,7 @@ __all__ = [
     "wrap_ddp",
     "distributed_session",
     "init_distributed",
+    "is_lead",
     "shutdown_distributed",
     "world_info",
 ]
@@ -84,6 +85,12 @@ _owned = False  # whether init_distributed created the default group (then shutd
 def world_info() -> tuple[int, int, int]:
     """(rank, world size, local rank) from torchrun's environment; (0, 1, 0) without it."""
     return int(os.environ.get("RANK", 0)), int(os.environ.get("WORLD_SIZE", 1)), int(os.environ.get("LOCAL_RANK", 0))
+
+
+def is_lead() -> bool:
+    """Whether this process is the lead: rank 0 under torchrun (every rank runs the command; the
+    lead alone prints and writes the records), or a process of its own."""
+    return world_info()[0] == 0
 
 
 def _import_world_readers() -> None:

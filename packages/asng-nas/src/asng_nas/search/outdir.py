@@ -24,8 +24,9 @@ __all__ = [
     "API_WORDS",
 ]
 
-#: the files each command writes into ``--out`` (``run_flags.json``: the CLI's record of a run's
-#: flags, :mod:`asng_nas.cli.runflags`)
+#: the files each command writes into ``--out`` (``run_flags.json``, ``retrain_run_flags.json``: the
+#: CLI's record of a search's / a retraining's flags, :mod:`asng_nas.cli.runflags`; a retraining's
+#: files differ from a search's, so that it can write into the search's folder)
 OUTPUTS: dict[str, tuple[str, ...]] = {
     "search": ("checkpoint.pt", "log.csv", "log.jsonl", "architecture.json", "cells.png", "run_flags.json"),
     "inpaint-search": (
@@ -43,7 +44,7 @@ OUTPUTS: dict[str, tuple[str, ...]] = {
         "retrain_log.jsonl",
         "model.pt",
         "retrain_summary.json",
-        "run_flags.json",
+        "retrain_run_flags.json",
     ),
     "inpaint-retrain": (
         "retrain_checkpoint.pt",
@@ -51,7 +52,7 @@ OUTPUTS: dict[str, tuple[str, ...]] = {
         "model.pt",
         "metrics.json",
         "inpainting.png",
-        "run_flags.json",
+        "retrain_run_flags.json",
     ),
     "nn-search": (
         "checkpoint.pt",
@@ -66,7 +67,7 @@ OUTPUTS: dict[str, tuple[str, ...]] = {
 
 #: the records of a run's settings, written when it starts: alone (no checkpoint, no log), they
 #: are what a run killed before its first checkpoint left, not a previous run, and are replaced
-RUN_RECORDS = ("run_flags.json", "nn_search.json")
+RUN_RECORDS = ("run_flags.json", "retrain_run_flags.json", "nn_search.json")
 
 #: how the message names the folder, resuming and overwriting: (folder, resume, overwrite)
 CLI_WORDS = ("--out", "--resume", "--overwrite")
@@ -111,8 +112,8 @@ def prepare_out_dir(
     ``resume`` goes on (the command continues from its checkpoint), ``overwrite`` deletes those
     files (only those), otherwise :class:`OutDirError` (its message names the folder and the
     options with ``words``, :data:`CLI_WORDS` or :data:`API_WORDS`). ``skip``: outputs neither
-    looked for nor deleted (under torchrun the CLI's ranks but 0 skip ``run_flags.json``, which
-    rank 0 alone writes, maybe before another rank gets here).
+    looked for nor deleted (under torchrun the CLI's ranks but 0 skip the record of the run's flags,
+    which rank 0 alone writes, maybe before another rank gets here).
     """
     found = previous_outputs(folder, [n for n in OUTPUTS[command] if n not in skip], words)
     if not found or resume:

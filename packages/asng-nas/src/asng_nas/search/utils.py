@@ -125,23 +125,30 @@ def to_float(x: Any) -> float:
     return float(x.detach().float().item()) if isinstance(x, torch.Tensor) else float(x)
 
 
-def check_batch_fits(batch_size: int, available: int, what: str) -> None:
-    """Raise ``ValueError`` (one line naming ``--batch-size``, the data size and what fits) when
+def check_batch_fits(batch_size: int, available: int, what: str, name: str = "batch_size") -> None:
+    """Raise ``ValueError`` (one line naming the batch size, the data size and what fits) when
     ``available`` items (``what``, e.g. "training images") do not fill one batch of
     ``batch_size``: a loader that drops its incomplete last batch would yield none (a search of
-    zero iterations per epoch, a retraining that trains nothing)."""
+    zero iterations per epoch, a retraining that trains nothing).
+
+    ``name``: the argument as the caller's user gave it, ``batch_size`` (Python: the message says
+    ``batch_size=64``) or a flag such as ``--batch-size`` (the command line: ``--batch-size 64``).
+    """
     if batch_size > available:
+        given = f"{name} {batch_size}" if name.startswith("-") else f"{name}={batch_size}"
         raise ValueError(
-            f"batch_size {batch_size} (--batch-size) is larger than the {available} {what}, so no batch is "
-            f"complete; use a batch size of at most {available}"
+            f"{given} is larger than the {available} {what}, so no batch is complete; "
+            f"use a batch size of at most {available}"
         )
 
 
-def check_halves_fit(batch_size: int, n_train: int) -> None:
+def check_halves_fit(batch_size: int, n_train: int, name: str = "batch_size") -> None:
     """:func:`check_batch_fits` for a search, whose ``n_train`` training images are split in
-    halves (one trains the weights, the other theta): ``ValueError`` unless a half holds a batch."""
+    halves (one trains the weights, the other theta): ``ValueError`` unless a half holds a batch
+    (``name``: the argument's name in the message, as in :func:`check_batch_fits`)."""
     check_batch_fits(
         batch_size,
         n_train // 2,
         f"images in each half of the {n_train} training images (one half trains the weights, the other theta)",
+        name,
     )
