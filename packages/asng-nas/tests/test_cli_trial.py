@@ -468,11 +468,40 @@ def test_the_flags_that_iterations_overrides_are_not_recorded(runs, tmp_path, ca
     for f in runs["inpaint-search"].iterdir():
         if f.is_file():
             (out / f.name).write_bytes(f.read_bytes())
-    no_effect = ["--epochs", "10", "--iters-per-epoch", "3"]
-    assert main(["inpaint-search", *INPAINT, *no_effect, "--out", str(out), "--resume"]) == 0
+    assert main(["inpaint-search", *INPAINT, "--threads", "2", "--out", str(out), "--resume"]) == 0
     capsys.readouterr()
     assert main(["inpaint-search", *INPAINT, "--iterations", "2", "--out", str(out), "--resume"]) == 2
     assert "--iterations 1 there, 2 now" in _error(capsys)
+
+
+@pytest.mark.parametrize(
+    "extra", [["--epochs", "10"], ["--iters-per-epoch", "3"], ["--epochs", "2", "--iters-per-epoch", "3"]]
+)
+def test_flags_that_iterations_would_ignore_are_a_usage_error(extra, tmp_path, capsys):
+    with pytest.raises(SystemExit) as e:
+        main(["inpaint-search", *INPAINT, *extra, "--out", str(tmp_path / "i")])
+    assert e.value.code == 2
+    err = _error(capsys)
+    assert "argument --iterations: 1 sets the epochs and their length itself" in err and extra[0] in err
+    assert not (tmp_path / "i").exists()
+    cfg = tmp_path / "c.json"
+    cfg.write_text(json.dumps({"epochs": 10}))  # from a config file too
+    with pytest.raises(SystemExit):
+        main(["inpaint-search", *INPAINT, "--config", str(cfg), "--out", str(tmp_path / "i")])
+    assert "--epochs 10 would be ignored" in _error(capsys)
+
+
+def test_an_unset_lambda_and_the_value_it_resolves_to_are_the_same_run(runs, tmp_path, capsys):
+    out = tmp_path / "s"
+    out.mkdir()
+    for f in runs["search"].iterdir():
+        if f.is_file():
+            (out / f.name).write_bytes(f.read_bytes())
+    assert "lam_x" not in json.loads((out / "run_flags.json").read_text())["flags"]
+    assert main(["search", *SEARCH, "--lam-x", "2", "--lam-theta", "2", "--out", str(out), "--resume"]) == 0
+    capsys.readouterr()
+    assert main(["search", *SEARCH, "--lam-theta", "3", "--out", str(out), "--resume"]) == 2
+    assert "lam_theta 2 there, 3 now" in _error(capsys)  # the checkpoint compares the resolved values
 
 
 def test_check_batch_fits_names_the_argument_in_the_callers_words():

@@ -245,6 +245,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     ap = build_parser()
     args = ap.parse_args(argv)
     sub = ap.commands[args.command]
+    defaults = {dest: sub.get_default(dest) for dest in sub.dests}  # before a --config file sets them
     if getattr(args, "config", None):
         try:
             cfg = load_config(args.config)
@@ -256,13 +257,14 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         sub.set_defaults(**cfg)
         args = ap.parse_args(argv)
         check_values(sub, args)
-    _check_together(sub, args)
+    _check_together(sub, args, defaults)
     return args
 
 
-def _check_together(sub: _Parser, args: argparse.Namespace) -> None:
+def _check_together(sub: _Parser, args: argparse.Namespace, defaults: dict[str, Any]) -> None:
     """The checks of flags against each other (and of ``--out``'s text), from the command line
-    or a config file alike; a failed one exits with a one-line usage error (status 2)."""
+    or a config file alike (``defaults``: the parser's own); a failed one exits with a one-line
+    usage error (status 2)."""
     if getattr(args, "out", None) is not None and not str(args.out).strip():
         sub.error(
             f"argument --out: {args.out!r} names no folder (it would write into the current one); "
@@ -284,5 +286,16 @@ def _check_together(sub: _Parser, args: argparse.Namespace) -> None:
             f"argument --limit: the 100 embedded faces are always used whole ({args.limit}); "
             "--limit applies to a CelebA --data-dir only"
         )
+    if args.command == "inpaint-search" and args.iterations:
+        ignored = [
+            f"--{d.replace('_', '-')} {getattr(args, d)}"
+            for d in ("epochs", "iters_per_epoch")
+            if getattr(args, d) != defaults[d]
+        ]
+        if ignored:
+            sub.error(
+                f"argument --iterations: {args.iterations} sets the epochs and their length itself, so "
+                f"{' and '.join(ignored)} would be ignored; drop them, or give --iterations 0 to use them"
+            )
     if getattr(args, "overwrite", False) and getattr(args, "resume", False):
         sub.error("argument --overwrite: not allowed with --resume (one continues the run in --out, one replaces it)")

@@ -53,6 +53,10 @@ NEUTRAL = frozenset("command out resume overwrite threads config device progress
 #: are neither recorded nor compared (``inpaint-search --iterations N`` sets the epochs and their
 #: length itself)
 OVERRIDDEN: dict[str, tuple[str, ...]] = {"iterations": ("epochs", "iters_per_epoch")}
+#: flags whose unset value is resolved by the run (``--lam-x`` / ``--lam-theta``: the world size,
+#: at least 2): not recorded, the search checkpoint compares the resolved values (its ``config``),
+#: so that leaving one unset and giving the value it resolves to are the same run
+RESOLVED = frozenset({"lam_x", "lam_theta"})
 _WRITTEN = "_run_flags_written"  # the namespace attribute that remembers the record this command wrote
 
 
@@ -80,12 +84,14 @@ def run_flags_name(command: str) -> str:
 
 def recorded_flags(args: argparse.Namespace) -> dict[str, Any]:
     """The flags of ``args`` that set what the run computes, as JSON values (sorted by dest):
-    all but :data:`NEUTRAL` and those that a set flag overrides (:data:`OVERRIDDEN`); ``--arch``
+    all but :data:`NEUTRAL`, :data:`RESOLVED` and those that a set flag overrides (:data:`OVERRIDDEN`); ``--arch``
     is recorded as ``arch_sha256``, the digest of the file it names."""
     given = vars(args)
     overridden = {dest for flag, dests in OVERRIDDEN.items() if given.get(flag) for dest in dests}
     flags = {
-        k: v for k, v in sorted(given.items()) if k not in NEUTRAL and k not in overridden and not k.startswith("_")
+        k: v
+        for k, v in sorted(given.items())
+        if k not in NEUTRAL | RESOLVED and k not in overridden and not k.startswith("_")
     }
     if "arch" in flags:
         flags["arch_sha256"] = _arch_digest(flags.pop("arch"))
