@@ -253,6 +253,8 @@ def test_rebuild_names_a_weights_file_it_cannot_use(tmp_path: object) -> None:
     for name, message in cases.items():
         with pytest.raises(ValueError, match=message):
             ann.rebuild(spec, FlatBN, weights=d / name)  # type: ignore[operator]
+    with pytest.raises(ValueError, match=r"is a folder, not a torch file"):
+        ann.rebuild(spec, FlatBN, weights=d)
     with pytest.raises(FileNotFoundError, match="no such file"):
         ann.rebuild(spec, FlatBN, weights=d / "missing.pt")  # type: ignore[operator]
     with pytest.raises(ValueError, match=r"'pruned' must be a list of module paths, got 'spare'"):

@@ -66,10 +66,12 @@ def load_torch_file(path: str | Path, fix: str, what: str = "torch file") -> Any
 
     Raises:
         FileNotFoundError: ``path`` does not exist.
-        CheckpointError: the file is empty, truncated, not a ``what``, or holds objects other
-            than tensors / plain data / numpy arrays.
+        CheckpointError: ``path`` is a folder; the file is empty, truncated, not a ``what``, or
+            holds objects other than tensors / plain data / numpy arrays.
     """
     p = Path(path)
+    if p.is_dir():
+        raise CheckpointError(f"{p} is a folder, not a {what}; {fix}")
     if not p.is_file():
         raise FileNotFoundError(f"{p}: no such file")
     if p.stat().st_size == 0:
