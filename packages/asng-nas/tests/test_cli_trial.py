@@ -39,6 +39,15 @@ def _snapshot(folder: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
 
 
+def _copy_run(run: Path, out: Path) -> Path:
+    """A copy of the files of the finished ``run`` in the new folder ``out`` (to resume there)."""
+    out.mkdir()
+    for f in run.iterdir():
+        if f.is_file():
+            (out / f.name).write_bytes(f.read_bytes())
+    return out
+
+
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory) -> dict[str, Path]:
     """One finished tiny run of each command (the retrainings from the searches)."""
@@ -430,11 +439,7 @@ def test_a_retraining_in_its_search_folder_leaves_the_search_record_alone(runs, 
 
 
 def test_a_record_of_another_command_is_refused(runs, tmp_path, capsys):
-    out = tmp_path / "s"
-    out.mkdir()
-    for f in runs["search"].iterdir():
-        if f.is_file():
-            (out / f.name).write_bytes(f.read_bytes())
+    out = _copy_run(runs["search"], tmp_path / "s")
     before = _snapshot(out)
     assert main(["inpaint-search", *INPAINT, "--out", str(out), "--resume"]) == 2
     err = _error(capsys)
@@ -443,11 +448,7 @@ def test_a_record_of_another_command_is_refused(runs, tmp_path, capsys):
 
 
 def test_a_record_naming_no_command_is_not_a_record(runs, tmp_path, capsys):
-    out = tmp_path / "s"
-    out.mkdir()
-    for f in runs["search"].iterdir():
-        if f.is_file():
-            (out / f.name).write_bytes(f.read_bytes())
+    out = _copy_run(runs["search"], tmp_path / "s")
     doc = json.loads((out / "run_flags.json").read_text())
     del doc["command"]
     (out / "run_flags.json").write_text(json.dumps(doc))
@@ -463,11 +464,7 @@ def test_the_flags_that_iterations_overrides_are_not_recorded(runs, tmp_path, ca
     assert flags["iterations"] == 1 and "epochs" not in flags and "iters_per_epoch" not in flags
     by_epochs = recorded_flags(parse_args(["inpaint-search", "--iterations", "0", "--epochs", "3", "--out", "x"]))
     assert by_epochs["iterations"] == 0 and by_epochs["epochs"] == 3 and "iters_per_epoch" in by_epochs
-    out = tmp_path / "i"
-    out.mkdir()
-    for f in runs["inpaint-search"].iterdir():
-        if f.is_file():
-            (out / f.name).write_bytes(f.read_bytes())
+    out = _copy_run(runs["inpaint-search"], tmp_path / "i")
     assert main(["inpaint-search", *INPAINT, "--threads", "2", "--out", str(out), "--resume"]) == 0
     capsys.readouterr()
     assert main(["inpaint-search", *INPAINT, "--iterations", "2", "--out", str(out), "--resume"]) == 2
@@ -492,11 +489,7 @@ def test_flags_that_iterations_would_ignore_are_a_usage_error(extra, tmp_path, c
 
 
 def test_an_unset_lambda_and_the_value_it_resolves_to_are_the_same_run(runs, tmp_path, capsys):
-    out = tmp_path / "s"
-    out.mkdir()
-    for f in runs["search"].iterdir():
-        if f.is_file():
-            (out / f.name).write_bytes(f.read_bytes())
+    out = _copy_run(runs["search"], tmp_path / "s")
     assert "lam_x" not in json.loads((out / "run_flags.json").read_text())["flags"]
     assert main(["search", *SEARCH, "--lam-x", "2", "--lam-theta", "2", "--out", str(out), "--resume"]) == 0
     capsys.readouterr()
