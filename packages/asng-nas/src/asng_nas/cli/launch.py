@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..search.distributed import is_lead
+from ..search.outdir import new_folders, remove_if_empty
 from .outdir import prepare_out_dir
 from .parser import config_from_args
 from .runflags import check_run_flags, run_flags_name, write_run_flags
@@ -91,25 +92,6 @@ def prepare_out(args: argparse.Namespace) -> None:
     except OSError as e:
         raise OSError(f"--out {out}: cannot write there ({e.strerror or type(e).__name__})") from None
     write_run_flags(args)
-
-
-def new_folders(folder: str | Path) -> list[Path]:
-    """``folder`` and those of its parents that do not exist yet, deepest first (what creating
-    ``folder`` adds, and what :func:`remove_if_empty` takes away)."""
-    missing, p = [], Path(folder)
-    while not p.exists() and p != p.parent:
-        missing.append(p)
-        p = p.parent
-    return missing
-
-
-def remove_if_empty(folders: list[Path]) -> None:
-    """Remove the folders (deepest first) a failed command created but left empty."""
-    for p in folders:
-        try:
-            p.rmdir()  # only an empty folder goes
-        except OSError:
-            return
 
 
 def say_on_lead(rank: int) -> Any:

@@ -30,6 +30,7 @@ __all__ = [
     "ORDINAL",
     "UNSET",
     "jsonable",
+    "python_scalar",
     "check_jsonable",
     "same_value",
     "check_label",
@@ -66,13 +67,18 @@ class _Unset:
 UNSET: Any = _Unset()
 
 
+def python_scalar(value: Any) -> Any:
+    """A numpy (or 0-d torch) scalar as the Python number it is; anything else unchanged."""
+    if hasattr(value, "item") and hasattr(value, "dtype") and getattr(value, "ndim", 1) == 0:
+        return value.item()
+    return value
+
+
 def jsonable(value: Any) -> Any:
     """A candidate value as plain JSON types (tuples become lists, numpy scalars Python numbers)."""
     if isinstance(value, (tuple, list)):
         return [jsonable(v) for v in value]
-    if hasattr(value, "item") and hasattr(value, "dtype") and getattr(value, "ndim", 1) == 0:
-        return value.item()
-    return value
+    return python_scalar(value)
 
 
 def check_jsonable(owner: str, value: Any) -> None:

@@ -30,7 +30,7 @@ import torch
 
 from ..search.checkpoint import FORMAT, diff_config, read_checkpoint
 from ..search.config import SearchConfig
-from ..search.outdir import API_WORDS, prepare_out_dir
+from ..search.outdir import API_WORDS, new_folders, prepare_out_dir, remove_if_empty
 from ..search.utils import atomic_write_text
 from .discover import Variables
 from .mutable import ORDINAL, jsonable
@@ -241,15 +241,6 @@ def record_run(out_dir: str | Path | None, record: Mapping[str, Any]) -> None:
 # -- a failed run leaves nothing behind --------------------------------------------------------
 
 
-def _missing_folders(path: Path) -> list[Path]:
-    """``path`` and its ancestors that do not exist yet, deepest first."""
-    missing = []
-    while not path.exists() and path != path.parent:
-        missing.append(path)
-        path = path.parent
-    return missing
-
-
 def _stamp(path: Path) -> tuple[int, int, int] | None:
     """Which version of a file this is (None: no file): a checkpoint replaced atomically changes it."""
     try:
@@ -270,7 +261,7 @@ def undone_on_failure(out_dir: str | Path | None) -> Iterator[None]:
         yield
         return
     folder = Path(out_dir)
-    created, run_file = _missing_folders(folder), folder / RUN_FILE
+    created, run_file = new_folders(folder), folder / RUN_FILE
     had_run_file, checkpoint = run_file.exists(), _stamp(folder / "checkpoint.pt")
     try:
         yield
@@ -278,7 +269,5 @@ def undone_on_failure(out_dir: str | Path | None) -> Iterator[None]:
         if _stamp(folder / "checkpoint.pt") == checkpoint:
             if not had_run_file:
                 run_file.unlink(missing_ok=True)
-            for p in created:
-                with contextlib.suppress(OSError):
-                    p.rmdir()  # only an empty folder goes
+            remove_if_empty(created)
         raise

@@ -9,7 +9,7 @@ import numbers
 from collections.abc import Sequence
 from typing import Any
 
-from .mutable import CATEGORICAL, ORDINAL, Mutable, check_jsonable, jsonable
+from .mutable import CATEGORICAL, ORDINAL, Mutable, check_jsonable, jsonable, python_scalar
 
 __all__ = ["ValueChoice", "IntChoice", "max_value", "current"]
 
@@ -102,9 +102,7 @@ def plain(value: Any) -> Any:
     lists (which stay tuples and lists): a candidate as it is written to JSON and read back."""
     if type(value) in (tuple, list):
         return type(value)(plain(v) for v in value)
-    if hasattr(value, "item") and hasattr(value, "dtype") and getattr(value, "ndim", 1) == 0:
-        return value.item()
-    return value
+    return python_scalar(value)
 
 
 def max_value(x: Any) -> Any:

@@ -22,6 +22,8 @@ __all__ = [
     "checkpoint_name",
     "CLI_WORDS",
     "API_WORDS",
+    "new_folders",
+    "remove_if_empty",
 ]
 
 #: the files each command writes into ``--out`` (``run_flags.json``, ``retrain_run_flags.json``: the
@@ -134,3 +136,23 @@ def prepare_out_dir(
         f"{out} {folder} already holds a previous run ({names}); {fix}pass {over} to replace it, "
         f"or choose another {out}"
     )
+
+
+def new_folders(folder: str | Path) -> list[Path]:
+    """``folder`` and those of its parents that do not exist yet, deepest first (what creating
+    ``folder`` adds, and what :func:`remove_if_empty` takes away)."""
+    missing, p = [], Path(folder)
+    while not p.exists() and p != p.parent:
+        missing.append(p)
+        p = p.parent
+    return missing
+
+
+def remove_if_empty(folders: list[Path]) -> None:
+    """Remove the folders (deepest first, as :func:`new_folders` lists them) that a failed run
+    created but left empty (the first one that is not empty, and so its parents, stay)."""
+    for p in folders:
+        try:
+            p.rmdir()  # only an empty folder goes
+        except OSError:
+            return
